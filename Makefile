@@ -1,0 +1,41 @@
+# Arrears: make install | demo | test | lint | bench
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null)
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-fast lint format bench clean
+
+$(BIN)/arrears: pyproject.toml uv.lock
+	@if [ -z "$(UV)" ]; then python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv; fi
+	@UV_BIN=$$(command -v uv || echo $$HOME/.local/bin/uv); $$UV_BIN sync --frozen --quiet
+	@touch $(BIN)/arrears
+
+install: $(BIN)/arrears ## create .venv with the project installed (.venv/bin/arrears)
+
+demo: install ## fresh embedded database, sample portfolio imported, summary printed
+	$(BIN)/arrears demo
+
+test: install ## the whole suite; PostgreSQL tests run when a test database is reachable
+	@export ARREARS_TEST_DATABASE_URL="$${ARREARS_TEST_DATABASE_URL:-$$(bash scripts/test-database-url)}"; \
+	  if [ -z "$$ARREARS_TEST_DATABASE_URL" ]; then echo "note: no PostgreSQL test database: PostgreSQL tests are skipped"; fi; \
+	  $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-fast: install ## unit tests only
+	$(BIN)/pytest -q tests/unit
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## the benchmark scripts (long)
+	$(BIN)/python benchmarks/import_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

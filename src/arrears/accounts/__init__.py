@@ -1,0 +1,1 @@
+"""Accounts: customers, cards, statements, payments and delinquency."""

@@ -1,0 +1,136 @@
+"""All SQL about card accounts and their delinquency."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection, Table, and_, func, or_, select, union_all
+
+from arrears.bulk import BulkLoader, Target
+from arrears.models import CardAccount, DelinquencySnapshot, ImportRun, Payment, Statement
+
+_ACCOUNT: Table = CardAccount.__table__  # type: ignore[assignment]
+_STATEMENT: Table = Statement.__table__  # type: ignore[assignment]
+_PAYMENT: Table = Payment.__table__  # type: ignore[assignment]
+_SNAPSHOT: Table = DelinquencySnapshot.__table__  # type: ignore[assignment]
+
+TARGETS = {
+    "delinquency_snapshot": Target(_SNAPSHOT, ("account_id", "as_of_date"), None, None, True),
+    "card_account": Target(_ACCOUNT, ("id",), None, None, True),
+}
+
+
+def _frame(connection: Connection, query: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    rows = connection.execute(query).all()  # type: ignore[call-overload]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+class DelinquencyRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def installments(self) -> pl.DataFrame:
+        """Minimum payments still relevant: statements due after the arrears date, plus the arrears."""
+        account, statement = _ACCOUNT, _STATEMENT
+        after_arrears = or_(
+            account.c.arrears_as_of_date.is_(None), statement.c.due_date > account.c.arrears_as_of_date
+        )
+        from_statements = (
+            select(statement.c.account_id, statement.c.due_date, statement.c.minimum_due_fen)
+            .join(account, account.c.id == statement.c.account_id)
+            .where(after_arrears)
+        )
+        from_arrears = select(account.c.id, account.c.arrears_due_date, account.c.arrears_fen).where(
+            and_(account.c.arrears_fen > 0, account.c.arrears_due_date.is_not(None))
+        )
+        schema = {"account_id": pl.Int64(), "due_date": pl.Date(), "minimum_fen": pl.Int64()}
+        return _frame(self._connection, union_all(from_statements, from_arrears), schema)
+
+    def payments(self, *, as_of: date) -> pl.DataFrame:
+        account, payment = _ACCOUNT, _PAYMENT
+        query = (
+            select(payment.c.account_id, payment.c.paid_date, payment.c.amount_fen)
+            .join(account, account.c.id == payment.c.account_id)
+            .where(payment.c.paid_date <= as_of)
+            .where(
+                or_(
+                    account.c.arrears_as_of_date.is_(None), payment.c.paid_date > account.c.arrears_as_of_date
+                )
+            )
+        )
+        schema = {"account_id": pl.Int64(), "paid_date": pl.Date(), "amount_fen": pl.Int64()}
+        return _frame(self._connection, query, schema)
+
+    def balances(self) -> pl.DataFrame:
+        account = _ACCOUNT
+        query = select(account.c.id, account.c.principal_fen + account.c.interest_fen + account.c.fee_fen)
+        return _frame(self._connection, query, {"account_id": pl.Int64(), "balance_fen": pl.Int64()})
+
+    def save_snapshot(self, frame: pl.DataFrame, *, as_of: date, chunk_rows: int = 200_000) -> int:
+        """Writes the snapshot rows for ``as_of`` and the accounts' current state; returns rows changed."""
+        loader = BulkLoader(self._connection, TARGETS)
+        snapshot_columns = [
+            "account_id",
+            "dpd",
+            "bucket",
+            "regulatory_class",
+            "overdue_fen",
+            "balance_fen",
+            "oldest_unpaid_due_date",
+        ]
+        written = 0
+        for start in range(0, frame.height, chunk_rows):
+            chunk = frame.slice(start, chunk_rows)
+            rows = chunk.select(snapshot_columns).with_columns(pl.lit(as_of).alias("as_of_date"))
+            written += loader.merge("delinquency_snapshot", rows, now=None)
+            state = chunk.select(
+                pl.col("account_id").alias("id"),
+                pl.lit(as_of).alias("as_of_date"),
+                "dpd",
+                "bucket",
+                "regulatory_class",
+                "overdue_fen",
+            )
+            loader.update("card_account", state, key="id")
+        loader.drop_staging()
+        return written
+
+    def latest_import_date(self) -> date | None:
+        value = self._connection.execute(select(func.max(ImportRun.as_of_date))).scalar_one_or_none()
+        return value if isinstance(value, date) else None
+
+    def has_import(self, *, checksum: str, as_of: date) -> bool:
+        query = select(ImportRun.id).where(ImportRun.checksum == checksum, ImportRun.as_of_date == as_of).limit(1)
+        return self._connection.execute(query).first() is not None
+
+    def snapshot_dates(self) -> list[date]:
+        query = select(_SNAPSHOT.c.as_of_date).distinct().order_by(_SNAPSHOT.c.as_of_date)
+        return [row[0] for row in self._connection.execute(query)]
+
+    def latest_snapshot_date(self) -> date | None:
+        value = self._connection.execute(select(func.max(_SNAPSHOT.c.as_of_date))).scalar_one_or_none()
+        return value if isinstance(value, date) else None
+
+    def summary(self, *, as_of: date) -> pl.DataFrame:
+        """Accounts, balance and overdue amount per bucket and regulatory class on ``as_of``."""
+        snap = _SNAPSHOT
+        query = (
+            select(
+                snap.c.bucket,
+                snap.c.regulatory_class,
+                func.count(),
+                func.coalesce(func.sum(snap.c.balance_fen), 0),
+                func.coalesce(func.sum(snap.c.overdue_fen), 0),
+            )
+            .where(snap.c.as_of_date == as_of)
+            .group_by(snap.c.bucket, snap.c.regulatory_class)
+        )
+        schema = {
+            "bucket": pl.String(),
+            "regulatory_class": pl.String(),
+            "accounts": pl.Int64(),
+            "balance_fen": pl.Int64(),
+            "overdue_fen": pl.Int64(),
+        }
+        return _frame(self._connection, query, schema)

@@ -1,0 +1,168 @@
+"""Bulk writes: staging tables, then one merge statement per table.
+
+A batch is copied into a temporary staging table (``COPY`` on PostgreSQL, ``executemany`` on SQLite),
+then merged with ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <something differs>``, so that
+writing the same rows again changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import Column, Connection, MetaData, Table, func, literal, or_, select, text, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+_SQL_TYPES = {
+    pl.String: "TEXT",
+    pl.Int64: "BIGINT",
+    pl.Int32: "BIGINT",
+    pl.Float64: "DOUBLE PRECISION",
+    pl.Date: "DATE",
+    pl.Binary: "BYTEA",
+    pl.Boolean: "BOOLEAN",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """How staged rows become rows of one table."""
+
+    table: Table
+    conflict: tuple[str, ...]  # the unique key
+    parent: tuple[str, Table, str] | None  # (staged natural key, parent table, parent natural key)
+    parent_fk: str | None  # the foreign-key column filled from the parent's id
+    update: bool  # False: a row that exists is left alone
+
+
+# columns compared to decide whether an existing row changed (timestamps never count)
+_NOT_COMPARED = {"id", "created_at", "updated_at", "national_id_enc", "value_enc"}
+
+
+class BulkLoader:
+    """Loads Polars frames into the store inside the caller's transaction (``connection``)."""
+
+    def __init__(self, connection: Connection, targets: dict[str, Target]) -> None:
+        self._connection = connection
+        self._targets = targets
+        self._postgres = connection.dialect.name == "postgresql"
+        self._staged: set[str] = set()
+
+    def merge(self, name: str, frame: pl.DataFrame, *, now: datetime | None) -> int:
+        """Stages ``frame`` and merges it into table ``name``; returns rows inserted or changed."""
+        if frame.height == 0:
+            return 0
+        stage = f"stage_{name}"
+        self._stage(stage, frame)
+        statement = self._merge_statement(self._targets[name], stage, list(frame.columns), now)
+        written = self._connection.execute(statement).rowcount
+        self._connection.exec_driver_sql(f"DELETE FROM {stage}")
+        return max(written, 0)
+
+    def update(self, name: str, frame: pl.DataFrame, *, key: str) -> int:
+        """Sets the staged columns on the rows of ``name`` whose ``key`` matches and that differ."""
+        if frame.height == 0:
+            return 0
+        stage = f"stage_{name}_update"
+        self._stage(stage, frame)
+        table = self._targets[name].table
+        source = Table(stage, MetaData(), *[_loose(column) for column in frame.columns])
+        changed = [column for column in frame.columns if column != key]
+        statement = (
+            update(table)
+            .values({column: source.c[column] for column in changed})
+            .where(table.c[key] == source.c[key])
+            .where(or_(*(table.c[column].is_distinct_from(source.c[column]) for column in changed)))
+        )
+        written = self._connection.execute(statement).rowcount
+        self._connection.exec_driver_sql(f"DELETE FROM {stage}")
+        return max(written, 0)
+
+    def _stage(self, stage: str, frame: pl.DataFrame) -> None:
+        if stage not in self._staged:
+            columns = ", ".join(f"{name} {_SQL_TYPES[type(dtype)]}" for name, dtype in frame.schema.items())
+            self._connection.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+            self._connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {stage} ({columns})")
+            self._staged.add(stage)
+        if self._postgres:
+            self._copy(stage, frame)
+        else:
+            self._executemany(stage, frame)
+
+    def _executemany(self, stage: str, frame: pl.DataFrame) -> None:
+        frame = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+        marks = ", ".join("?" for _ in frame.columns)
+        cursor = self._connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.executemany(f"INSERT INTO {stage} VALUES ({marks})", frame.iter_rows())
+        cursor.close()
+
+    def _copy(self, stage: str, frame: pl.DataFrame) -> None:
+        frame = frame.with_columns(pl.concat_str(pl.lit("\\x"), pl.col(pl.Binary).bin.encode("hex")))
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False, null_value="")
+        columns = ", ".join(frame.columns)
+        raw = self._connection.connection.driver_connection
+        with raw.cursor() as cursor:  # type: ignore[union-attr]
+            sql = f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv)"
+            with cursor.copy(sql) as copy:
+                copy.write(buffer.getvalue())
+
+    def _merge_statement(
+        self, target: Target, stage: str, staged: Sequence[str], now: datetime | None
+    ) -> object:
+        table = target.table
+        source = Table(stage, MetaData(), *[_loose(column) for column in staged])
+        columns: dict[str, ColumnElement[object]] = {}
+        query_from: object = source
+        for name in staged:
+            if target.parent and name == target.parent[0]:
+                continue
+            columns[name] = source.c[name]
+        if target.parent and target.parent_fk:
+            key, parent, parent_key = target.parent
+            query_from = source.join(parent, parent.c[parent_key] == source.c[key])
+            columns[target.parent_fk] = parent.c.id
+        for stamp in ("created_at", "updated_at"):
+            if stamp in table.c and now is not None:
+                columns[stamp] = literal(now, table.c[stamp].type)
+        query = select(*columns.values()).select_from(query_from).where(true())  # type: ignore[arg-type]
+        dialect_insert = postgresql.insert if self._postgres else sqlite.insert
+        insert = dialect_insert(table).from_select(list(columns), query)
+        if not target.update:
+            return insert.on_conflict_do_nothing(index_elements=list(target.conflict))
+        changed = [name for name in columns if name not in target.conflict and name not in _NOT_COMPARED]
+        values = {
+            name: insert.excluded[name] for name in columns if name not in {*target.conflict, "created_at"}
+        }
+        return insert.on_conflict_do_update(
+            index_elements=list(target.conflict),
+            set_=values,
+            where=or_(*(table.c[name].is_distinct_from(insert.excluded[name]) for name in changed)),
+        )
+
+    def count(self, name: str) -> int:
+        table = self._targets[name].table
+        return int(self._connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+    def existing_keys(self, name: str, column: str, values: Sequence[str]) -> set[str]:
+        """Which of ``values`` already exist in ``name.column`` (looked up in chunks)."""
+        table = self._targets[name].table
+        found: set[str] = set()
+        for start in range(0, len(values), 5_000):
+            chunk = list(values[start : start + 5_000])
+            rows = self._connection.execute(select(table.c[column]).where(table.c[column].in_(chunk)))
+            found.update(str(row[0]) for row in rows)
+        return found
+
+    def drop_staging(self) -> None:
+        for stage in self._staged:
+            self._connection.execute(text(f"DROP TABLE IF EXISTS {stage}"))
+        self._staged.clear()
+
+
+def _loose(name: str) -> Column[object]:
+    return Column(name)

@@ -1,0 +1,35 @@
+"""The ``arrears`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from arrears import __version__
+from arrears.cli import db, demo, imports, portfolio, synth
+
+app = typer.Typer(
+    name="arrears",
+    help="Arrears: collections platform for card issuers and collection agencies (信用卡催收管理系统).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(imports.app, name="import")
+app.add_typer(synth.app, name="synth")
+app.add_typer(portfolio.app, name="portfolio")
+app.command("demo")(demo.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"arrears {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Settings come from ARREARS_* environment variables (see README)."""

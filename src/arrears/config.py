@@ -1,0 +1,43 @@
+"""The one place that reads the environment: every setting is an ``ARREARS_*`` variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Read once per process through :func:`get_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="ARREARS_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Directory for the embedded database, the generated key file and run outputs.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: SQLite file arrears.db inside data_dir.",
+    )
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Base64 of 32 random bytes for field encryption and keyed hashes. When unset, a key file "
+            "(data_dir/secret.key) is created on first use; set it explicitly in production."
+        ),
+    )
+    locale: str = Field(default="zh_CN", description="Default user-interface locale (zh_CN or en).")
+    import_batch_rows: int = Field(default=100_000, ge=1_000, description="Rows per batch when importing.")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'arrears.db').as_posix()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Importers for sample and partner data, plus the synthetic identities that sample data needs."""

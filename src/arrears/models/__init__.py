@@ -1,0 +1,33 @@
+"""ORM classes, one module per table. Importing this package registers them all on ``Base.metadata``."""
+
+from arrears.models.app_user import ROLES, AppUser
+from arrears.models.audit_event import AuditEvent
+from arrears.models.card_account import ACCOUNT_STATUSES, CardAccount
+from arrears.models.card_transaction import CardTransaction
+from arrears.models.contact_point import CONTACT_KINDS, ContactPoint
+from arrears.models.customer import Customer
+from arrears.models.delinquency_snapshot import DelinquencySnapshot
+from arrears.models.hold import HOLD_KINDS, Hold
+from arrears.models.import_run import ImportRun
+from arrears.models.payment import Payment
+from arrears.models.statement import Statement
+from arrears.models.team import Team
+
+__all__ = [
+    "ACCOUNT_STATUSES",
+    "CONTACT_KINDS",
+    "HOLD_KINDS",
+    "ROLES",
+    "AppUser",
+    "AuditEvent",
+    "CardAccount",
+    "CardTransaction",
+    "ContactPoint",
+    "Customer",
+    "DelinquencySnapshot",
+    "Hold",
+    "ImportRun",
+    "Payment",
+    "Statement",
+    "Team",
+]

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.db import Base
+
+
+class CardTransaction(Base):
+    """A consumption record (purchase, cash advance, refund) posted to a card account."""
+
+    __tablename__ = "card_transaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)
+    posted_date: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    merchant: Mapped[str] = mapped_column(String(200))
+    mcc: Mapped[str | None] = mapped_column(String(4))
+    category: Mapped[str] = mapped_column(String(30))

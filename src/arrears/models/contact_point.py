@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.db import Base
+from arrears.models.types import UTCDateTime
+
+CONTACT_KINDS = ("mobile", "home_phone", "work_phone", "email", "home_address", "work_address", "other")
+
+
+class ContactPoint(Base):
+    """A phone number, email or address of a customer; the value is encrypted, a masked copy is kept."""
+
+    __tablename__ = "contact_point"
+    __table_args__ = (UniqueConstraint("customer_id", "kind", "value_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    value_hash: Mapped[str] = mapped_column(String(64), index=True)
+    value_masked: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
+    consent_outside_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_extra_calls: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
