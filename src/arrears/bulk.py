@@ -59,7 +59,7 @@ class BulkLoader:
         stage = f"stage_{name}"
         self._stage(stage, frame)
         statement = self._merge_statement(self._targets[name], stage, list(frame.columns), now)
-        written = self._connection.execute(statement).rowcount
+        written = self._connection.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
         self._connection.exec_driver_sql(f"DELETE FROM {stage}")
         return max(written, 0)
 
@@ -78,7 +78,7 @@ class BulkLoader:
             .where(table.c[key] == source.c[key])
             .where(or_(*(table.c[column].is_distinct_from(source.c[column]) for column in changed)))
         )
-        written = self._connection.execute(statement).rowcount
+        written = self._connection.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
         self._connection.exec_driver_sql(f"DELETE FROM {stage}")
         return max(written, 0)
 
@@ -101,7 +101,10 @@ class BulkLoader:
         cursor.close()
 
     def _copy(self, stage: str, frame: pl.DataFrame) -> None:
-        frame = frame.with_columns(pl.concat_str(pl.lit("\\x"), pl.col(pl.Binary).bin.encode("hex")))
+        binary = [name for name, dtype in frame.schema.items() if dtype == pl.Binary]
+        frame = frame.with_columns(
+            pl.concat_str(pl.lit("\\x"), pl.col(name).bin.encode("hex")).alias(name) for name in binary
+        )
         buffer = io.BytesIO()
         frame.write_csv(buffer, include_header=False, null_value="")
         columns = ", ".join(frame.columns)

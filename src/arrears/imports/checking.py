@@ -46,6 +46,7 @@ def check_extract(
 ) -> CheckResult:
     result = CheckResult(problems)
     keys: dict[str, pl.Series] = {}
+    # a file that could not be read leaves its children unchecked: their references are unknown
     for spec, path in source.spec_paths():
         frames = _scan_file(spec, path, source, problems, batch_rows, progress)
         if frames is None:
@@ -55,7 +56,7 @@ def check_extract(
         if rows == 0 and not spec.may_be_empty:
             problems.add(Problem(path.name, None, None, "has a header but no rows"))
         _duplicates(spec, path.name, key_frame, problems)
-        if spec.name in _PARENT:
+        if spec.name in _PARENT and _PARENT[spec.name][1] in keys:
             _references(spec.name, path.name, key_frame, keys, known_in_store, problems)
         if spec.name in _PARENT_LABEL:
             keys[spec.name] = key_frame[spec.key[0]]

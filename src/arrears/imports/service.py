@@ -95,6 +95,11 @@ def extract_checksum(directory: Path) -> str:
 def _record_run(
     connection: Connection, label: str, directory: Path, report: ImportReport, now: datetime
 ) -> None:
+    """Records the run, unless it changed nothing and the same files were imported for that date before."""
+    checksum = extract_checksum(directory)
+    repeated = DelinquencyRepository(connection).has_import(checksum=checksum, as_of=report.as_of)
+    if repeated and not report.changed_anything:
+        return
     counts = {"rows": report.rows, "written": report.written, "snapshot_written": report.snapshot.written}
     connection.execute(
         insert(ImportRun).values(
