@@ -12,7 +12,7 @@ _SCIENTIFIC = re.compile(r"^-?\d+(\.\d+)?[eE][+-]?\d+$")
 def parse_amount_fen(text: str) -> int:
     """Parse ``"1234.5"`` into 123450 fen. Raises ValueError for anything that is not an amount.
 
-    Whole numbers in scientific notation (``2.00E+05``) are accepted when they are exact.
+    Scientific notation (``2.00E+05``) is accepted when the value is a whole number of fen.
     """
     value = text.strip()
     if _AMOUNT.match(value):

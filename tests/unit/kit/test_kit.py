@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arrears.kit.crypto import FieldCipher, new_key
+from arrears.kit.errors import ConfigurationError
+from arrears.kit.masking import mask_address, mask_email, mask_name, mask_national_id, mask_phone
+from arrears.kit.money import format_fen, parse_amount_fen
+
+
+class TestMoney:
+    @pytest.mark.parametrize(
+        ("text", "fen"),
+        [("1234.5", 123450), ("0.01", 1), ("-20", -2000), ("2.00E+05", 20_000_000), ("1E+3", 100_000)],
+    )
+    def test_parses_amounts_exactly(self, text: str, fen: int) -> None:
+        assert parse_amount_fen(text) == fen
+
+    @pytest.mark.parametrize("text", ["12,000.00x", "1.234", "abc", "", "1.5E-3", "2.555E+0"])
+    def test_refuses_what_is_not_an_amount(self, text: str) -> None:
+        with pytest.raises(ValueError, match="is not an amount"):
+            parse_amount_fen(text)
+
+    def test_formats_fen_with_separators(self) -> None:
+        assert format_fen(123456789) == "1,234,567.89"
+        assert format_fen(-5) == "-0.05"
+
+
+class TestMasking:
+    def test_national_id_keeps_region_and_last_four(self) -> None:
+        assert mask_national_id("110101199003071234") == "110101********1234"
+
+    def test_phones(self) -> None:
+        assert mask_phone("13812345678") == "138****5678"
+        assert mask_phone("0760-88123456") == "0760-****3456"
+
+    def test_name_email_address(self) -> None:
+        assert mask_name("张三") == "张*"
+        assert mask_name("欧阳娜娜") == "欧***"
+        assert mask_email("zhang.san@example.com") == "z***@example.com"
+        assert mask_address("广东省中山市小榄镇民安南路123号", district="小榄镇") == "广东省中山市小榄镇****"
+
+
+class TestFieldCipher:
+    @given(st.text(max_size=200))
+    def test_round_trip(self, value: str) -> None:
+        cipher = FieldCipher(bytes(range(32)))
+        assert cipher.decrypt(cipher.encrypt(value)) == value
+
+    def test_ciphertexts_differ_but_hashes_match(self) -> None:
+        cipher = FieldCipher(bytes(range(32)))
+        assert cipher.encrypt("13812345678") != cipher.encrypt("13812345678")
+        assert cipher.lookup_hash("13812345678") == cipher.lookup_hash("13812345678")
+        assert cipher.lookup_hash("13812345678") != FieldCipher(bytes(32)).lookup_hash("13812345678")
+
+    def test_plaintext_is_not_in_the_ciphertext(self) -> None:
+        token = FieldCipher(bytes(range(32))).encrypt("110101199003071234")
+        assert b"110101199003071234" not in token
+
+    def test_another_key_cannot_decrypt(self) -> None:
+        token = FieldCipher(bytes(range(32))).encrypt("secret")
+        with pytest.raises(Exception):  # noqa: B017 - cryptography raises InvalidTag
+            FieldCipher(bytes(32)).decrypt(token)
+
+    def test_a_short_key_is_refused(self) -> None:
+        with pytest.raises(ConfigurationError):
+            FieldCipher(b"short")
+
+    def test_new_key_is_base64_of_32_bytes(self) -> None:
+        import base64
+
+        assert len(base64.b64decode(new_key())) == 32
