@@ -15,6 +15,7 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy import Column, Connection, MetaData, Table, func, literal, or_, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 _SQL_TYPES = {
@@ -59,7 +60,8 @@ class BulkLoader:
         stage = f"stage_{name}"
         self._stage(stage, frame)
         statement = self._merge_statement(self._targets[name], stage, list(frame.columns), now)
-        written = self._connection.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
+        result = self._connection.execute(statement, execution_options={"preserve_rowcount": True})
+        written = int(result.rowcount)
         self._connection.exec_driver_sql(f"DELETE FROM {stage}")
         return max(written, 0)
 
@@ -78,7 +80,8 @@ class BulkLoader:
             .where(table.c[key] == source.c[key])
             .where(or_(*(table.c[column].is_distinct_from(source.c[column]) for column in changed)))
         )
-        written = self._connection.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
+        result = self._connection.execute(statement, execution_options={"preserve_rowcount": True})
+        written = int(result.rowcount)
         self._connection.exec_driver_sql(f"DELETE FROM {stage}")
         return max(written, 0)
 
@@ -116,7 +119,7 @@ class BulkLoader:
 
     def _merge_statement(
         self, target: Target, stage: str, staged: Sequence[str], now: datetime | None
-    ) -> object:
+    ) -> Executable:
         table = target.table
         source = Table(stage, MetaData(), *[_loose(column) for column in staged])
         columns: dict[str, ColumnElement[object]] = {}

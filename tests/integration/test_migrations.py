@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, insert, text
+from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 import arrears.models  # noqa: F401  (registers every table on Base.metadata)

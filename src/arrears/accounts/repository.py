@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, func, or_, select, union_all
+from sqlalchemy import Connection, and_, func, or_, select, union_all
 
 from arrears.bulk import BulkLoader, Target
-from arrears.models import CardAccount, DelinquencySnapshot, ImportRun, Payment, Statement
+from arrears.models import CardAccount, DelinquencySnapshot, ImportRun, Payment, Statement, table_of
 
-_ACCOUNT: Table = CardAccount.__table__  # type: ignore[assignment]
-_STATEMENT: Table = Statement.__table__  # type: ignore[assignment]
-_PAYMENT: Table = Payment.__table__  # type: ignore[assignment]
-_SNAPSHOT: Table = DelinquencySnapshot.__table__  # type: ignore[assignment]
+_ACCOUNT = table_of(CardAccount)
+_STATEMENT = table_of(Statement)
+_PAYMENT = table_of(Payment)
+_SNAPSHOT = table_of(DelinquencySnapshot)
 
 TARGETS = {
     "delinquency_snapshot": Target(_SNAPSHOT, ("account_id", "as_of_date"), None, None, True),
@@ -101,7 +101,9 @@ class DelinquencyRepository:
         return value if isinstance(value, date) else None
 
     def has_import(self, *, checksum: str, as_of: date) -> bool:
-        query = select(ImportRun.id).where(ImportRun.checksum == checksum, ImportRun.as_of_date == as_of).limit(1)
+        query = (
+            select(ImportRun.id).where(ImportRun.checksum == checksum, ImportRun.as_of_date == as_of).limit(1)
+        )
         return self._connection.execute(query).first() is not None
 
     def snapshot_dates(self) -> list[date]:

@@ -11,9 +11,9 @@ from datetime import datetime
 
 import polars as pl
 
+from arrears.bulk import BulkLoader
 from arrears.imports.extract_format import FileSpec
 from arrears.imports.reader import iter_batches
-from arrears.imports.repository import BulkLoader
 from arrears.imports.source import ExtractSource, Progress
 from arrears.imports.validate import typed_frame
 from arrears.kit.crypto import FieldCipher

@@ -2,48 +2,48 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection
 
 from arrears.bulk import BulkLoader, Target
-from arrears.models import CardAccount, CardTransaction, ContactPoint, Customer, Payment, Statement
+from arrears.models import CardAccount, CardTransaction, ContactPoint, Customer, Payment, Statement, table_of
 
-_CUSTOMER: Table = Customer.__table__  # type: ignore[assignment]
-_ACCOUNT: Table = CardAccount.__table__  # type: ignore[assignment]
+_CUSTOMER = table_of(Customer)
+_ACCOUNT = table_of(CardAccount)
 
 TARGETS: dict[str, Target] = {
-    "customer": Target(_CUSTOMER, ("customer_no",), None, None, True),  # type: ignore[arg-type]
+    "customer": Target(_CUSTOMER, ("customer_no",), None, None, True),
     "contact_point": Target(
-        ContactPoint.__table__,  # type: ignore[arg-type]
+        table_of(ContactPoint),
         ("customer_id", "kind", "value_hash"),
-        ("customer_no", _CUSTOMER, "customer_no"),  # type: ignore[arg-type]
+        ("customer_no", _CUSTOMER, "customer_no"),
         "customer_id",
         False,
     ),
     "card_account": Target(
         _ACCOUNT,
         ("account_no",),
-        ("customer_no", _CUSTOMER, "customer_no"),  # type: ignore[arg-type]
+        ("customer_no", _CUSTOMER, "customer_no"),
         "customer_id",
         True,
     ),
     "statement": Target(
-        Statement.__table__,  # type: ignore[arg-type]
+        table_of(Statement),
         ("account_id", "statement_date"),
-        ("account_no", _ACCOUNT, "account_no"),  # type: ignore[arg-type]
+        ("account_no", _ACCOUNT, "account_no"),
         "account_id",
         True,
     ),
     "payment": Target(
-        Payment.__table__,  # type: ignore[arg-type]
+        table_of(Payment),
         ("payment_ref",),
-        ("account_no", _ACCOUNT, "account_no"),  # type: ignore[arg-type]
+        ("account_no", _ACCOUNT, "account_no"),
         "account_id",
         True,
     ),
     "card_transaction": Target(
-        CardTransaction.__table__,  # type: ignore[arg-type]
+        table_of(CardTransaction),
         ("transaction_ref",),
-        ("account_no", _ACCOUNT, "account_no"),  # type: ignore[arg-type]
+        ("account_no", _ACCOUNT, "account_no"),
         "account_id",
         True,
     ),

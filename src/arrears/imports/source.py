@@ -95,8 +95,8 @@ def _check_header(name: str, spec: FileSpec, header: list[str], problems: Proble
         if column not in spec.column_names:
             problems.add(Problem(name, 1, column, f"is not a column of {spec.name} (format version 1)"))
             ok = False
-    for column in spec.columns:
-        if column.required and column.name not in header:
-            problems.add(Problem(name, 1, column.name, "required column is missing"))
+    for wanted in spec.columns:
+        if wanted.required and wanted.name not in header:
+            problems.add(Problem(name, 1, wanted.name, "required column is missing"))
             ok = False
     return ok

@@ -39,6 +39,7 @@ class Stream(IntEnum):
     WORK = 8
     TRADE = 9
     TRADE_AMOUNT = 10
+    PAYMENT = 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,12 @@ class Draws:
         return np.sqrt(-2.0 * np.log1p(-u[:, :width])) * np.cos(2.0 * np.pi * u[:, width:])
 
 
-
 def weighted_pick(u: FloatArray, weights: npt.ArrayLike) -> IntArray:
     """Indexes into ``weights`` drawn with those relative weights, one per uniform of ``u``."""
     cumulative = np.cumsum(np.asarray(weights, dtype=np.float64))
     picked = np.searchsorted(cumulative, u * cumulative[-1], side="right")
-    return np.minimum(picked, len(cumulative) - 1).astype(np.int64)
+    result: IntArray = np.minimum(picked, len(cumulative) - 1).astype(np.int64)
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +135,15 @@ def day_of_month(days: DateArray) -> IntArray:
     return (days - month_start(days)).astype(np.int64) + 1
 
 
+def add_days(days: DateArray | np.datetime64, offset: IntArray | int) -> DateArray:
+    result: DateArray = np.asarray(days, dtype="datetime64[D]") + np.asarray(offset, dtype="timedelta64[D]")
+    return result
+
+
 def shift_months(days: DateArray, months: IntArray | int) -> DateArray:
     """Same day of month ``months`` months later (negative: earlier); only for days 1-28."""
     shifted = days.astype("datetime64[M]") + np.asarray(months, dtype=np.int64)
-    return shifted.astype("datetime64[D]") + (day_of_month(days) - 1)
+    return add_days(shifted.astype("datetime64[D]"), day_of_month(days) - 1)
 
 
 # --- text ----------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import secrets
@@ -53,7 +52,7 @@ class FieldCipher:
 
     def lookup_hash(self, value: str) -> str:
         """Keyed hash for exact-match search (hex, 64 chars); the same value always gives the same hash."""
-        return hmac.new(self._hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self._hash_key, value.encode("utf-8"), "sha256").hex()
 
 
 def new_key() -> str:

@@ -1,5 +1,10 @@
 """ORM classes, one module per table. Importing this package registers them all on ``Base.metadata``."""
 
+from typing import cast
+
+from sqlalchemy import Table
+
+from arrears.db import Base
 from arrears.models.app_user import ROLES, AppUser
 from arrears.models.audit_event import AuditEvent
 from arrears.models.card_account import ACCOUNT_STATUSES, CardAccount
@@ -12,6 +17,12 @@ from arrears.models.import_run import ImportRun
 from arrears.models.payment import Payment
 from arrears.models.statement import Statement
 from arrears.models.team import Team
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of an ORM class, typed as a Table."""
+    return cast(Table, model.__table__)
+
 
 __all__ = [
     "ACCOUNT_STATUSES",
@@ -30,4 +41,5 @@ __all__ = [
     "Payment",
     "Statement",
     "Team",
+    "table_of",
 ]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import AS_OF, Rows, base_rows
 from sqlalchemy import Engine, func, select
 
 from arrears.imports.problems import ExtractRejected
 from arrears.imports.service import ImportReport, import_extract
 from arrears.kit.crypto import FieldCipher
 from arrears.models import CardAccount, ContactPoint, Customer, DelinquencySnapshot, ImportRun, Statement
+from conftest import AS_OF, Rows, base_rows
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 MakeExtract = Callable[..., Path]
