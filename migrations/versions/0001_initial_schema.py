@@ -154,10 +154,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_point")),
         sa.UniqueConstraint("customer_id", "kind", "value_hash", name=op.f("uq_contact_point_customer_id")),
     )
-    with op.batch_alter_table("contact_point", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_contact_point_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_contact_point_value_hash"), ["value_hash"], unique=False)
-
     op.create_table(
         "card_transaction",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -328,10 +324,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_card_transaction_account_id"))
 
     op.drop_table("card_transaction")
-    with op.batch_alter_table("contact_point", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_contact_point_value_hash"))
-        batch_op.drop_index(batch_op.f("ix_contact_point_customer_id"))
-
     op.drop_table("contact_point")
     with op.batch_alter_table("card_account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_card_account_customer_id"))

@@ -35,8 +35,6 @@ class Target:
 
     table: Table
     conflict: tuple[str, ...]  # the unique key
-    parent: tuple[str, Table, str] | None  # (staged natural key, parent table, parent natural key)
-    parent_fk: str | None  # the foreign-key column filled from the parent's id
     update: bool  # False: a row that exists is left alone
 
 
@@ -122,20 +120,11 @@ class BulkLoader:
     ) -> Executable:
         table = target.table
         source = Table(stage, MetaData(), *[_loose(column) for column in staged])
-        columns: dict[str, ColumnElement[object]] = {}
-        query_from: object = source
-        for name in staged:
-            if target.parent and name == target.parent[0]:
-                continue
-            columns[name] = source.c[name]
-        if target.parent and target.parent_fk:
-            key, parent, parent_key = target.parent
-            query_from = source.join(parent, parent.c[parent_key] == source.c[key])
-            columns[target.parent_fk] = parent.c.id
+        columns: dict[str, ColumnElement[object]] = {name: source.c[name] for name in staged}
         for stamp in ("created_at", "updated_at"):
             if stamp in table.c and now is not None:
                 columns[stamp] = literal(now, table.c[stamp].type)
-        query = select(*columns.values()).select_from(query_from).where(true())  # type: ignore[arg-type]
+        query = select(*columns.values()).select_from(source).where(true())
         dialect_insert = postgresql.insert if self._postgres else sqlite.insert
         insert = dialect_insert(table).from_select(list(columns), query)
         if not target.update:
@@ -153,6 +142,23 @@ class BulkLoader:
     def count(self, name: str) -> int:
         table = self._targets[name].table
         return int(self._connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+    def key_map(self, name: str, natural_key: str) -> pl.DataFrame:
+        """Every (natural key, id) of table ``name``, to resolve foreign keys of child rows in memory."""
+        table = self._targets[name].table
+        if self._postgres:
+            buffer = io.BytesIO()
+            raw = self._connection.connection.driver_connection
+            with raw.cursor() as cursor:  # type: ignore[union-attr]
+                sql = f"COPY (SELECT {natural_key}, id FROM {table.name}) TO STDOUT WITH (FORMAT csv)"
+                with cursor.copy(sql) as copy:
+                    for block in copy:
+                        buffer.write(block)
+            buffer.seek(0)
+            schema = {natural_key: pl.String, "id": pl.Int64}
+            return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+        rows = self._connection.execute(select(table.c[natural_key], table.c.id)).all()
+        return pl.DataFrame(rows, schema={natural_key: pl.String, "id": pl.Int64}, orient="row")
 
     def existing_keys(self, name: str, column: str, values: Sequence[str]) -> set[str]:
         """Which of ``values`` already exist in ``name.column`` (looked up in chunks)."""

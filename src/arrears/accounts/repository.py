@@ -16,8 +16,8 @@ _PAYMENT = table_of(Payment)
 _SNAPSHOT = table_of(DelinquencySnapshot)
 
 TARGETS = {
-    "delinquency_snapshot": Target(_SNAPSHOT, ("account_id", "as_of_date"), None, None, True),
-    "card_account": Target(_ACCOUNT, ("id",), None, None, True),
+    "delinquency_snapshot": Target(_SNAPSHOT, ("account_id", "as_of_date"), update=True),
+    "card_account": Target(_ACCOUNT, ("id",), update=True),
 }
 
 

@@ -141,6 +141,36 @@ def transaction_rows(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# (parent table, its natural key, the column of the child rows naming it, the foreign key to fill)
+_PARENTS = {
+    "contact_point": ("customer", "customer_no", "customer_no", "customer_id"),
+    "card_account": ("customer", "customer_no", "customer_no", "customer_id"),
+    "statement": ("card_account", "account_no", "account_no", "account_id"),
+    "payment": ("card_account", "account_no", "account_no", "account_id"),
+    "card_transaction": ("card_account", "account_no", "account_no", "account_id"),
+}
+
+
+class _Ids:
+    """Surrogate ids of parent rows, fetched once after the parent file is loaded."""
+
+    def __init__(self, loader: BulkLoader) -> None:
+        self._loader = loader
+        self._maps: dict[str, pl.DataFrame] = {}
+
+    def forget(self, table: str) -> None:
+        self._maps.pop(table, None)
+
+    def resolve(self, table: str, rows: pl.DataFrame) -> pl.DataFrame:
+        if table not in _PARENTS:
+            return rows
+        parent, natural_key, column, foreign_key = _PARENTS[table]
+        if parent not in self._maps:
+            self._maps[parent] = self._loader.key_map(parent, natural_key)
+        ids = self._maps[parent].rename({natural_key: column, "id": foreign_key})
+        return rows.join(ids, on=column, how="inner").drop(column)
+
+
 def load_extract(
     loader: BulkLoader,
     source: ExtractSource,
@@ -152,11 +182,15 @@ def load_extract(
 ) -> dict[str, int]:
     """Merges every file into the store; returns, per table, how many rows were inserted or changed."""
     written: dict[str, int] = {}
+    ids = _Ids(loader)
     for spec, path in source.spec_paths():
         for batch in iter_batches(path, batch_rows=batch_rows):
             typed = typed_frame(batch.frame, spec)
             for table, rows in _store_frames(spec, typed, cipher):
-                written[table] = written.get(table, 0) + loader.merge(table, rows, now=now)
+                ids.forget(table)  # its key map changes as it is written
+                written[table] = written.get(table, 0) + loader.merge(
+                    table, ids.resolve(table, rows), now=now
+                )
             progress(path.name, batch.frame.height)
     return written
 

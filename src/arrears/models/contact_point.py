@@ -18,10 +18,11 @@ class ContactPoint(Base):
     __table_args__ = (UniqueConstraint("customer_id", "kind", "value_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    # the unique key (customer_id, kind, value_hash) also serves lookups by customer
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     value_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    value_hash: Mapped[str] = mapped_column(String(64), index=True)
+    value_hash: Mapped[str] = mapped_column(String(64))
     value_masked: Mapped[str] = mapped_column(String(200))
     district: Mapped[str | None] = mapped_column(String(100))
     lat: Mapped[float | None] = mapped_column(Float)
