@@ -10,13 +10,26 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import Column, Connection, MetaData, Table, func, literal, or_, select, text, true, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    Table,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import SelectBase
 
 _SQL_TYPES = {
     pl.String: "TEXT",
@@ -52,15 +65,49 @@ class BulkLoader:
         self._staged: set[str] = set()
 
     def merge(self, name: str, frame: pl.DataFrame, *, now: datetime | None) -> int:
-        """Stages ``frame`` and merges it into table ``name``; returns rows inserted or changed."""
+        """Merges ``frame`` into table ``name``; returns rows inserted or changed.
+
+        PostgreSQL: COPY into a staging table, then one INSERT ... SELECT ... ON CONFLICT. SQLite: the
+        same upsert row by row with ``executemany`` (in-process, so no staging round trip is needed).
+        """
         if frame.height == 0:
             return 0
+        target = self._targets[name]
+        if not self._postgres:
+            return self._upsert_rows(target, frame, now)
         stage = f"stage_{name}"
         self._stage(stage, frame)
-        statement = self._merge_statement(self._targets[name], stage, list(frame.columns), now)
+        statement = self._merge_statement(target, stage, list(frame.columns), now)
         result = self._connection.execute(statement, execution_options={"preserve_rowcount": True})
         written = int(result.rowcount)
         self._connection.exec_driver_sql(f"DELETE FROM {stage}")
+        return max(written, 0)
+
+    def _upsert_rows(self, target: Target, frame: pl.DataFrame, now: datetime | None) -> int:
+        stamps = [
+            stamp for stamp in ("created_at", "updated_at") if stamp in target.table.c and now is not None
+        ]
+        if now is not None and stamps:
+            text_now = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            frame = frame.with_columns(pl.lit(text_now).alias(stamp) for stamp in stamps)
+        columns = list(frame.columns)
+        conflict = ", ".join(target.conflict)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {target.table.name} ({', '.join(columns)}) VALUES ({marks}) "
+        if target.update:
+            changed = [c for c in columns if c not in target.conflict and c not in _NOT_COMPARED]
+            assignments = ", ".join(
+                f"{c} = excluded.{c}" for c in columns if c not in {*target.conflict, "created_at"}
+            )
+            differs = " OR ".join(f"{target.table.name}.{c} IS NOT excluded.{c}" for c in changed)
+            sql += f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments} WHERE {differs}"
+        else:
+            sql += f"ON CONFLICT ({conflict}) DO NOTHING"
+        rows = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).iter_rows()
+        cursor = self._connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.executemany(sql, rows)
+        written = int(cursor.rowcount)
+        cursor.close()
         return max(written, 0)
 
     def update(self, name: str, frame: pl.DataFrame, *, key: str) -> int:
@@ -146,19 +193,8 @@ class BulkLoader:
     def key_map(self, name: str, natural_key: str) -> pl.DataFrame:
         """Every (natural key, id) of table ``name``, to resolve foreign keys of child rows in memory."""
         table = self._targets[name].table
-        if self._postgres:
-            buffer = io.BytesIO()
-            raw = self._connection.connection.driver_connection
-            with raw.cursor() as cursor:  # type: ignore[union-attr]
-                sql = f"COPY (SELECT {natural_key}, id FROM {table.name}) TO STDOUT WITH (FORMAT csv)"
-                with cursor.copy(sql) as copy:
-                    for block in copy:
-                        buffer.write(block)
-            buffer.seek(0)
-            schema = {natural_key: pl.String, "id": pl.Int64}
-            return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
-        rows = self._connection.execute(select(table.c[natural_key], table.c.id)).all()
-        return pl.DataFrame(rows, schema={natural_key: pl.String, "id": pl.Int64}, orient="row")
+        query = select(table.c[natural_key], table.c.id)
+        return read_frame(self._connection, query, {natural_key: pl.String(), "id": pl.Int64()})
 
     def existing_keys(self, name: str, column: str, values: Sequence[str]) -> set[str]:
         """Which of ``values`` already exist in ``name.column`` (looked up in chunks)."""
@@ -174,6 +210,31 @@ class BulkLoader:
         for stage in self._staged:
             self._connection.execute(text(f"DROP TABLE IF EXISTS {stage}"))
         self._staged.clear()
+
+
+def read_frame(connection: Connection, query: SelectBase, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Runs ``query`` and returns its rows as a frame, fast: ``COPY ... TO STDOUT`` on PostgreSQL,
+    the raw cursor on SQLite (no per-row ORM processing)."""
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    raw = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        if not buffer.getbuffer().nbytes:
+            return pl.DataFrame(schema=schema)
+        return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    rows = cursor.execute(sql).fetchall()
+    cursor.close()
+    text_schema = {name: (pl.String if dtype == pl.Date else dtype) for name, dtype in schema.items()}
+    frame = pl.DataFrame(rows, schema=text_schema, orient="row")
+    return frame.with_columns(
+        pl.col(name).str.to_date("%Y-%m-%d") for name, dtype in schema.items() if dtype == pl.Date
+    )
 
 
 def _loose(name: str) -> Column[object]:

@@ -6,8 +6,9 @@ from datetime import date
 
 import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select, union_all
+from sqlalchemy.sql.selectable import SelectBase
 
-from arrears.bulk import BulkLoader, Target
+from arrears.bulk import BulkLoader, Target, read_frame
 from arrears.models import CardAccount, DelinquencySnapshot, ImportRun, Payment, Statement, table_of
 
 _ACCOUNT = table_of(CardAccount)
@@ -21,9 +22,8 @@ TARGETS = {
 }
 
 
-def _frame(connection: Connection, query: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    rows = connection.execute(query).all()  # type: ignore[call-overload]
-    return pl.DataFrame(rows, schema=schema, orient="row")
+def _frame(connection: Connection, query: SelectBase, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return read_frame(connection, query, schema)
 
 
 class DelinquencyRepository:
@@ -86,7 +86,6 @@ class DelinquencyRepository:
             written += loader.merge("delinquency_snapshot", rows, now=None)
             state = chunk.select(
                 pl.col("account_id").alias("id"),
-                pl.lit(as_of).alias("as_of_date"),
                 "dpd",
                 "bucket",
                 "regulatory_class",

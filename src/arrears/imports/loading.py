@@ -6,7 +6,7 @@ the database, with a keyed hash for exact lookup and a masked copy for display.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import polars as pl
@@ -18,6 +18,7 @@ from arrears.imports.source import ExtractSource, Progress
 from arrears.imports.validate import typed_frame
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_address, mask_email, mask_national_id, mask_phone
+from arrears.kit.threads import prefetch
 
 _CONTACTS = (
     ("mobile", "mobile", None, None, None),
@@ -180,19 +181,27 @@ def load_extract(
     batch_rows: int,
     progress: Progress,
 ) -> dict[str, int]:
-    """Merges every file into the store; returns, per table, how many rows were inserted or changed."""
+    """Merges every file into the store; returns, per table, how many rows were inserted or changed.
+
+    Reading, checking types and encrypting the next batch runs in a background thread while the
+    database writes the current one.
+    """
     written: dict[str, int] = {}
     ids = _Ids(loader)
+    for name, rows_read, frames in prefetch(_prepared(source, cipher, batch_rows)):
+        for table, rows in frames:
+            ids.forget(table)  # its key map changes as it is written
+            written[table] = written.get(table, 0) + loader.merge(table, ids.resolve(table, rows), now=now)
+        progress(name, rows_read)
+    return written
+
+
+def _prepared(
+    source: ExtractSource, cipher: FieldCipher, batch_rows: int
+) -> Iterator[tuple[str, int, list[tuple[str, pl.DataFrame]]]]:
     for spec, path in source.spec_paths():
         for batch in iter_batches(path, batch_rows=batch_rows):
-            typed = typed_frame(batch.frame, spec)
-            for table, rows in _store_frames(spec, typed, cipher):
-                ids.forget(table)  # its key map changes as it is written
-                written[table] = written.get(table, 0) + loader.merge(
-                    table, ids.resolve(table, rows), now=now
-                )
-            progress(path.name, batch.frame.height)
-    return written
+            yield path.name, batch.frame.height, _store_frames(spec, typed_frame(batch.frame, spec), cipher)
 
 
 def _store_frames(spec: FileSpec, typed: pl.DataFrame, cipher: FieldCipher) -> list[tuple[str, pl.DataFrame]]:

@@ -33,15 +33,14 @@ class CardAccount(Base):
     cycle_day: Mapped[int] = mapped_column(SmallInteger)
     due_day: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(String(20))
-    arrears_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    arrears_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     arrears_due_date: Mapped[date | None] = mapped_column(Date)
     arrears_as_of_date: Mapped[date | None] = mapped_column(Date)
-    # current delinquency state, refreshed with every snapshot
-    as_of_date: Mapped[date | None] = mapped_column(Date)
-    dpd: Mapped[int] = mapped_column(Integer, default=0)
-    bucket: Mapped[str] = mapped_column(String(10), default="M0", index=True)
-    regulatory_class: Mapped[str] = mapped_column(String(20), default="normal")
-    overdue_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # current delinquency state: that of the latest delinquency_snapshot
+    dpd: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bucket: Mapped[str] = mapped_column(String(10), default="M0", server_default="M0", index=True)
+    regulatory_class: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
+    overdue_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
