@@ -73,6 +73,8 @@ class BulkLoader:
         if frame.height == 0:
             return 0
         target = self._targets[name]
+        # a key twice in one statement is an error on PostgreSQL; the caller reports such duplicates
+        frame = frame.unique(subset=list(target.conflict), keep="last", maintain_order=True)
         if not self._postgres:
             return self._upsert_rows(target, frame, now)
         stage = f"stage_{name}"

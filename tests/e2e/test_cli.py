@@ -326,7 +326,7 @@ def test_small_uci_file_with_a_bad_number_is_rejected(cli: Cli, tmp_path: Path) 
     result = cli.run("import", "uci", source, expect=2)
 
     assert 'broken.csv row 3, column BILL_AMT3: "abc" is not a whole number' in result.stderr
-    assert last_line(result.stderr) == "1 problems; nothing was imported."
+    assert last_line(result.stderr) == "1 problem; nothing was imported."
     assert "Traceback" not in result.stderr
     assert not cli.sqlite_file.exists() or cli.sql("SELECT count(*) FROM customer") == [(0,)]
 

@@ -48,7 +48,7 @@ def parse_day(value: str | None, *, option: str) -> date | None:
 
 @contextmanager
 def row_progress(enabled: bool, totals: dict[str, int]) -> Iterator[Callable[[str, int], None]]:
-    """A progress bar per file; ``totals`` are rows per pass (two passes: check, then load)."""
+    """A progress bar per file; ``totals`` are the rows of each file."""
     if not enabled:
         yield lambda _name, _rows: None
         return

@@ -17,7 +17,7 @@ from arrears.config import get_settings
 from arrears.db import get_engine
 from arrears.imports import uci
 from arrears.imports.extract_format import FILES
-from arrears.imports.problems import ExtractRejected, ProblemLog
+from arrears.imports.problems import ExtractRejected, ProblemLog, count_problems
 from arrears.imports.service import ImportReport, import_extract
 from arrears.kit import clock
 from arrears.kit.crypto import cipher_for
@@ -38,11 +38,11 @@ def count_rows(directory: Path) -> dict[str, int]:
             if not path.exists():
                 continue
             if suffix == ".parquet":
-                totals[path.name] = 2 * pq.ParquetFile(path).metadata.num_rows
+                totals[path.name] = pq.ParquetFile(path).metadata.num_rows
             else:
                 with path.open("rb") as handle:
                     lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 22), b""))
-                totals[path.name] = 2 * max(lines - 1, 0)
+                totals[path.name] = max(lines - 1, 0)
     return totals
 
 
@@ -58,7 +58,7 @@ def print_problems(problems: ProblemLog, report: Path | None) -> None:
             writer.writerow(["file", "row", "column", "problem"])
             writer.writerows([p.file, p.row or "", p.column or "", p.message] for p in problems.kept)
         err_console.print(f"problems written to {report}", highlight=False)
-    err_console.print(f"[red]{problems.total:,} problems; nothing was imported.[/red]", highlight=False)
+    err_console.print(f"[red]{count_problems(problems.total)}; nothing was imported.[/red]", highlight=False)
 
 
 def print_report(report: ImportReport) -> None:

@@ -6,15 +6,16 @@ the database, with a keyed hash for exact lookup and a masked copy for display.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 import polars as pl
 
 from arrears.bulk import BulkLoader
+from arrears.imports.checking import CheckedBatch, Checker, scan
 from arrears.imports.extract_format import FileSpec
-from arrears.imports.reader import iter_batches
-from arrears.imports.source import ExtractSource, Progress
+from arrears.imports.source import ExtractSource
 from arrears.imports.validate import typed_frame
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_address, mask_email, mask_national_id, mask_phone
@@ -176,32 +177,31 @@ def load_extract(
     loader: BulkLoader,
     source: ExtractSource,
     *,
+    checker: Checker,
     cipher: FieldCipher,
     now: datetime,
     batch_rows: int,
-    progress: Progress,
 ) -> dict[str, int]:
-    """Merges every file into the store; returns, per table, how many rows were inserted or changed.
+    """Checks and merges every file in one pass; returns, per table, the rows inserted or changed.
 
-    Reading, checking types and encrypting the next batch runs in a background thread while the
-    database writes the current one.
+    Reading, checking and encrypting run in a background thread, ahead of the database writes. Once
+    a problem is found nothing more is written but checking goes on, so that every problem is
+    reported; the caller then rolls the transaction back.
     """
     written: dict[str, int] = {}
     ids = _Ids(loader)
-    for name, rows_read, frames in prefetch(_prepared(source, cipher, batch_rows)):
-        for table, rows in frames:
+
+    def prepare(spec: FileSpec, frame: pl.DataFrame) -> object:
+        return _store_frames(spec, typed_frame(frame, spec), cipher)
+
+    for item in prefetch(scan(source, batch_rows=batch_rows, prepare=prepare, room=checker.problems.limit)):
+        checker.feed(item)
+        if not isinstance(item, CheckedBatch) or checker.problems or item.prepared is None:
+            continue
+        for table, rows in cast(list[tuple[str, pl.DataFrame]], item.prepared):
             ids.forget(table)  # its key map changes as it is written
             written[table] = written.get(table, 0) + loader.merge(table, ids.resolve(table, rows), now=now)
-        progress(name, rows_read)
     return written
-
-
-def _prepared(
-    source: ExtractSource, cipher: FieldCipher, batch_rows: int
-) -> Iterator[tuple[str, int, list[tuple[str, pl.DataFrame]]]]:
-    for spec, path in source.spec_paths():
-        for batch in iter_batches(path, batch_rows=batch_rows):
-            yield path.name, batch.frame.height, _store_frames(spec, typed_frame(batch.frame, spec), cipher)
 
 
 def _store_frames(spec: FileSpec, typed: pl.DataFrame, cipher: FieldCipher) -> list[tuple[str, pl.DataFrame]]:

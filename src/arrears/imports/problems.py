@@ -59,6 +59,10 @@ class ExtractRejected(ArrearsError):
     def __init__(self, problems: ProblemLog) -> None:
         self.problems = problems
         super().__init__(
-            f"{problems.total:,} problems; nothing was imported.",
+            f"{count_problems(problems.total)}; nothing was imported.",
             f"发现 {problems.total:,} 个问题；未导入任何数据。",
         )
+
+
+def count_problems(total: int) -> str:
+    return "1 problem" if total == 1 else f"{total:,} problems"

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert
 
 from arrears.accounts.repository import DelinquencyRepository
 from arrears.accounts.service import SnapshotResult, refresh_delinquency
-from arrears.imports.checking import check_extract
+from arrears.imports.checking import Checker
 from arrears.imports.extract_format import FORMAT_VERSION
 from arrears.imports.loading import load_extract
 from arrears.imports.problems import ExtractRejected, Problem, ProblemLog
@@ -59,15 +59,13 @@ def import_extract(
         table, column = ("customer", "customer_no") if kind == "customers" else ("card_account", "account_no")
         return loader.existing_keys(table, column, keys)
 
-    checked = check_extract(
-        source, problems=problems, known_in_store=known_in_store, batch_rows=batch_rows, progress=progress
-    )
-    if problems:
-        raise ExtractRejected(problems)
-    written = load_extract(loader, source, cipher=cipher, now=now, batch_rows=batch_rows, progress=progress)
+    checker = Checker(problems, known_in_store, progress)
+    written = load_extract(loader, source, checker=checker, cipher=cipher, now=now, batch_rows=batch_rows)
     loader.drop_staging()
+    if problems:
+        raise ExtractRejected(problems)  # the caller's transaction rolls back what was written
     snapshot = refresh_delinquency(connection, as_of=as_of)
-    report = ImportReport(as_of=as_of, rows=checked.rows, written=written, snapshot=snapshot)
+    report = ImportReport(as_of=as_of, rows=checker.rows, written=written, snapshot=snapshot)
     _record_run(connection, source_label, directory, report, now)
     return report
 

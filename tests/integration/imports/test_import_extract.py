@@ -281,7 +281,9 @@ class TestBadExtracts:
 
         problems = rejected(engine, extract_dir(rows), cipher)
 
-        assert problems == ['payments.csv row 2, column paid_date: "2026-11-24" is after the extract date 2026-11-23']
+        assert problems == [
+            'payments.csv row 2, column paid_date: "2026-11-24" is after the extract date 2026-11-23'
+        ]
 
     def test_broken_csv_quoting(self, engine: Engine, extract_dir: MakeExtract, cipher: FieldCipher) -> None:
         directory = extract_dir()
