@@ -85,7 +85,8 @@ def run_import(directory: Path, *, as_of_text: str, label: str, problems_out: Pa
     engine = get_engine(settings)
     migrate.upgrade(engine)
     cipher = cipher_for(settings)
-    with row_progress(sys.stderr.isatty(), count_rows(directory)) as progress, engine.begin() as connection:
+    totals = count_rows(directory)
+    with row_progress(sys.stderr.isatty(), totals) as progress, engine.begin() as connection:
         try:
             report = import_extract(
                 connection,
@@ -96,6 +97,7 @@ def run_import(directory: Path, *, as_of_text: str, label: str, problems_out: Pa
                 source_label=label,
                 batch_rows=settings.import_batch_rows,
                 progress=progress,
+                total_rows=sum(totals.values()),
             )
         except ExtractRejected as rejected:
             connection.rollback()

@@ -6,19 +6,20 @@ the database, with a keyed hash for exact lookup and a masked copy for display.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import cast
 
 import polars as pl
 
 from arrears.bulk import BulkLoader
-from arrears.imports.checking import CheckedBatch, Checker, scan
+from arrears.imports.checking import CheckedBatch, Checker, FileEnd, scan
 from arrears.imports.extract_format import FileSpec
 from arrears.imports.source import ExtractSource
 from arrears.imports.validate import typed_frame
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_address, mask_email, mask_national_id, mask_phone
+from arrears.kit.processes import prefetch_in_process
 from arrears.kit.threads import prefetch
 
 _CONTACTS = (
@@ -173,6 +174,11 @@ class _Ids:
         return rows.join(ids, on=column, how="inner").drop(column)
 
 
+# Above this many rows the reading, checking and encrypting run in a child process (using the
+# second core); below it a thread is cheaper than starting a process.
+PROCESS_THRESHOLD_ROWS = 300_000
+
+
 def load_extract(
     loader: BulkLoader,
     source: ExtractSource,
@@ -181,20 +187,22 @@ def load_extract(
     cipher: FieldCipher,
     now: datetime,
     batch_rows: int,
+    total_rows: int = 0,
 ) -> dict[str, int]:
     """Checks and merges every file in one pass; returns, per table, the rows inserted or changed.
 
-    Reading, checking and encrypting run in a background thread, ahead of the database writes. Once
-    a problem is found nothing more is written but checking goes on, so that every problem is
-    reported; the caller then rolls the transaction back.
+    Reading, checking and encrypting run ahead of the database writes, in a thread or, for large
+    extracts (``total_rows``), a child process. Once a problem is found nothing more is written but
+    checking goes on, so that every problem is reported; the caller then rolls the transaction back.
     """
     written: dict[str, int] = {}
     ids = _Ids(loader)
-
-    def prepare(spec: FileSpec, frame: pl.DataFrame) -> object:
-        return _store_frames(spec, typed_frame(frame, spec), cipher)
-
-    for item in prefetch(scan(source, batch_rows=batch_rows, prepare=prepare, room=checker.problems.limit)):
+    room = checker.problems.limit
+    if total_rows >= PROCESS_THRESHOLD_ROWS:
+        items = prefetch_in_process(prepared_scan, source, cipher, batch_rows, room)
+    else:
+        items = prefetch(prepared_scan(source, cipher, batch_rows, room))
+    for item in items:
         checker.feed(item)
         if not isinstance(item, CheckedBatch) or checker.problems or item.prepared is None:
             continue
@@ -202,6 +210,17 @@ def load_extract(
             ids.forget(table)  # its key map changes as it is written
             written[table] = written.get(table, 0) + loader.merge(table, ids.resolve(table, rows), now=now)
     return written
+
+
+def prepared_scan(
+    source: ExtractSource, cipher: FieldCipher, batch_rows: int, room: int
+) -> Iterator[CheckedBatch | FileEnd]:
+    """``scan`` with each clean batch turned into store rows (module level: it may run in a child)."""
+
+    def prepare(spec: FileSpec, frame: pl.DataFrame) -> object:
+        return _store_frames(spec, typed_frame(frame, spec), cipher)
+
+    return scan(source, batch_rows=batch_rows, prepare=prepare, room=room)
 
 
 def _store_frames(spec: FileSpec, typed: pl.DataFrame, cipher: FieldCipher) -> list[tuple[str, pl.DataFrame]]:

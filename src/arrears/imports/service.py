@@ -48,6 +48,7 @@ def import_extract(
     source_label: str = "extract",
     batch_rows: int = 100_000,
     progress: Progress = no_progress,
+    total_rows: int = 0,
 ) -> ImportReport:
     """Checks and imports the extract in ``directory``; raises ExtractRejected listing every problem."""
     problems = ProblemLog()
@@ -60,7 +61,9 @@ def import_extract(
         return loader.existing_keys(table, column, keys)
 
     checker = Checker(problems, known_in_store, progress)
-    written = load_extract(loader, source, checker=checker, cipher=cipher, now=now, batch_rows=batch_rows)
+    written = load_extract(
+        loader, source, checker=checker, cipher=cipher, now=now, batch_rows=batch_rows, total_rows=total_rows
+    )
     loader.drop_staging()
     if problems:
         raise ExtractRejected(problems)  # the caller's transaction rolls back what was written

@@ -37,8 +37,16 @@ class FieldCipher:
                 "The encryption key must be 32 bytes (base64 of 32 random bytes).",
                 "加密密钥必须是 32 字节（32 个随机字节的 base64 编码）。",
             )
+        self._master_key = master_key
         self._aead = AESGCM(_derive(master_key, b"encrypt"))
         self._hash_key = _derive(master_key, b"lookup-hash")
+
+    def __reduce__(self) -> tuple[type[FieldCipher], tuple[bytes]]:
+        """Pickled by its key, so that a worker process can encrypt too."""
+        return (FieldCipher, (self._master_key,))
+
+    def __repr__(self) -> str:
+        return "FieldCipher(<key hidden>)"
 
     def encrypt(self, plaintext: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
