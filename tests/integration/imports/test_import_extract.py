@@ -128,9 +128,8 @@ class TestIdempotence:
         again = run(engine, directory, cipher)
 
         assert not again.changed_anything
-        assert again.written == {
-            "customer": 0, "contact_point": 0, "card_account": 0, "statement": 0, "payment": 0, "card_transaction": 0
-        }  # fmt: skip
+        tables = ("customer", "contact_point", "card_account", "statement", "payment", "card_transaction")
+        assert again.written == dict.fromkeys(tables, 0)
         assert {no: (a.updated_at, a.principal_fen) for no, a in accounts(engine).items()} == before
         assert count(engine, ImportRun) == 1
 
@@ -243,8 +242,9 @@ class TestBadExtracts:
 
         problems = rejected(engine, extract_dir(rows), cipher)
 
-        assert problems == ['accounts.csv row 2, column customer_id: customer "C-88120" is not in customers nor in '
-                            "the store"]  # fmt: skip
+        assert problems == [
+            'accounts.csv row 2, column customer_id: customer "C-88120" is not in customers nor in the store'
+        ]
         self.assert_nothing_written(engine)
 
     def test_statement_of_an_unknown_account(
