@@ -192,11 +192,24 @@ class BulkLoader:
         table = self._targets[name].table
         return int(self._connection.execute(select(func.count()).select_from(table)).scalar_one())
 
-    def key_map(self, name: str, natural_key: str) -> pl.DataFrame:
-        """Every (natural key, id) of table ``name``, to resolve foreign keys of child rows in memory."""
+    def key_map(self, name: str, natural_key: str, *, keys: Sequence[str] | None = None) -> pl.DataFrame:
+        """(natural key, id) of table ``name``: every row, or those whose natural key is in ``keys``."""
         table = self._targets[name].table
+        schema: dict[str, pl.DataType] = {natural_key: pl.String(), "id": pl.Int64()}
         query = select(table.c[natural_key], table.c.id)
-        return read_frame(self._connection, query, {natural_key: pl.String(), "id": pl.Int64()})
+        if keys is None:
+            return read_frame(self._connection, query, schema)
+        parts = [
+            pl.DataFrame(
+                self._connection.execute(
+                    query.where(table.c[natural_key].in_(keys[start : start + 10_000]))
+                ).all(),
+                schema=schema,
+                orient="row",
+            )
+            for start in range(0, len(keys), 10_000)
+        ]
+        return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
     def existing_keys(self, name: str, column: str, values: Sequence[str]) -> set[str]:
         """Which of ``values`` already exist in ``name.column`` (looked up in chunks)."""

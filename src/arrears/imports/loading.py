@@ -155,23 +155,33 @@ _PARENTS = {
 
 
 class _Ids:
-    """Surrogate ids of parent rows, fetched once after the parent file is loaded."""
+    """Surrogate ids of parent rows: the whole map once the parent's file is loaded, else per batch."""
 
     def __init__(self, loader: BulkLoader) -> None:
         self._loader = loader
         self._maps: dict[str, pl.DataFrame] = {}
+        self._complete: set[str] = set()
 
-    def forget(self, table: str) -> None:
+    def complete(self, table: str) -> None:
+        """``table``'s file is fully written: its map can be fetched once and kept."""
+        self._complete.add(table)
         self._maps.pop(table, None)
 
     def resolve(self, table: str, rows: pl.DataFrame) -> pl.DataFrame:
         if table not in _PARENTS:
             return rows
         parent, natural_key, column, foreign_key = _PARENTS[table]
-        if parent not in self._maps:
-            self._maps[parent] = self._loader.key_map(parent, natural_key)
-        ids = self._maps[parent].rename({natural_key: column, "id": foreign_key})
+        if parent in self._complete:
+            if parent not in self._maps:
+                self._maps[parent] = self._loader.key_map(parent, natural_key)
+            known = self._maps[parent].filter(pl.col(natural_key).is_in(rows[column].implode()))
+        else:  # the parent is being written batch by batch (customers and their contact points)
+            known = self._loader.key_map(parent, natural_key, keys=rows[column].unique().to_list())
+        ids = known.rename({natural_key: column, "id": foreign_key})
         return rows.join(ids, on=column, how="inner").drop(column)
+
+
+_TABLE_OF_FILE = {"customers": "customer", "accounts": "card_account"}
 
 
 # Above this many rows the reading, checking and encrypting run in a child process (using the
@@ -204,10 +214,11 @@ def load_extract(
         items = prefetch(prepared_scan(source, cipher, batch_rows, room))
     for item in items:
         checker.feed(item)
+        if isinstance(item, FileEnd) and item.spec.name in _TABLE_OF_FILE:
+            ids.complete(_TABLE_OF_FILE[item.spec.name])
         if not isinstance(item, CheckedBatch) or checker.problems or item.prepared is None:
             continue
         for table, rows in cast(list[tuple[str, pl.DataFrame]], item.prepared):
-            ids.forget(table)  # its key map changes as it is written
             written[table] = written.get(table, 0) + loader.merge(table, ids.resolve(table, rows), now=now)
     return written
 

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from arrears.imports.problems import Problem
 
 FIRST_DATA_ROW = 2  # the header is row 1
+FIRST_BATCH_ROWS = 10_000
 
 
 class FileBroken(Exception):
@@ -83,7 +84,7 @@ def _csv_batches(path: Path, *, batch_rows: int) -> Iterator[Batch]:
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    read = pacsv.ReadOptions(block_size=max(batch_rows * 120, 1 << 20))
+    read = pacsv.ReadOptions(block_size=1 << 20)
     parse = pacsv.ParseOptions(newlines_in_values=True)
     row = FIRST_DATA_ROW
     pending: list[pa.RecordBatch] = []
@@ -93,7 +94,8 @@ def _csv_batches(path: Path, *, batch_rows: int) -> Iterator[Batch]:
         for record_batch in reader:
             pending.append(record_batch)
             pending_rows += record_batch.num_rows
-            if pending_rows >= batch_rows:
+            # a small first batch lets the work that follows the reading start early
+            if pending_rows >= (min(batch_rows, FIRST_BATCH_ROWS) if row == FIRST_DATA_ROW else batch_rows):
                 yield Batch(row, _to_text_frame(pa.Table.from_batches(pending)))
                 row += pending_rows
                 pending, pending_rows = [], 0
