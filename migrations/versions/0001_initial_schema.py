@@ -138,10 +138,10 @@ def upgrade() -> None:
         sa.Column("district", sa.String(length=100), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
-        sa.Column("is_primary", sa.Boolean(), nullable=False),
-        sa.Column("consent_outside_hours", sa.Boolean(), nullable=False),
-        sa.Column("consent_extra_calls", sa.Boolean(), nullable=False),
-        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        sa.Column("is_primary", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("consent_outside_hours", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("consent_extra_calls", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("opted_out", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("opted_out_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -163,12 +163,6 @@ def upgrade() -> None:
         sa.Column("merchant", sa.String(length=200), nullable=False),
         sa.Column("mcc", sa.String(length=4), nullable=True),
         sa.Column("category", sa.String(length=30), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["card_account.id"],
-            name=op.f("fk_card_transaction_account_id_card_account"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_card_transaction")),
         sa.UniqueConstraint("transaction_ref", name=op.f("uq_card_transaction_transaction_ref")),
     )
@@ -186,12 +180,6 @@ def upgrade() -> None:
         sa.Column("overdue_fen", sa.BigInteger(), nullable=False),
         sa.Column("balance_fen", sa.BigInteger(), nullable=False),
         sa.Column("oldest_unpaid_due_date", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["card_account.id"],
-            name=op.f("fk_delinquency_snapshot_account_id_card_account"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_delinquency_snapshot")),
         sa.UniqueConstraint("account_id", "as_of_date", name=op.f("uq_delinquency_snapshot_account_id")),
     )
@@ -239,12 +227,6 @@ def upgrade() -> None:
         sa.Column("paid_date", sa.Date(), nullable=False),
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["card_account.id"],
-            name=op.f("fk_payment_account_id_card_account"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment")),
         sa.UniqueConstraint("payment_ref", name=op.f("uq_payment_payment_ref")),
     )
@@ -259,12 +241,6 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("balance_fen", sa.BigInteger(), nullable=False),
         sa.Column("minimum_due_fen", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["card_account.id"],
-            name=op.f("fk_statement_account_id_card_account"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statement")),
         sa.UniqueConstraint("account_id", "statement_date", name=op.f("uq_statement_account_id")),
     )

@@ -83,10 +83,6 @@ def contact_rows(frame: pl.DataFrame, cipher: FieldCipher) -> pl.DataFrame:
                     [mask(v, d) for v, d in zip(values, districts, strict=True)],
                     dtype=pl.String,
                 ),
-                pl.lit(True).alias("is_primary"),
-                pl.lit(False).alias("consent_outside_hours"),
-                pl.lit(False).alias("consent_extra_calls"),
-                pl.lit(False).alias("opted_out"),
             )
         )
     return pl.concat(parts)

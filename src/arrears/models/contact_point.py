@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -27,9 +27,9 @@ class ContactPoint(Base):
     district: Mapped[str | None] = mapped_column(String(100))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
-    consent_outside_hours: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_extra_calls: Mapped[bool] = mapped_column(Boolean, default=False)
-    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    consent_outside_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    consent_extra_calls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
