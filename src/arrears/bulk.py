@@ -193,23 +193,19 @@ class BulkLoader:
         return int(self._connection.execute(select(func.count()).select_from(table)).scalar_one())
 
     def key_map(self, name: str, natural_key: str, *, keys: Sequence[str] | None = None) -> pl.DataFrame:
-        """(natural key, id) of table ``name``: every row, or those whose natural key is in ``keys``."""
+        """(natural key, id) of table ``name``: every row, or those whose natural key is in ``keys``
+        (looked up through a staged key list: one join instead of thousands of parameters)."""
         table = self._targets[name].table
         schema: dict[str, pl.DataType] = {natural_key: pl.String(), "id": pl.Int64()}
-        query = select(table.c[natural_key], table.c.id)
         if keys is None:
-            return read_frame(self._connection, query, schema)
-        parts = [
-            pl.DataFrame(
-                self._connection.execute(
-                    query.where(table.c[natural_key].in_(keys[start : start + 10_000]))
-                ).all(),
-                schema=schema,
-                orient="row",
-            )
-            for start in range(0, len(keys), 10_000)
-        ]
-        return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+            return read_frame(self._connection, select(table.c[natural_key], table.c.id), schema)
+        stage = f"stage_keys_{name}"
+        self._stage(stage, pl.DataFrame({"key": keys}, schema={"key": pl.String}))
+        staged = Table(stage, MetaData(), Column("key"))
+        query = select(table.c[natural_key], table.c.id).join(staged, staged.c.key == table.c[natural_key])
+        found = read_frame(self._connection, query, schema)
+        self._connection.exec_driver_sql(f"DELETE FROM {stage}")
+        return found
 
     def existing_keys(self, name: str, column: str, values: Sequence[str]) -> set[str]:
         """Which of ``values`` already exist in ``name.column`` (looked up in chunks)."""
