@@ -1,3 +1,4 @@
 from arrears.cli.main import app
 
-app(prog_name="arrears")
+if __name__ == "__main__":
+    app(prog_name="arrears")

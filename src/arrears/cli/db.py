@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from arrears import migrate
 from arrears.cli.common import console
-from arrears.db import get_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def _engine() -> Engine:
+    from arrears.db import get_engine
+
+    return get_engine()
+
 
 app = typer.Typer(
     help="Create and migrate the operational database (ARREARS_DATABASE_URL).", no_args_is_help=True
@@ -16,7 +26,9 @@ app = typer.Typer(
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
-    engine = get_engine()
+    from arrears import migrate
+
+    engine = _engine()
     migrate.upgrade(engine, revision)
     console.print(f"database at revision {migrate.current_revision(engine)}")
 
@@ -26,7 +38,9 @@ def downgrade(
     revision: str = typer.Argument(..., help="Target revision, or 'base' to drop everything."),
 ) -> None:
     """Revert migrations down to REVISION."""
-    engine = get_engine()
+    from arrears import migrate
+
+    engine = _engine()
     migrate.downgrade(engine, revision)
     console.print(f"database at revision {migrate.current_revision(engine) or 'base'}")
 
@@ -34,5 +48,7 @@ def downgrade(
 @app.command()
 def current() -> None:
     """Print the database's revision and the latest known one."""
-    engine = get_engine()
+    from arrears import migrate
+
+    engine = _engine()
     console.print(f"current: {migrate.current_revision(engine) or 'base'}; head: {migrate.head_revision()}")

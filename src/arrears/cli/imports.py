@@ -6,21 +6,20 @@ import csv
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
-from arrears import migrate
 from arrears.cli.common import console, err_console, parse_day, reports_errors, row_progress
-from arrears.config import get_settings
-from arrears.db import get_engine
-from arrears.imports import uci
 from arrears.imports.extract_format import FILES
 from arrears.imports.problems import ExtractRejected, ProblemLog, count_problems
-from arrears.imports.service import ImportReport, import_extract
-from arrears.kit import clock
-from arrears.kit.crypto import cipher_for
+
+if TYPE_CHECKING:
+    from arrears.imports.service import ImportReport
+
+# The heavy modules (database, Polars, Arrow) are imported inside the commands: --help stays fast.
+UCI_AS_OF = "2005-10-01"
 
 app = typer.Typer(
     help="Import the bank's daily extract or the bundled sample portfolio.", no_args_is_help=True
@@ -31,6 +30,8 @@ SHOWN_PROBLEMS = 50
 
 def count_rows(directory: Path) -> dict[str, int]:
     """Rows per file (for the progress bars), counted cheaply."""
+    import pyarrow.parquet as pq
+
     totals: dict[str, int] = {}
     for spec in FILES:
         for suffix in (".csv", ".parquet"):
@@ -79,6 +80,13 @@ def print_report(report: ImportReport) -> None:
 
 
 def run_import(directory: Path, *, as_of_text: str, label: str, problems_out: Path | None) -> ImportReport:
+    from arrears import migrate
+    from arrears.config import get_settings
+    from arrears.db import get_engine
+    from arrears.imports.service import import_extract
+    from arrears.kit import clock
+    from arrears.kit.crypto import cipher_for
+
     as_of = parse_day(as_of_text, option="--as-of")
     assert as_of is not None
     settings = get_settings()
@@ -132,11 +140,13 @@ def uci_file(
         None, help="UCI credit-card CSV (default: the bundled 24,000 accounts)."
     ),
     as_of: str = typer.Option(
-        uci.UCI_AS_OF.isoformat(), "--as-of", help="Portfolio date; the file is of 2005-10-01."
+        UCI_AS_OF, "--as-of", help="Portfolio date; the file is of 2005-10-01."
     ),
     keep_extract: Path | None = typer.Option(None, "--keep-extract", help="Keep the generated extract here."),
 ) -> None:
     """Import the UCI "default of credit card clients" file as a portfolio with synthetic identities."""
+    from arrears.imports import uci
+
     source = path or uci.bundled_path()
     try:
         frame = uci.read_uci(source)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from arrears.accounts.rules import DEFAULT_BUCKETS, DEFAULT_CLASSES, BandTable
-from arrears.accounts.service import BandTotals, PortfolioSummary, portfolio_summary
 from arrears.cli.common import console, parse_day, reports_errors
-from arrears.db import get_engine
 from arrears.kit.money import format_fen
+
+if TYPE_CHECKING:
+    from arrears.accounts.service import BandTotals, PortfolioSummary
 
 app = typer.Typer(help="Look at the portfolio.", no_args_is_help=True)
 
@@ -62,6 +64,9 @@ def summary(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Accounts and balances by bucket (M0-M7+) and by regulatory class (五级分类)."""
+    from arrears.accounts.service import portfolio_summary
+    from arrears.db import get_engine
+
     day = parse_day(as_of, option="--as-of")
     with get_engine().connect() as connection:
         result = portfolio_summary(connection, as_of=day)
