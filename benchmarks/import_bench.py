@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres-url")
-    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="arrears-bench-") as name:
         scratch = Path(name)
@@ -118,11 +118,14 @@ def main() -> None:
             f"synthetic extract: {summary.accounts:,} accounts, {rows:,} rows in all, "
             f"generated in {time.perf_counter() - started:.1f} s"
         )
-        results = {"sqlite": bench_sqlite(scratch / "extract", scratch)}
-        url = None if args.skip_postgres else postgres_url(args.postgres_url)
+        backends = {name.strip() for name in args.backends.split(",")}
+        results: dict[str, tuple[float, float]] = {}
+        if "sqlite" in backends:
+            results["sqlite"] = bench_sqlite(scratch / "extract", scratch)
+        url = postgres_url(args.postgres_url) if "postgresql" in backends else None
         if url:
             results["postgresql"] = bench_postgres(scratch / "extract", scratch, url)
-        else:
+        elif "postgresql" in backends:
             print("postgresql: skipped (no server)")
     print(f"{'backend':<12}{'seconds':>10}{'accounts/s':>14}{'rows/s':>12}{'peak RSS MiB':>15}")
     for backend, (seconds, peak) in results.items():
