@@ -74,7 +74,8 @@ class BulkLoader:
             return 0
         target = self._targets[name]
         # a key twice in one statement is an error on PostgreSQL; the caller reports such duplicates
-        frame = frame.unique(subset=list(target.conflict), keep="last", maintain_order=True)
+        # in key order, index insertions append instead of landing all over the tree
+        frame = frame.unique(subset=list(target.conflict), keep="last").sort(list(target.conflict))
         if not self._postgres:
             return self._upsert_rows(target, frame, now)
         stage = f"stage_{name}"
