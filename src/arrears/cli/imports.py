@@ -139,9 +139,7 @@ def uci_file(
     path: Path | None = typer.Argument(
         None, help="UCI credit-card CSV (default: the bundled 24,000 accounts)."
     ),
-    as_of: str = typer.Option(
-        UCI_AS_OF, "--as-of", help="Portfolio date; the file is of 2005-10-01."
-    ),
+    as_of: str = typer.Option(UCI_AS_OF, "--as-of", help="Portfolio date; the file is of 2005-10-01."),
     keep_extract: Path | None = typer.Option(None, "--keep-extract", help="Keep the generated extract here."),
 ) -> None:
     """Import the UCI "default of credit card clients" file as a portfolio with synthetic identities."""
