@@ -18,7 +18,6 @@ from sqlalchemy import (
     Connection,
     MetaData,
     Table,
-    func,
     literal,
     or_,
     select,
@@ -188,10 +187,6 @@ class BulkLoader:
             set_=values,
             where=or_(*(table.c[name].is_distinct_from(insert.excluded[name]) for name in changed)),
         )
-
-    def count(self, name: str) -> int:
-        table = self._targets[name].table
-        return int(self._connection.execute(select(func.count()).select_from(table)).scalar_one())
 
     def key_map(self, name: str, natural_key: str, *, keys: Sequence[str] | None = None) -> pl.DataFrame:
         """(natural key, id) of table ``name``: every row, or those whose natural key is in ``keys``

@@ -105,10 +105,6 @@ class DelinquencyRepository:
         )
         return self._connection.execute(query).first() is not None
 
-    def snapshot_dates(self) -> list[date]:
-        query = select(_SNAPSHOT.c.as_of_date).distinct().order_by(_SNAPSHOT.c.as_of_date)
-        return [row[0] for row in self._connection.execute(query)]
-
     def latest_snapshot_date(self) -> date | None:
         value = self._connection.execute(select(func.max(_SNAPSHOT.c.as_of_date))).scalar_one_or_none()
         return value if isinstance(value, date) else None
