@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from arrears import migrate
 from arrears.db import make_engine
 from arrears.kit.crypto import FieldCipher
+from pg_schema import POSTGRES_URL, postgres_schema
 
-POSTGRES_URL = os.environ.get("ARREARS_TEST_DATABASE_URL", "")
 TEST_KEY = bytes(range(32))
 
 
@@ -29,22 +27,12 @@ def _sqlite_engine(tmp_path: Path) -> Engine:
 
 def _postgres_engine() -> Iterator[Engine]:
     """A fresh schema per test, dropped afterwards, so tests never see each other's rows."""
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("ARREARS_TEST_DATABASE_URL is not set in CI")
-        pytest.skip("ARREARS_TEST_DATABASE_URL is not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema("t") as schema:
+        engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

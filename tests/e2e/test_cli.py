@@ -14,7 +14,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -24,14 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from arrears import migrate
-from arrears.db import make_engine
 from arrears.imports.identity import synthetic_identity
+from pg_schema import POSTGRES_URL, postgres_schema
 
-POSTGRES_URL = os.environ.get("ARREARS_TEST_DATABASE_URL", "")
 ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode("ascii")
 TIMEOUT_SECONDS = 600
 # variables that would make Rich colour or reshape the output the assertions read
@@ -187,21 +184,9 @@ def test_db_upgrade_on_an_empty_sqlite_file_prints_the_revision(cli: Cli) -> Non
 
 def _postgres_cli(data_dir: Path) -> Iterator[Cli]:
     """A Cli whose database is a fresh PostgreSQL schema, dropped afterwards."""
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("ARREARS_TEST_DATABASE_URL is not set in CI")
-        pytest.skip("ARREARS_TEST_DATABASE_URL is not set")
-    schema = f"e2e_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
+    with postgres_schema("e2e") as schema:
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
         yield Cli(data_dir, database_url=url.render_as_string(hide_password=False))
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture(scope="class", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
