@@ -10,6 +10,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+
+def _key(length: int) -> sa.types.TypeEngine[str]:
+    """Identifiers and hashes compare byte by byte on PostgreSQL (COLLATE "C"); see models/types.py."""
+    return sa.String(length=length).with_variant(sa.String(length=length, collation="C"), "postgresql")
+
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -38,10 +44,10 @@ def upgrade() -> None:
     op.create_table(
         "customer",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_no", sa.String(length=64), nullable=False),
+        sa.Column("customer_no", _key(64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("national_id_enc", sa.LargeBinary(), nullable=False),
-        sa.Column("national_id_hash", sa.String(length=64), nullable=False),
+        sa.Column("national_id_hash", _key(64), nullable=False),
         sa.Column("national_id_masked", sa.String(length=32), nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("sex", sa.SmallInteger(), nullable=True),
@@ -96,7 +102,7 @@ def upgrade() -> None:
     op.create_table(
         "card_account",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("account_no", sa.String(length=64), nullable=False),
+        sa.Column("account_no", _key(64), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("product", sa.String(length=50), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -122,18 +128,18 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_card_account")),
         sa.UniqueConstraint("account_no", name=op.f("uq_card_account_account_no")),
+        postgresql_with={"fillfactor": 80},
     )
     with op.batch_alter_table("card_account", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_card_account_bucket"), ["bucket"], unique=False)
         batch_op.create_index(batch_op.f("ix_card_account_customer_id"), ["customer_id"], unique=False)
 
     op.create_table(
         "contact_point",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("kind", _key(20), nullable=False),
         sa.Column("value_enc", sa.LargeBinary(), nullable=False),
-        sa.Column("value_hash", sa.String(length=64), nullable=False),
+        sa.Column("value_hash", _key(64), nullable=False),
         sa.Column("value_masked", sa.String(length=200), nullable=False),
         sa.Column("district", sa.String(length=100), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
@@ -156,7 +162,7 @@ def upgrade() -> None:
     op.create_table(
         "card_transaction",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("transaction_ref", sa.String(length=64), nullable=False),
+        sa.Column("transaction_ref", _key(64), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("posted_date", sa.Date(), nullable=False),
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
@@ -222,7 +228,7 @@ def upgrade() -> None:
     op.create_table(
         "payment",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("payment_ref", sa.String(length=64), nullable=False),
+        sa.Column("payment_ref", _key(64), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("paid_date", sa.Date(), nullable=False),
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
@@ -302,7 +308,6 @@ def downgrade() -> None:
     op.drop_table("contact_point")
     with op.batch_alter_table("card_account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_card_account_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_card_account_bucket"))
 
     op.drop_table("card_account")
     op.drop_table("app_user")

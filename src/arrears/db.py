@@ -39,6 +39,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    # Bulk imports stage each batch in a temporary table: let a batch stay in memory instead of
+    # spilling to disk (allocated only when temporary tables are used; fixed at their first use).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET temp_buffers = '256MB'")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, its folder is created."""
     parsed = make_url(url)
@@ -50,7 +59,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_session)
+    return engine
 
 
 _engines: dict[str, Engine] = {}

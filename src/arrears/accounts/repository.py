@@ -80,18 +80,17 @@ class DelinquencyRepository:
             "oldest_unpaid_due_date",
         ]
         written = 0
+        states = []
         for start in range(0, frame.height, chunk_rows):
             chunk = frame.slice(start, chunk_rows)
             rows = chunk.select(snapshot_columns).with_columns(pl.lit(as_of).alias("as_of_date"))
             written += loader.merge("delinquency_snapshot", rows, now=None)
-            state = chunk.select(
-                pl.col("account_id").alias("id"),
-                "dpd",
-                "bucket",
-                "regulatory_class",
-                "overdue_fen",
+            states.append(
+                chunk.select(
+                    pl.col("account_id").alias("id"), "dpd", "bucket", "regulatory_class", "overdue_fen"
+                )
             )
-            loader.update("card_account", state, key="id")
+        loader.update("card_account", states, key="id")
         loader.drop_staging()
         return written
 

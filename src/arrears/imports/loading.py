@@ -6,8 +6,10 @@ the database, with a keyed hash for exact lookup and a masked copy for display.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import cast
 
 import polars as pl
@@ -15,12 +17,13 @@ import polars as pl
 from arrears.bulk import BulkLoader
 from arrears.imports.checking import CheckedBatch, Checker, FileEnd, scan
 from arrears.imports.extract_format import FileSpec
-from arrears.imports.source import ExtractSource
+from arrears.imports.problems import ProblemLog
+from arrears.imports.source import ExtractSource, Progress
 from arrears.imports.validate import typed_frame
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_address, mask_email, mask_national_id, mask_phone
 from arrears.kit.processes import prefetch_in_process
-from arrears.kit.threads import prefetch
+from arrears.kit.threads import SerialWorker, prefetch
 
 _CONTACTS = (
     ("mobile", "mobile", None, None, None),
@@ -33,7 +36,7 @@ _CONTACTS = (
 
 
 def _encrypt(values: list[str], cipher: FieldCipher) -> tuple[list[bytes], list[str]]:
-    return [cipher.encrypt(value) for value in values], [cipher.lookup_hash(value) for value in values]
+    return cipher.encrypt_many(values), cipher.lookup_hashes(values)
 
 
 def customer_rows(frame: pl.DataFrame, cipher: FieldCipher) -> pl.DataFrame:
@@ -177,46 +180,73 @@ class _Ids:
         return rows.join(ids, on=column, how="inner").drop(column)
 
 
-_TABLE_OF_FILE = {"customers": "customer", "accounts": "card_account"}
-
+# the files other files refer to: their table and natural key
+_PARENT_FILES = {"customers": ("customer", "customer_no"), "accounts": ("card_account", "account_no")}
+# tables whose foreign keys a large import re-creates at the end instead of checking row by row
+_DEFERRED_KEYS = ("contact_point", "card_account")
+_ANALYZED = ("card_account", "statement", "payment")
 
 # Above this many rows the reading, checking and encrypting run in a child process (using the
-# second core); below it a thread is cheaper than starting a process.
-PROCESS_THRESHOLD_ROWS = 300_000
+# second core; below it a thread is cheaper than starting a process) and foreign keys are deferred.
+LARGE_EXTRACT_ROWS = 300_000
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    rows: dict[str, int]  # rows read per file
+    written: dict[str, int]  # rows inserted or changed per table
 
 
 def load_extract(
     loader: BulkLoader,
     source: ExtractSource,
     *,
-    checker: Checker,
+    problems: ProblemLog,
+    progress: Progress,
     cipher: FieldCipher,
     now: datetime,
     batch_rows: int,
     total_rows: int = 0,
-) -> dict[str, int]:
-    """Checks and merges every file in one pass; returns, per table, the rows inserted or changed.
+) -> Loaded:
+    """Checks and merges every file in one pass.
 
-    Reading, checking and encrypting run ahead of the database writes, in a thread or, for large
-    extracts (``total_rows``), a child process. Once a problem is found nothing more is written but
-    checking goes on, so that every problem is reported; the caller then rolls the transaction back.
+    Three things overlap: reading, checking and encrypting run ahead (in a thread or, for a large
+    extract, a child process); this thread checks keys across batches and files; and every use of the
+    database connection runs, in order, in one worker thread, so that the database writes one batch
+    while the next is checked. Once a problem is found nothing more is written but checking goes on,
+    so that every problem is reported; the caller then rolls the transaction back.
     """
     written: dict[str, int] = {}
     ids = _Ids(loader)
-    room = checker.problems.limit
-    if total_rows >= PROCESS_THRESHOLD_ROWS:
-        items = prefetch_in_process(prepared_scan, source, cipher, batch_rows, room)
-    else:
-        items = prefetch(prepared_scan(source, cipher, batch_rows, room))
-    for item in items:
-        checker.feed(item)
-        if isinstance(item, FileEnd) and item.spec.name in _TABLE_OF_FILE:
-            ids.complete(_TABLE_OF_FILE[item.spec.name])
-        if not isinstance(item, CheckedBatch) or checker.problems or item.prepared is None:
-            continue
-        for table, rows in cast(list[tuple[str, pl.DataFrame]], item.prepared):
+    large = total_rows >= LARGE_EXTRACT_ROWS
+    with SerialWorker(name="import-writer") as database:
+
+        def known_in_store(kind: str, keys: Sequence[str]) -> set[str]:
+            table, column = _PARENT_FILES[kind]
+            return database.call(lambda: loader.existing_keys(table, column, keys))
+
+        def merge(table: str, rows: pl.DataFrame) -> None:
             written[table] = written.get(table, 0) + loader.merge(table, ids.resolve(table, rows), now=now)
-    return written
+
+        checker = Checker(problems, known_in_store, progress)
+        deferred = database.call(lambda: loader.drop_foreign_keys(_DEFERRED_KEYS)) if large else []
+        room = problems.limit
+        if large:
+            items = prefetch_in_process(prepared_scan, source, cipher, batch_rows, room)
+        else:
+            items = prefetch(prepared_scan(source, cipher, batch_rows, room))
+        for item in items:
+            checker.feed(item)
+            if isinstance(item, FileEnd) and item.spec.name in _PARENT_FILES:
+                database.submit(partial(ids.complete, _PARENT_FILES[item.spec.name][0]))
+            if not isinstance(item, CheckedBatch) or checker.problems or item.prepared is None:
+                continue
+            for table, rows in cast(list[tuple[str, pl.DataFrame]], item.prepared):
+                database.submit(partial(merge, table, rows))
+        database.submit(partial(loader.restore_foreign_keys, deferred))
+        if large:  # the day's delinquency is computed next: plan it with the new row counts
+            database.submit(partial(loader.analyze, _ANALYZED))
+    return Loaded(rows=checker.rows, written=written)
 
 
 def prepared_scan(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +16,6 @@ from sqlalchemy import Connection, insert
 
 from arrears.accounts.repository import DelinquencyRepository
 from arrears.accounts.service import SnapshotResult, refresh_delinquency
-from arrears.imports.checking import Checker
 from arrears.imports.extract_format import FORMAT_VERSION
 from arrears.imports.loading import load_extract
 from arrears.imports.problems import ExtractRejected, Problem, ProblemLog
@@ -52,24 +51,29 @@ def import_extract(
 ) -> ImportReport:
     """Checks and imports the extract in ``directory``; raises ExtractRejected listing every problem."""
     problems = ProblemLog()
+    # the files' checksum (recorded with the run) is computed alongside the load
+    checksum = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum")
+    checksum_of_files = checksum.submit(extract_checksum, directory)
+    checksum.shutdown(wait=False)
     _refuse_going_back(connection, as_of, problems)
     source = open_extract(directory, as_of=as_of, problems=problems)
     loader = extract_loader(connection)
-
-    def known_in_store(kind: str, keys: Sequence[str]) -> set[str]:
-        table, column = ("customer", "customer_no") if kind == "customers" else ("card_account", "account_no")
-        return loader.existing_keys(table, column, keys)
-
-    checker = Checker(problems, known_in_store, progress)
-    written = load_extract(
-        loader, source, checker=checker, cipher=cipher, now=now, batch_rows=batch_rows, total_rows=total_rows
+    loaded = load_extract(
+        loader,
+        source,
+        problems=problems,
+        progress=progress,
+        cipher=cipher,
+        now=now,
+        batch_rows=batch_rows,
+        total_rows=total_rows,
     )
     loader.drop_staging()
     if problems:
         raise ExtractRejected(problems)  # the caller's transaction rolls back what was written
     snapshot = refresh_delinquency(connection, as_of=as_of)
-    report = ImportReport(as_of=as_of, rows=checker.rows, written=written, snapshot=snapshot)
-    _record_run(connection, source_label, directory, report, now)
+    report = ImportReport(as_of=as_of, rows=loaded.rows, written=loaded.written, snapshot=snapshot)
+    _record_run(connection, source_label, checksum_of_files.result(), report, now)
     return report
 
 
@@ -94,10 +98,9 @@ def extract_checksum(directory: Path) -> str:
 
 
 def _record_run(
-    connection: Connection, label: str, directory: Path, report: ImportReport, now: datetime
+    connection: Connection, label: str, checksum: str, report: ImportReport, now: datetime
 ) -> None:
     """Records the run, unless it changed nothing and the same files were imported for that date before."""
-    checksum = extract_checksum(directory)
     repeated = DelinquencyRepository(connection).has_import(checksum=checksum, as_of=report.as_of)
     if repeated and not report.changed_anything:
         return

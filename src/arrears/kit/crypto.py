@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -40,6 +42,11 @@ class FieldCipher:
         self._master_key = master_key
         self._aead = AESGCM(_derive(master_key, b"encrypt"))
         self._hash_key = _derive(master_key, b"lookup-hash")
+        # HMAC's keyed inner and outer states, computed once (RFC 2104): each hash then costs two
+        # compressions instead of four
+        block = self._hash_key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def __reduce__(self) -> tuple[type[FieldCipher], tuple[bytes]]:
         """Pickled by its key, so that a worker process can encrypt too."""
@@ -52,6 +59,16 @@ class FieldCipher:
         nonce = os.urandom(_NONCE_BYTES)
         return _VERSION + nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8"), None)
 
+    def encrypt_many(self, values: Sequence[str]) -> list[bytes]:
+        """``encrypt`` for many values, with all their random nonces drawn at once."""
+        nonces = os.urandom(_NONCE_BYTES * len(values))
+        encrypt = self._aead.encrypt
+        tokens = []
+        for index, value in enumerate(values):
+            nonce = nonces[index * _NONCE_BYTES : (index + 1) * _NONCE_BYTES]
+            tokens.append(_VERSION + nonce + encrypt(nonce, value.encode("utf-8"), None))
+        return tokens
+
     def decrypt(self, token: bytes) -> str:
         if token[:1] != _VERSION:
             raise ConfigurationError("Unknown ciphertext version.", "未知的密文版本。")
@@ -61,6 +78,17 @@ class FieldCipher:
     def lookup_hash(self, value: str) -> str:
         """Keyed hash for exact-match search (hex, 64 chars); the same value always gives the same hash."""
         return hmac.digest(self._hash_key, value.encode("utf-8"), "sha256").hex()
+
+    def lookup_hashes(self, values: Sequence[str]) -> list[str]:
+        """``lookup_hash`` for many values (the same HMAC-SHA256, from precomputed keyed states)."""
+        hashes = []
+        for value in values:
+            inner = self._inner.copy()
+            inner.update(value.encode("utf-8"))
+            outer = self._outer.copy()
+            outer.update(inner.digest())
+            hashes.append(outer.hexdigest())
+        return hashes
 
 
 def new_key() -> str:

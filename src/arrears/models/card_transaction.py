@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
+from arrears.models.types import key_string
 
 
 class CardTransaction(Base):
@@ -14,7 +15,7 @@ class CardTransaction(Base):
     __tablename__ = "card_transaction"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transaction_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    transaction_ref: Mapped[str] = mapped_column(key_string(64), unique=True)
     # no foreign key: a high-volume history table written only by the loader (docs/decisions/0005)
     account_id: Mapped[int] = mapped_column(Integer, index=True)
     posted_date: Mapped[date] = mapped_column(Date)

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
-from arrears.models.types import UTCDateTime
+from arrears.models.types import UTCDateTime, key_string
 
 CONTACT_KINDS = ("mobile", "home_phone", "work_phone", "email", "home_address", "work_address", "other")
 
@@ -20,9 +20,9 @@ class ContactPoint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # the unique key (customer_id, kind, value_hash) also serves lookups by customer
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(key_string(20))
     value_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    value_hash: Mapped[str] = mapped_column(String(64))
+    value_hash: Mapped[str] = mapped_column(key_string(64))
     value_masked: Mapped[str] = mapped_column(String(200))
     district: Mapped[str | None] = mapped_column(String(100))
     lat: Mapped[float | None] = mapped_column(Float)

@@ -6,7 +6,7 @@ from sqlalchemy import Date, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
-from arrears.models.types import UTCDateTime
+from arrears.models.types import UTCDateTime, key_string
 
 
 class Customer(Base):
@@ -15,10 +15,10 @@ class Customer(Base):
     __tablename__ = "customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_no: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_no: Mapped[str] = mapped_column(key_string(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     national_id_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    national_id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    national_id_hash: Mapped[str] = mapped_column(key_string(64), index=True)
     national_id_masked: Mapped[str] = mapped_column(String(32))
     birth_date: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[int | None] = mapped_column(SmallInteger)

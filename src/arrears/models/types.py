@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import DateTime, Dialect, String
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -28,3 +28,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def key_string(length: int) -> TypeEngine[str]:
+    """An identifier or hash: compared byte by byte, never by the database's language collation.
+
+    On PostgreSQL the column gets ``COLLATE "C"``: byte order is the right order for codes and hashes,
+    and it makes every index comparison a ``memcmp`` instead of a locale-aware string comparison.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")

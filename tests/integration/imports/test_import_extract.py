@@ -9,8 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 
+from arrears.imports import loading
 from arrears.imports.problems import ExtractRejected
 from arrears.imports.service import ImportReport, import_extract
 from arrears.kit.crypto import FieldCipher
@@ -378,3 +379,45 @@ class TestBadExtracts:
         problems = rejected(engine, directory, cipher)
 
         assert problems == ["accounts.csv: is missing (also looked for .parquet)"]
+
+
+def foreign_keys(engine: Engine, table: str) -> list[str]:
+    return sorted(str(key["name"]) for key in inspect(engine).get_foreign_keys(table))
+
+
+class TestLargeImportPath:
+    """Extracts above LARGE_EXTRACT_ROWS read in a child process and defer foreign keys to the end."""
+
+    @pytest.fixture(autouse=True)
+    def _every_extract_is_large(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(loading, "LARGE_EXTRACT_ROWS", 1)
+
+    def large_run(self, engine: Engine, directory: Path, cipher: FieldCipher) -> ImportReport:
+        with engine.begin() as connection:
+            return import_extract(
+                connection, directory, as_of=AS_OF, cipher=cipher, now=NOW, batch_rows=2, total_rows=20
+            )
+
+    def test_same_result_and_the_foreign_keys_are_back(
+        self, engine: Engine, extract_dir: MakeExtract, cipher: FieldCipher
+    ) -> None:
+        keys_before = {table: foreign_keys(engine, table) for table in ("contact_point", "card_account")}
+
+        report = self.large_run(engine, extract_dir(), cipher)
+
+        assert report.rows["statements"] == 6
+        assert accounts(engine)["A2"].dpd == 59
+        assert {table: foreign_keys(engine, table) for table in keys_before} == keys_before
+        assert keys_before["contact_point"] == ["fk_contact_point_customer_id_customer"]
+
+    def test_a_rejected_large_import_writes_nothing_and_keeps_the_keys(
+        self, engine: Engine, extract_dir: MakeExtract, cipher: FieldCipher
+    ) -> None:
+        rows = base_rows()
+        rows["statements"][3]["minimum_due"] = "abc"
+
+        with pytest.raises(ExtractRejected):
+            self.large_run(engine, extract_dir(rows), cipher)
+
+        assert count(engine, Customer) == 0
+        assert foreign_keys(engine, "contact_point") == ["fk_contact_point_customer_id_customer"]

@@ -55,6 +55,28 @@ class TestFieldCipher:
         assert cipher.lookup_hash("13812345678") == cipher.lookup_hash("13812345678")
         assert cipher.lookup_hash("13812345678") != FieldCipher(bytes(32)).lookup_hash("13812345678")
 
+    @given(st.lists(st.text(max_size=60), max_size=20))
+    def test_batch_forms_match_the_single_ones(self, values: list[str]) -> None:
+        cipher = FieldCipher(bytes(range(32)))
+        assert cipher.lookup_hashes(values) == [cipher.lookup_hash(value) for value in values]
+        tokens = cipher.encrypt_many(values)
+        assert [cipher.decrypt(token) for token in tokens] == values
+        nonces = {token[1:13] for token in tokens}
+        assert len(nonces) == len(values)  # every value gets its own nonce
+
+    def test_lookup_hash_is_hmac_sha256_of_the_derived_key(self) -> None:
+        import hmac
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        master = bytes(range(32))
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"arrears:lookup-hash").derive(
+            master
+        )
+        expected = hmac.new(key, b"13812345678", "sha256").hexdigest()
+        assert FieldCipher(master).lookup_hashes(["13812345678"]) == [expected]
+
     def test_plaintext_is_not_in_the_ciphertext(self) -> None:
         token = FieldCipher(bytes(range(32))).encrypt("110101199003071234")
         assert b"110101199003071234" not in token
