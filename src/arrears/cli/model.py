@@ -1,0 +1,142 @@
+"""``arrears model``: train, score, evaluate and watch the drift of the default model."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from arrears.cli.common import console, reports_errors
+
+app = typer.Typer(
+    help="Train, score with, evaluate and check the drift of the probability-of-default model.",
+    no_args_is_help=True,
+)
+
+DATA = typer.Option(..., "--data", help="Accounts file (CSV or Parquet) in the UCI layout; see README.")
+MODEL = typer.Option(..., "--model", help="A model directory written by `arrears model train`.")
+
+
+@app.command()
+@reports_errors
+def train(
+    data: Path = DATA,
+    out: Path = typer.Option(..., "--out", help="Directory to write the model to."),
+    calibration: str = typer.Option("isotonic", help="isotonic or platt"),
+    protected: bool = typer.Option(
+        False, "--with-protected", help="Also use sex and marital status as features."
+    ),
+    seed: int = typer.Option(7, help="Seed for folds and bagging."),
+) -> None:
+    """Train with 5-fold cross-validation, calibrate out of fold and write the model and its card."""
+    from arrears.scoring.data import read_accounts
+    from arrears.scoring.features import DEFAULT_FEATURES, WITH_PROTECTED
+    from arrears.scoring.model import save_model
+    from arrears.scoring.train import TrainingConfig
+    from arrears.scoring.train import train as fit
+
+    accounts = read_accounts(data, label=True)
+    config = TrainingConfig(
+        features=WITH_PROTECTED if protected else DEFAULT_FEATURES, calibration=calibration, seed=seed
+    )
+    with console.status("training ..."):
+        trained = fit(accounts, config)
+        model = save_model(trained, out, data_path=data)
+    cv = model.card["cv"]
+    console.print(
+        f"model {model.card['version']} written to {out} "
+        f"({trained.seconds:.1f} s, {trained.cv.rounds} rounds)"
+    )
+    for name in ("auc", "ks", "brier", "ece"):
+        console.print(f"  CV {name.upper():<6}{cv[name]['mean']:.4f} ± {cv[name]['std']:.4f}")
+
+
+@app.command()
+@reports_errors
+def score(
+    model_dir: Path = MODEL,
+    data: Path = DATA,
+    out: Path = typer.Option(..., "--out", help="Parquet file to write the scores to."),
+) -> None:
+    """Score every account: p_default, score, risk tier, willingness, ability and three reasons."""
+    from arrears.scoring.batch import score_file
+    from arrears.scoring.model import load_model
+
+    model = load_model(model_dir)
+    started = time.perf_counter()
+    result = score_file(model, data, out)
+    seconds = time.perf_counter() - started
+    console.print(
+        f"{result.accounts:,} accounts scored into {out} in {seconds:.1f} s "
+        f"({result.accounts / seconds:,.0f}/s)"
+    )
+    console.print("  " + ", ".join(f"{tier} {count:,}" for tier, count in sorted(result.tiers.items())))
+
+
+@app.command()
+@reports_errors
+def evaluate(
+    model_dir: Path = MODEL,
+    data: Path = DATA,
+    plots: Path = typer.Option(Path("."), "--plots", help="Directory for roc.png and calibration.png."),
+) -> None:
+    """AUC, KS, Brier, ECE and a decile gains table on labelled data; ROC and calibration plots."""
+    from arrears.scoring.data import LABEL, read_accounts
+    from arrears.scoring.metrics import decile_gains, metrics
+    from arrears.scoring.model import load_model
+    from arrears.scoring.plots import calibration_plot, roc_plot
+
+    model = load_model(model_dir)
+    accounts = read_accounts(data, label=True)
+    y = accounts[LABEL].to_numpy()
+    p = model.score(accounts)["p_default"].to_numpy()
+    result = metrics(y, p)
+    console.print(
+        f"{accounts.height:,} accounts: AUC {result.auc:.4f}  KS {result.ks:.4f}  "
+        f"Brier {result.brier:.4f}  ECE {result.ece:.4f}"
+    )
+    table = Table(title="Gains by decile (1 = riskiest)")
+    for column in ("decile", "accounts", "defaults", "default rate", "capture", "lift"):
+        table.add_column(column, justify="right")
+    for row in decile_gains(y, p).iter_rows(named=True):
+        table.add_row(
+            str(row["decile"]),
+            f"{row['accounts']:,}",
+            f"{row['defaults']:,}",
+            f"{row['default_rate']:.3f}",
+            f"{row['cumulative_capture']:.3f}",
+            f"{row['lift']:.2f}",
+        )
+    console.print(table)
+    roc = roc_plot(y, p, plots / "roc.png")
+    calibration = calibration_plot(y, p, plots / "calibration.png")
+    console.print(f"plots: {roc}, {calibration}")
+
+
+@app.command()
+@reports_errors
+def drift(model_dir: Path = MODEL, data: Path = DATA) -> None:
+    """Population stability index of every feature and of the score against the training data."""
+    from arrears.scoring.data import read_accounts
+    from arrears.scoring.drift import ALERT, WARN, drift_report
+    from arrears.scoring.features import feature_frame
+    from arrears.scoring.model import load_model, load_references
+
+    model = load_model(model_dir)
+    accounts = read_accounts(data)
+    columns = {
+        name: series.to_numpy() for name, series in feature_frame(accounts, model.features).to_dict().items()
+    }
+    columns["score"] = model.score(accounts)["score"].to_numpy().astype(float)
+    report = drift_report(load_references(model), columns)
+    table = Table(title=f"Population stability (warn {WARN}, alert {ALERT})")
+    for column in ("variable", "PSI", "level"):
+        table.add_column(column)
+    colour = {"ok": "green", "warn": "yellow", "alert": "red"}
+    for row in report.iter_rows(named=True):
+        table.add_row(row["variable"], f"{row['psi']:.4f}", f"[{colour[row['level']]}]{row['level']}[/]")
+    console.print(table)
+    if (report["level"] == "alert").any():
+        raise typer.Exit(code=3)

@@ -1,0 +1,1 @@
+"""Scoring: features, training, compiled scorer, evaluation and drift."""
