@@ -16,7 +16,25 @@ app = typer.Typer(
 )
 
 DATA = typer.Option(..., "--data", help="Accounts file (CSV or Parquet) in the UCI layout; see README.")
-MODEL = typer.Option(..., "--model", help="A model directory written by `arrears model train`.")
+MODEL = typer.Option(
+    ..., "--model", help="A model directory written by `arrears model train`, or `active` (the promoted one)."
+)
+BY = typer.Option(..., "--by", help="Who does it (recorded in the registry).")
+
+
+def _model_directory(value: str) -> Path:
+    """``active``: the directory of the model promoted in the store; otherwise the path given."""
+    if value != "active":
+        return Path(value)
+    from arrears.db import get_engine
+    from arrears.kit.errors import NotFound
+    from arrears.scoring.registry import ModelRegistry
+
+    with get_engine().connect() as connection:
+        active = ModelRegistry(connection).active()
+    if active is None:
+        raise NotFound("no model is active: promote one with `arrears model promote`", "没有已启用的模型")
+    return Path(active.directory)
 
 
 @app.command()
@@ -56,7 +74,7 @@ def train(
 @app.command()
 @reports_errors
 def score(
-    model_dir: Path = MODEL,
+    model_dir: str = MODEL,
     data: Path = DATA,
     out: Path = typer.Option(..., "--out", help="Parquet file to write the scores to."),
 ) -> None:
@@ -64,7 +82,7 @@ def score(
     from arrears.scoring.batch import score_file
     from arrears.scoring.model import load_model
 
-    model = load_model(model_dir)
+    model = load_model(_model_directory(model_dir))
     started = time.perf_counter()
     result = score_file(model, data, out)
     seconds = time.perf_counter() - started
@@ -78,7 +96,7 @@ def score(
 @app.command()
 @reports_errors
 def evaluate(
-    model_dir: Path = MODEL,
+    model_dir: str = MODEL,
     data: Path = DATA,
     plots: Path = typer.Option(Path("."), "--plots", help="Directory for roc.png and calibration.png."),
 ) -> None:
@@ -88,7 +106,7 @@ def evaluate(
     from arrears.scoring.model import load_model
     from arrears.scoring.plots import calibration_plot, roc_plot
 
-    model = load_model(model_dir)
+    model = load_model(_model_directory(model_dir))
     accounts = read_accounts(data, label=True)
     y = accounts[LABEL].to_numpy()
     p = model.score(accounts)["p_default"].to_numpy()
@@ -117,14 +135,14 @@ def evaluate(
 
 @app.command()
 @reports_errors
-def drift(model_dir: Path = MODEL, data: Path = DATA) -> None:
+def drift(model_dir: str = MODEL, data: Path = DATA) -> None:
     """Population stability index of every feature and of the score against the training data."""
     from arrears.scoring.data import read_accounts
     from arrears.scoring.drift import ALERT, WARN, drift_report
     from arrears.scoring.features import feature_frame
     from arrears.scoring.model import load_model, load_references
 
-    model = load_model(model_dir)
+    model = load_model(_model_directory(model_dir))
     accounts = read_accounts(data)
     columns = {
         name: series.to_numpy() for name, series in feature_frame(accounts, model.features).to_dict().items()
@@ -140,3 +158,59 @@ def drift(model_dir: Path = MODEL, data: Path = DATA) -> None:
     console.print(table)
     if (report["level"] == "alert").any():
         raise typer.Exit(code=3)
+
+
+@app.command()
+@reports_errors
+def register(
+    model_dir: Path = typer.Argument(..., help="A model directory written by `arrears model train`."),
+    by: str = BY,
+) -> None:
+    """Record a model version in the store (it is not used until promoted)."""
+    from arrears.db import get_engine
+    from arrears.kit.clock import now
+    from arrears.scoring.model import load_model
+    from arrears.scoring.registry import ModelRegistry
+
+    model = load_model(model_dir)
+    with get_engine().begin() as connection:
+        version = ModelRegistry(connection).register(model.card, model.directory, by=by, now=now())
+    console.print(f"registered {version.version} (CV AUC {version.cv_auc:.4f}) from {version.directory}")
+
+
+@app.command()
+@reports_errors
+def promote(version: str = typer.Argument(..., help="A registered version."), by: str = BY) -> None:
+    """Make a registered version the active model."""
+    from arrears.db import get_engine
+    from arrears.kit.clock import now
+    from arrears.scoring.registry import ModelRegistry
+
+    with get_engine().begin() as connection:
+        promoted = ModelRegistry(connection).promote(version, by=by, now=now())
+    console.print(f"{promoted.version} is now the active model (promoted by {promoted.promoted_by})")
+
+
+@app.command("list")
+@reports_errors
+def list_versions() -> None:
+    """Registered model versions; the active one is marked."""
+    from arrears.db import get_engine
+    from arrears.scoring.registry import ModelRegistry
+
+    with get_engine().connect() as connection:
+        versions = ModelRegistry(connection).versions()
+    table = Table(title="Model versions")
+    for column in ("version", "active", "CV AUC", "CV ECE", "registered", "promoted"):
+        table.add_column(column)
+    for v in versions:
+        promoted = f"{v.promoted_at:%Y-%m-%d %H:%M} by {v.promoted_by}" if v.promoted_at else ""
+        table.add_row(
+            v.version,
+            "*" if v.active else "",
+            f"{v.cv_auc:.4f}",
+            f"{v.cv_ece:.4f}",
+            f"{v.registered_at:%Y-%m-%d %H:%M} by {v.registered_by}",
+            promoted,
+        )
+    console.print(table)

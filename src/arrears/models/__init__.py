@@ -15,6 +15,7 @@ from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
 from arrears.models.payment import Payment
+from arrears.models.scoring_model import RegisteredModel
 from arrears.models.statement import Statement
 from arrears.models.team import Team
 
@@ -39,6 +40,7 @@ __all__ = [
     "Hold",
     "ImportRun",
     "Payment",
+    "RegisteredModel",
     "Statement",
     "Team",
     "table_of",

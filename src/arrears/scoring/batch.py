@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ def score_frame(
 ) -> pl.DataFrame:
     """``model.score`` with the rows split between the pool's threads (NumPy releases the GIL)."""
     matrix = feature_frame(accounts, model.features).to_numpy()
-    parts = np.array_split(np.arange(matrix.shape[0]), threads) if matrix.shape[0] else []
+    bounds = np.linspace(0, matrix.shape[0], threads + 1).astype(int)
+    parts = [slice(int(start), int(stop)) for start, stop in pairwise(bounds)]
     results = list(pool.map(lambda rows: model.score_matrix(matrix[rows]), parts))
     merged: dict[str, Any] = {key: np.concatenate([r[key] for r in results]) for key in results[0]}
     tiers = [str(cut["tier"]) for cut in model.card["tiers"]]

@@ -45,21 +45,25 @@ class CompiledModel:
         return tuple(name for name in self.features if name not in self.hub)
 
     def evaluate(self, matrix: Floats) -> tuple[Floats, Floats, Floats]:
-        """(raw score, contributions of the non-hub features, joint contribution of the hub) per row."""
+        """(raw score, contributions of the non-hub features, joint contribution of the hub) per row.
+
+        ``matrix`` holds the features in ``self.features`` order; a column-major (Fortran) matrix is
+        fastest. Contributions come back column-major too.
+        """
         index = {name: i for i, name in enumerate(self.features)}
         hub_cell = np.zeros(matrix.shape[0], dtype=np.int64)
         for name in self.hub:
             column = index[name]
-            cells = self.thresholds[column].size + 1
-            hub_cell = hub_cell * cells + _cells(self.thresholds[column], matrix[:, column])
-        raw = self.base_raw[hub_cell]
-        contributions = np.empty((matrix.shape[0], len(self.others)), dtype=np.float64)
+            hub_cell *= self.thresholds[column].size + 1
+            hub_cell += _cells(self.thresholds[column], matrix[:, column])
+        raw = np.take(self.base_raw, hub_cell)
+        contributions = np.empty((matrix.shape[0], len(self.others)), dtype=np.float64, order="F")
         for j, name in enumerate(self.others):
             column = index[name]
-            cells = self.thresholds[column].size + 1
-            flat = hub_cell * cells + _cells(self.thresholds[column], matrix[:, column])
-            raw = raw + self.raw_tables[j].ravel()[flat]
-            contributions[:, j] = self.contribution_tables[j].ravel()[flat]
+            flat = _cells(self.thresholds[column], matrix[:, column])
+            flat += hub_cell * (self.thresholds[column].size + 1)
+            raw += np.take(self.raw_tables[j], flat)
+            contributions[:, j] = np.take(self.contribution_tables[j], flat)
         hub = raw - self.bias - contributions.sum(axis=1)
         return raw, contributions, hub
 

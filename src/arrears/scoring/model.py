@@ -54,7 +54,8 @@ def tier_cuts(scale: dict[str, float] = SCALE) -> list[dict[str, object]]:
     """Minimum score of each tier (E has 0)."""
     cuts = []
     for tier, upper in TIER_PD:
-        minimum = 0.0 if upper >= 1.0 else float(points(np.array([upper]), scale)[0])
+        # whole points, like the score shown: a score and its tier never disagree
+        minimum = 0.0 if upper >= 1.0 else float(np.rint(points(np.array([upper]), scale)[0]))
         cuts.append({"tier": tier, "max_p_default": upper, "min_score": minimum})
     return cuts
 
@@ -76,8 +77,9 @@ class ScoringModel:
     def score_matrix(self, matrix: Floats) -> dict[str, Any]:
         """p_default, score, tier, sub-scores and the grouped contributions of a feature matrix."""
         raw, contributions, hub = self.compiled.evaluate(matrix)
+        grouped = np.column_stack([hub, contributions])  # the reasons' columns: the hub's first
         p = self.calibrator.apply(raw)
-        score = points(p, self.card["scale"])
+        score = np.rint(points(p, self.card["scale"]))  # whole points, as shown
         factor = self.card["scale"]["points_to_double_odds"] / math.log(2)
         groups = np.array([BY_NAME[name].group for name in self.compiled.others])
         willingness = -factor * (contributions[:, groups == WILLINGNESS].sum(axis=1) + hub)
@@ -91,7 +93,8 @@ class ScoringModel:
             "tier": np.minimum(tier_index, len(cuts) - 1),
             "willingness": willingness,
             "ability": ability,
-            "contributions": np.column_stack([hub, contributions]),  # hub reason first
+            "contributions": grouped,
+            "reasons": top_reasons(grouped),
         }
 
     def reason_codes(self) -> list[tuple[str, str, str]]:
@@ -108,12 +111,13 @@ class ScoringModel:
 
 
 def top_reasons(contributions: Floats, count: int = 3) -> npt.NDArray[np.int64]:
-    """Per row the columns of the ``count`` largest positive contributions (-1 where fewer are positive)."""
-    width = contributions.shape[1]
-    keep = min(count, width)
+    """Per row the columns of the ``count`` largest positive contributions, largest first (-1 where
+    fewer are positive)."""
+    contributions = np.ascontiguousarray(contributions)
+    keep = min(count, contributions.shape[1])
     top = np.argpartition(-contributions, keep - 1, axis=1)[:, :keep]
     values = np.take_along_axis(contributions, top, axis=1)
-    order = np.argsort(-values, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
     top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
     return np.where(values > 0, top, -1).astype(np.int64)
 
@@ -124,7 +128,7 @@ def output_frame(
     codes = pl.Enum([code for code, _, _ in reasons])
     zh = pl.Enum(list(dict.fromkeys(text for _, text, _ in reasons)))
     en = pl.Enum(list(dict.fromkeys(text for _, _, text in reasons)))
-    top = top_reasons(result["contributions"])
+    top = result["reasons"]
     columns: list[pl.Series] = [
         ids.alias("ID"),
         pl.Series("p_default", result["p_default"]),
@@ -159,7 +163,7 @@ def save_model(trained: TrainedModel, directory: Path, *, data_path: Path) -> Sc
     trained.compiled.save(directory / "tables.npz")
     card = build_card(trained, data_path)
     model = ScoringModel(card, trained.compiled, trained.calibrator, directory)
-    scores = points(trained.calibrator.apply(trained.training_raw), card["scale"])
+    scores = np.rint(points(trained.calibrator.apply(trained.training_raw), card["scale"]))  # as shown
     references = {name: ref.to_dict() for name, ref in trained.references.items()}
     references["score"] = reference(scores).to_dict()
     (directory / "drift_reference.json").write_text(json.dumps(references, indent=1))
