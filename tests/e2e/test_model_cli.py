@@ -48,6 +48,18 @@ def test_train_score_evaluate_drift_and_the_registry(cli: Cli, sample: Path, tmp
     assert (tmp_path / "plots" / "roc.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "plots" / "calibration.png").exists()
 
+    extract = tmp_path / "extract"
+    cli.run("synth", "extract", "--accounts", "300", "--seed", "5", "--out", extract)
+    from_extract = tmp_path / "extract-scores.parquet"
+    cli.run(
+        "model", "score", "--model", model, "--data", extract, "--as-of", "2026-11-23", "--out", from_extract
+    )
+    assert pl.read_parquet(from_extract).height == 300
+    refused = cli.run(
+        "model", "train", "--data", extract, "--as-of", "2026-11-23", "--out", tmp_path / "x", expect=1
+    )
+    assert "no outcomes" in refused.stderr
+
     drift = cli.run("model", "drift", "--model", model, "--data", sample)  # exit code 3 on an alert
     assert "score" in drift.stdout
 

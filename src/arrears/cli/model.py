@@ -4,22 +4,45 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from arrears.cli.common import console, reports_errors
+from arrears.cli.common import console, parse_day, reports_errors
+
+if TYPE_CHECKING:
+    from arrears.scoring.sources import Accounts
 
 app = typer.Typer(
     help="Train, score with, evaluate and check the drift of the probability-of-default model.",
     no_args_is_help=True,
 )
 
-DATA = typer.Option(..., "--data", help="Accounts file (CSV or Parquet) in the UCI layout; see README.")
+DATA = typer.Option(
+    ...,
+    "--data",
+    help="A CSV or Parquet file in the UCI layout, a bank extract directory, or `store`; see README.",
+)
+AS_OF = typer.Option(None, "--as-of", help="YYYY-MM-DD: the day to lay the book out on (extract, store).")
+OUTCOME = typer.Option(
+    None, "--outcome-date", help="YYYY-MM-DD (store): an account past due on this day counts as defaulted."
+)
 MODEL = typer.Option(
     ..., "--model", help="A model directory written by `arrears model train`, or `active` (the promoted one)."
 )
 BY = typer.Option(..., "--by", help="Who does it (recorded in the registry).")
+
+
+def _accounts(data: str, *, label: bool, as_of: str | None, outcome_date: str | None = None) -> Accounts:
+    from arrears.scoring.sources import load_accounts
+
+    return load_accounts(
+        data,
+        label=label,
+        as_of=parse_day(as_of, option="--as-of"),
+        outcome_date=parse_day(outcome_date, option="--outcome-date"),
+    )
 
 
 def _model_directory(value: str) -> Path:
@@ -40,8 +63,10 @@ def _model_directory(value: str) -> Path:
 @app.command()
 @reports_errors
 def train(
-    data: Path = DATA,
+    data: str = DATA,
     out: Path = typer.Option(..., "--out", help="Directory to write the model to."),
+    as_of: str | None = AS_OF,
+    outcome_date: str | None = OUTCOME,
     calibration: str = typer.Option("isotonic", help="isotonic or platt"),
     protected: bool = typer.Option(
         False, "--with-protected", help="Also use sex and marital status as features."
@@ -49,19 +74,22 @@ def train(
     seed: int = typer.Option(7, help="Seed for folds and bagging."),
 ) -> None:
     """Train with 5-fold cross-validation, calibrate out of fold and write the model and its card."""
-    from arrears.scoring.data import read_accounts
     from arrears.scoring.features import DEFAULT_FEATURES, WITH_PROTECTED
-    from arrears.scoring.model import save_model
+    from arrears.scoring.model import frame_hash, save_model
     from arrears.scoring.train import TrainingConfig
     from arrears.scoring.train import train as fit
 
-    accounts = read_accounts(data, label=True)
+    source = _accounts(data, label=True, as_of=as_of, outcome_date=outcome_date)
+    accounts = source.frame
     config = TrainingConfig(
         features=WITH_PROTECTED if protected else DEFAULT_FEATURES, calibration=calibration, seed=seed
     )
     with console.status("training ..."):
         trained = fit(accounts, config)
-        model = save_model(trained, out, data_path=data)
+        if source.path is not None:
+            model = save_model(trained, out, data_path=source.path)
+        else:
+            model = save_model(trained, out, data=(source.description, frame_hash(accounts)))
     cv = model.card["cv"]
     console.print(
         f"model {model.card['version']} written to {out} "
@@ -75,16 +103,21 @@ def train(
 @reports_errors
 def score(
     model_dir: str = MODEL,
-    data: Path = DATA,
+    data: str = DATA,
     out: Path = typer.Option(..., "--out", help="Parquet file to write the scores to."),
+    as_of: str | None = AS_OF,
 ) -> None:
     """Score every account: p_default, score, risk tier, willingness, ability and three reasons."""
-    from arrears.scoring.batch import score_file
+    from arrears.scoring.batch import score_accounts, score_file
     from arrears.scoring.model import load_model
+    from arrears.scoring.sources import STORE, is_extract
 
     model = load_model(_model_directory(model_dir))
     started = time.perf_counter()
-    result = score_file(model, data, out)
+    if data == STORE or is_extract(data):
+        result = score_accounts(model, _accounts(data, label=False, as_of=as_of).frame, out)
+    else:
+        result = score_file(model, Path(data), out)
     seconds = time.perf_counter() - started
     console.print(
         f"{result.accounts:,} accounts scored into {out} in {seconds:.1f} s "
@@ -97,17 +130,19 @@ def score(
 @reports_errors
 def evaluate(
     model_dir: str = MODEL,
-    data: Path = DATA,
+    data: str = DATA,
+    as_of: str | None = AS_OF,
+    outcome_date: str | None = OUTCOME,
     plots: Path = typer.Option(Path("."), "--plots", help="Directory for roc.png and calibration.png."),
 ) -> None:
     """AUC, KS, Brier, ECE and a decile gains table on labelled data; ROC and calibration plots."""
-    from arrears.scoring.data import LABEL, read_accounts
+    from arrears.scoring.data import LABEL
     from arrears.scoring.metrics import decile_gains, metrics
     from arrears.scoring.model import load_model
     from arrears.scoring.plots import calibration_plot, roc_plot
 
     model = load_model(_model_directory(model_dir))
-    accounts = read_accounts(data, label=True)
+    accounts = _accounts(data, label=True, as_of=as_of, outcome_date=outcome_date).frame
     y = accounts[LABEL].to_numpy()
     p = model.score(accounts)["p_default"].to_numpy()
     result = metrics(y, p)
@@ -135,15 +170,14 @@ def evaluate(
 
 @app.command()
 @reports_errors
-def drift(model_dir: str = MODEL, data: Path = DATA) -> None:
+def drift(model_dir: str = MODEL, data: str = DATA, as_of: str | None = AS_OF) -> None:
     """Population stability index of every feature and of the score against the training data."""
-    from arrears.scoring.data import read_accounts
     from arrears.scoring.drift import ALERT, WARN, drift_report
     from arrears.scoring.features import feature_frame
     from arrears.scoring.model import load_model, load_references
 
     model = load_model(_model_directory(model_dir))
-    accounts = read_accounts(data)
+    accounts = _accounts(data, label=False, as_of=as_of).frame
     columns = {
         name: series.to_numpy() for name, series in feature_frame(accounts, model.features).to_dict().items()
     }

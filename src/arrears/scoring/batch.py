@@ -70,3 +70,19 @@ def score_file(
         partial.unlink(missing_ok=True)
         raise
     return ScoredFile(accounts, tiers)
+
+
+def score_accounts(
+    model: ScoringModel, accounts: pl.DataFrame, target: Path, *, threads: int = 2
+) -> ScoredFile:
+    """Scores accounts already in memory (from the store or an extract) into ``target`` (Parquet)."""
+    if accounts.is_empty():
+        raise ValueError("there are no accounts to score")
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        scored = score_frame(model, accounts, pool, threads)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    scored.write_parquet(partial, compression="zstd")
+    partial.replace(target)
+    tiers = {str(tier): int(count) for tier, count in scored["risk_tier"].value_counts().iter_rows()}
+    return ScoredFile(scored.height, tiers)

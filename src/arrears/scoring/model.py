@@ -157,11 +157,23 @@ def data_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_model(trained: TrainedModel, directory: Path, *, data_path: Path) -> ScoringModel:
+def save_model(
+    trained: TrainedModel,
+    directory: Path,
+    *,
+    data_path: Path | None = None,
+    data: tuple[str, str] | None = None,
+) -> ScoringModel:
+    """Writes the model directory. The card names the training data: ``data_path`` (hashed here) or
+    ``data`` = (description, sha256) for data that is not a file (the store)."""
+    if data is None:
+        if data_path is None:
+            raise ValueError("name the training data: data_path or data")
+        data = (data_path.name, data_hash(data_path))
     directory.mkdir(parents=True, exist_ok=True)
     trained.booster.save_model(str(directory / "booster.txt"))
     trained.compiled.save(directory / "tables.npz")
-    card = build_card(trained, data_path)
+    card = build_card(trained, data)
     model = ScoringModel(card, trained.compiled, trained.calibrator, directory)
     scores = np.rint(points(trained.calibrator.apply(trained.training_raw), card["scale"]))  # as shown
     references = {name: ref.to_dict() for name, ref in trained.references.items()}
@@ -174,7 +186,12 @@ def save_model(trained: TrainedModel, directory: Path, *, data_path: Path) -> Sc
     return model
 
 
-def build_card(trained: TrainedModel, data_path: Path) -> dict[str, Any]:
+def frame_hash(frame: pl.DataFrame) -> str:
+    """sha256 of a frame's rows (CSV text, so that it does not depend on the file format)."""
+    return hashlib.sha256(frame.write_csv().encode()).hexdigest()
+
+
+def build_card(trained: TrainedModel, data: tuple[str, str]) -> dict[str, Any]:
     cv = trained.cv
     metric_names = ("auc", "ks", "brier", "ece")
     per_fold = {name: [getattr(fold, name) for fold in cv.folds] for name in metric_names}
@@ -188,8 +205,8 @@ def build_card(trained: TrainedModel, data_path: Path) -> dict[str, Any]:
         "lightgbm_version": lgb.__version__,
         "target": "default next cycle (did not pay the next statement)",
         "data": {
-            "file": data_path.name,
-            "sha256": data_hash(data_path),
+            "file": data[0],
+            "sha256": data[1],
             "rows": trained.rows,
             "default_rate": trained.default_rate,
         },

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import polars as pl
 from sklearn.model_selection import StratifiedKFold
 
+from arrears.kit.errors import ArrearsError
 from arrears.scoring.calibration import Calibrator, uncalibrated
 from arrears.scoring.compiled import CompiledModel, compile_booster
 from arrears.scoring.data import LABEL
@@ -37,6 +38,12 @@ PARAMS: dict[str, Any] = {
     "max_bin": 255,
     "verbose": -1,
 }
+
+
+class TrainingError(ArrearsError):
+    """The data or the configuration cannot train a model."""
+
+
 AGE_BANDS = ((0, 30, "<30"), (30, 40, "30-39"), (40, 50, "40-49"), (50, 200, "50+"))
 SEX_LABELS = {1: "male", 2: "female"}
 
@@ -129,10 +136,15 @@ def train(accounts: pl.DataFrame, config: TrainingConfig = TrainingConfig()) -> 
     started = time.perf_counter()
     missing = [name for name in HUB if name not in config.features]
     if missing:
-        raise ValueError(f"the feature set must include {', '.join(missing)}")
+        raise TrainingError(
+            f"the feature set must include {', '.join(missing)}", f"特征集必须包含 {', '.join(missing)}"
+        )
     outcome = accounts[LABEL].to_numpy().astype(np.int8)
     if len(np.unique(outcome)) < 2:
-        raise ValueError("training needs accounts that defaulted and accounts that did not")
+        raise TrainingError(
+            "training needs accounts that defaulted and accounts that did not",
+            "训练数据必须同时包含违约和未违约的账户",
+        )
     matrix = feature_frame(accounts, config.features).to_numpy()
     cv = cross_validate(matrix, outcome, config, config.features)
     booster = lgb.train(
