@@ -96,7 +96,8 @@ def train(
         f"({trained.seconds:.1f} s, {trained.cv.rounds} rounds)"
     )
     for name in ("auc", "ks", "brier", "ece"):
-        console.print(f"  CV {name.upper():<6}{cv[name]['mean']:.4f} ± {cv[name]['std']:.4f}")
+        console.print(f"  CV {name.upper():<6}{cv[name]['mean']:.4f} ± {cv[name]['std']:.4f} (folds)")
+    console.print(f"  CV ECE of all out-of-fold probabilities {cv['ece_pooled']:.4f}")
 
 
 @app.command()

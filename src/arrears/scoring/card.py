@@ -43,6 +43,10 @@ def card_markdown(card: dict[str, Any]) -> str:
     lines += [
         f"| ECE before calibration | {raw['mean']:.4f} | {raw['std']:.4f} |",
         "",
+        f"ECE of all out-of-fold probabilities together: {cv['ece_pooled']:.4f}. On one fold's "
+        f"accounts a perfectly calibrated model would show an ECE of about {cv['ece_noise_floor']:.4f} "
+        "from sampling noise alone (10 equal-frequency bins).",
+        "",
         f"Calibration: {card['calibration']['method']}, fitted on out-of-fold scores (each fold's "
         "figures use a calibration fitted on the other folds).",
         "",

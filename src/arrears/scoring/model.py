@@ -233,6 +233,8 @@ def build_card(trained: TrainedModel, data: tuple[str, str]) -> dict[str, Any]:
                 name: {"mean": float(np.mean(v)), "std": float(np.std(v)), "folds": v}
                 for name, v in per_fold.items()
             },
+            "ece_pooled": cv.pooled_ece,
+            "ece_noise_floor": cv.ece_noise_floor,
             "ece_uncalibrated": {
                 "mean": float(np.mean(cv.uncalibrated_ece)),
                 "std": float(np.std(cv.uncalibrated_ece)),

@@ -67,6 +67,8 @@ class CrossValidation:
     calibrated: Floats  # out-of-fold probabilities, each fold calibrated on the other folds
     folds: list[Metrics]
     uncalibrated_ece: list[float]
+    pooled_ece: float  # ECE of all out-of-fold probabilities together
+    ece_noise_floor: float  # expected ECE of a perfectly calibrated model on one fold's accounts
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,19 @@ def cross_validate(
         calibrated[valid] = calibrator.apply(raw[valid])
         fold_metrics.append(metrics(outcome[valid], calibrated[valid]))
         raw_ece.append(ece(outcome[valid], uncalibrated(raw[valid])))
-    return CrossValidation(rounds, raw, calibrated, fold_metrics, raw_ece)
+    floor = ece_noise_floor(calibrated, len(folds[0][1]), seed=config.seed)
+    return CrossValidation(rounds, raw, calibrated, fold_metrics, raw_ece, ece(outcome, calibrated), floor)
+
+
+def ece_noise_floor(p: Floats, accounts: int, *, seed: int, draws: int = 200) -> float:
+    """The mean ECE of ``accounts`` probabilities drawn from ``p`` with outcomes drawn from them:
+    what a perfectly calibrated model shows on a sample that size (sampling noise alone)."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(draws):
+        sample = rng.choice(p, size=accounts, replace=False)
+        values.append(ece(rng.binomial(1, sample), sample))
+    return float(np.mean(values))
 
 
 def train(accounts: pl.DataFrame, config: TrainingConfig = TrainingConfig()) -> TrainedModel:
