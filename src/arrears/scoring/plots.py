@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy.typing as npt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from arrears.scoring.metrics import auc, calibration_table, ece, roc_points
@@ -38,15 +39,7 @@ def roc_plot(y: npt.ArrayLike, p: npt.ArrayLike, path: Path, *, title: str = "RO
     fig, ax = plt.subplots(figsize=FIGSIZE)
     ax.plot(fpr, tpr, color="tab:blue", linewidth=2, label=f"Model (AUC = {area:.3f})")
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="Chance")
-    ax.set_xlim(0.0, 1.0)
-    ax.set_ylim(0.0, 1.0)
-    ax.set_xlabel("False positive rate")
-    ax.set_ylabel("True positive rate")
-    ax.set_title(title)
-    ax.legend(loc="lower right")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _save(fig, path)
+    return _finish(fig, ax, ("False positive rate", "True positive rate"), title, "lower right", path)
 
 
 def calibration_plot(
@@ -63,12 +56,18 @@ def calibration_plot(
     fig, ax = plt.subplots(figsize=FIGSIZE)
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="Perfect calibration")
     ax.plot(mean_p, observed, color="tab:orange", marker="o", linewidth=2, label=f"Model (ECE = {error:.3f})")
+    labels = ("Mean predicted probability of default", "Observed default rate")
+    return _finish(fig, ax, labels, title, "upper left", path)
+
+
+def _finish(fig: Figure, ax: Axes, labels: tuple[str, str], title: str, legend: str, path: Path) -> Path:
+    """Unit square axes, labels, title, legend and grid; saved as PNG."""
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.0)
-    ax.set_xlabel("Mean predicted probability of default")
-    ax.set_ylabel("Observed default rate")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
     ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.legend(loc=legend)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
