@@ -7,6 +7,7 @@ Every function draws one figure, saves it, closes it and returns the path writte
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import matplotlib
 
@@ -60,7 +61,10 @@ def calibration_plot(
     return _finish(fig, ax, labels, title, "upper left", path)
 
 
-def _finish(fig: Figure, ax: Axes, labels: tuple[str, str], title: str, legend: str, path: Path) -> Path:
+Corner = Literal["lower right", "upper left"]
+
+
+def _finish(fig: Figure, ax: Axes, labels: tuple[str, str], title: str, legend: Corner, path: Path) -> Path:
     """Unit square axes, labels, title, legend and grid; saved as PNG."""
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.0)
