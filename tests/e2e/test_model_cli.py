@@ -93,3 +93,12 @@ def test_bad_input_gives_a_clear_error(cli: Cli, sample: Path, tmp_path: Path) -
         expect=1,
     )
     assert "is not a model directory" in missing.stderr
+
+
+def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
+    result = cli.run("demo")
+    assert "18,523" in result.stdout and "2,959" in result.stdout  # M0 and M1 of the bundled book
+    assert "is now the active model" in result.stdout
+    scores = pl.read_parquet(cli.data_dir / "scores.parquet")
+    assert scores.height == 24_000
+    assert set(scores["risk_tier"].cast(pl.String).unique()) == {"A", "B", "C", "D", "E"}

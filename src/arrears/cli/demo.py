@@ -13,8 +13,12 @@ def demo(
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Start from an empty database (default)."),
 ) -> None:
     """Build the demo: a fresh SQLite database under the data directory, the bundled UCI portfolio
-    imported (24,000 accounts), and the portfolio summary printed."""
-    from arrears.cli import imports, portfolio
+    imported (24,000 accounts) and summarised, then the probability-of-default model trained on it,
+    registered, promoted and used to score the book (var/scores.parquet)."""
+    import json
+
+    from arrears.cli import imports, model, portfolio
+    from arrears.imports.uci import bundled_path
 
     settings = get_settings()
     if settings.database_url and not settings.database_url.startswith("sqlite"):
@@ -27,3 +31,21 @@ def demo(
     console.print(f"database: {database}")
     imports.uci_file(path=None, as_of="2005-10-01", keep_extract=None)
     portfolio.summary(as_of=None, as_json=False)
+    directory = settings.data_dir / "models" / "pd-demo"
+    console.print("\nTraining the probability-of-default model on the same 24,000 accounts:")
+    model.train(
+        data=str(bundled_path()),
+        out=directory,
+        as_of=None,
+        outcome_date=None,
+        calibration="isotonic",
+        protected=False,
+        seed=7,
+    )
+    version = json.loads((directory / "card.json").read_text())["version"]
+    model.register(model_dir=directory, by="demo")
+    model.promote(version=version, by="demo")
+    console.print("\nScoring the book in the store with the active model:")
+    model.score(
+        model_dir="active", data="store", out=settings.data_dir / "scores.parquet", as_of="2005-10-01"
+    )
