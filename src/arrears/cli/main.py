@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from arrears import __version__
-from arrears.cli import db, demo, imports, model, portfolio, synth
+from arrears.cli import compliance, db, demo, imports, model, portfolio, synth
 
 app = typer.Typer(
     name="arrears",
@@ -18,6 +18,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(synth.app, name="synth")
 app.add_typer(portfolio.app, name="portfolio")
 app.add_typer(model.app, name="model")
+app.add_typer(compliance.app, name="compliance")
 app.command("demo")(demo.demo)
 
 

@@ -1,0 +1,155 @@
+"""Policies: every parameter of the rulebook as data (TOML files), validated with clear messages.
+
+A section that is absent switches its rule off; ``cn`` and ``us`` ship in ``policies/``. A bank copies
+one, edits it and passes ``--policy PATH``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from arrears.kit.errors import ConfigurationError
+
+Channel = Literal["call", "sms", "email", "voicemail", "letter", "visit"]
+HoldKind = Literal[
+    "dispute",
+    "complaint",
+    "hardship",
+    "deceased",
+    "bankruptcy",
+    "litigation",
+    "cease_contact",
+    "breathing_space",
+]
+Purpose = Literal["collect", "locate", "relay_message"]
+Consent = Literal["outside_hours", "extra_calls"]
+CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+HOLDS: tuple[str, ...] = HoldKind.__args__  # type: ignore[attr-defined]
+PURPOSES: tuple[str, ...] = Purpose.__args__  # type: ignore[attr-defined]
+BUILT_IN = ("cn", "us")
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule: str = Field(min_length=1)
+
+
+class Hours(_Rule):
+    start: time
+    end: time
+    end_allowed: bool = False  # whether the end instant itself is still allowed
+    exempt_channels: tuple[Channel, ...] = ("letter",)
+    lifted_by_consent: Consent | None = None
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: time, info: object) -> time:
+        start = getattr(info, "data", {}).get("start")
+        if start is not None and end <= start:
+            raise ValueError("end must be later than start")
+        return end
+
+
+class ConnectedCalls(_Rule):
+    max_per_day: int = Field(ge=0)
+    lifted_by_consent: Consent | None = None
+
+
+class AttemptsPerPoint(_Rule):
+    max_per_day: int = Field(ge=0)
+    lifted_by_consent: Consent | None = None
+
+
+class RollingCalls(_Rule):
+    max_attempts: int = Field(ge=0)
+    days: int = Field(ge=1)
+
+
+class ConversationCooldown(_Rule):
+    days: int = Field(ge=1)
+
+
+class ThirdParty(_Rule):
+    min_unreachable_days: int | None = Field(default=None, ge=0)  # None: no such condition
+    allowed_purposes: tuple[Purpose, ...]
+    may_disclose_debt: bool = False
+    once_per_contact: bool = False
+
+
+class OptOut(_Rule):
+    channels: tuple[Channel, ...]
+
+
+class Holds(_Rule):
+    blocking: tuple[HoldKind, ...]
+
+
+class Visit(_Rule):
+    min_staff: int = Field(ge=1)
+    recording_required: bool = True
+
+
+class Agency(_Rule):
+    require_whitelist: bool = True
+    max_days_since_inspection: int | None = Field(default=None, ge=0)
+    require_valid_contract: bool = True
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    retention_years: int = Field(ge=1)
+    hours: Hours | None = None
+    connected_calls: ConnectedCalls | None = None
+    attempts_per_point: AttemptsPerPoint | None = None
+    rolling_calls: RollingCalls | None = None
+    conversation_cooldown: ConversationCooldown | None = None
+    third_party: ThirdParty | None = None
+    opt_out: OptOut | None = None
+    holds: Holds | None = None
+    visit: Visit | None = None
+    agency: Agency | None = None
+
+
+def _location(error: dict[str, object]) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(file)"  # type: ignore[attr-defined]
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(
+            f"{source}: not valid TOML ({error})", f"{source}：不是有效的 TOML（{error}）"
+        ) from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{_location(e)}: {e['msg']}" for e in error.errors())  # type: ignore[arg-type]
+        raise ConfigurationError(f"{source}: {problems}", f"{source}：{problems}") from None
+
+
+def load_policy(name_or_path: str) -> Policy:
+    """A built-in policy (``cn``, ``us``) or a policy file."""
+    if name_or_path in BUILT_IN:
+        text = (resources.files("arrears.compliance") / "policies" / f"{name_or_path}.toml").read_text(
+            "utf-8"
+        )
+        return parse_policy(text, f"policy {name_or_path}")
+    path = Path(name_or_path)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as error:
+        raise ConfigurationError(
+            f"policy {name_or_path}: not a built-in policy ({', '.join(BUILT_IN)}) "
+            f"nor a readable file ({error})",
+            f"策略 {name_or_path}：既不是内置策略也不是可读文件",
+        ) from None
+    return parse_policy(text, str(path))
