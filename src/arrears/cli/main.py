@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from arrears import __version__
-from arrears.cli import compliance, db, demo, imports, model, portfolio, synth
+from arrears.cli import audit, compliance, db, demo, imports, model, portfolio, synth
 
 app = typer.Typer(
     name="arrears",
@@ -19,6 +19,7 @@ app.add_typer(synth.app, name="synth")
 app.add_typer(portfolio.app, name="portfolio")
 app.add_typer(model.app, name="model")
 app.add_typer(compliance.app, name="compliance")
+app.add_typer(audit.app, name="audit")
 app.command("demo")(demo.demo)
 
 

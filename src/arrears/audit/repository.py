@@ -1,0 +1,193 @@
+"""All SQL about the audit log: appending under a lock, reading the chain back.
+
+Appending reads the last entry's hash and inserts a row that links to it, so two writers must never
+read the same last hash. On PostgreSQL :meth:`AuditLog.append` takes a transaction-scoped advisory
+lock first (held until commit or rollback). On SQLite the transaction must hold the database's write
+lock before the read: :func:`audit_transaction` starts it with ``BEGIN IMMEDIATE``, and ``append``
+does the same when it finds no transaction open on the driver connection. Both work across processes.
+
+Entry ids are given explicitly (last id + 1, under the lock), so ids stay dense even when a
+transaction rolls back: a hole in the ids means a deleted entry, never a cancelled append.
+
+Nothing here logs: actors, subjects and details may be personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, text
+
+from arrears.audit.chain import GENESIS, AuditEntry, canonical_json, canonical_time, entry_hash
+from arrears.kit.errors import ArrearsError
+from arrears.models import AuditEvent, table_of
+
+__all__ = ["ADVISORY_LOCK_KEY", "AuditEntry", "AuditError", "AuditLog", "audit_transaction"]
+
+_EVENT = table_of(AuditEvent)
+
+ADVISORY_LOCK_KEY = int.from_bytes(b"auditlog", "big")
+"""The PostgreSQL advisory lock (one bigint) that serialises appends across sessions and processes."""
+
+_LIMITS = {"actor": 120, "action": 80, "subject_type": 40, "subject_id": 64}
+
+
+class AuditError(ArrearsError):
+    """An audit entry cannot be written as asked."""
+
+
+def _is_sqlite(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def _driver(connection: Connection) -> Any:
+    return connection.connection.driver_connection
+
+
+def _hold_sqlite_write_lock(connection: Connection) -> None:
+    """Makes the open transaction take SQLite's write lock now, waiting up to the busy timeout.
+
+    When the driver already has a transaction open, it began with a write (which took the lock) or
+    with ``BEGIN IMMEDIATE``. A transaction that only read so far cannot take the lock any more; it
+    still cannot fork the chain: SQLite refuses its insert ("database is locked") if another writer
+    committed since its read.
+    """
+    if not _driver(connection).in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _hold_postgres_lock(connection: Connection) -> None:
+    if getattr(_driver(connection), "autocommit", False):
+        raise AuditError(
+            "audit entries need a transaction: the connection is in autocommit mode",
+            "写入审计日志需要在事务中进行：当前连接处于自动提交模式",
+        )
+    _lock, isolation = connection.execute(
+        text("SELECT pg_advisory_xact_lock(:key), current_setting('transaction_isolation')"),
+        {"key": ADVISORY_LOCK_KEY},
+    ).one()
+    if isolation != "read committed":
+        # A snapshot taken before the lock was granted would not see the last append.
+        raise AuditError(
+            f"audit entries need READ COMMITTED transactions, not {isolation.upper()}",
+            f"写入审计日志需要 READ COMMITTED 隔离级别，当前为 {isolation.upper()}",
+        )
+
+
+def _check_fields(**fields: str | None) -> None:
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if not value.strip():
+            raise AuditError(f"audit {name} is empty", f"审计字段 {name} 不能为空")
+        if len(value) > _LIMITS[name]:
+            raise AuditError(
+                f"audit {name} is longer than {_LIMITS[name]} characters",
+                f"审计字段 {name} 超过 {_LIMITS[name]} 个字符",
+            )
+
+
+def _entry(row: Row[Any]) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        details=row.details,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class AuditLog:
+    """The audit chain on one connection; the caller owns the transaction (see :func:`audit_transaction`)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject_type: str | None = None,
+        subject_id: str | None = None,
+        details: Mapping[str, Any],
+    ) -> AuditEntry:
+        """Adds one entry after the last one, under the append lock; visible to others at commit."""
+        _check_fields(actor=actor, action=action, subject_type=subject_type, subject_id=subject_id)
+        try:
+            details_text = canonical_json(details)
+            canonical_time(at)
+        except (TypeError, ValueError) as error:
+            raise AuditError(
+                f"audit entry not written: {error}",
+                f"审计记录未写入：时间须带时区，详情须为 JSON 对象（{error}）",
+            ) from None
+        if _is_sqlite(self._connection):
+            _hold_sqlite_write_lock(self._connection)
+        else:
+            _hold_postgres_lock(self._connection)
+        last = self.last()
+        prev_hash = last.hash if last else GENESIS
+        entry = AuditEntry(
+            id=last.id + 1 if last else 1,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details=details_text,
+            prev_hash=prev_hash,
+            hash=entry_hash(prev_hash, at, actor, action, subject_type, subject_id, details_text),
+        )
+        self._connection.execute(
+            insert(_EVENT).values(
+                id=entry.id,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                subject_type=entry.subject_type,
+                subject_id=entry.subject_id,
+                details=entry.details,
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+        return entry
+
+    def last(self) -> AuditEntry | None:
+        """The entry with the highest id, or None when the log is empty."""
+        row = self._connection.execute(select(_EVENT).order_by(_EVENT.c.id.desc()).limit(1)).first()
+        return _entry(row) if row else None
+
+    def entries(self) -> list[AuditEntry]:
+        """Every entry in id order, as :func:`arrears.audit.chain.verify` takes them."""
+        return [_entry(row) for row in self._connection.execute(select(_EVENT).order_by(_EVENT.c.id))]
+
+
+@contextmanager
+def audit_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that may append audit entries; commits on success, else rolls back.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it holds the write lock from its first
+    statement, so the last hash it reads is still the last when it inserts. Other writers (threads or
+    processes) wait up to the busy timeout. On PostgreSQL it is an ordinary transaction; ``append``
+    takes the advisory lock.
+    """
+    with engine.connect() as connection:
+        connection.begin()
+        try:
+            if _is_sqlite(connection):
+                _hold_sqlite_write_lock(connection)
+            yield connection
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
