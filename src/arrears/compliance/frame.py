@@ -156,11 +156,13 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
         retries.append("hours_retry")
     to_debtor = (pl.col("channel") == "call") & (pl.col("party") == "debtor")
     day_calls = calls.filter(pl.col("party") == "debtor")
-    midnight = _by_zone(
-        rows.select("row", "home", "today"),
-        "home",
-        _instant(pl.col("today") + pl.duration(days=1), time(0), "midnight"),
-    )
+
+    def midnight(flagged: pl.DataFrame, out: str) -> pl.DataFrame:
+        """row, ``out``: the start of the next local day, for the flagged rows only."""
+        days = rows.select("row", "home", "today").join(flagged.select("row"), on="row")
+        after = _instant(pl.col("today") + pl.duration(days=1), time(0), out)
+        return _by_zone(days, "home", after).select("row", out)
+
     for name, section in (("connected", policy.connected_calls), ("attempts", policy.attempts_per_point)):
         if section is None:
             continue
@@ -182,7 +184,7 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
                 counted, left_on=keys, right_on=["debtor", "contact_point", "day"], how="left"
             )
         flag = joined.select("row", (pl.col("n").fill_null(0) >= section.max_per_day).alias(f"{name}_block"))
-        flag = flag.join(midnight.select("row", pl.col("midnight").alias(f"{name}_retry")), on="row")
+        flag = flag.join(midnight(flag.filter(f"{name}_block"), f"{name}_retry"), on="row", how="left")
         results = results.join(flag, on="row", how="left")
         blocks.append((f"{name}_block", section.rule))
         retries.append(f"{name}_retry")
@@ -190,25 +192,28 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
     if policy.rolling_calls is not None:
         rule = policy.rolling_calls
         applicable = rows.filter(to_debtor).select("row", "debtor", "home", "today")
-        windows = []
-        for ahead in range(rule.days + 1):
-            shifted = applicable.with_columns(
-                ahead=pl.lit(ahead), end=pl.col("today") + pl.duration(days=ahead)
-            )
-            spans = shifted.with_columns(
-                day=pl.date_ranges(pl.col("end") - pl.duration(days=rule.days - 1), pl.col("end"))
-            )
-            spans = spans.explode("day").join(per_day, on=["debtor", "day"], how="left")
-            windows.append(
-                spans.group_by("row", "ahead", "end", "home").agg(n=pl.col("n").fill_null(0).sum())
-            )
-        counts = pl.concat(windows)
-        now_count = counts.filter(pl.col("ahead") == 0).select(
-            "row", rolling_block=pl.col("n") >= rule.max_attempts
+        # each debtor has a handful of call days: join them and count those in the window
+        days = applicable.join(per_day.select("debtor", "day", "n"), on="debtor")
+
+        def window(ahead: int) -> pl.Expr:
+            end = pl.col("today") + pl.duration(days=ahead)
+            inside = (pl.col("day") <= end) & (pl.col("day") > end - pl.duration(days=rule.days))
+            return pl.col("n").filter(inside).sum()
+
+        now_count = days.group_by("row").agg(window(0).alias("n"))
+        now_count = now_count.select("row", rolling_block=pl.col("n") >= rule.max_attempts)
+        blocked_days = days.join(now_count.filter("rolling_block").select("row"), on="row")
+        later = blocked_days.group_by("row", "home", "today").agg(
+            window(ahead).alias(str(ahead)) for ahead in range(1, rule.days + 1)
         )
-        first_ok = counts.filter((pl.col("ahead") > 0) & (pl.col("n") < rule.max_attempts))
-        first_ok = first_ok.group_by("row", "home").agg(day=pl.col("end").min())
-        first_ok = _by_zone(first_ok, "home", _instant(pl.col("day"), time(0), "rolling_retry")).select(
+        first = pl.min_horizontal(
+            pl.when(pl.col(str(ahead)) < rule.max_attempts).then(pl.lit(ahead))
+            for ahead in range(1, rule.days + 1)
+        )
+        later = later.with_columns(day=pl.col("today") + pl.duration(days=first)).filter(
+            pl.col("day").is_not_null()
+        )
+        first_ok = _by_zone(later, "home", _instant(pl.col("day"), time(0), "rolling_retry")).select(
             "row", "rolling_retry"
         )
         results = results.join(now_count, on="row", how="left").join(first_ok, on="row", how="left")
