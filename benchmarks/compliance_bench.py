@@ -119,7 +119,8 @@ def main() -> None:
     started = time.perf_counter()
     candidates, history = candidates_and_history(args.candidates, seed=3)
     print(
-        f"{candidates.height:,} candidates, {history.height:,} history rows, built in {time.perf_counter() - started:.1f} s"
+        f"{candidates.height:,} candidates, {history.height:,} history rows, "
+        f"built in {time.perf_counter() - started:.1f} s"
     )
     for name in ("cn", "us"):
         policy = load_policy(name)
