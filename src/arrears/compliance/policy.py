@@ -15,22 +15,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from arrears.kit.errors import ConfigurationError
+from arrears.models.hold import HOLD_KINDS
 
 Channel = Literal["call", "sms", "email", "voicemail", "letter", "visit"]
-HoldKind = Literal[
-    "dispute",
-    "complaint",
-    "hardship",
-    "deceased",
-    "bankruptcy",
-    "litigation",
-    "cease_contact",
-    "breathing_space",
-]
 Purpose = Literal["collect", "locate", "relay_message"]
 Consent = Literal["outside_hours", "extra_calls"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
-HOLDS: tuple[str, ...] = HoldKind.__args__  # type: ignore[attr-defined]
+HOLDS: tuple[str, ...] = HOLD_KINDS  # the kinds of the hold table
 PURPOSES: tuple[str, ...] = Purpose.__args__  # type: ignore[attr-defined]
 BUILT_IN = ("cn", "us")
 
@@ -87,7 +78,15 @@ class OptOut(_Rule):
 
 
 class Holds(_Rule):
-    blocking: tuple[HoldKind, ...]
+    blocking: tuple[str, ...]
+
+    @field_validator("blocking")
+    @classmethod
+    def _known(cls, blocking: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [kind for kind in blocking if kind not in HOLD_KINDS]
+        if unknown:
+            raise ValueError(f"unknown hold {', '.join(unknown)} (one of {', '.join(HOLD_KINDS)})")
+        return blocking
 
 
 class Visit(_Rule):
