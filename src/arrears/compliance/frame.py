@@ -14,7 +14,10 @@ Returns id, decision ("allow"/"block"), rules (List[String]) and next_allowed_at
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Iterable
+from contextvars import ContextVar
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -57,21 +60,55 @@ HISTORY_SCHEMA: dict[str, pl.DataType] = {
 MAX_STEPS = 64
 
 
+# Zones whose UTC offset does not change over the dates a decision looks at (set by decide_frame):
+# their rows are converted with plain arithmetic instead of one partition per zone.
+_FIXED: ContextVar[dict[str, int] | None] = ContextVar("fixed_offsets", default=None)
+Zone = str | pl.Expr | None  # a zone name, or an expression giving each row's UTC offset in seconds
+
+
+def fixed_offsets(zones: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
+    """The zones among ``zones`` whose offset is the same at every hour from ``start`` to ``end``."""
+    fixed = {}
+    for name in zones:
+        zone = ZoneInfo(name)
+        offsets: set[int] = set()
+        moment = start
+        while moment <= end and len(offsets) < 2:
+            offset = moment.astimezone(zone).utcoffset()
+            offsets.add(int(offset.total_seconds()) if offset is not None else 0)
+            moment += timedelta(hours=1)
+        if len(offsets) == 1:
+            fixed[name] = offsets.pop()
+    return fixed
+
+
 def _by_zone(frame: pl.DataFrame, zone: str, build: object) -> pl.DataFrame:
-    """Applies ``build(zone_name) -> list[Expr]`` to the rows of each zone (Polars converts time zones
-    per column, not per row); row order is not kept, callers join on keys."""
+    """Applies ``build(zone) -> list[Expr]`` to the rows of each zone. Zones with a fixed offset are
+    done at once with an offset column; the others one partition each (Polars converts time zones
+    per column, not per row). Row order is not kept; callers join on keys."""
     if frame.is_empty():
         return frame.with_columns(build(None))  # type: ignore[operator]
-    parts = [
+    fixed = _FIXED.get() or {}
+    known = pl.col(zone).is_in(list(fixed))
+    parts = []
+    simple = frame.filter(known) if fixed else frame.clear()
+    if not simple.is_empty():
+        offset = pl.col(zone).replace_strict(fixed, return_dtype=pl.Int64)
+        parts.append(simple.with_columns(build(offset)))  # type: ignore[operator]
+    rest = frame.filter(~known) if fixed else frame
+    parts += [
         part.with_columns(build(name))  # type: ignore[operator]
-        for (name,), part in frame.partition_by(zone, as_dict=True).items()
+        for (name,), part in rest.partition_by(zone, as_dict=True).items()
     ]
-    return pl.concat(parts)
+    return pl.concat(parts) if parts else frame.with_columns(build(None))  # type: ignore[operator]
 
 
 def _local(moment: str, prefix: str) -> object:
-    def build(zone: str | None) -> list[pl.Expr]:
-        local = pl.col(moment).dt.convert_time_zone(zone or "UTC")
+    def build(zone: Zone) -> list[pl.Expr]:
+        if isinstance(zone, pl.Expr):
+            local = pl.col(moment) + pl.duration(seconds=zone)  # still marked UTC: its wall clock is local
+        else:
+            local = pl.col(moment).dt.convert_time_zone(zone or "UTC")
         return [local.dt.date().alias(f"{prefix}_date"), local.dt.time().alias(f"{prefix}_time")]
 
     return build
@@ -80,8 +117,10 @@ def _local(moment: str, prefix: str) -> object:
 def _instant(day: pl.Expr, clock: time, out: str) -> object:
     """The UTC instant of ``clock`` on local ``day`` in the row's zone (earliest when ambiguous)."""
 
-    def build(zone: str | None) -> list[pl.Expr]:
+    def build(zone: Zone) -> list[pl.Expr]:
         naive = day.dt.combine(clock)
+        if isinstance(zone, pl.Expr):
+            return [(naive.dt.replace_time_zone("UTC") - pl.duration(seconds=zone)).alias(out)]
         local = naive.dt.replace_time_zone(zone or "UTC", ambiguous="earliest", non_existent="null")
         return [local.dt.convert_time_zone("UTC").alias(out)]
 
@@ -313,6 +352,30 @@ def _static(policy: Policy, frame: pl.DataFrame, history: pl.DataFrame) -> list[
 
 def decide_frame(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """Decisions for every candidate action (see the module docstring for the columns)."""
+    token = _FIXED.set(_fixed_for(policy, candidates, history))
+    try:
+        return _decide(policy, candidates, history)
+    finally:
+        _FIXED.reset(token)
+
+
+def _fixed_for(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> dict[str, int]:
+    """Zones with a fixed offset over every date a decision may look at: from the earliest contact
+    (or 10 days before the earliest ``now``) to well after the latest ``now`` (waiting for blocks)."""
+    if candidates.is_empty():
+        return {}
+    nows = candidates["now"]
+    first: datetime = nows.min()  # type: ignore[assignment]
+    last: datetime = nows.max()  # type: ignore[assignment]
+    if history.height:
+        first = min(first, history["at"].min())  # type: ignore[type-var,assignment]
+    windows = [section.days for section in (policy.rolling_calls, policy.conversation_cooldown) if section]
+    ahead = timedelta(days=3 * (sum(windows) + 3))
+    zones = candidates["zones"].explode().drop_nulls().unique().to_list()
+    return fixed_offsets(zones, first - timedelta(days=10), last + ahead)
+
+
+def _decide(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     frame = candidates.with_row_index("row").with_columns(home=pl.col("zones").list.first())
     homes = frame.select("debtor", "home").unique(subset="debtor")
     calls = _day_counts(policy, history, homes)
