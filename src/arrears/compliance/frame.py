@@ -144,7 +144,8 @@ def _hours(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
     if rule.lifted_by_consent:
         exempt = exempt | pl.col("consents").list.contains(rule.lifted_by_consent)
     checked = rows.filter(~exempt).select("row", "at", "zones")
-    zones = checked.explode("zones").rename({"zones": "zone"})
+    single = _hours_one_zone(policy, checked.filter(pl.col("zones").list.len() == 1))
+    zones = checked.filter(pl.col("zones").list.len() > 1).explode("zones").rename({"zones": "zone"})
     zones = _by_zone(zones, "zone", _local("at", "local"))
     state = zones.group_by("row").agg(hours_block=(~_in_hours(policy, pl.col("local_time"))).any())
     blocked = state.filter("hours_block").select("row")
@@ -171,7 +172,24 @@ def _hours(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
     per_zone = _by_zone(per_zone, "zone", _local("candidate", "c"))
     good = per_zone.group_by("row", "candidate").agg(ok=_in_hours(policy, pl.col("c_time")).all())
     retry = good.filter("ok").group_by("row").agg(hours_retry=pl.col("candidate").min())
-    return state.join(retry, on="row", how="left").select("row", "hours_block", "hours_retry")
+    several = state.join(retry, on="row", how="left").select("row", "hours_block", "hours_retry")
+    return pl.concat([single, several])
+
+
+def _hours_one_zone(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
+    """The hours of debtors with one zone: blocked rows wait for today's start of the hours when it
+    is still ahead, else tomorrow's."""
+    rule = policy.hours
+    assert rule is not None
+    local = _by_zone(
+        rows.select("row", "at", pl.col("zones").list.first().alias("zone")), "zone", _local("at", "local")
+    )
+    local = local.with_columns(hours_block=~_in_hours(policy, pl.col("local_time")))
+    ahead = pl.col("local_time") < rule.start
+    day = pl.when(ahead).then(pl.col("local_date")).otherwise(pl.col("local_date") + pl.duration(days=1))
+    blocked = local.filter("hours_block").with_columns(day=day)
+    retry = _by_zone(blocked, "zone", _instant(pl.col("day"), rule.start, "hours_retry"))
+    return local.select("row", "hours_block").join(retry.select("row", "hours_retry"), on="row", how="left")
 
 
 def _day_counts(policy: Policy, history: pl.DataFrame, homes: pl.DataFrame) -> pl.DataFrame:
