@@ -14,117 +14,24 @@ Returns id, decision ("allow"/"block"), rules (List[String]) and next_allowed_at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextvars import ContextVar
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from arrears.compliance.frame_input import CANDIDATE_SCHEMA, HISTORY_SCHEMA, situations_frames
+from arrears.compliance.frame_zones import (
+    FIXED_OFFSETS,
+    UTC_DATETIME,
+    by_zone,
+    fixed_offsets,
+    instant,
+    local_parts,
+)
 from arrears.compliance.policy import Policy
-from arrears.compliance.situation import Situation
 
-UTC_DATETIME = pl.Datetime("us", "UTC")
-CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.String(),
-    "debtor": pl.String(),
-    "now": UTC_DATETIME,
-    "channel": pl.String(),
-    "party": pl.String(),
-    "contact_point": pl.String(),
-    "actor": pl.String(),
-    "purpose": pl.String(),
-    "discloses_debt": pl.Boolean(),
-    "staff_count": pl.Int64(),
-    "recording": pl.Boolean(),
-    "zones": pl.List(pl.String()),
-    "holds": pl.List(pl.String()),
-    "consents": pl.List(pl.String()),
-    "opted_out_points": pl.List(pl.String()),
-    "unreachable_since": UTC_DATETIME,
-    "agency_code": pl.String(),
-    "agency_whitelisted": pl.Boolean(),
-    "agency_last_inspection_date": pl.Date(),
-    "agency_contract_valid_until": pl.Date(),
-}
-HISTORY_SCHEMA: dict[str, pl.DataType] = {
-    "debtor": pl.String(),
-    "at": UTC_DATETIME,
-    "channel": pl.String(),
-    "contact_point": pl.String(),
-    "party": pl.String(),
-    "actor": pl.String(),
-    "connected": pl.Boolean(),
-    "conversation": pl.Boolean(),
-}
+__all__ = ["CANDIDATE_SCHEMA", "HISTORY_SCHEMA", "decide_frame", "situations_frames"]
+
 MAX_STEPS = 64
-
-
-# Zones whose UTC offset does not change over the dates a decision looks at (set by decide_frame):
-# their rows are converted with plain arithmetic instead of one partition per zone.
-_FIXED: ContextVar[dict[str, int] | None] = ContextVar("fixed_offsets", default=None)
-Zone = str | pl.Expr | None  # a zone name, or an expression giving each row's UTC offset in seconds
-
-
-def fixed_offsets(zones: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
-    """The zones among ``zones`` whose offset is the same at every hour from ``start`` to ``end``."""
-    fixed = {}
-    for name in zones:
-        zone = ZoneInfo(name)
-        offsets: set[int] = set()
-        moment = start
-        while moment <= end and len(offsets) < 2:
-            offset = moment.astimezone(zone).utcoffset()
-            offsets.add(int(offset.total_seconds()) if offset is not None else 0)
-            moment += timedelta(hours=1)
-        if len(offsets) == 1:
-            fixed[name] = offsets.pop()
-    return fixed
-
-
-def _by_zone(frame: pl.DataFrame, zone: str, build: object) -> pl.DataFrame:
-    """Applies ``build(zone) -> list[Expr]`` to the rows of each zone. Zones with a fixed offset are
-    done at once with an offset column; the others one partition each (Polars converts time zones
-    per column, not per row). Row order is not kept; callers join on keys."""
-    if frame.is_empty():
-        return frame.with_columns(build(None))  # type: ignore[operator]
-    fixed = _FIXED.get() or {}
-    known = pl.col(zone).is_in(list(fixed))
-    parts = []
-    simple = frame.filter(known) if fixed else frame.clear()
-    if not simple.is_empty():
-        offset = pl.col(zone).replace_strict(fixed, return_dtype=pl.Int64)
-        parts.append(simple.with_columns(build(offset)))  # type: ignore[operator]
-    rest = frame.filter(~known) if fixed else frame
-    parts += [
-        part.with_columns(build(name))  # type: ignore[operator]
-        for (name,), part in rest.partition_by(zone, as_dict=True).items()
-    ]
-    return pl.concat(parts) if parts else frame.with_columns(build(None))  # type: ignore[operator]
-
-
-def _local(moment: str, prefix: str) -> object:
-    def build(zone: Zone) -> list[pl.Expr]:
-        if isinstance(zone, pl.Expr):
-            local = pl.col(moment) + pl.duration(seconds=zone)  # still marked UTC: its wall clock is local
-        else:
-            local = pl.col(moment).dt.convert_time_zone(zone or "UTC")
-        return [local.dt.date().alias(f"{prefix}_date"), local.dt.time().alias(f"{prefix}_time")]
-
-    return build
-
-
-def _instant(day: pl.Expr, clock: time, out: str) -> object:
-    """The UTC instant of ``clock`` on local ``day`` in the row's zone (earliest when ambiguous)."""
-
-    def build(zone: Zone) -> list[pl.Expr]:
-        naive = day.dt.combine(clock)
-        if isinstance(zone, pl.Expr):
-            return [(naive.dt.replace_time_zone("UTC") - pl.duration(seconds=zone)).alias(out)]
-        local = naive.dt.replace_time_zone(zone or "UTC", ambiguous="earliest", non_existent="null")
-        return [local.dt.convert_time_zone("UTC").alias(out)]
-
-    return build
 
 
 def _in_hours(policy: Policy, local_time: pl.Expr) -> pl.Expr:
@@ -146,7 +53,7 @@ def _hours(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
     checked = rows.filter(~exempt).select("row", "at", "zones")
     single = _hours_one_zone(policy, checked.filter(pl.col("zones").list.len() == 1))
     zones = checked.filter(pl.col("zones").list.len() > 1).explode("zones").rename({"zones": "zone"})
-    zones = _by_zone(zones, "zone", _local("at", "local"))
+    zones = by_zone(zones, "zone", local_parts("at", "local"))
     state = zones.group_by("row").agg(hours_block=(~_in_hours(policy, pl.col("local_time"))).any())
     blocked = state.filter("hours_block").select("row")
     # candidate instants: now, and the start of the hours on the next three local days of every zone
@@ -159,7 +66,7 @@ def _hours(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
         )
         .explode("day")
     )
-    starts = _by_zone(starts, "zone", _instant(pl.col("day"), rule.start, "candidate"))
+    starts = by_zone(starts, "zone", instant(pl.col("day"), rule.start, "candidate"))
     options = pl.concat(
         [
             starts.select("row", "candidate"),
@@ -169,7 +76,7 @@ def _hours(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
     at = zones.select("row", "at").unique()
     options = options.join(at, on="row").filter(pl.col("candidate") >= pl.col("at")).drop("at")
     per_zone = options.join(zones.select("row", "zone"), on="row")
-    per_zone = _by_zone(per_zone, "zone", _local("candidate", "c"))
+    per_zone = by_zone(per_zone, "zone", local_parts("candidate", "c"))
     good = per_zone.group_by("row", "candidate").agg(ok=_in_hours(policy, pl.col("c_time")).all())
     retry = good.filter("ok").group_by("row").agg(hours_retry=pl.col("candidate").min())
     several = state.join(retry, on="row", how="left").select("row", "hours_block", "hours_retry")
@@ -181,28 +88,32 @@ def _hours_one_zone(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
     is still ahead, else tomorrow's."""
     rule = policy.hours
     assert rule is not None
-    local = _by_zone(
-        rows.select("row", "at", pl.col("zones").list.first().alias("zone")), "zone", _local("at", "local")
+    local = by_zone(
+        rows.select("row", "at", pl.col("zones").list.first().alias("zone")),
+        "zone",
+        local_parts("at", "local"),
     )
     local = local.with_columns(hours_block=~_in_hours(policy, pl.col("local_time")))
     ahead = pl.col("local_time") < rule.start
     day = pl.when(ahead).then(pl.col("local_date")).otherwise(pl.col("local_date") + pl.duration(days=1))
     blocked = local.filter("hours_block").with_columns(day=day)
-    retry = _by_zone(blocked, "zone", _instant(pl.col("day"), rule.start, "hours_retry"))
+    retry = by_zone(blocked, "zone", instant(pl.col("day"), rule.start, "hours_retry"))
     return local.select("row", "hours_block").join(retry.select("row", "hours_retry"), on="row", how="left")
 
 
 def _day_counts(policy: Policy, history: pl.DataFrame, homes: pl.DataFrame) -> pl.DataFrame:
     """Per debtor and local day (home zone): calls to the debtor, connected ones, conversations."""
     calls = history.filter(pl.col("channel") == "call").join(homes, on="debtor")
-    calls = _by_zone(calls, "home", _local("at", "h"))
+    calls = by_zone(calls, "home", local_parts("at", "h"))
     return calls.rename({"h_date": "day"})
 
 
 def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFrame:
     """For rows (row, debtor, at, home, channel, party, contact_point, consents, zones): whether the
     time-based rules block at ``at``, which ones, and when the last of them lifts (null: never)."""
-    rows = _by_zone(rows, "home", _local("at", "today")).rename({"today_date": "today"}).drop("today_time")
+    rows = (
+        by_zone(rows, "home", local_parts("at", "today")).rename({"today_date": "today"}).drop("today_time")
+    )
     results = rows.select("row")
     blocks: list[tuple[str, str]] = []  # (flag column, rule id)
     retries: list[str] = []
@@ -217,8 +128,8 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
     def midnight(flagged: pl.DataFrame, out: str) -> pl.DataFrame:
         """row, ``out``: the start of the next local day, for the flagged rows only."""
         days = rows.select("row", "home", "today").join(flagged.select("row"), on="row")
-        after = _instant(pl.col("today") + pl.duration(days=1), time(0), out)
-        return _by_zone(days, "home", after).select("row", out)
+        after = instant(pl.col("today") + pl.duration(days=1), time(0), out)
+        return by_zone(days, "home", after).select("row", out)
 
     for name, section in (("connected", policy.connected_calls), ("attempts", policy.attempts_per_point)):
         if section is None:
@@ -270,7 +181,7 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
         later = later.with_columns(day=pl.col("today") + pl.duration(days=first)).filter(
             pl.col("day").is_not_null()
         )
-        first_ok = _by_zone(later, "home", _instant(pl.col("day"), time(0), "rolling_retry")).select(
+        first_ok = by_zone(later, "home", instant(pl.col("day"), time(0), "rolling_retry")).select(
             "row", "rolling_retry"
         )
         results = results.join(now_count, on="row", how="left").join(first_ok, on="row", how="left")
@@ -285,10 +196,10 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
             & (pl.col("talk_day") >= pl.col("today") - pl.duration(days=cooldown.days - 1))
         )
         last = recent.group_by("row", "home").agg(last=pl.col("talk_day").max())
-        last = _by_zone(
+        last = by_zone(
             last,
             "home",
-            _instant(pl.col("last") + pl.duration(days=rule.days), time(0), "conversation_retry"),
+            instant(pl.col("last") + pl.duration(days=rule.days), time(0), "conversation_retry"),
         )
         last = last.select("row", pl.lit(True).alias("conversation_block"), "conversation_retry")
         results = results.join(last, on="row", how="left")
@@ -370,11 +281,11 @@ def _static(policy: Policy, frame: pl.DataFrame, history: pl.DataFrame) -> list[
 
 def decide_frame(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """Decisions for every candidate action (see the module docstring for the columns)."""
-    token = _FIXED.set(_fixed_for(policy, candidates, history))
+    token = FIXED_OFFSETS.set(_fixed_for(policy, candidates, history))
     try:
         return _decide(policy, candidates, history)
     finally:
-        _FIXED.reset(token)
+        FIXED_OFFSETS.reset(token)
 
 
 def _fixed_for(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> dict[str, int]:
@@ -401,7 +312,9 @@ def _decide(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> 
     frame = frame.join(
         contacted.with_columns(third_party_contacted=pl.lit(True)), on=["debtor", "contact_point"], how="left"
     )
-    frame = _by_zone(frame, "home", _local("now", "today")).rename({"today_date": "today"}).drop("today_time")
+    frame = (
+        by_zone(frame, "home", local_parts("now", "today")).rename({"today_date": "today"}).drop("today_time")
+    )
     static = _static(policy, frame, history)
     static_rules = (
         pl.concat_list(
@@ -441,53 +354,4 @@ def _decide(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> 
         decision=pl.when(blocked).then(pl.lit("block")).otherwise(pl.lit("allow")),
         rules="rules",
         next_allowed_at=pl.when(blocked).then(pl.col("later")).otherwise(pl.col("now")),
-    )
-
-
-def situations_frames(situations: list[Situation]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parsed situations as the (candidates, history) frames of ``decide_frame`` (one debtor each)."""
-    candidates, history = [], []
-    for index, s in enumerate(situations):
-        debtor = f"d{index}"
-        a, agency = s.action, s.agency
-        candidates.append(
-            {
-                "id": str(s.id),
-                "debtor": debtor,
-                "now": s.now,
-                "channel": a.channel,
-                "party": a.party,
-                "contact_point": a.contact_point,
-                "actor": a.actor,
-                "purpose": a.purpose,
-                "discloses_debt": a.discloses_debt,
-                "staff_count": a.staff_count,
-                "recording": a.recording,
-                "zones": [zone.key for zone in s.zones],
-                "holds": list(s.holds),
-                "consents": list(s.consents),
-                "opted_out_points": list(s.opted_out_points),
-                "unreachable_since": s.unreachable_since,
-                "agency_code": agency.code if agency else None,
-                "agency_whitelisted": agency.whitelisted if agency else None,
-                "agency_last_inspection_date": agency.last_inspection_date if agency else None,
-                "agency_contract_valid_until": agency.contract_valid_until if agency else None,
-            }
-        )
-        history += [
-            {
-                "debtor": debtor,
-                "at": c.at,
-                "channel": c.channel,
-                "contact_point": c.contact_point,
-                "party": c.party,
-                "actor": c.actor,
-                "connected": c.connected,
-                "conversation": c.conversation,
-            }
-            for c in s.history
-        ]
-    return (
-        pl.DataFrame(candidates, schema=CANDIDATE_SCHEMA),
-        pl.DataFrame(history, schema=HISTORY_SCHEMA),
     )
