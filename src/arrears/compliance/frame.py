@@ -199,7 +199,7 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
         last = by_zone(
             last,
             "home",
-            instant(pl.col("last") + pl.duration(days=rule.days), time(0), "conversation_retry"),
+            instant(pl.col("last") + pl.duration(days=cooldown.days), time(0), "conversation_retry"),
         )
         last = last.select("row", pl.lit(True).alias("conversation_block"), "conversation_retry")
         results = results.join(last, on="row", how="left")

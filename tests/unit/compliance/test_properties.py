@@ -14,10 +14,54 @@ from hypothesis import strategies as st
 
 from arrears.compliance import decide, load_policy, parse_situation
 from arrears.compliance.frame import decide_frame, situations_frames
-from arrears.compliance.policy import CHANNELS, HOLDS, PURPOSES
+from arrears.compliance.policy import CHANNELS, HOLDS, PURPOSES, parse_policy
 from arrears.compliance.situation import PARTIES
 
-POLICIES = {"cn": load_policy("cn"), "us": load_policy("us")}
+# a third policy mixes both rulebooks with other numbers, so that no two windows happen to agree
+MIXED = parse_policy(
+    """
+name = "mixed"
+retention_years = 5
+[hours]
+rule = "M-HOURS"
+start = "09:30"
+end = "20:15"
+lifted_by_consent = "outside_hours"
+[connected_calls]
+rule = "M-CONNECTED"
+max_per_day = 2
+[attempts_per_point]
+rule = "M-ATTEMPTS"
+max_per_day = 3
+lifted_by_consent = "extra_calls"
+[rolling_calls]
+rule = "M-ROLLING"
+max_attempts = 4
+days = 3
+[conversation_cooldown]
+rule = "M-CONVERSATION"
+days = 5
+[third_party]
+rule = "M-THIRD"
+min_unreachable_days = 2
+allowed_purposes = ["locate"]
+once_per_contact = true
+[opt_out]
+rule = "M-OPT-OUT"
+channels = ["call", "sms"]
+[holds]
+rule = "M-HOLD"
+blocking = ["dispute", "litigation"]
+[visit]
+rule = "M-VISIT"
+min_staff = 3
+[agency]
+rule = "M-AGENCY"
+max_days_since_inspection = 180
+""",
+    "mixed policy",
+)
+POLICIES = {"cn": load_policy("cn"), "us": load_policy("us"), "mixed": MIXED}
 # zones whose 00:00 and 08:00 always exist (no daylight-saving jump at those hours)
 ZONES = [
     "Asia/Shanghai",
@@ -161,17 +205,19 @@ def test_no_sequence_of_calls_exceeds_a_cap(
                 }
             )
     days = [datetime.fromisoformat(h["at"]).astimezone(ZoneInfo(zone)).date() for h in history]
-    if policy == "cn":
-        for day in set(days):
-            today = [h for h, d in zip(history, days, strict=True) if d == day]
-            assert sum(h["connected"] for h in today) <= 3
+    calls = list(zip(history, days, strict=True))
+    for day in set(days):
+        today = [h for h, d in calls if d == day]
+        if rulebook.connected_calls is not None:
+            assert sum(h["connected"] for h in today) <= rulebook.connected_calls.max_per_day
+        if rulebook.attempts_per_point is not None:
             for point in POINTS[:2]:
-                assert sum(h["contact_point"] == point for h in today) <= 6
-    else:
-        for day in set(days):
-            window = [
-                h for h, d in zip(history, days, strict=True) if timedelta(0) <= day - d < timedelta(days=7)
-            ]
-            assert len(window) <= 7
-            talks = sorted(d for h, d in zip(history, days, strict=True) if h["conversation"])
-            assert all(b - a >= timedelta(days=7) for a, b in pairwise(talks))
+                assert (
+                    sum(h["contact_point"] == point for h in today) <= rulebook.attempts_per_point.max_per_day
+                )
+        if (rolling := rulebook.rolling_calls) is not None:
+            window = [h for h, d in calls if timedelta(0) <= day - d < timedelta(days=rolling.days)]
+            assert len(window) <= rolling.max_attempts
+    if (cooldown := rulebook.conversation_cooldown) is not None:
+        talks = sorted(d for h, d in calls if h["conversation"])
+        assert all(b - a >= timedelta(days=cooldown.days) for a, b in pairwise(talks))
