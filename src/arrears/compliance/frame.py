@@ -14,6 +14,7 @@ Returns id, decision ("allow"/"block"), rules (List[String]) and next_allowed_at
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import polars as pl
@@ -101,14 +102,27 @@ def _hours_one_zone(policy: Policy, rows: pl.DataFrame) -> pl.DataFrame:
     return local.select("row", "hours_block").join(retry.select("row", "hours_retry"), on="row", how="left")
 
 
-def _day_counts(policy: Policy, history: pl.DataFrame, homes: pl.DataFrame) -> pl.DataFrame:
-    """Per debtor and local day (home zone): calls to the debtor, connected ones, conversations."""
+@dataclass(frozen=True)
+class _Counts:
+    """Earlier calls counted per local day of the debtor's home zone (once per decision run)."""
+
+    debtor_days: pl.DataFrame  # debtor, day, n (calls to the debtor), connected, talked
+    point_days: pl.DataFrame  # debtor, contact_point, day, n (calls to that point, any party)
+
+
+def _day_counts(history: pl.DataFrame, homes: pl.DataFrame) -> _Counts:
     calls = history.filter(pl.col("channel") == "call").join(homes, on="debtor")
-    calls = by_zone(calls, "home", local_parts("at", "h"))
-    return calls.rename({"h_date": "day"})
+    calls = by_zone(calls, "home", local_parts("at", "h")).rename({"h_date": "day"})
+    debtor_days = (
+        calls.filter(pl.col("party") == "debtor")
+        .group_by("debtor", "day")
+        .agg(n=pl.len(), connected=pl.col("connected").sum(), talked=pl.col("conversation").any())
+    )
+    point_days = calls.group_by("debtor", "contact_point", "day").agg(n=pl.len())
+    return _Counts(debtor_days, point_days)
 
 
-def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFrame:
+def _timed(policy: Policy, rows: pl.DataFrame, counts: _Counts) -> pl.DataFrame:
     """For rows (row, debtor, at, home, channel, party, contact_point, consents, zones): whether the
     time-based rules block at ``at``, which ones, and when the last of them lifts (null: never)."""
     rows = (
@@ -123,7 +137,6 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
         blocks.append(("hours_block", policy.hours.rule))
         retries.append("hours_retry")
     to_debtor = (pl.col("channel") == "call") & (pl.col("party") == "debtor")
-    day_calls = calls.filter(pl.col("party") == "debtor")
 
     def midnight(flagged: pl.DataFrame, out: str) -> pl.DataFrame:
         """row, ``out``: the start of the next local day, for the flagged rows only."""
@@ -142,21 +155,23 @@ def _timed(policy: Policy, rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFr
         if section.lifted_by_consent:
             applies = applies & ~pl.col("consents").list.contains(section.lifted_by_consent)
         if name == "connected":
-            counted = day_calls.filter("connected").group_by("debtor", "day").agg(n=pl.len())
-            keys = ["debtor", "today"]
-            joined = rows.filter(applies).join(counted, left_on=keys, right_on=["debtor", "day"], how="left")
-        else:
-            counted = calls.group_by("debtor", "contact_point", "day").agg(n=pl.len())
-            keys = ["debtor", "contact_point", "today"]
+            counted = counts.debtor_days.select("debtor", "day", n="connected")
             joined = rows.filter(applies).join(
-                counted, left_on=keys, right_on=["debtor", "contact_point", "day"], how="left"
+                counted, left_on=["debtor", "today"], right_on=["debtor", "day"], how="left"
+            )
+        else:
+            joined = rows.filter(applies).join(
+                counts.point_days,
+                left_on=["debtor", "contact_point", "today"],
+                right_on=["debtor", "contact_point", "day"],
+                how="left",
             )
         flag = joined.select("row", (pl.col("n").fill_null(0) >= section.max_per_day).alias(f"{name}_block"))
         flag = flag.join(midnight(flag.filter(f"{name}_block"), f"{name}_retry"), on="row", how="left")
         results = results.join(flag, on="row", how="left")
         blocks.append((f"{name}_block", section.rule))
         retries.append(f"{name}_retry")
-    per_day = day_calls.group_by("debtor", "day").agg(n=pl.len(), talked=pl.col("conversation").any())
+    per_day = counts.debtor_days
     if policy.rolling_calls is not None:
         rule = policy.rolling_calls
         applicable = rows.filter(to_debtor).select("row", "debtor", "home", "today")
@@ -307,7 +322,7 @@ def _fixed_for(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) 
 def _decide(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     frame = candidates.with_row_index("row").with_columns(home=pl.col("zones").list.first())
     homes = frame.select("debtor", "home").unique(subset="debtor")
-    calls = _day_counts(policy, history, homes)
+    counts = _day_counts(history, homes)
     contacted = history.filter(pl.col("party") == "third_party").select("debtor", "contact_point").unique()
     frame = frame.join(
         contacted.with_columns(third_party_contacted=pl.lit(True)), on=["debtor", "contact_point"], how="left"
@@ -325,7 +340,7 @@ def _decide(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> 
     )
     frame = frame.with_columns(static_rules=static_rules)
     timed_columns = ["row", "debtor", "home", "channel", "party", "contact_point", "consents", "zones"]
-    first = _timed(policy, frame.select(*timed_columns, at=pl.col("now")), calls)
+    first = _timed(policy, frame.select(*timed_columns, at=pl.col("now")), counts)
     frame = frame.join(first, on="row", how="left").with_columns(
         rules=pl.concat_list(pl.col("timed_rules").fill_null([]), "static_rules")
     )
@@ -339,7 +354,7 @@ def _decide(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> 
     for _ in range(MAX_STEPS):
         if pending.is_empty():
             break
-        step = _timed(policy, pending, calls)
+        step = _timed(policy, pending, counts)
         pending = pending.join(step, on="row")
         settled.append(
             pending.filter(pl.col("timed_rules").list.len() == 0).select("row", later=pl.col("at"))
