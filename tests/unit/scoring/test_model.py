@@ -1,40 +1,24 @@
-"""A small model trained once on the bundled UCI file: exact reasons, scoring output, card, clear errors."""
+"""The shared small model: exact reasons and the scoring output."""
 
 from __future__ import annotations
 
-import json
 import math
-import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 import pytest
+from scoring_fitted import TRAINING_ROWS, Fitted, Floats, features_of
 
-from arrears.imports.problems import Problem
-from arrears.imports.uci import bundled_path
 from arrears.scoring.calibration import Calibrator
 from arrears.scoring.compiled import NotDecomposable, split_thresholds
-from arrears.scoring.data import LABEL, DataRejected, iter_accounts, read_accounts
+from arrears.scoring.data import LABEL
 from arrears.scoring.features import ABILITY, BY_NAME, DEFAULT_FEATURES, HUB, WILLINGNESS, feature_frame
 from arrears.scoring.model import (
-    FORMAT,
-    FORMAT_VERSION,
-    ModelDirectoryError,
     ScoringModel,
-    load_model,
     points,
-    save_model,
 )
-from arrears.scoring.train import TrainedModel, TrainingConfig, train
 
-Floats = npt.NDArray[np.float64]
-TRAINING_ROWS = 6_000
 REASON_RANKS = (1, 2, 3)
 OUTPUT_COLUMNS = [
     "ID",
@@ -45,31 +29,6 @@ OUTPUT_COLUMNS = [
     "ability",
     *(f"reason_{rank}{suffix}" for rank in REASON_RANKS for suffix in ("", "_zh", "_en")),
 ]
-
-
-@dataclass(frozen=True)
-class Fitted:
-    everything: pl.DataFrame  # the whole bundled file, checked
-    accounts: pl.DataFrame  # the first TRAINING_ROWS, trained on
-    trained: TrainedModel
-    saved: ScoringModel  # as save_model returned it
-    model: ScoringModel  # as load_model read it back
-    directory: Path
-
-
-@pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory) -> Fitted:
-    everything = read_accounts(bundled_path(), label=True)
-    accounts = everything.head(TRAINING_ROWS)
-    config = TrainingConfig(folds=3, max_rounds=300, early_stopping_rounds=30, compare_protected=False)
-    trained = train(accounts, config)
-    directory = tmp_path_factory.mktemp("model")
-    saved = save_model(trained, directory, data_path=bundled_path())
-    return Fitted(everything, accounts, trained, saved, load_model(directory), directory)
-
-
-def _matrix(model: ScoringModel, accounts: pl.DataFrame) -> Floats:
-    return feature_frame(accounts, model.features).to_numpy()
 
 
 def _booster_numbers(booster: lgb.Booster, matrix: Floats) -> tuple[Floats, Floats]:
@@ -106,11 +65,11 @@ def test_model_uses_the_default_features(fitted: Fitted) -> None:
 
 
 def test_compiled_tables_reproduce_lightgbm_on_the_training_rows(fitted: Fitted) -> None:
-    _assert_faithful(fitted.model, _matrix(fitted.model, fitted.accounts))
+    _assert_faithful(fitted.model, features_of(fitted.model, fitted.accounts))
 
 
 def test_compiled_tables_reproduce_lightgbm_on_unseen_rows(fitted: Fitted) -> None:
-    _assert_faithful(fitted.model, _matrix(fitted.model, fitted.everything.slice(TRAINING_ROWS, 6_000)))
+    _assert_faithful(fitted.model, features_of(fitted.model, fitted.everything.slice(TRAINING_ROWS, 6_000)))
 
 
 def test_compiled_tables_reproduce_lightgbm_on_and_beside_every_threshold(fitted: Fitted) -> None:
@@ -121,7 +80,7 @@ def test_compiled_tables_reproduce_lightgbm_on_and_beside_every_threshold(fitted
     """
     model = fitted.model
     rng = np.random.default_rng(3)
-    base = _matrix(model, fitted.everything.slice(TRAINING_ROWS, 2_000))
+    base = features_of(model, fitted.everything.slice(TRAINING_ROWS, 2_000))
     for column, thresholds in enumerate(model.compiled.thresholds):
         usable = thresholds[np.abs(thresholds) > 1e-30]
         candidates = np.concatenate(
@@ -184,7 +143,9 @@ def test_p_default_is_a_probability(scored: pl.DataFrame) -> None:
 
 
 def test_p_default_is_the_calibrated_raw_score(fitted: Fitted, scored: pl.DataFrame) -> None:
-    raw = np.asarray(fitted.model.booster().predict(_matrix(fitted.model, fitted.accounts), raw_score=True))
+    raw = np.asarray(
+        fitted.model.booster().predict(features_of(fitted.model, fitted.accounts), raw_score=True)
+    )
     np.testing.assert_allclose(scored["p_default"].to_numpy(), fitted.model.calibrator.apply(raw), atol=1e-12)
 
 
@@ -238,7 +199,7 @@ def test_tier_agrees_with_the_shown_score_at_a_cut_point(fitted: Fitted) -> None
 
 def test_reasons_are_positive_contributions_in_order(fitted: Fitted, scored: pl.DataFrame) -> None:
     model = fitted.model
-    contributions = model.score_matrix(_matrix(model, fitted.accounts))["contributions"]
+    contributions = model.score_matrix(features_of(model, fitted.accounts))["contributions"]
     reasons = model.reason_codes()
     column = {code: i for i, (code, _, _) in enumerate(reasons)}
     rows = np.arange(scored.height)
@@ -281,7 +242,7 @@ def test_reason_texts_match_their_codes(fitted: Fitted, scored: pl.DataFrame) ->
 def test_willingness_and_ability_split_the_raw_score(fitted: Fitted, scored: pl.DataFrame) -> None:
     model = fitted.model
     assert {BY_NAME[name].group for name in model.features} == {WILLINGNESS, ABILITY}
-    result = model.score_matrix(_matrix(model, fitted.accounts))
+    result = model.score_matrix(features_of(model, fitted.accounts))
     factor = model.card["scale"]["points_to_double_odds"] / math.log(2)
     total = -factor * (result["raw"] - model.compiled.bias)
     parts = scored["willingness"].to_numpy().astype(np.float64) + scored["ability"].to_numpy()
@@ -296,249 +257,3 @@ def test_score_of_no_accounts(fitted: Fitted) -> None:
     out = fitted.model.score(fitted.accounts.clear())
     assert out.columns == OUTPUT_COLUMNS
     assert out.height == 0
-
-
-# --- the model card --------------------------------------------------------------------------------
-
-
-def _card(fitted: Fitted) -> dict[str, Any]:
-    card = json.loads((fitted.directory / "card.json").read_text())
-    assert isinstance(card, dict)
-    return card
-
-
-def test_model_directory_files(fitted: Fitted) -> None:
-    names = {path.name for path in fitted.directory.iterdir()}
-    assert {"booster.txt", "tables.npz", "card.json", "card.md", "drift_reference.json"} <= names
-
-
-def test_card_json(fitted: Fitted) -> None:
-    card = _card(fitted)
-    assert card["format"] == FORMAT == "arrears-model"
-    assert card["format_version"] == FORMAT_VERSION == 1
-    assert card == fitted.model.card
-    for name in ("auc", "ks", "brier", "ece"):
-        metric = card["cv"][name]
-        assert isinstance(metric["mean"], float) and isinstance(metric["std"], float), name
-        assert len(metric["folds"]) == 3
-        assert metric["mean"] == pytest.approx(float(np.mean(metric["folds"])))
-        assert metric["std"] >= 0
-    assert 0.65 < card["cv"]["auc"]["mean"] < 0.9
-    assert 0 < card["cv"]["ece"]["mean"] < 0.1
-    groups = card["groups"]
-    assert [row["group"] for row in groups["sex"]] == ["male", "female"]
-    assert [row["group"] for row in groups["age_band"]] == ["<30", "30-39", "40-49", "50+"]
-    assert sum(row["accounts"] for row in groups["sex"]) == TRAINING_ROWS
-    assert sum(row["accounts"] for row in groups["age_band"]) == TRAINING_ROWS
-    assert [tier["tier"] for tier in card["tiers"]] == ["A", "B", "C", "D", "E"]
-    assert card["data"]["rows"] == TRAINING_ROWS
-    assert card["data"]["file"] == "train.csv"
-    assert [feature["name"] for feature in card["features"]] == list(DEFAULT_FEATURES)
-    assert card["hub"] == list(HUB)
-    assert card["protected_attributes"]["used"] == []
-
-
-def test_card_markdown_mentions_the_auc(fitted: Fitted) -> None:
-    text = (fitted.directory / "card.md").read_text()
-    auc = _card(fitted)["cv"]["auc"]
-    assert text.startswith("# Model card: ")
-    assert f"| AUC | {auc['mean']:.4f} | {auc['std']:.4f} |" in text
-
-
-# --- clear errors for a bad model directory -------------------------------------------------------
-
-
-def _copy(fitted: Fitted, tmp_path: Path) -> Path:
-    directory = tmp_path / "copy"
-    shutil.copytree(fitted.directory, directory)
-    return directory
-
-
-def _edit_card(directory: Path, edit: Callable[[dict[str, Any]], None]) -> None:
-    path = directory / "card.json"
-    card = json.loads(path.read_text())
-    edit(card)
-    path.write_text(json.dumps(card))
-
-
-def test_copied_directory_loads(fitted: Fitted, tmp_path: Path) -> None:
-    assert load_model(_copy(fitted, tmp_path)).card == fitted.model.card
-
-
-def test_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(ModelDirectoryError, match="is not a model directory") as caught:
-        load_model(tmp_path / "nowhere")
-    assert "nowhere" in str(caught.value)
-
-
-def test_directory_without_card(tmp_path: Path) -> None:
-    with pytest.raises(ModelDirectoryError, match=r"card\.json is missing"):
-        load_model(tmp_path)
-
-
-def test_card_that_is_not_json(fitted: Fitted, tmp_path: Path) -> None:
-    directory = _copy(fitted, tmp_path)
-    (directory / "card.json").write_text("{not json")
-    with pytest.raises(ModelDirectoryError, match="is not valid JSON"):
-        load_model(directory)
-
-
-def test_card_without_tiers(fitted: Fitted, tmp_path: Path) -> None:
-    directory = _copy(fitted, tmp_path)
-    _edit_card(directory, lambda card: card.pop("tiers"))
-    with pytest.raises(ModelDirectoryError, match="missing field tiers") as caught:
-        load_model(directory)
-    assert "tiers" in caught.value.message_zh
-
-
-def test_card_of_another_format_version(fitted: Fitted, tmp_path: Path) -> None:
-    directory = _copy(fitted, tmp_path)
-    _edit_card(directory, lambda card: card.update(format_version=99))
-    with pytest.raises(ModelDirectoryError) as caught:
-        load_model(directory)
-    message = str(caught.value)
-    assert "arrears-model version 99" in message  # found
-    assert f"reads arrears-model version {FORMAT_VERSION}" in message  # read
-
-
-def test_card_of_another_format(fitted: Fitted, tmp_path: Path) -> None:
-    directory = _copy(fitted, tmp_path)
-    _edit_card(directory, lambda card: card.update(format="someone-else"))
-    with pytest.raises(ModelDirectoryError, match="format someone-else version 1"):
-        load_model(directory)
-
-
-def test_missing_tables(fitted: Fitted, tmp_path: Path) -> None:
-    directory = _copy(fitted, tmp_path)
-    (directory / "tables.npz").unlink()
-    with pytest.raises(ModelDirectoryError, match=r"tables\.npz"):
-        load_model(directory)
-
-
-def test_bad_calibration_in_the_card(fitted: Fitted, tmp_path: Path) -> None:
-    directory = _copy(fitted, tmp_path)
-    _edit_card(directory, lambda card: card.update(calibration={"method": "beta"}))
-    with pytest.raises(ModelDirectoryError, match="unknown method 'beta'"):
-        load_model(directory)
-
-
-def test_card_features_that_do_not_match_the_tables(fitted: Fitted, tmp_path: Path) -> None:
-    directory = _copy(fitted, tmp_path)
-    _edit_card(directory, lambda card: card.update(features=card["features"][:-1]))
-    with pytest.raises(ModelDirectoryError, match=r"does not match card\.json's features"):
-        load_model(directory)
-
-
-# --- clear errors for a bad account file ----------------------------------------------------------
-
-
-def _raw_rows(rows: int = 10) -> pl.DataFrame:
-    """The first rows of the bundled file, every column as text (as it is in the CSV)."""
-    return pl.read_csv(bundled_path(), infer_schema=False, n_rows=rows)
-
-
-def _with_text(frame: pl.DataFrame, index: int, column: str, text: str) -> pl.DataFrame:
-    values = frame[column].to_list()
-    values[index] = text
-    return frame.with_columns(pl.Series(column, values, dtype=pl.String))
-
-
-def test_good_files_are_read_as_numbers(tmp_path: Path) -> None:
-    frame = _raw_rows()
-    frame.write_csv(tmp_path / "good.csv")
-    frame.write_parquet(tmp_path / "good.parquet")
-    from_csv = read_accounts(tmp_path / "good.csv", label=True)
-    from_parquet = read_accounts(tmp_path / "good.parquet", label=True)
-    assert from_csv.equals(from_parquet)
-    assert from_csv.height == 10
-    assert from_csv.schema["ID"] == pl.String
-    assert from_csv.schema["BILL_AMT3"] == pl.Float64
-    assert from_csv.schema[LABEL] == pl.Int8
-
-
-@pytest.mark.parametrize("suffix", ["csv", "parquet"])
-def test_missing_column_is_named(tmp_path: Path, suffix: str) -> None:
-    path = tmp_path / f"accounts.{suffix}"
-    frame = _raw_rows().drop("LIMIT_BAL")
-    frame.write_csv(path) if suffix == "csv" else frame.write_parquet(path)
-    with pytest.raises(DataRejected) as caught:
-        read_accounts(path)
-    message = str(caught.value)
-    assert f"accounts.{suffix} row 1, column LIMIT_BAL: required column is missing" in message
-    assert caught.value.problems == [
-        Problem(f"accounts.{suffix}", 1, "LIMIT_BAL", "required column is missing")
-    ]
-    assert "LIMIT_BAL" in caught.value.message_zh
-
-
-def test_missing_label_column_is_named_when_the_label_is_needed(tmp_path: Path) -> None:
-    path = tmp_path / "accounts.csv"
-    _raw_rows().drop("default_payment_next_month").write_csv(path)
-    assert read_accounts(path).height == 10  # not needed for scoring
-    with pytest.raises(DataRejected, match="column default_payment_next_month: required column is missing"):
-        read_accounts(path, label=True)
-
-
-@pytest.mark.parametrize("suffix", ["csv", "parquet"])
-def test_text_in_a_number_column_is_named_with_its_row(tmp_path: Path, suffix: str) -> None:
-    path = tmp_path / f"bad.{suffix}"
-    frame = _with_text(_raw_rows(), 4, "BILL_AMT3", "abc")  # the fifth account: spreadsheet row 6
-    frame.write_csv(path) if suffix == "csv" else frame.write_parquet(path)
-    with pytest.raises(DataRejected) as caught:
-        read_accounts(path)
-    message = str(caught.value)
-    assert message.startswith("1 problem in the account file:")
-    assert f'bad.{suffix} row 6, column BILL_AMT3: "abc" is not a number' in message
-    assert caught.value.problems == [Problem(f"bad.{suffix}", 6, "BILL_AMT3", '"abc" is not a number')]
-
-
-@pytest.mark.parametrize("suffix", ["csv", "parquet"])
-def test_rows_are_counted_across_batches(tmp_path: Path, suffix: str) -> None:
-    path = tmp_path / f"bad.{suffix}"
-    frame = _with_text(_raw_rows(), 7, "PAY_AMT1", "12,5")  # the eighth account: row 9
-    frame.write_csv(path) if suffix == "csv" else frame.write_parquet(path)
-    batches = iter_accounts(path, batch_rows=3)
-    assert next(batches).height == 3
-    assert next(batches).height == 3
-    with pytest.raises(DataRejected, match=rf'bad\.{suffix} row 9, column PAY_AMT1: "12,5" is not a number'):
-        next(batches)
-
-
-def test_empty_cells_and_bad_labels(tmp_path: Path) -> None:
-    path = tmp_path / "bad.csv"
-    frame = _with_text(_raw_rows(), 1, "default_payment_next_month", "2")
-    frame = frame.with_columns(
-        pl.when(pl.int_range(pl.len()) == 2).then(None).otherwise(pl.col("AGE")).alias("AGE")
-    )
-    frame.write_csv(path)
-    with pytest.raises(DataRejected) as caught:
-        read_accounts(path, label=True)
-    assert caught.value.problems == [
-        Problem("bad.csv", 3, "default_payment_next_month", '"2" is not 0 or 1'),
-        Problem("bad.csv", 4, "AGE", "is empty"),
-    ]
-    assert str(caught.value).startswith("2 problems in the account file:")
-
-
-def test_many_problems_are_counted_but_not_all_shown(tmp_path: Path) -> None:
-    path = tmp_path / "bad.csv"
-    frame = _raw_rows(50).with_columns(pl.lit("x").alias("AGE"))
-    frame.write_csv(path)
-    with pytest.raises(DataRejected) as caught:
-        read_accounts(path)
-    message = str(caught.value)
-    assert message.startswith("50 problems in the account file:")
-    assert "... and 30 more" in message
-    assert "bad.csv row 2, column AGE" in message
-
-
-def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(DataRejected, match="no such file"):
-        read_accounts(tmp_path / "absent.csv")
-
-
-def test_damaged_parquet_file(tmp_path: Path) -> None:
-    path = tmp_path / "damaged.parquet"
-    path.write_bytes(b"PAR1 this is not parquet")
-    with pytest.raises(DataRejected, match=r"damaged\.parquet: is not a readable Parquet file"):
-        read_accounts(path)
