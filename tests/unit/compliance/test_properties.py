@@ -184,7 +184,8 @@ def test_no_sequence_of_calls_exceeds_a_cap(
 ) -> None:
     """Place every call the engine allows, minutes apart; the caps hold on every day and window."""
     rulebook = POLICIES[policy]
-    now, history = START, []
+    now = START
+    history: list[dict[str, Any]] = []
     for minutes, point, answered in steps:
         now += timedelta(minutes=minutes)
         data = {
