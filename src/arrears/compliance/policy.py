@@ -47,12 +47,10 @@ class Hours(_Rule):
         return end
 
 
-class ConnectedCalls(_Rule):
-    max_per_day: int = Field(ge=0)
-    lifted_by_consent: Consent | None = None
+class DailyCap(_Rule):
+    """At most ``max_per_day`` calls of a kind on the debtor's local day (connected ones, or
+    attempts to one number)."""
 
-
-class AttemptsPerPoint(_Rule):
     max_per_day: int = Field(ge=0)
     lifted_by_consent: Consent | None = None
 
@@ -106,8 +104,8 @@ class Policy(BaseModel):
     name: str = Field(min_length=1)
     retention_years: int = Field(ge=1)
     hours: Hours | None = None
-    connected_calls: ConnectedCalls | None = None
-    attempts_per_point: AttemptsPerPoint | None = None
+    connected_calls: DailyCap | None = None
+    attempts_per_point: DailyCap | None = None
     rolling_calls: RollingCalls | None = None
     conversation_cooldown: ConversationCooldown | None = None
     third_party: ThirdParty | None = None

@@ -6,12 +6,13 @@ when they would stop blocking (``retry_at``); the others leave it None (time alo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from arrears.compliance import policy as p
-from arrears.compliance.situation import Situation
+from arrears.compliance.situation import Contact, Situation
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,48 +65,57 @@ def hours(rule: p.Hours, situation: Situation, at: datetime) -> Block | None:
     )
 
 
-def connected_calls(rule: p.ConnectedCalls, situation: Situation, at: datetime) -> Block | None:
+def _daily_cap(
+    rule: p.DailyCap,
+    situation: Situation,
+    at: datetime,
+    counted: Callable[[Contact], bool],
+    reasons: Callable[[int], tuple[str, str]],
+) -> Block | None:
+    """Blocks until the next local day once ``max_per_day`` earlier calls that are ``counted`` fell
+    on the debtor's local day of ``at``."""
+    if rule.lifted_by_consent and rule.lifted_by_consent in situation.consents:
+        return None
+    today = situation.today(at)
+    calls = sum(
+        1 for c in situation.history if c.channel == "call" and situation.today(c.at) == today and counted(c)
+    )
+    if calls < rule.max_per_day:
+        return None
+    zh, en = reasons(calls)
+    return Block(rule.rule, zh, en, _midnight_after(situation, today))
+
+
+def connected_calls(rule: p.DailyCap, situation: Situation, at: datetime) -> Block | None:
     action = situation.action
     if action.channel != "call" or action.party != "debtor":
         return None
-    if rule.lifted_by_consent and rule.lifted_by_consent in situation.consents:
-        return None
-    today = situation.today(at)
-    connected = sum(
-        1
-        for c in situation.history
-        if c.channel == "call" and c.party == "debtor" and c.connected and situation.today(c.at) == today
-    )
-    if connected < rule.max_per_day:
-        return None
-    return Block(
-        rule.rule,
-        f"债务人当日已接通 {connected} 次电话（银行与所有委外机构合计，上限 {rule.max_per_day} 次）",
-        f"{connected} connected calls with the debtor today, bank and agencies together "
-        f"(at most {rule.max_per_day})",
-        _midnight_after(situation, today),
+    return _daily_cap(
+        rule,
+        situation,
+        at,
+        lambda c: c.party == "debtor" and c.connected,
+        lambda n: (
+            f"债务人当日已接通 {n} 次电话（银行与所有委外机构合计，上限 {rule.max_per_day} 次）",
+            f"{n} connected calls with the debtor today, bank and agencies together "
+            f"(at most {rule.max_per_day})",
+        ),
     )
 
 
-def attempts_per_point(rule: p.AttemptsPerPoint, situation: Situation, at: datetime) -> Block | None:
+def attempts_per_point(rule: p.DailyCap, situation: Situation, at: datetime) -> Block | None:
     action = situation.action
     if action.channel != "call" or action.contact_point is None:
         return None
-    if rule.lifted_by_consent and rule.lifted_by_consent in situation.consents:
-        return None
-    today = situation.today(at)
-    attempts = sum(
-        1
-        for c in situation.history
-        if c.channel == "call" and c.contact_point == action.contact_point and situation.today(c.at) == today
-    )
-    if attempts < rule.max_per_day:
-        return None
-    return Block(
-        rule.rule,
-        f"当日已对该号码拨打 {attempts} 次（上限 {rule.max_per_day} 次）",
-        f"{attempts} call attempts to this number today (at most {rule.max_per_day})",
-        _midnight_after(situation, today),
+    return _daily_cap(
+        rule,
+        situation,
+        at,
+        lambda c: c.contact_point == action.contact_point,
+        lambda n: (
+            f"当日已对该号码拨打 {n} 次（上限 {rule.max_per_day} 次）",
+            f"{n} call attempts to this number today (at most {rule.max_per_day})",
+        ),
     )
 
 
