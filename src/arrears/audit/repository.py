@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -91,17 +92,7 @@ def _check_fields(**fields: str | None) -> None:
 
 
 def _entry(row: Row[Any]) -> AuditEntry:
-    return AuditEntry(
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        subject_type=row.subject_type,
-        subject_id=row.subject_id,
-        details=row.details,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
+    return AuditEntry(**row._mapping)  # the entry's fields are the table's columns
 
 
 class AuditLog:
@@ -147,19 +138,7 @@ class AuditLog:
             prev_hash=prev_hash,
             hash=entry_hash(prev_hash, at, actor, action, subject_type, subject_id, details_text),
         )
-        self._connection.execute(
-            insert(_EVENT).values(
-                id=entry.id,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                subject_type=entry.subject_type,
-                subject_id=entry.subject_id,
-                details=entry.details,
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            )
-        )
+        self._connection.execute(insert(_EVENT).values(asdict(entry)))
         return entry
 
     def last(self) -> AuditEntry | None:
