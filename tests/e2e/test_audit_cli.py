@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from test_cli import Cli
 from typer.testing import CliRunner
 
 from arrears import db
@@ -25,7 +24,6 @@ from arrears.cli.audit import app
 from arrears.config import get_settings
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-_STYLING_VARIABLES = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES")
 
 
 @pytest.fixture
@@ -46,25 +44,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def upgrade(data_dir: Path) -> None:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("ARREARS_") and name not in _STYLING_VARIABLES
-    }
-    env.update(ARREARS_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8", NO_COLOR="1")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "arrears", "db", "upgrade"],
-        env=env,
-        cwd=data_dir,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, f"db upgrade failed\n{result.stdout}\n{result.stderr}"
+    Cli(data_dir).run("db", "upgrade")
 
 
 def append_some(count: int) -> None:

@@ -62,14 +62,18 @@ class Cli:
             env["ARREARS_DATABASE_URL"] = self.database_url
         return env
 
-    def run(self, *args: str | Path, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
-        """Runs ``arrears ARGS`` in the data directory; fails the test unless it exits with ``expect``."""
+    def run(
+        self, *args: str | Path, expect: int | None = 0, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Runs ``arrears ARGS`` in the data directory, with ``stdin`` as its input (else none); fails
+        the test unless it exits with ``expect``."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
             [sys.executable, "-m", "arrears", *map(str, args)],
             env=self.env(),
             cwd=self.data_dir,
-            stdin=subprocess.DEVNULL,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
             capture_output=True,
             text=True,
             encoding="utf-8",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from test_cli import Cli
@@ -32,18 +31,7 @@ LINES = [
 
 
 def run_check(cli: Cli, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
-    cli.data_dir.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "arrears", "compliance", "check", *args],
-        input="\n".join(lines) + "\n",
-        env=cli.env(),
-        cwd=cli.data_dir,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
+    return cli.run("compliance", "check", *args, stdin="\n".join(lines) + "\n", expect=None)
 
 
 def test_one_decision_per_line_in_order_and_errors_do_not_stop_the_rest(tmp_path: Path) -> None:
