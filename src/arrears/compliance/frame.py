@@ -249,7 +249,7 @@ def _timed(policy: Policy, rows: pl.DataFrame, counts: _Counts) -> pl.DataFrame:
     )
 
 
-def _static(policy: Policy, frame: pl.DataFrame, history: pl.DataFrame) -> list[tuple[str, pl.Expr]]:
+def _static(policy: Policy) -> list[tuple[str, pl.Expr]]:
     """(rule id, block expression) of the rules that waiting does not lift, in report order."""
     found: list[tuple[str, pl.Expr]] = []
     if (rule := policy.third_party) is not None:
@@ -330,7 +330,7 @@ def _decide(policy: Policy, candidates: pl.DataFrame, history: pl.DataFrame) -> 
     frame = (
         by_zone(frame, "home", local_parts("now", "today")).rename({"today_date": "today"}).drop("today_time")
     )
-    static = _static(policy, frame, history)
+    static = _static(policy)
     static_rules = (
         pl.concat_list(
             pl.when(expr).then(pl.lit(rule)).otherwise(pl.lit(None, pl.String)) for rule, expr in static

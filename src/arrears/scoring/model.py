@@ -24,6 +24,7 @@ import polars as pl
 from arrears import __version__
 from arrears.kit.errors import ArrearsError
 from arrears.scoring.calibration import Calibrator
+from arrears.scoring.card import card_markdown
 from arrears.scoring.compiled import CompiledModel
 from arrears.scoring.drift import Reference, reference
 from arrears.scoring.features import ABILITY, BY_NAME, HUB, HUB_REASON, WILLINGNESS, feature_frame
@@ -180,8 +181,6 @@ def save_model(
     references["score"] = reference(scores).to_dict()
     (directory / "drift_reference.json").write_text(json.dumps(references, indent=1))
     (directory / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False))
-    from arrears.scoring.card import card_markdown  # the Markdown rendering lives beside the CLI text
-
     (directory / "card.md").write_text(card_markdown(card))
     return model
 
