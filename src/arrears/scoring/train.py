@@ -190,14 +190,15 @@ def _protected_effect(
     effect: dict[str, object] = {"used": used, "cv_auc": auc(outcome, cv.calibrated)}
     if not config.compare_protected:
         return effect
-    other = (
-        config.features + tuple(n for n in WITH_PROTECTED if n not in config.features)
-        if not used
-        else tuple(n for n in config.features if n not in used)
-    )
+    # the same training with the protected attributes switched the other way
+    protected = [name for name in WITH_PROTECTED if BY_NAME[name].group == PROTECTED]
+    if used:
+        other, label = tuple(n for n in config.features if n not in used), "without sex and marital status"
+    else:
+        other, label = config.features + tuple(protected), "with sex and marital status"
     compared = cross_validate(feature_frame(accounts, other).to_numpy(), outcome, config, other)
     effect |= {
-        "compared_features": "with sex and marital status" if not used else "without sex and marital status",
+        "compared_features": label,
         "compared_cv_auc": auc(outcome, compared.calibrated),
         "compared_groups": group_metrics(accounts, outcome, compared.calibrated),
     }
