@@ -25,6 +25,7 @@ _RULES: tuple[tuple[str, Callable[..., rules.Block | None], bool], ...] = (
     ("visit", rules.visit, False),
     ("agency", rules.agency, False),
 )
+SECTIONS = tuple(section for section, _, _ in _RULES)
 ALLOWED = ("允许", "allowed")
 MAX_STEPS = 64  # waiting steps when looking for next_allowed_at (each step lifts at least one block)
 

@@ -1,8 +1,11 @@
-"""Time zones in vectorised compliance decisions: local dates and times, and local instants in UTC.
+"""Time zones in vectorised compliance decisions, on instants held as integer microseconds.
 
-Polars converts time zones per column, not per row. Rows are therefore either shifted by a fixed
-UTC offset (zones whose offset does not change over the dates a decision looks at), or handled in
-one partition per zone.
+Instants are Int64 microseconds since the epoch (UTC); a local wall-clock time is the same count
+shifted by the zone's UTC offset, so that ``// DAY`` gives the local day and ``% DAY`` the local time.
+
+Zones whose offset does not change over the dates a decision looks at (``FIXED_OFFSETS``) are plain
+arithmetic with an offset column. Polars converts time zones per column, not per row, so the rows of
+any other zone are converted one partition per zone and scattered back.
 """
 
 from __future__ import annotations
@@ -15,11 +18,16 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
+DAY = 86_400_000_000  # microseconds
 
-# Zones whose UTC offset does not change over the dates a decision looks at (set by decide_frame):
-# their rows are converted with plain arithmetic instead of one partition per zone.
+# Zones whose UTC offset (seconds) does not change over the dates a decision looks at (set by
+# decide_frame).
 FIXED_OFFSETS: ContextVar[dict[str, int] | None] = ContextVar("fixed_offsets", default=None)
-Zone = str | pl.Expr | None  # a zone name, or an expression giving each row's UTC offset in seconds
+
+
+def clock(moment: time) -> int:
+    """Microseconds since local midnight."""
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
 
 
 def fixed_offsets(zones: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
@@ -38,46 +46,45 @@ def fixed_offsets(zones: Iterable[str], start: datetime, end: datetime) -> dict[
     return fixed
 
 
-def by_zone(frame: pl.DataFrame, zone: str, build: object) -> pl.DataFrame:
-    """Applies ``build(zone) -> list[Expr]`` to the rows of each zone. Zones with a fixed offset are
-    done at once with an offset column; the others one partition each (Polars converts time zones
-    per column, not per row). Row order is not kept; callers join on keys."""
-    if frame.is_empty():
-        return frame.with_columns(build(None))  # type: ignore[operator]
-    fixed = FIXED_OFFSETS.get() or {}
-    known = pl.col(zone).is_in(list(fixed))
+def known_offset(zone: str) -> pl.Expr:
+    """The fixed offset (microseconds) of the zone in column ``zone``; null for other zones."""
+    fixed = {name: seconds * 1_000_000 for name, seconds in (FIXED_OFFSETS.get() or {}).items()}
+    return pl.col(zone).replace_strict(fixed, default=None, return_dtype=pl.Int64)
+
+
+def _others(frame: pl.DataFrame, zone: str, known: str) -> pl.DataFrame | None:
+    """The rows (with their index ``_i``) whose zone is set but has no fixed offset, if any."""
+    if frame.get_column(known).null_count() == frame.get_column(zone).null_count():
+        return None
+    return frame.with_row_index("_i").filter(pl.col(known).is_null() & pl.col(zone).is_not_null())
+
+
+def offsets(frame: pl.DataFrame, at: str, zone: str, known: str) -> pl.Series:
+    """The UTC offset (microseconds) at instant ``at`` of each row's ``zone``, where ``known`` holds
+    the fixed offsets; null where the zone is null."""
+    result = frame.get_column(known)
+    others = _others(frame, zone, known)
+    if others is None:
+        return result
     parts = []
-    simple = frame.filter(known) if fixed else frame.clear()
-    if not simple.is_empty():
-        offset = pl.col(zone).replace_strict(fixed, return_dtype=pl.Int64)
-        parts.append(simple.with_columns(build(offset)))  # type: ignore[operator]
-    rest = frame.filter(~known) if fixed else frame
-    parts += [
-        part.with_columns(build(name))  # type: ignore[operator]
-        for (name,), part in rest.partition_by(zone, as_dict=True).items()
-    ]
-    return pl.concat(parts) if parts else frame.with_columns(build(None))  # type: ignore[operator]
+    for (name,), part in others.partition_by(zone, as_dict=True).items():
+        local = pl.col(at).cast(UTC_DATETIME).dt.convert_time_zone(name).dt.replace_time_zone(None)
+        parts.append(part.select("_i", offset=local.cast(pl.Int64) - pl.col(at)))
+    found = pl.concat(parts)
+    return result.scatter(found["_i"], found["offset"])
 
 
-def local_parts(moment: str, prefix: str) -> object:
-    def build(zone: Zone) -> list[pl.Expr]:
-        if isinstance(zone, pl.Expr):
-            local = pl.col(moment) + pl.duration(seconds=zone)  # still marked UTC: its wall clock is local
-        else:
-            local = pl.col(moment).dt.convert_time_zone(zone or "UTC")
-        return [local.dt.date().alias(f"{prefix}_date"), local.dt.time().alias(f"{prefix}_time")]
-
-    return build
-
-
-def instant(day: pl.Expr, clock: time, out: str) -> object:
-    """The UTC instant of ``clock`` on local ``day`` in the row's zone (earliest when ambiguous)."""
-
-    def build(zone: Zone) -> list[pl.Expr]:
-        naive = day.dt.combine(clock)
-        if isinstance(zone, pl.Expr):
-            return [(naive.dt.replace_time_zone("UTC") - pl.duration(seconds=zone)).alias(out)]
-        local = naive.dt.replace_time_zone(zone or "UTC", ambiguous="earliest", non_existent="null")
-        return [local.dt.convert_time_zone("UTC").alias(out)]
-
-    return build
+def to_utc(frame: pl.DataFrame, local: str, zone: str, known: str) -> pl.Series:
+    """The instant of local wall-clock time ``local`` in each row's ``zone`` (the earlier one when
+    the clock is set back; null for a time that the clock skips)."""
+    result = frame.select(pl.col(local) - pl.col(known)).to_series()
+    others = _others(frame, zone, known)
+    if others is None:
+        return result
+    parts = []
+    for (name,), part in others.partition_by(zone, as_dict=True).items():
+        moment = pl.col(local).cast(pl.Datetime("us"))
+        moment = moment.dt.replace_time_zone(name, ambiguous="earliest", non_existent="null")
+        parts.append(part.select("_i", instant=moment.dt.convert_time_zone("UTC").cast(pl.Int64)))
+    found = pl.concat(parts)
+    return result.scatter(found["_i"], found["instant"])

@@ -9,6 +9,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -222,3 +223,31 @@ def test_no_sequence_of_calls_exceeds_a_cap(
     if (cooldown := rulebook.conversation_cooldown) is not None:
         talks = sorted(d for h, d in calls if h["conversation"])
         assert all(b - a >= timedelta(days=cooldown.days) for a, b in pairwise(talks))
+
+
+@settings(max_examples=30, deadline=None)
+@given(policy=st.sampled_from(sorted(POLICIES)), rng=RANDOMS)
+def test_several_actions_for_one_debtor_are_decided_each_as_alone(policy: str, rng: random.Random) -> None:
+    """Groups of 6 actions share a debtor, its state and its history, at times up to 3 days apart:
+    each is decided as the scalar check decides it alone."""
+    rulebook = POLICIES[policy]
+    batch = []
+    for _ in range(20):
+        base = scenario(rng)
+        for _ in range(6):
+            other = scenario(rng)
+            moved = datetime.fromisoformat(base["now"]) + timedelta(minutes=rng.randint(0, 3 * 24 * 60))
+            batch.append(base | {"now": stamp(moved), "action": other["action"]})
+    situations = [parse_situation(data) for data in batch]
+    candidates, history = situations_frames(situations)
+    group = (pl.col("debtor").str.strip_prefix("d").cast(pl.Int64) // 6).cast(pl.String)
+    history = history.filter(pl.col("debtor").str.strip_prefix("d").cast(pl.Int64) % 6 == 0)
+    candidates, history = candidates.with_columns(debtor=group), history.with_columns(debtor=group)
+    vectorised = decide_frame(rulebook, candidates, history).to_dicts()
+    for situation, many in zip(situations, vectorised, strict=True):
+        one = decide(rulebook, situation)
+        assert (one.decision, list(one.rules), one.next_allowed_at) == (
+            many["decision"],
+            many["rules"],
+            many["next_allowed_at"],
+        )
