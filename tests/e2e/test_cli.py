@@ -130,6 +130,8 @@ HELP_CASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("portfolio",): ("summary",),
     ("portfolio", "summary"): ("--as-of", "--json", "M7+"),
     ("demo",): ("--fresh", "24,000"),
+    ("strategy",): ("validate", "preview"),
+    ("strategy", "preview"): ("--as-of", "--model", "--lang"),
 }
 
 HelpResults = dict[tuple[str, ...], subprocess.CompletedProcess[str]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from arrears import __version__
-from arrears.cli import audit, compliance, db, demo, imports, model, portfolio, synth
+from arrears.cli import audit, compliance, db, demo, imports, model, portfolio, strategy, synth
 
 app = typer.Typer(
     name="arrears",
@@ -20,6 +20,7 @@ app.add_typer(portfolio.app, name="portfolio")
 app.add_typer(model.app, name="model")
 app.add_typer(compliance.app, name="compliance")
 app.add_typer(audit.app, name="audit")
+app.add_typer(strategy.app, name="strategy")
 app.command("demo")(demo.demo)
 
 

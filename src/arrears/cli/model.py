@@ -45,7 +45,7 @@ def _accounts(data: str, *, label: bool, as_of: str | None, outcome_date: str | 
     )
 
 
-def _model_directory(value: str) -> Path:
+def model_directory(value: str) -> Path:
     """``active``: the directory of the model promoted in the store; otherwise the path given."""
     if value != "active":
         return Path(value)
@@ -113,7 +113,7 @@ def score(
     from arrears.scoring.model import load_model
     from arrears.scoring.sources import STORE, is_extract
 
-    model = load_model(_model_directory(model_dir))
+    model = load_model(model_directory(model_dir))
     started = time.perf_counter()
     if data == STORE or is_extract(data):
         result = score_accounts(model, _accounts(data, label=False, as_of=as_of).frame, out)
@@ -142,7 +142,7 @@ def evaluate(
     from arrears.scoring.model import load_model
     from arrears.scoring.plots import calibration_plot, roc_plot
 
-    model = load_model(_model_directory(model_dir))
+    model = load_model(model_directory(model_dir))
     accounts = _accounts(data, label=True, as_of=as_of, outcome_date=outcome_date).frame
     y = accounts[LABEL].to_numpy()
     p = model.score(accounts)["p_default"].to_numpy()
@@ -177,7 +177,7 @@ def drift(model_dir: str = MODEL, data: str = DATA, as_of: str | None = AS_OF) -
     from arrears.scoring.features import feature_frame
     from arrears.scoring.model import load_model, load_references
 
-    model = load_model(_model_directory(model_dir))
+    model = load_model(model_directory(model_dir))
     accounts = _accounts(data, label=False, as_of=as_of).frame
     columns = {
         name: series.to_numpy() for name, series in feature_frame(accounts, model.features).to_dict().items()

@@ -1,0 +1,95 @@
+"""The book as segmentation reads it, from the store on a date. SQL only; callers own the
+connection and its transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import polars as pl
+from sqlalchemy import Connection, and_, func, or_, select
+
+from arrears.bulk import read_frame
+from arrears.models import CardAccount, DelinquencySnapshot, Hold, table_of
+
+_ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot), table_of(Hold)
+
+
+class BookRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def latest_snapshot_date(self) -> date | None:
+        return self._connection.execute(select(func.max(_SNAPSHOT.c.as_of_date))).scalar_one_or_none()
+
+    def accounts(self, *, as_of: date) -> pl.DataFrame:
+        """Each account's delinquency on ``as_of``, its product, and whether it was late before (a
+        past-due day on an earlier snapshot with a current one after it)."""
+        s, a = _SNAPSHOT, _ACCOUNT
+        query = (
+            select(
+                s.c.account_id,
+                a.c.account_no,
+                s.c.dpd,
+                s.c.bucket,
+                s.c.balance_fen,
+                a.c.product,
+                a.c.customer_id,
+            )
+            .join(a, a.c.id == s.c.account_id)
+            .where(s.c.as_of_date == as_of)
+        )
+        schema = {
+            "account_id": pl.Int64(),
+            "account_no": pl.String(),
+            "dpd": pl.Int64(),
+            "bucket": pl.String(),
+            "balance_fen": pl.Int64(),
+            "product": pl.String(),
+            "customer_id": pl.Int64(),
+        }
+        book = read_frame(self._connection, query, schema)
+        return book.join(self._cured_before(as_of), on="account_id", how="left").with_columns(
+            was_late_before=pl.col("was_late_before").fill_null(False)
+        )
+
+    def _cured_before(self, as_of: date) -> pl.DataFrame:
+        s = _SNAPSHOT
+        late = (
+            select(s.c.account_id, func.min(s.c.as_of_date).label("first_late"))
+            .where(s.c.dpd > 0, s.c.as_of_date < as_of)
+            .group_by(s.c.account_id)
+            .subquery()
+        )
+        query = (
+            select(s.c.account_id)
+            .join(late, late.c.account_id == s.c.account_id)
+            .where(s.c.dpd == 0, s.c.as_of_date > late.c.first_late, s.c.as_of_date < as_of)
+            .distinct()
+        )
+        cured = read_frame(self._connection, query, {"account_id": pl.Int64()})
+        return cured.with_columns(was_late_before=pl.lit(True))
+
+    def held(self, *, as_of: date) -> pl.DataFrame:
+        """customer_id, account_id (null: every account of the customer) of the holds active on
+        ``as_of``."""
+        h = _HOLD
+        moment = datetime.combine(as_of, time.max, UTC)
+        query = select(h.c.customer_id, h.c.account_id).where(
+            h.c.placed_at <= moment,
+            or_(h.c.lifted_at.is_(None), h.c.lifted_at > moment),
+            or_(h.c.expires_at.is_(None), and_(h.c.expires_at > moment)),
+        )
+        return read_frame(self._connection, query, {"customer_id": pl.Int64(), "account_id": pl.Int64()})
+
+
+def book(connection: Connection, *, as_of: date) -> pl.DataFrame:
+    """The accounts on ``as_of`` with a ``hold`` flag."""
+    repository = BookRepository(connection)
+    accounts = repository.accounts(as_of=as_of)
+    holds = repository.held(as_of=as_of)
+    by_customer = holds.filter(pl.col("account_id").is_null()).select("customer_id").unique()
+    by_account = holds.drop_nulls("account_id").select("account_id").unique()
+    return accounts.with_columns(
+        hold=pl.col("customer_id").is_in(by_customer.get_column("customer_id").implode())
+        | pl.col("account_id").is_in(by_account.get_column("account_id").implode())
+    )

@@ -1,0 +1,154 @@
+"""A collection strategy as data: segments of the book, the treatment of each, and test arms.
+
+A strategy file (YAML) names treatments (channel steps with cadence and deadlines) and segments
+(conditions on the account). Segments must not overlap, so every account falls in at most one; a
+segment gives its accounts one treatment, or splits them into arms by traffic share (champion and
+challengers). ``on_broken_promise`` names the treatment an account escalates to when it broke a
+promise to pay.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from arrears.accounts.rules import DEFAULT_BUCKETS
+
+Channel = Literal["sms", "call", "letter", "visit", "legal_review", "agency_placement"]
+CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+BUCKETS = tuple(band.code for band in DEFAULT_BUCKETS.bands)
+TIERS = ("A", "B", "C", "D", "E")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Step(_Strict):
+    """One channel of a treatment: on given days after the account enters the segment (``days``),
+    every ``every`` days, and/or by a deadline (``within`` days)."""
+
+    channel: Channel
+    days: tuple[int, ...] = ()
+    every: int | None = Field(default=None, ge=1)
+    within: int | None = Field(default=None, ge=0)
+    template: str | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> Step:
+        if not self.days and self.every is None and self.within is None:
+            raise ValueError("a step needs days, every or within")
+        if any(day < 1 for day in self.days):
+            raise ValueError("days count from 1 (the day the account enters the segment)")
+        return self
+
+
+class Treatment(_Strict):
+    label: Label
+    steps: tuple[Step, ...] = ()  # none: the accounts are left alone (on hold, say)
+
+
+class Range(_Strict):
+    """Inclusive bounds; either may be left out."""
+
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is larger than max")
+        return self
+
+
+class Conditions(_Strict):
+    """All must hold (a condition left out holds for every account)."""
+
+    dpd: Range | None = None
+    bucket: tuple[str, ...] | None = None
+    balance: Range | None = None  # yuan
+    score: Range | None = None  # 0-1000 points, higher is better
+    risk_tier: tuple[str, ...] | None = None
+    product: tuple[str, ...] | None = None
+    hold: bool | None = None  # an active hold on the account or its customer
+    was_late_before: bool | None = None  # an earlier delinquency that was cured
+
+    @field_validator("bucket")
+    @classmethod
+    def _buckets(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        unknown = [code for code in value or () if code not in BUCKETS]
+        if unknown:
+            raise ValueError(f"unknown bucket {', '.join(unknown)} (known: {', '.join(BUCKETS)})")
+        return value
+
+    @field_validator("risk_tier")
+    @classmethod
+    def _tiers(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        unknown = [tier for tier in value or () if tier not in TIERS]
+        if unknown:
+            raise ValueError(f"unknown risk tier {', '.join(unknown)} (known: {', '.join(TIERS)})")
+        return value
+
+
+class Arm(_Strict):
+    id: str = Field(min_length=1)
+    share: int = Field(gt=0, le=100)  # percent of the segment's accounts
+    treatment: str
+
+
+class Segment(_Strict):
+    id: str = Field(min_length=1)
+    label: Label
+    when: Conditions
+    treatment: str | None = None
+    arms: tuple[Arm, ...] = ()
+    on_broken_promise: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Segment:
+        if (self.treatment is None) == (not self.arms):
+            raise ValueError("give either treatment or arms")
+        if self.arms:
+            total = sum(arm.share for arm in self.arms)
+            if total != 100:
+                raise ValueError(f"arm shares sum to {total}%, not 100%")
+            names = [arm.id for arm in self.arms]
+            if len(set(names)) != len(names):
+                raise ValueError("arm ids repeat")
+        return self
+
+    def arms_or_one(self) -> tuple[Arm, ...]:
+        """The arms; a segment with one treatment is one arm, ``champion``, with all the traffic."""
+        if self.arms:
+            return self.arms
+        assert self.treatment is not None
+        return (Arm(id="champion", share=100, treatment=self.treatment),)
+
+
+class Strategy(_Strict):
+    name: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    label: Label
+    treatments: dict[str, Treatment]
+    segments: tuple[Segment, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Strategy:
+        ids = [segment.id for segment in self.segments]
+        repeated = sorted({one for one in ids if ids.count(one) > 1})
+        if repeated:
+            raise ValueError(f"segment ids repeat: {', '.join(repeated)}")
+        for segment in self.segments:
+            named = [arm.treatment for arm in segment.arms_or_one()]
+            named += [segment.on_broken_promise] if segment.on_broken_promise else []
+            unknown = [name for name in named if name not in self.treatments]
+            if unknown:
+                raise ValueError(f"segment {segment.id}: unknown treatment {', '.join(unknown)}")
+        return self

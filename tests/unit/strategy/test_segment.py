@@ -1,0 +1,72 @@
+"""Segmentation with the default strategy: golden accounts, stable arms, escalation."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from arrears.strategy.arms import SLOTS, stable_slots
+from arrears.strategy.load import load_strategy
+from arrears.strategy.segment import SegmentationError, segment
+
+DEFAULT = load_strategy("default").strategy
+
+
+def fnv1a(data: bytes) -> int:
+    """The 64-bit FNV-1a reference (FNV's published algorithm, in plain Python)."""
+    value = 0xCBF29CE484222325
+    for byte in data:
+        value = ((value ^ byte) * 0x100000001B3) % 2**64
+    return value
+
+
+def test_slots_are_fnv1a_of_salt_and_id() -> None:
+    keys = pl.Series(["A0001", "", "账户-7", "A0002"])
+    expected = [fnv1a(f"s:{key}".encode()) % SLOTS for key in keys]
+    assert stable_slots(keys, "s").to_list() == expected
+    assert fnv1a(b"a") == 0xAF63DC4C8601EC8C  # published test vector
+    assert stable_slots(pl.Series([1, 22]), "s").to_list() == [fnv1a(b"s:1") % SLOTS, fnv1a(b"s:22") % SLOTS]
+
+
+GOLDEN = [
+    # account_id, dpd, balance (yuan), hold, promise broken -> segment, treatment
+    (1, 0, 1000, False, False, None, None),
+    (2, 2, 1000, False, False, "grace", "leave"),
+    (3, 20, 1000, False, False, "late_m1", "phone_m1"),
+    (4, 20, 1000, False, True, "late_m1", "phone_m2"),
+    (5, 45, 300, False, False, "m2", "phone_m2"),
+    (6, 75, 4999.99, False, False, "m3_small", "phone_m3"),
+    (7, 75, 5000, False, False, "m3_m6_large", "field_visit"),
+    (8, 150, 800, False, False, "m4_m6_small", "agency"),
+    (9, 200, 800, False, False, "legal", "legal"),
+    (10, 400, 800, False, False, "long_overdue", "long_overdue"),
+    (11, 400, 800, True, False, "on_hold", "leave"),
+]
+
+
+def test_golden_accounts_of_the_default_strategy() -> None:
+    accounts = pl.DataFrame(
+        [(a, d, round(b * 100), h, p) for a, d, b, h, p, _, _ in GOLDEN],
+        schema=["account_id", "dpd", "balance_fen", "hold", "promise_broken"],
+        orient="row",
+    )
+    found = segment(accounts, strategy=DEFAULT)
+    assert found["segment"].to_list() == [row[5] for row in GOLDEN]
+    assert found["treatment"].to_list() == [row[6] for row in GOLDEN]
+    assert found.filter(pl.col("account_id") == 4)["escalated"].item() is True
+
+
+def test_arms_split_by_share_and_stay_put() -> None:
+    accounts = pl.DataFrame({"account_id": range(20_000), "dpd": 10, "balance_fen": 1, "hold": False,
+                             "promise_broken": False})  # fmt: skip
+    first = segment(accounts, strategy=DEFAULT)
+    share = first.filter(pl.col("arm") == "call_early").height / first.height
+    assert 0.18 < share < 0.22
+    again = segment(accounts.reverse(), strategy=DEFAULT).reverse()
+    assert again["arm"].to_list() == first["arm"].to_list()
+    assert set(first.filter(pl.col("arm") == "call_early")["treatment"]) == {"sms_then_call"}
+
+
+def test_a_missing_column_is_named() -> None:
+    with pytest.raises(SegmentationError, match="balance_fen, hold"):
+        segment(pl.DataFrame({"account_id": [1], "dpd": [3]}), strategy=DEFAULT)

@@ -1,0 +1,86 @@
+"""Strategy files: the default one is valid; bad ones are refused with file, line and field named."""
+
+from __future__ import annotations
+
+import pytest
+
+from arrears.kit.errors import ConfigurationError
+from arrears.strategy.load import load_strategy, parse_strategy
+
+GOOD = """
+name: test
+version: 2
+label: {zh: 测试, en: Test}
+treatments:
+  sms: {label: {zh: 短信, en: SMS}, steps: [{channel: sms, days: [1, 5]}]}
+  call: {label: {zh: 电话, en: Calls}, steps: [{channel: call, within: 2}]}
+segments:
+  - id: early
+    label: {zh: 早期, en: Early}
+    when: {dpd: {min: 1, max: 30}}
+    arms:
+      - {id: champion, share: 70, treatment: sms}
+      - {id: challenger, share: 30, treatment: call}
+  - id: later
+    label: {zh: 后期, en: Later}
+    when: {bucket: [M2, M3]}
+    treatment: call
+"""
+
+
+def refused(text: str) -> str:
+    with pytest.raises(ConfigurationError) as caught:
+        parse_strategy(text, "plan.yaml")
+    return caught.value.message_en
+
+
+def test_the_default_strategy_is_valid_and_follows_common_practice() -> None:
+    default = load_strategy("default").strategy
+    segments = {one.id: one for one in default.segments}
+    assert segments["early"].when.dpd is not None and (
+        segments["early"].when.dpd.min,
+        segments["early"].when.dpd.max,
+    ) == (3, 15)
+    assert [arm.share for arm in segments["early"].arms] == [80, 20]
+    channels = {step.channel for step in default.treatments[segments["legal"].treatment or ""].steps}
+    assert "legal_review" in channels
+
+
+def test_a_valid_file_is_read_with_its_hash() -> None:
+    loaded = parse_strategy(GOOD, "plan.yaml")
+    assert loaded.strategy.version == 2 and len(loaded.sha256) == 64
+
+
+def test_overlapping_segments_are_refused_naming_both() -> None:
+    # dpd 1-30 and M1 (1-30 DPD) share every account
+    text = GOOD.replace("when: {bucket: [M2, M3]}", "when: {bucket: [M1, M2]}")
+    assert "segments overlap" in refused(text) and "early and later" in refused(text)
+
+
+def test_segments_that_differ_in_one_condition_do_not_overlap() -> None:
+    text = GOOD.replace("when: {bucket: [M2, M3]}", "when: {bucket: [M1], hold: true}").replace(
+        "when: {dpd: {min: 1, max: 30}}", "when: {dpd: {min: 1, max: 30}, hold: false}"
+    )
+    parse_strategy(text, "plan.yaml")
+
+
+def test_an_unknown_channel_is_refused_with_its_line_and_field() -> None:
+    message = refused(GOOD.replace("channel: call", "channel: fax"))
+    assert "plan.yaml: line 7, treatments.call.steps.0.channel" in message
+
+
+def test_shares_must_sum_to_100() -> None:
+    message = refused(GOOD.replace("share: 30", "share: 20"))
+    assert "line 9" in message and "arm shares sum to 90%, not 100%" in message
+
+
+def test_unknown_treatments_buckets_and_bad_yaml_are_named() -> None:
+    assert "unknown treatment letter" in refused(GOOD.replace("treatment: call\n", "treatment: letter\n"))
+    assert "unknown bucket M9" in refused(GOOD.replace("[M2, M3]", "[M2, M9]"))
+    assert "not valid YAML" in refused("name: [unclosed")
+    assert "a strategy file is a mapping" in refused("- a list")
+
+
+def test_a_missing_file_is_named() -> None:
+    with pytest.raises(ConfigurationError, match="nor a readable file"):
+        load_strategy("/nonexistent/plan.yaml")
