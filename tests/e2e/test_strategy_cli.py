@@ -12,13 +12,13 @@ def test_validate_the_default_and_refuse_a_bad_file(tmp_path: Path) -> None:
     assert "default version 1: 10 segments, 11 arms" in cli.run("strategy", "validate", "default").stdout
     bad = tmp_path / "plan.yaml"
     bad.write_text(
-        "name: x\nversion: 1\nlabel: {zh: 甲, en: X}\ntreatments:\n"
+        "name: x\nversion: 1\nlabel: {zh: 甲, en: X}\neconomics: {}\ntreatments:\n"
         "  t: {label: {zh: 甲, en: T}, steps: [{channel: pigeon, within: 1}]}\n"
         "segments:\n  - {id: s, label: {zh: 甲, en: S}, when: {dpd: {min: 1}}, treatment: t}\n",
         "utf-8",
     )
     result = cli.run("strategy", "validate", bad, expect=1)
-    assert f"{bad}: line 5, treatments.t.steps.0.channel" in result.stderr
+    assert f"{bad}: line 6, treatments.t.steps.0.channel" in result.stderr
     assert "Traceback" not in result.stderr
 
 

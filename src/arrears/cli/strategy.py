@@ -65,7 +65,12 @@ def preview(
         table.add_column(name, justify="right" if name in ("accounts", "balance", "escalated") else "left")
     for row in rows.iter_rows(named=True):
         table.add_row(
-            row["segment"], row["label"], row["arm"], row["treatment"], f"{row['accounts']:,}",
-            format_fen(row["balance_fen"]), f"{row['escalated']:,}",
-        )  # fmt: skip
+            row["segment"],
+            row["label"],
+            row["arm"],
+            row["treatment"],
+            f"{row['accounts']:,}",
+            format_fen(row["balance_fen"]),
+            f"{row['escalated']:,}",
+        )
     console.print(table)

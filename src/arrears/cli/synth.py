@@ -36,3 +36,20 @@ def extract(
         f"wrote {summary.accounts:,} accounts, {summary.statements:,} statements, "
         f"{summary.payments:,} payments, {summary.transactions:,} transactions to {out}"
     )
+
+
+@app.command("portfolio")
+@reports_errors
+def portfolio(
+    accounts: int = typer.Option(..., "--accounts", min=1, help="How many delinquent accounts."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same rows."),
+    out: Path = typer.Option(..., "--out", help="The Parquet file to write."),
+    as_of: str = typer.Option("2026-11-23", "--as-of", help="Business date of the book."),
+) -> None:
+    """Write a synthetic delinquent book in the portfolio format of `arrears batch run`."""
+    from arrears.batch.synth_portfolio import synth_portfolio
+
+    day = parse_day(as_of, option="--as-of")
+    assert day is not None
+    written = synth_portfolio(out, accounts=accounts, seed=seed, as_of=day)
+    console.print(f"wrote {written:,} accounts to {out}")

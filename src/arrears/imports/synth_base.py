@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from arrears.imports.uci import bundled_path, read_uci
+from arrears.scoring.features import STATUS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -40,6 +41,8 @@ class Stream(IntEnum):
     TRADE = 9
     TRADE_AMOUNT = 10
     PAYMENT = 11
+    PORTFOLIO = 12
+    PORTFOLIO_CONTACTS = 13
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class UciSample:
     marriage: IntArray
     age: IntArray
     status: IntArray  # PAY_0: -2 .. 8, months late in the last month
+    statuses: IntArray  # (rows, 6): PAY_0, PAY_2 .. PAY_6 (latest first)
     bills: IntArray  # (rows, 6): BILL_AMT1 (latest) .. BILL_AMT6
     paid: IntArray  # (rows, 6): PAY_AMT1 .. PAY_AMT6
     mean_log_bill: float  # mean and spread of log(yuan) of the positive latest bills
@@ -112,6 +116,7 @@ def load_uci_sample() -> UciSample:
         marriage=np.clip(column("MARRIAGE"), 0, 3),
         age=np.clip(column("AGE"), 18, 99),
         status=np.clip(column("PAY_0"), -2, 8),
+        statuses=np.stack([np.clip(column(name), -2, 8) for name in STATUS], axis=1),
         bills=bills,
         paid=np.stack([column(f"PAY_AMT{j}") for j in range(1, 7)], axis=1),
         mean_log_bill=float(positive.mean()),

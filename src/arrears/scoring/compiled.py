@@ -44,28 +44,44 @@ class CompiledModel:
     def others(self) -> tuple[str, ...]:
         return tuple(name for name in self.features if name not in self.hub)
 
-    def evaluate(self, matrix: Floats) -> tuple[Floats, Floats, Floats]:
-        """(raw score, contributions of the non-hub features, joint contribution of the hub) per row.
-
-        ``matrix`` holds the features in ``self.features`` order; a column-major (Fortran) matrix is
-        fastest. Contributions come back column-major too.
-        """
+    def _hub_cells(self, matrix: Floats) -> Ints:
         index = {name: i for i, name in enumerate(self.features)}
         hub_cell = np.zeros(matrix.shape[0], dtype=np.int64)
         for name in self.hub:
             column = index[name]
             hub_cell *= self.thresholds[column].size + 1
             hub_cell += _cells(self.thresholds[column], matrix[:, column])
+        return hub_cell
+
+    def _cells_of(self, matrix: Floats, j: int, hub_cell: Ints) -> Ints:
+        column = self.features.index(self.others[j])
+        flat = _cells(self.thresholds[column], matrix[:, column])
+        flat += hub_cell * (self.thresholds[column].size + 1)
+        return flat
+
+    def evaluate(self, matrix: Floats) -> tuple[Floats, Floats, Floats]:
+        """(raw score, contributions of the non-hub features, joint contribution of the hub) per row.
+
+        ``matrix`` holds the features in ``self.features`` order; a column-major (Fortran) matrix is
+        fastest. Contributions come back column-major too.
+        """
+        hub_cell = self._hub_cells(matrix)
         raw = np.take(self.base_raw, hub_cell)
         contributions = np.empty((matrix.shape[0], len(self.others)), dtype=np.float64, order="F")
-        for j, name in enumerate(self.others):
-            column = index[name]
-            flat = _cells(self.thresholds[column], matrix[:, column])
-            flat += hub_cell * (self.thresholds[column].size + 1)
+        for j in range(len(self.others)):
+            flat = self._cells_of(matrix, j, hub_cell)
             raw += np.take(self.raw_tables[j], flat)
             contributions[:, j] = np.take(self.contribution_tables[j], flat)
         hub = raw - self.bias - contributions.sum(axis=1)
         return raw, contributions, hub
+
+    def raw(self, matrix: Floats) -> Floats:
+        """The raw score alone: ``evaluate`` without the contributions."""
+        hub_cell = self._hub_cells(matrix)
+        raw = np.take(self.base_raw, hub_cell)
+        for j in range(len(self.others)):
+            raw += np.take(self.raw_tables[j], self._cells_of(matrix, j, hub_cell))
+        return raw
 
     def save(self, path: Path) -> None:
         arrays: dict[str, Any] = {

@@ -75,6 +75,18 @@ class ScoringModel:
     def booster(self) -> lgb.Booster:
         return lgb.Booster(model_file=str(self.directory / "booster.txt"))
 
+    def _tiers(self, score: Floats) -> npt.NDArray[np.int64]:
+        """The index of each score's tier in the card (whole points)."""
+        cuts = [float(cut["min_score"]) for cut in self.card["tiers"]]
+        tier_index = np.searchsorted(-np.array(cuts), -score, side="left")
+        return np.minimum(tier_index, len(cuts) - 1)
+
+    def grade(self, matrix: Floats) -> dict[str, Any]:
+        """p_default, score and tier alone: ``score_matrix`` without reasons and sub-scores."""
+        p = self.calibrator.apply(self.compiled.raw(matrix))
+        score = np.rint(points(p, self.card["scale"]))
+        return {"p_default": p, "score": score, "tier": self._tiers(score)}
+
     def score_matrix(self, matrix: Floats) -> dict[str, Any]:
         """p_default, score, tier, sub-scores and the grouped contributions of a feature matrix."""
         raw, contributions, hub = self.compiled.evaluate(matrix)
@@ -85,13 +97,11 @@ class ScoringModel:
         groups = np.array([BY_NAME[name].group for name in self.compiled.others])
         willingness = -factor * (contributions[:, groups == WILLINGNESS].sum(axis=1) + hub)
         ability = -factor * contributions[:, groups == ABILITY].sum(axis=1)
-        cuts = [float(cut["min_score"]) for cut in self.card["tiers"]]
-        tier_index = np.searchsorted(-np.array(cuts), -score, side="left")
         return {
             "raw": raw,
             "p_default": p,
             "score": score,
-            "tier": np.minimum(tier_index, len(cuts) - 1),
+            "tier": self._tiers(score),
             "willingness": willingness,
             "ability": ability,
             "contributions": grouped,

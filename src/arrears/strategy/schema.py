@@ -132,12 +132,32 @@ class Segment(_Strict):
         return (Arm(id="champion", share=100, treatment=self.treatment),)
 
 
+class Economics(_Strict):
+    """What one action of a channel costs, and what it is expected to bring: it raises the chance
+    that the account pays by ``lift`` times the model's probability of paying; an agency keeps
+    ``commission`` of what it recovers."""
+
+    cost: Decimal = Field(ge=0)  # yuan
+    lift: float = Field(ge=0, le=1)
+    commission: float = Field(default=0.0, ge=0, lt=1)
+
+
 class Strategy(_Strict):
     name: str = Field(min_length=1)
     version: int = Field(ge=1)
     label: Label
     treatments: dict[str, Treatment]
     segments: tuple[Segment, ...] = Field(min_length=1)
+    economics: dict[Channel, Economics]
+    capacity: dict[Channel, int] = {}  # actions a day; a channel left out is not limited
+
+    @field_validator("capacity")
+    @classmethod
+    def _capacities(cls, value: dict[str, int]) -> dict[str, int]:
+        negative = [channel for channel, limit in value.items() if limit < 0]
+        if negative:
+            raise ValueError(f"capacity of {', '.join(negative)} is negative")
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> Strategy:
@@ -151,4 +171,8 @@ class Strategy(_Strict):
             unknown = [name for name in named if name not in self.treatments]
             if unknown:
                 raise ValueError(f"segment {segment.id}: unknown treatment {', '.join(unknown)}")
+        used = {step.channel for treatment in self.treatments.values() for step in treatment.steps}
+        unpriced = sorted(used - set(self.economics))
+        if unpriced:
+            raise ValueError(f"economics: no cost and lift for {', '.join(unpriced)}")
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+import numpy as np
 import polars as pl
 
 from arrears.kit.errors import ArrearsError
@@ -78,32 +79,36 @@ def segment(accounts: pl.DataFrame, *, strategy: Strategy) -> pl.DataFrame:
     segment_of = pl.lit(None, pl.String)
     for one in reversed(strategy.segments):
         segment_of = pl.when(condition(one.when)).then(pl.lit(one.id)).otherwise(segment_of)
-    found = accounts.with_columns(segment=segment_of)
-    arm = pl.lit(None, pl.String)
-    treatment = pl.lit(None, pl.String)
-    escalated = pl.lit(False)
+    found = accounts.select(sorted(needed_columns(strategy))).with_columns(segment=segment_of)
+    segments = found.get_column("segment")
+    arm = segments.replace_strict(
+        {one.id: one.arms_or_one()[0].id for one in strategy.segments}, default=None
+    )
     for one in strategy.segments:
-        inside = pl.col("segment") == one.id
-        chosen = _arm(found, strategy, one)
-        arm = pl.when(inside).then(chosen.struct.field("arm")).otherwise(arm)
-        plain = chosen.struct.field("treatment")
-        if one.on_broken_promise:
-            broken = pl.col("promise_broken").fill_null(False)
-            plain = pl.when(broken).then(pl.lit(one.on_broken_promise)).otherwise(plain)
-            escalated = pl.when(inside).then(broken).otherwise(escalated)
-        treatment = pl.when(inside).then(plain).otherwise(treatment)
-    return found.with_columns(arm=arm, treatment=treatment, escalated=escalated)
+        if len(one.arms) > 1:
+            arm = _split(found, strategy, one, arm)
+    plain = {f"{one.id}|{a.id}": a.treatment for one in strategy.segments for a in one.arms_or_one()}
+    escalation = {one.id: one.on_broken_promise for one in strategy.segments if one.on_broken_promise}
+    escalates = pl.col("segment").is_in(list(escalation)) & pl.col("promise_broken").fill_null(False)
+    labels = found.with_columns(arm=arm).select(
+        "segment",
+        "arm",
+        treatment=pl.when(escalates)
+        .then(pl.col("segment").replace_strict(escalation, default=None))
+        .otherwise((pl.col("segment") + "|" + pl.col("arm")).replace_strict(plain, default=None)),
+        escalated=escalates,
+    )
+    return accounts.with_columns(labels)
 
 
-def _arm(accounts: pl.DataFrame, strategy: Strategy, one: Segment) -> pl.Expr:
-    """A struct (arm, treatment) for the segment's arms, by each account's stable slot."""
-    arms = one.arms_or_one()
-    if len(arms) == 1:
-        return pl.struct(arm=pl.lit(arms[0].id), treatment=pl.lit(arms[0].treatment))
-    slot = pl.lit(stable_slots(accounts.get_column("account_id"), f"{strategy.name}:{one.id}"))
-    chosen = pl.struct(arm=pl.lit(arms[-1].id), treatment=pl.lit(arms[-1].treatment))
-    upper = [sum(arm.share for arm in arms[: index + 1]) * SLOTS // 100 for index in range(len(arms))]
-    for arm, edge in reversed(list(zip(arms[:-1], upper[:-1], strict=True))):
-        pick = pl.struct(arm=pl.lit(arm.id), treatment=pl.lit(arm.treatment))
-        chosen = pl.when(slot < edge).then(pick).otherwise(chosen)
-    return chosen
+def _split(accounts: pl.DataFrame, strategy: Strategy, one: Segment, arm: pl.Series) -> pl.Series:
+    """``arm`` with the accounts of a segment with several arms put in theirs by stable slot."""
+    rows = accounts.select(pl.arg_where(pl.col("segment") == one.id)).to_series()
+    if rows.is_empty():
+        return arm
+    slots = stable_slots(
+        accounts.get_column("account_id").gather(rows), f"{strategy.name}:{one.id}"
+    ).to_numpy()
+    edges = np.cumsum([a.share for a in one.arms]) * SLOTS // 100
+    names = np.array([a.id for a in one.arms])
+    return arm.scatter(rows, pl.Series(names[np.searchsorted(edges, slots, side="right")]))

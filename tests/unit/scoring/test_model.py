@@ -257,3 +257,10 @@ def test_score_of_no_accounts(fitted: Fitted) -> None:
     out = fitted.model.score(fitted.accounts.clear())
     assert out.columns == OUTPUT_COLUMNS
     assert out.height == 0
+
+
+def test_grade_is_the_score_without_reasons(fitted: Fitted) -> None:
+    matrix = features_of(fitted.model, fitted.everything.head(2_000))
+    full, graded = fitted.model.score_matrix(matrix), fitted.model.grade(np.asfortranarray(matrix))
+    for key in ("p_default", "score", "tier"):
+        assert np.array_equal(full[key], graded[key]), key

@@ -57,8 +57,9 @@ def test_golden_accounts_of_the_default_strategy() -> None:
 
 
 def test_arms_split_by_share_and_stay_put() -> None:
-    accounts = pl.DataFrame({"account_id": range(20_000), "dpd": 10, "balance_fen": 1, "hold": False,
-                             "promise_broken": False})  # fmt: skip
+    accounts = pl.DataFrame(
+        {"account_id": range(20_000), "dpd": 10, "balance_fen": 1, "hold": False, "promise_broken": False}
+    )
     first = segment(accounts, strategy=DEFAULT)
     share = first.filter(pl.col("arm") == "call_early").height / first.height
     assert 0.18 < share < 0.22

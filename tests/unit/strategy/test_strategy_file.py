@@ -11,6 +11,7 @@ GOOD = """
 name: test
 version: 2
 label: {zh: 测试, en: Test}
+economics: {sms: {cost: 0.05, lift: 0.02}, call: {cost: 4, lift: 0.08}}
 treatments:
   sms: {label: {zh: 短信, en: SMS}, steps: [{channel: sms, days: [1, 5]}]}
   call: {label: {zh: 电话, en: Calls}, steps: [{channel: call, within: 2}]}
@@ -66,12 +67,12 @@ def test_segments_that_differ_in_one_condition_do_not_overlap() -> None:
 
 def test_an_unknown_channel_is_refused_with_its_line_and_field() -> None:
     message = refused(GOOD.replace("channel: call", "channel: fax"))
-    assert "plan.yaml: line 7, treatments.call.steps.0.channel" in message
+    assert "plan.yaml: line 8, treatments.call.steps.0.channel" in message
 
 
 def test_shares_must_sum_to_100() -> None:
     message = refused(GOOD.replace("share: 30", "share: 20"))
-    assert "line 9" in message and "arm shares sum to 90%, not 100%" in message
+    assert "line 10" in message and "arm shares sum to 90%, not 100%" in message
 
 
 def test_unknown_treatments_buckets_and_bad_yaml_are_named() -> None:
@@ -84,3 +85,8 @@ def test_unknown_treatments_buckets_and_bad_yaml_are_named() -> None:
 def test_a_missing_file_is_named() -> None:
     with pytest.raises(ConfigurationError, match="nor a readable file"):
         load_strategy("/nonexistent/plan.yaml")
+
+
+def test_every_channel_used_needs_its_economics() -> None:
+    message = refused(GOOD.replace("call: {cost: 4, lift: 0.08}", "letter: {cost: 6, lift: 0.04}"))
+    assert "economics: no cost and lift for call" in message

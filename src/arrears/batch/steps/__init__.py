@@ -1,0 +1,1 @@
+"""The steps of the daily run: pure functions, DataFrame in, DataFrame out (EXAMPLES.md)."""

@@ -1,0 +1,84 @@
+"""``arrears synth portfolio`` and ``arrears batch run``: a day in file mode from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from test_cli import Cli
+
+from arrears.imports.uci import bundled_path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, Path]:
+    work = tmp_path_factory.mktemp("batch")
+    cli = Cli(work / "data")
+    sample = work / "sample.csv"
+    sample.write_text("\n".join(bundled_path().read_text("utf-8").splitlines()[:3_001]) + "\n", "utf-8")
+    cli.run("model", "train", "--data", sample, "--out", work / "model")
+    return cli, work
+
+
+def test_a_day_over_a_synthetic_book_twice_gives_the_same_files(trained: tuple[Cli, Path]) -> None:
+    cli, work = trained
+    book = work / "book.parquet"
+    assert (
+        "wrote 4,000 accounts"
+        in cli.run("synth", "portfolio", "--accounts", "4000", "--seed", "2", "--out", book).stdout
+    )
+    outputs = []
+    for name in ("first", "second"):
+        result = cli.run(
+            "batch",
+            "run",
+            "--accounts",
+            book,
+            "--model",
+            work / "model",
+            "--date",
+            "2026-11-23",
+            "--out",
+            work / name,
+        )
+        assert "4,000 accounts" in result.stdout and "call" in result.stdout
+        outputs.append({path.name: path.read_bytes() for path in sorted((work / name).iterdir())})
+    assert outputs[0].keys() == {
+        "report.json",
+        "sms_outbox.parquet",
+        "call_queue.parquet",
+        "visit_candidates.parquet",
+        "letters.parquet",
+        "legal_tasks.parquet",
+        "agency_tasks.parquet",
+    }
+    for name in outputs[0]:
+        if name.endswith(".parquet"):
+            assert pl.read_parquet(work / "first" / name).equals(pl.read_parquet(work / "second" / name)), (
+                name
+            )
+    report = json.loads(outputs[0]["report.json"])
+    assert report["accounts"] == 4_000 and report["strategy"] == {"name": "default", "version": 1}
+
+
+def test_a_bad_portfolio_is_named_and_nothing_is_written(trained: tuple[Cli, Path]) -> None:
+    cli, work = trained
+    bad = work / "bad.parquet"
+    pl.DataFrame({"account_id": ["A1"], "dpd": [3]}).write_parquet(bad)
+    result = cli.run(
+        "batch",
+        "run",
+        "--accounts",
+        bad,
+        "--model",
+        work / "model",
+        "--date",
+        "2026-11-23",
+        "--out",
+        work / "none",
+        expect=1,
+    )
+    assert f"{bad}: missing columns customer_id" in result.stderr
+    assert not (work / "none" / "report.json").exists()
