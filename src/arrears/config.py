@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     )
     locale: str = Field(default="zh_CN", description="Default user-interface locale (zh_CN or en).")
     import_batch_rows: int = Field(default=100_000, ge=1_000, description="Rows per batch when importing.")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="The cardholders' time zone when the store holds none (the contact rules use it).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -131,6 +131,7 @@ HELP_CASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("portfolio", "summary"): ("--as-of", "--json", "M7+"),
     ("demo",): ("--fresh", "24,000"),
     ("strategy",): ("validate", "preview"),
+    ("run-day",): ("--date", "--extract", "--strategy", "--policy"),
     ("batch", "run"): ("--accounts", "--strategy", "--model", "--date", "--out", "--engine"),
     ("synth", "portfolio"): ("--accounts", "--seed", "--out"),
     ("strategy", "preview"): ("--as-of", "--model", "--lang"),

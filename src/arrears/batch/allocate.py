@@ -11,7 +11,10 @@ over. ``benchmarks/daily_run_bench.py`` measures its gap to the exact optimum.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
@@ -77,11 +80,26 @@ def exact(account: Ints, channel: Ints, value: Floats, limits: Floats) -> npt.ND
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_ = start.astype(np.int32), index
     lp.a_matrix_.value_ = np.ones(len(index))
-    solver = highspy.Highs()  # type: ignore[no-untyped-call]
+    with _quiet():  # HiGHS prints its banner to standard output when created
+        solver = highspy.Highs()  # type: ignore[no-untyped-call]
     solver.setOptionValue("output_flag", False)
     solver.passModel(lp)
     solver.run()
     return np.asarray(solver.getSolution().col_value) > 0.5
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Standard output (the file descriptor, written to by C++) silenced for a moment."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _best_other(account: Ints, net: Floats, accounts: int) -> Floats:

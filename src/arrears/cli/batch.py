@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from arrears.cli.common import console, err_console, parse_day, reports_errors
+from arrears.cli.run_day import print_report
 
 app = typer.Typer(
     help="The daily run over Parquet files, in-process or on Apache Spark.", no_args_is_help=True
@@ -39,12 +39,9 @@ def run(
     day = parse_day(date_, option="--date")
     assert day is not None
     started = time.perf_counter()
-    last = [started]
 
     def step(name: str) -> None:
-        now = time.perf_counter()
-        err_console.print(f"[{now - started:6.1f} s] {name}", highlight=False)
-        last[0] = now
+        err_console.print(f"[{time.perf_counter() - started:6.1f} s] {name}", highlight=False)
 
     outputs = run_file(
         accounts,
@@ -56,14 +53,5 @@ def run(
         engine=engine,
         step=step,
     )
-    report = outputs.report
-    table = Table(title=f"{day} · {report['accounts']:,} accounts · {time.perf_counter() - started:.1f} s")
-    for name in ("output", "actions", "expected value (yuan)"):
-        table.add_column(name, justify="left" if name == "output" else "right")
-    for channel, figures in report["chosen"].items():
-        table.add_row(channel, f"{figures['actions']:,}", f"{figures['expected_value_fen'] / 100:,.2f}")
-    console.print(table)
-    blocked = ", ".join(f"{rule} {count:,}" for rule, count in report["blocked_by_rule"].items()) or "none"
-    console.print(
-        f"candidates {report['candidates']:,}, blocked {report['blocked']:,} ({blocked}); outputs in {out}"
-    )
+    print_report(outputs.report, seconds=time.perf_counter() - started)
+    console.print(f"outputs in {out}")

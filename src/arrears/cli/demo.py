@@ -14,10 +14,11 @@ def demo(
 ) -> None:
     """Build the demo: a fresh SQLite database under the data directory, the bundled UCI portfolio
     imported (24,000 accounts) and summarised, then the probability-of-default model trained on it,
-    registered, promoted and used to score the book (var/scores.parquet)."""
+    registered, promoted and used to score the book (var/scores.parquet), and the day run over the
+    book with the default strategy (`arrears run-day --date 2005-10-01`)."""
     import json
 
-    from arrears.cli import imports, model, portfolio
+    from arrears.cli import imports, model, portfolio, run_day
     from arrears.imports.uci import bundled_path
 
     settings = get_settings()
@@ -49,3 +50,5 @@ def demo(
     model.score(
         model_dir="active", data="store", out=settings.data_dir / "scores.parquet", as_of="2005-10-01"
     )
+    console.print("\nThe day's run over the book (default strategy, policy cn):")
+    run_day.run_day(date_="2005-10-01", extract=None, strategy="default", policy="cn")

@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from arrears import __version__
-from arrears.cli import audit, batch, compliance, db, demo, imports, model, portfolio, strategy, synth
+from arrears.cli import (
+    audit,
+    batch,
+    compliance,
+    db,
+    demo,
+    imports,
+    model,
+    portfolio,
+    run_day,
+    strategy,
+    synth,
+)
 
 app = typer.Typer(
     name="arrears",
@@ -22,6 +34,7 @@ app.add_typer(compliance.app, name="compliance")
 app.add_typer(audit.app, name="audit")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(batch.app, name="batch")
+app.command("run-day")(run_day.run_day)
 app.command("demo")(demo.demo)
 
 

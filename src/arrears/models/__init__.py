@@ -9,14 +9,18 @@ from arrears.models.app_user import ROLES, AppUser
 from arrears.models.audit_event import AuditEvent
 from arrears.models.card_account import ACCOUNT_STATUSES, CardAccount
 from arrears.models.card_transaction import CardTransaction
+from arrears.models.collection_action import ACTION_CHANNELS, CollectionAction
 from arrears.models.contact_point import CONTACT_KINDS, ContactPoint
 from arrears.models.customer import Customer
+from arrears.models.daily_run import RUN_STATUSES, DailyRun
 from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
 from arrears.models.payment import Payment
+from arrears.models.promise_to_pay import PROMISE_STATUSES, PromiseToPay
 from arrears.models.scoring_model import RegisteredModel
 from arrears.models.statement import Statement
+from arrears.models.strategy_version import StrategyVersion
 from arrears.models.team import Team
 
 
@@ -27,21 +31,28 @@ def table_of(model: type[Base]) -> Table:
 
 __all__ = [
     "ACCOUNT_STATUSES",
+    "ACTION_CHANNELS",
     "CONTACT_KINDS",
     "HOLD_KINDS",
+    "PROMISE_STATUSES",
     "ROLES",
+    "RUN_STATUSES",
     "AppUser",
     "AuditEvent",
     "CardAccount",
     "CardTransaction",
+    "CollectionAction",
     "ContactPoint",
     "Customer",
+    "DailyRun",
     "DelinquencySnapshot",
     "Hold",
     "ImportRun",
     "Payment",
+    "PromiseToPay",
     "RegisteredModel",
     "Statement",
+    "StrategyVersion",
     "Team",
     "table_of",
 ]

@@ -48,11 +48,11 @@ class BookRepository:
             "customer_id": pl.Int64(),
         }
         book = read_frame(self._connection, query, schema)
-        return book.join(self._cured_before(as_of), on="account_id", how="left").with_columns(
+        return book.join(self.cured_before(as_of), on="account_id", how="left").with_columns(
             was_late_before=pl.col("was_late_before").fill_null(False)
         )
 
-    def _cured_before(self, as_of: date) -> pl.DataFrame:
+    def cured_before(self, as_of: date) -> pl.DataFrame:
         s = _SNAPSHOT
         late = (
             select(s.c.account_id, func.min(s.c.as_of_date).label("first_late"))

@@ -1,0 +1,237 @@
+"""Store mode: ``arrears run-day --date D [--extract DIR]`` over the operational database.
+
+Steps, each in its own transaction and recorded on the day's ``daily_run`` row: ``import`` (when an
+extract is given; the import is idempotent), ``snapshot`` (delinquency on the date), ``promises``
+(settle the promises whose date passed: kept, partly kept, broken), then ``decide``: the same
+per-partition function as file mode over the book read from the store, allocation, and the actions
+written with the report and the run's completion in one transaction. So a run killed half-way leaves
+no half-written outputs, and running it again completes it; a completed date is not run again; a
+date before the last completed run is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+
+from arrears.batch.pipeline import Day, Outputs, finish, prepare
+from arrears.batch.portfolio import CONTACT, check_portfolio
+from arrears.batch.store import RunRepository
+from arrears.compliance.policy import Policy
+from arrears.kit.errors import ArrearsError
+from arrears.scoring.model import ScoringModel
+from arrears.strategy.load import StrategyFile
+
+STEPS = ("import", "snapshot", "promises", "decide")
+
+
+class RunRefused(ArrearsError):
+    """The date cannot be run (before the last completed run, or no book on that date)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayResult:
+    run_date: date
+    report: dict[str, Any]
+    already_completed: bool
+    steps_run: tuple[str, ...]
+
+
+def store_portfolio(
+    repository: RunRepository, layout: pl.DataFrame, run_date: date, zone: str
+) -> pl.DataFrame:
+    """The book on ``run_date`` in the portfolio format of file mode (``layout``: the model's inputs
+    from the store, keyed by account number as ``ID``)."""
+    book = repository.accounts(run_date)
+    if book.is_empty():
+        raise RunRefused(f"no delinquency snapshot on {run_date}", f"{run_date} 没有逾期快照")
+    holds = repository.holds(run_date)
+    on_account = holds.drop_nulls("account_id").group_by("account_id").agg(own=pl.col("kind").unique().sort())
+    on_customer = (
+        holds.filter(pl.col("account_id").is_null())
+        .group_by("customer_id")
+        .agg(all=pl.col("kind").unique().sort())
+    )
+    point = pl.col("point_id").cast(pl.String)
+    contacts = repository.recent_actions(run_date).join(
+        book.select("account_id", "point_id"), on="account_id", how="left"
+    )
+    recent = contacts.group_by("customer_id").agg(
+        recent_contacts=pl.struct(
+            "at",
+            "channel",
+            contact_point=pl.when(pl.col("channel").is_in(["call", "sms"])).then(point),
+            party=pl.lit("debtor"),
+            connected=pl.lit(False),
+            conversation=pl.lit(False),
+        )
+    )
+    broken = repository.broken_promises(run_date).with_columns(promise_broken=pl.lit(True))
+    frame = (
+        book.join(on_account, on="account_id", how="left")
+        .join(on_customer, on="customer_id", how="left")
+        .join(recent, on="customer_id", how="left")
+        .join(broken, on="account_id", how="left")
+        .join(repository.cured_before(run_date), on="account_id", how="left")
+        .join(layout.rename({"ID": "account_no"}), on="account_no", how="left")
+    )
+    kinds = pl.concat_list(pl.col("own").fill_null([]), pl.col("all").fill_null([])).list.unique().list.sort()
+    consents = pl.concat_list(
+        pl.when(pl.col("consent_outside_hours"))
+        .then(pl.lit(["outside_hours"]))
+        .otherwise(pl.lit([], pl.List(pl.String))),
+        pl.when(pl.col("consent_extra_calls"))
+        .then(pl.lit(["extra_calls"]))
+        .otherwise(pl.lit([], pl.List(pl.String))),
+    )
+    portfolio = frame.with_columns(
+        account_id=pl.col("account_id").cast(pl.String),
+        customer_id=pl.col("customer_id").cast(pl.String),
+        balance_fen=pl.col("balance_fen").clip(lower_bound=0),  # a credit balance owes nothing
+        holds=kinds,
+        was_late_before=pl.col("was_late_before").fill_null(False),
+        promise_broken=pl.col("promise_broken").fill_null(False),
+        zones=pl.lit([zone]),
+        contact_point=point,
+        consents=consents.fill_null([]),
+        opted_out_points=pl.when(pl.col("opted_out").fill_null(False))
+        .then(pl.concat_list(point))
+        .otherwise(pl.lit([], pl.List(pl.String))),
+        recent_contacts=pl.col("recent_contacts").fill_null(pl.lit([], pl.List(CONTACT))),
+    )
+    return check_portfolio(portfolio, f"the store on {run_date}")
+
+
+def action_rows(outputs: Outputs, run_date: date) -> list[dict[str, Any]]:
+    channels = {
+        stem: channel
+        for channel, stem in __import__(
+            "arrears.batch.pipeline", fromlist=["OUTPUT_FILES"]
+        ).OUTPUT_FILES.items()
+    }
+    rows: list[dict[str, Any]] = []
+    for stem, frame in outputs.frames.items():
+        extra = frame.with_columns(
+            run_date=pl.lit(run_date),
+            channel=pl.lit(channels[stem]),
+            account_id=pl.col("account_id").cast(pl.Int64),
+            customer_id=pl.col("customer_id").cast(pl.Int64),
+            priority=pl.col("priority") if "priority" in frame.columns else pl.lit(None, pl.Int64),
+            status=pl.lit("planned"),
+        )
+        rows += extra.select(
+            "run_date",
+            "account_id",
+            "customer_id",
+            "channel",
+            "template",
+            "segment",
+            "arm",
+            "treatment",
+            "value_fen",
+            "priority",
+            "deadline_day",
+            "scheduled_at",
+            "status",
+        ).to_dicts()
+    return rows
+
+
+def run_day(
+    engine: Engine,
+    run_date: date,
+    *,
+    strategy: StrategyFile,
+    model: ScoringModel,
+    model_version: str,
+    policy: Policy,
+    zone: str,
+    now: Callable[[], datetime],
+    import_extract: Callable[[Any], object] | None = None,
+    on_step: Callable[[str], None] = lambda _step: None,
+) -> DayResult:
+    """Runs (or completes) the day; see the module docstring."""
+    with engine.begin() as connection:
+        repository = RunRepository(connection)
+        last = repository.last_completed()
+        if last is not None and run_date < last:
+            raise RunRefused(
+                f"{run_date} is before the last completed run ({last}): runs go forward only",
+                f"{run_date} 早于最近一次完成的日批（{last}），不能补跑",
+            )
+        record = repository.run(run_date)
+        if record and record["status"] == "completed":
+            return DayResult(run_date, json.loads(record["report"]), True, ())
+        if record is None:
+            repository.start(run_date, now=now())
+            done: list[str] = []
+        else:
+            done = [step for step in (record["steps_done"] or "").split(",") if step]
+    ran = []
+    report: dict[str, Any] = {}
+    for step in STEPS:
+        if step in done or (step == "import" and import_extract is None):
+            continue
+        on_step(step)
+        with engine.begin() as connection:
+            repository = RunRepository(connection)
+            if step == "import":
+                assert import_extract is not None
+                import_extract(connection)
+            elif step == "snapshot":
+                from arrears.accounts.service import refresh_delinquency
+
+                refresh_delinquency(connection, as_of=run_date)
+            elif step == "promises":
+                repository.settle_promises(run_date)
+            else:
+                report = _decide(
+                    connection, repository, run_date, strategy, model, model_version, policy, zone, now
+                )
+            if step != "decide":
+                repository.step_done(run_date, step)
+        ran.append(step)
+    return DayResult(run_date, report, False, tuple(ran))
+
+
+def _decide(
+    connection: Any,
+    repository: RunRepository,
+    run_date: date,
+    strategy: StrategyFile,
+    model: ScoringModel,
+    model_version: str,
+    policy: Policy,
+    zone: str,
+    now: Callable[[], datetime],
+) -> dict[str, Any]:
+    from arrears.scoring.store import store_accounts
+
+    day = Day(strategy.strategy, model, policy, run_date)
+    portfolio = store_portfolio(repository, store_accounts(connection, as_of=run_date), run_date, zone)
+    outputs = finish(prepare(portfolio, day), day)
+    report = outputs.report | {"model": model_version, "strategy_sha256": strategy.sha256}
+    repository.replace_actions(run_date, action_rows(outputs, run_date))
+    strategy_id = repository.strategy_id(
+        name=strategy.strategy.name,
+        version=strategy.strategy.version,
+        sha256=strategy.sha256,
+        text=strategy.text,
+        now=now(),
+    )
+    repository.complete(
+        run_date,
+        strategy_id=strategy_id,
+        model_version=model_version,
+        policy=policy.name,
+        report=report,
+        now=now(),
+    )
+    repository.step_done(run_date, "decide")
+    return report

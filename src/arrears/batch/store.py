@@ -1,0 +1,217 @@
+"""Store mode's SQL: the book as the daily run reads it, and what the run writes. Callers own the
+connection and its transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Integer, and_, cast, delete, func, insert, or_, select, update
+
+from arrears.batch.portfolio import UTC_DATETIME
+from arrears.bulk import read_frame
+from arrears.models import (
+    CardAccount,
+    CollectionAction,
+    ContactPoint,
+    DailyRun,
+    DelinquencySnapshot,
+    Hold,
+    Payment,
+    PromiseToPay,
+    StrategyVersion,
+    table_of,
+)
+
+_ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot), table_of(Hold)
+_POINT, _ACTION, _PROMISE = table_of(ContactPoint), table_of(CollectionAction), table_of(PromiseToPay)
+_PAYMENT, _RUN, _STRATEGY = table_of(Payment), table_of(DailyRun), table_of(StrategyVersion)
+RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
+
+
+class RunRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    # --- the run record -------------------------------------------------------------------------
+
+    def run(self, run_date: date) -> dict[str, Any] | None:
+        row = self._connection.execute(select(_RUN).where(_RUN.c.run_date == run_date)).mappings().first()
+        return dict(row) if row else None
+
+    def last_completed(self) -> date | None:
+        query = select(func.max(_RUN.c.run_date)).where(_RUN.c.status == "completed")
+        value = self._connection.execute(query).scalar_one_or_none()
+        return value if isinstance(value, date) else None
+
+    def start(self, run_date: date, *, now: datetime) -> None:
+        self._connection.execute(
+            insert(_RUN).values(run_date=run_date, status="running", steps_done="", started_at=now)
+        )
+
+    def step_done(self, run_date: date, step: str) -> None:
+        done = (self.run(run_date) or {}).get("steps_done") or ""
+        steps = [one for one in done.split(",") if one] + [step]
+        self._connection.execute(
+            update(_RUN).where(_RUN.c.run_date == run_date).values(steps_done=",".join(steps))
+        )
+
+    def complete(
+        self,
+        run_date: date,
+        *,
+        strategy_id: int,
+        model_version: str,
+        policy: str,
+        report: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        self._connection.execute(
+            update(_RUN)
+            .where(_RUN.c.run_date == run_date)
+            .values(
+                status="completed",
+                strategy_version_id=strategy_id,
+                model_version=model_version,
+                policy=policy,
+                report=json.dumps(report, ensure_ascii=False),
+                completed_at=now,
+            )
+        )
+
+    def strategy_id(self, *, name: str, version: int, sha256: str, text: str, now: datetime) -> int:
+        """The id of the stored strategy text, storing it the first time it is used."""
+        found = self._connection.execute(select(_STRATEGY.c.id).where(_STRATEGY.c.sha256 == sha256)).scalar()
+        if found is not None:
+            return int(found)
+        values = {"name": name, "version": version, "sha256": sha256, "text": text, "registered_at": now}
+        return int(
+            self._connection.execute(
+                insert(_STRATEGY).values(**values).returning(_STRATEGY.c.id)
+            ).scalar_one()
+        )
+
+    # --- promises -------------------------------------------------------------------------------
+
+    def settle_promises(self, run_date: date) -> dict[str, int]:
+        """Settles the open promises whose date has passed from the payments made for them."""
+        p, pay = _PROMISE, _PAYMENT
+        paid = (
+            select(func.coalesce(func.sum(pay.c.amount_fen), 0))
+            .where(
+                pay.c.account_id == p.c.account_id,
+                pay.c.paid_date >= p.c.taken_on,
+                pay.c.paid_date <= p.c.promised_date,
+            )
+            .scalar_subquery()
+        )
+        due = and_(p.c.status == "open", p.c.promised_date < run_date)
+        self._connection.execute(update(p).where(due).values(paid_fen=paid, settled_on=run_date))
+        settled = and_(p.c.settled_on == run_date, p.c.status == "open")
+        counts = {}
+        for status, test in (
+            ("kept", p.c.paid_fen >= p.c.amount_fen),
+            ("partly_kept", and_(p.c.paid_fen > 0, p.c.paid_fen < p.c.amount_fen)),
+            ("broken", p.c.paid_fen <= 0),
+        ):
+            counts[status] = self._connection.execute(
+                update(p).where(settled, test).values(status=status)
+            ).rowcount
+        return counts
+
+    # --- the book -------------------------------------------------------------------------------
+
+    def accounts(self, run_date: date) -> pl.DataFrame:
+        """The accounts' delinquency on the run date, with customer, product and primary phone."""
+        s, a, c = _SNAPSHOT, _ACCOUNT, _POINT
+        phone = (
+            select(c.c.customer_id, func.min(c.c.id).label("point_id"))
+            .where(c.c.kind == "mobile", c.c.is_primary)
+            .group_by(c.c.customer_id)
+            .subquery()
+        )
+        query = (
+            select(
+                s.c.account_id,
+                a.c.account_no,
+                a.c.customer_id,
+                a.c.product,
+                s.c.dpd,
+                s.c.balance_fen,
+                phone.c.point_id,
+                cast(c.c.consent_outside_hours, Integer).label("consent_outside_hours"),
+                cast(c.c.consent_extra_calls, Integer).label("consent_extra_calls"),
+                cast(c.c.opted_out, Integer).label("opted_out"),
+            )
+            .join(a, a.c.id == s.c.account_id)
+            .outerjoin(phone, phone.c.customer_id == a.c.customer_id)
+            .outerjoin(c, c.c.id == phone.c.point_id)
+            .where(s.c.as_of_date == run_date)
+        )
+        schema = {
+            "account_id": pl.Int64(),
+            "account_no": pl.String(),
+            "customer_id": pl.Int64(),
+            "product": pl.String(),
+            "dpd": pl.Int32(),
+            "balance_fen": pl.Int64(),
+            "point_id": pl.Int64(),
+            "consent_outside_hours": pl.Int8(),
+            "consent_extra_calls": pl.Int8(),
+            "opted_out": pl.Int8(),
+        }
+        flags = ["consent_outside_hours", "consent_extra_calls", "opted_out"]  # booleans travel as 0/1
+        return read_frame(self._connection, query, schema).with_columns(pl.col(flags).cast(pl.Boolean))
+
+    def holds(self, run_date: date) -> pl.DataFrame:
+        """customer_id, account_id (null: all the customer's accounts), kind of the active holds."""
+        h = _HOLD
+        moment = datetime.combine(run_date, time.max, UTC)
+        query = select(h.c.customer_id, h.c.account_id, h.c.kind).where(
+            h.c.placed_at <= moment,
+            or_(h.c.lifted_at.is_(None), h.c.lifted_at > moment),
+            or_(h.c.expires_at.is_(None), h.c.expires_at > moment),
+        )
+        schema = {"customer_id": pl.Int64(), "account_id": pl.Int64(), "kind": pl.String()}
+        return read_frame(self._connection, query, schema)
+
+    def recent_actions(self, run_date: date) -> pl.DataFrame:
+        """The actions of the runs of the last days (the contacts the cadences and caps count)."""
+        x = _ACTION
+        since = run_date - timedelta(days=RECENT_DAYS)
+        query = select(x.c.account_id, x.c.customer_id, x.c.channel, x.c.scheduled_at).where(
+            x.c.run_date >= since, x.c.run_date < run_date
+        )
+        schema = {
+            "account_id": pl.Int64(),
+            "customer_id": pl.Int64(),
+            "channel": pl.String(),
+            "at": UTC_DATETIME,
+        }
+        # through SQLAlchemy's types: the instants come back aware on both backends (at most a few
+        # days of actions, bounded by the capacities)
+        return pl.DataFrame(self._connection.execute(query).all(), schema=schema, orient="row")
+
+    def broken_promises(self, run_date: date, *, days: int = 30) -> pl.DataFrame:
+        p = _PROMISE
+        query = (
+            select(p.c.account_id)
+            .where(p.c.status == "broken", p.c.promised_date >= run_date - timedelta(days=days))
+            .distinct()
+        )
+        return read_frame(self._connection, query, {"account_id": pl.Int64()})
+
+    def cured_before(self, run_date: date) -> pl.DataFrame:
+        from arrears.strategy.repository import BookRepository
+
+        return BookRepository(self._connection).cured_before(run_date)
+
+    # --- outputs --------------------------------------------------------------------------------
+
+    def replace_actions(self, run_date: date, rows: list[dict[str, Any]]) -> int:
+        self._connection.execute(delete(_ACTION).where(_ACTION.c.run_date == run_date))
+        for start in range(0, len(rows), 5_000):
+            self._connection.execute(insert(_ACTION), rows[start : start + 5_000])
+        return len(rows)

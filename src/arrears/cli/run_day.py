@@ -1,0 +1,94 @@
+"""``arrears run-day``: the daily run in store mode."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from arrears.cli.common import console, err_console, parse_day, reports_errors
+
+
+@reports_errors
+def run_day(
+    date_: str = typer.Option(..., "--date", help="Business date of the run (YYYY-MM-DD)."),
+    extract: Path | None = typer.Option(
+        None, "--extract", help="Import this bank extract for the date first."
+    ),
+    strategy: str = typer.Option("default", "--strategy", help="`default` or a strategy file (YAML)."),
+    policy: str = typer.Option("cn", "--policy", help="Compliance policy: cn, us or a policy file."),
+) -> None:
+    """Run the day over the store: import (optional), delinquency snapshot, promises settled, scoring
+    with the active model, segmentation, compliance, capacity allocation; the actions (SMS outbox,
+    call queue, visit candidates, letters, legal and agency tasks) and the report are written with the
+    run's completion. A completed date is not run again; an earlier date is refused; a run that
+    stopped half-way is completed by running it again."""
+    from arrears import migrate
+    from arrears.batch.run_day import run_day as run
+    from arrears.compliance import load_policy
+    from arrears.config import get_settings
+    from arrears.db import get_engine
+    from arrears.kit import clock
+    from arrears.kit.errors import NotFound
+    from arrears.scoring.model import load_model
+    from arrears.scoring.registry import ModelRegistry
+    from arrears.strategy.load import load_strategy
+
+    day = parse_day(date_, option="--date")
+    assert day is not None
+    settings = get_settings()
+    engine = get_engine(settings)
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        active = ModelRegistry(connection).active()
+    if active is None:
+        raise NotFound("no model is active: promote one with `arrears model promote`", "没有已启用的模型")
+    started = time.perf_counter()
+
+    def step(name: str) -> None:
+        err_console.print(f"[{time.perf_counter() - started:6.1f} s] {name}", highlight=False)
+
+    result = run(
+        engine,
+        day,
+        strategy=load_strategy(strategy),
+        model=load_model(Path(active.directory)),
+        model_version=active.version,
+        policy=load_policy(policy),
+        zone=settings.timezone,
+        now=clock.now,
+        import_extract=_importer(extract, day) if extract else None,
+        on_step=step,
+    )
+    if result.already_completed:
+        console.print(f"{day} was already run; nothing changed. Its report:")
+    print_report(result.report, seconds=time.perf_counter() - started)
+
+
+def _importer(directory: Path, day: Any) -> Any:
+    from arrears.config import get_settings
+    from arrears.imports.service import import_extract
+    from arrears.kit import clock
+    from arrears.kit.crypto import cipher_for
+
+    settings = get_settings()
+
+    def load(connection: Any) -> object:
+        return import_extract(connection, directory, as_of=day, cipher=cipher_for(settings), now=clock.now(),
+                              batch_rows=settings.import_batch_rows)  # fmt: skip
+
+    return load
+
+
+def print_report(report: dict[str, Any], *, seconds: float) -> None:
+    table = Table(title=f"{report['as_of']} · {report['accounts']:,} accounts · {seconds:.1f} s")
+    for name in ("output", "actions", "expected value (yuan)"):
+        table.add_column(name, justify="left" if name == "output" else "right")
+    for channel, figures in report["chosen"].items():
+        table.add_row(channel, f"{figures['actions']:,}", f"{figures['expected_value_fen'] / 100:,.2f}")
+    console.print(table)
+    blocked = ", ".join(f"{rule} {count:,}" for rule, count in report["blocked_by_rule"].items()) or "none"
+    console.print(f"candidates {report['candidates']:,}, blocked {report['blocked']:,} ({blocked})")

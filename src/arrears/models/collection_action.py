@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.db import Base
+from arrears.models.types import UTCDateTime
+
+ACTION_CHANNELS = ("sms", "call", "letter", "visit", "legal_review", "agency_placement")
+
+
+class CollectionAction(Base):
+    """An action a daily run decided: an SMS in the outbox, a call in the queue, a visit candidate, a
+    letter, a legal or agency task. Every one passed the compliance rulebook at ``scheduled_at``."""
+
+    __tablename__ = "collection_action"
+    __table_args__ = (Index("ix_collection_action_account_run", "account_id", "run_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_date: Mapped[date] = mapped_column(Date, index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    template: Mapped[str | None] = mapped_column(String(60))
+    segment: Mapped[str] = mapped_column(String(60))
+    arm: Mapped[str] = mapped_column(String(60))
+    treatment: Mapped[str] = mapped_column(String(60))
+    value_fen: Mapped[int] = mapped_column(BigInteger)
+    priority: Mapped[int | None] = mapped_column(Integer)
+    deadline_day: Mapped[int | None] = mapped_column(Integer)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="planned", server_default="planned")

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.db import Base
+from arrears.models.types import UTCDateTime
+
+PROMISE_STATUSES = ("open", "kept", "partly_kept", "broken")
+
+
+class PromiseToPay(Base):
+    """A cardholder's promise to pay ``amount_fen`` by ``promised_date``; the daily run settles it
+    from the payments made from ``taken_on`` to the promised date."""
+
+    __tablename__ = "promise_to_pay"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    taken_on: Mapped[date] = mapped_column(Date)
+    promised_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    settled_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

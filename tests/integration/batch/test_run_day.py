@@ -1,0 +1,141 @@
+"""Store mode on SQLite and PostgreSQL: a day over the UCI sample, idempotent, forward only, resumable."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, insert, select
+
+from arrears.batch.run_day import RunRefused, run_day
+from arrears.batch.store import RunRepository
+from arrears.compliance import load_policy
+from arrears.imports import uci
+from arrears.imports.service import import_extract
+from arrears.kit.crypto import FieldCipher
+from arrears.models import (
+    CollectionAction,
+    DailyRun,
+    DelinquencySnapshot,
+    Payment,
+    PromiseToPay,
+    StrategyVersion,
+    table_of,
+)
+from arrears.scoring.data import read_accounts
+from arrears.scoring.model import ScoringModel, load_model, save_model
+from arrears.scoring.train import TrainingConfig, train
+from arrears.strategy.load import load_strategy
+
+AS_OF = date(2005, 10, 1)
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> ScoringModel:
+    accounts = read_accounts(uci.bundled_path(), label=True).head(3_000)
+    config = TrainingConfig(folds=2, max_rounds=60, early_stopping_rounds=10, compare_protected=False)
+    directory = tmp_path_factory.mktemp("model")
+    save_model(train(accounts, config), directory, data_path=uci.bundled_path())
+    return load_model(directory)
+
+
+@pytest.fixture
+def store(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
+    uci.write_extract(uci.read_uci(uci.bundled_path()).head(1_500), tmp_path / "extract", as_of=AS_OF)
+    with engine.begin() as connection:
+        import_extract(connection, tmp_path / "extract", as_of=AS_OF, cipher=cipher, now=NOW)
+    return engine
+
+
+def run(engine: Engine, model: ScoringModel, when: date = AS_OF) -> Any:
+    return run_day(engine, when, strategy=load_strategy("default"), model=model, model_version="m1",
+                   policy=load_policy("cn"), zone="Asia/Shanghai", now=lambda: NOW)  # fmt: skip
+
+
+def actions(engine: Engine) -> pl.DataFrame:
+    a = table_of(CollectionAction)
+    columns = [column for column in a.c if column.name != "id"]
+    with engine.connect() as connection:
+        rows = connection.execute(select(*columns).order_by(a.c.account_id, a.c.channel)).all()
+    return pl.DataFrame(rows, schema=[column.name for column in columns], orient="row")
+
+
+def test_a_day_writes_its_actions_and_a_second_run_changes_nothing(
+    store: Engine, model: ScoringModel
+) -> None:
+    result = run(store, model)
+    first = actions(store)
+    assert first.height == sum(c["actions"] for c in result.report["chosen"].values()) > 0
+    assert result.steps_run == ("snapshot", "promises", "decide")
+    assert first["account_id"].is_unique().all()
+    again = run(store, model)
+    assert again.already_completed and again.steps_run == () and again.report == result.report
+    assert actions(store).equals(first)
+    with store.connect() as connection:
+        assert connection.execute(select(table_of(StrategyVersion).c.name)).scalars().all() == ["default"]
+    with pytest.raises(RunRefused, match="before the last completed run"):
+        run(store, model, date(2005, 9, 30))
+
+
+def test_a_run_stopped_between_steps_completes_like_a_clean_one(
+    store: Engine, model: ScoringModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(self: RunRepository, run_date: date) -> None:
+        raise RuntimeError("killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RunRepository, "settle_promises", fail)
+        with pytest.raises(RuntimeError, match="killed"):
+            run(store, model)
+    with store.connect() as connection:
+        record = connection.execute(select(table_of(DailyRun))).mappings().one()
+    assert (record["status"], record["steps_done"]) == ("running", "snapshot")
+    assert actions(store).is_empty()
+    resumed = run(store, model)
+    assert resumed.steps_run == ("promises", "decide")
+    finished = actions(store)
+    # a clean run of the same day on a fresh copy of the book gives the same actions
+    with store.begin() as connection:
+        connection.execute(table_of(CollectionAction).delete())
+        connection.execute(table_of(DailyRun).delete())
+    run(store, model)
+    assert actions(store).equals(finished)
+
+
+def test_promises_are_settled_and_a_broken_one_escalates(store: Engine, model: ScoringModel) -> None:
+    snapshot = table_of(DelinquencySnapshot)
+    with store.begin() as connection:
+        late = connection.execute(
+            select(snapshot.c.account_id, snapshot.c.dpd)
+            .where(snapshot.c.dpd.between(16, 30), snapshot.c.balance_fen > 1_000_000)
+            .order_by(snapshot.c.account_id)
+            .limit(3)
+        ).all()
+        assert len(late) == 3
+        # the sample's own September payments are all dated 20 September: before these promises
+        promise = {"taken_on": date(2005, 9, 21), "promised_date": date(2005, 9, 28), "created_at": NOW}
+        for (account_id, _), amount in zip(late, (10_000, 10_000, 10_000), strict=True):
+            connection.execute(
+                insert(table_of(PromiseToPay)).values(account_id=account_id, amount_fen=amount, **promise)
+            )
+        pay = {"paid_date": date(2005, 9, 25), "channel": "bank_transfer"}
+        for number, (account_id, amount) in enumerate(((late[0][0], 10_000), (late[1][0], 4_000))):
+            values = {
+                "payment_ref": f"PTP-TEST-{number}",
+                "account_id": account_id,
+                "amount_fen": amount,
+                **pay,
+            }
+            connection.execute(insert(table_of(Payment)).values(**values))
+    run(store, model)
+    with store.connect() as connection:
+        statuses = connection.execute(
+            select(table_of(PromiseToPay).c.account_id, table_of(PromiseToPay).c.status)
+        ).all()
+    assert dict(statuses) == {late[0][0]: "kept", late[1][0]: "partly_kept", late[2][0]: "broken"}
+    treated = actions(store).filter(pl.col("account_id") == late[2][0])
+    assert treated["treatment"].to_list() == ["phone_m2"]  # late_m1 escalates to M2 calls
