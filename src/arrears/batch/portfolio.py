@@ -106,6 +106,14 @@ def check_portfolio(frame: pl.DataFrame, source: str, *, first_row: int = 1) -> 
     return frame.select(list(PORTFOLIO_SCHEMA))
 
 
+def portfolio_rows(path: Path) -> int:
+    """The number of accounts in a portfolio file (0 when it cannot be read: the run says why)."""
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, pa.ArrowException):
+        return 0
+
+
 def unreadable(path: Path, error: Exception) -> PortfolioError:
     return PortfolioError(f"{path}: not a readable Parquet file ({error})", f"{path}：无法读取")
 

@@ -36,8 +36,11 @@ def run_file(
     out: Path,
     engine: str = "local",
     step: Callable[[str], None] = lambda _name: None,
+    advance: Callable[[int], None] = lambda _rows: None,
     partition_rows: int = PARTITION_ROWS,
 ) -> Outputs:
+    """The day over the portfolio at ``accounts_path``, written to ``out``; ``step`` hears of each
+    step, ``advance`` of the accounts decided (local engine)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     day = Day(strategy, load_model(model_directory), policy, as_of)
@@ -47,9 +50,11 @@ def run_file(
 
         prepared = prepare_with_spark(accounts_path, model_directory, strategy, policy, as_of)
     else:
-        prepared = pl.concat(
-            [prepare(part, day) for part in portfolio_partitions(accounts_path, partition_rows)]
-        )
+        parts = []
+        for part in portfolio_partitions(accounts_path, partition_rows):
+            parts.append(prepare(part, day))
+            advance(part.height)
+        prepared = pl.concat(parts)
     step("allocate")
     outputs = finish(prepared, day)
     step("write")

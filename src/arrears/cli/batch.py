@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import typer
 
-from arrears.cli.common import console, err_console, parse_day, reports_errors
+from arrears.cli.common import console, err_console, parse_day, reports_errors, row_progress
 from arrears.cli.run_day import print_report
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ def run(
     """Score, segment, decide due actions, check them against the rulebook, allocate team capacity and
     write the SMS outbox, call queue, visit candidates, letters, legal and agency tasks (Parquet) with
     report.json. The same inputs and date give the same rows."""
+    from arrears.batch.portfolio import portfolio_rows
     from arrears.batch.run_file import ENGINES, run_file
     from arrears.cli.model import model_directory
     from arrears.compliance import load_policy
@@ -43,15 +45,18 @@ def run(
     def step(name: str) -> None:
         err_console.print(f"[{time.perf_counter() - started:6.1f} s] {name}", highlight=False)
 
-    outputs = run_file(
-        accounts,
-        strategy=load_strategy(strategy).strategy,
-        model_directory=model_directory(model),
-        policy=load_policy(policy),
-        as_of=day,
-        out=out,
-        engine=engine,
-        step=step,
-    )
+    total = portfolio_rows(accounts)
+    with row_progress(sys.stderr.isatty(), {"accounts decided": total}) as progress:
+        outputs = run_file(
+            accounts,
+            strategy=load_strategy(strategy).strategy,
+            model_directory=model_directory(model),
+            policy=load_policy(policy),
+            as_of=day,
+            out=out,
+            engine=engine,
+            step=step,
+            advance=lambda rows: progress("accounts decided", rows),
+        )
     print_report(outputs.report, seconds=time.perf_counter() - started)
     console.print(f"outputs in {out}")
