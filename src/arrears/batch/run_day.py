@@ -36,6 +36,18 @@ class RunRefused(ArrearsError):
 
 
 @dataclass(frozen=True, slots=True)
+class RunInputs:
+    """What a day is decided with, besides the store."""
+
+    strategy: StrategyFile
+    model: ScoringModel
+    model_version: str
+    policy: Policy
+    zone: str  # the cardholders' time zone
+    now: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
 class DayResult:
     run_date: date
     report: dict[str, Any]
@@ -146,13 +158,8 @@ def action_rows(outputs: Outputs, run_date: date) -> list[dict[str, Any]]:
 def run_day(
     engine: Engine,
     run_date: date,
+    inputs: RunInputs,
     *,
-    strategy: StrategyFile,
-    model: ScoringModel,
-    model_version: str,
-    policy: Policy,
-    zone: str,
-    now: Callable[[], datetime],
     import_extract: Callable[[Any], object] | None = None,
     on_step: Callable[[str], None] = lambda _step: None,
 ) -> DayResult:
@@ -169,7 +176,7 @@ def run_day(
         if record and record["status"] == "completed":
             return DayResult(run_date, json.loads(record["report"]), True, ())
         if record is None:
-            repository.start(run_date, now=now())
+            repository.start(run_date, now=inputs.now())
             done: list[str] = []
         else:
             done = [step for step in (record["steps_done"] or "").split(",") if step]
@@ -191,47 +198,36 @@ def run_day(
             elif step == "promises":
                 repository.settle_promises(run_date)
             else:
-                report = _decide(
-                    connection, repository, run_date, strategy, model, model_version, policy, zone, now
-                )
+                report = _decide(connection, repository, run_date, inputs)
             if step != "decide":
                 repository.step_done(run_date, step)
         ran.append(step)
     return DayResult(run_date, report, False, tuple(ran))
 
 
-def _decide(
-    connection: Any,
-    repository: RunRepository,
-    run_date: date,
-    strategy: StrategyFile,
-    model: ScoringModel,
-    model_version: str,
-    policy: Policy,
-    zone: str,
-    now: Callable[[], datetime],
-) -> dict[str, Any]:
+def _decide(connection: Any, repository: RunRepository, run_date: date, inputs: RunInputs) -> dict[str, Any]:
     from arrears.scoring.store import store_accounts
 
-    day = Day(strategy.strategy, model, policy, run_date)
-    portfolio = store_portfolio(repository, store_accounts(connection, as_of=run_date), run_date, zone)
+    strategy = inputs.strategy
+    day = Day(strategy.strategy, inputs.model, inputs.policy, run_date)
+    portfolio = store_portfolio(repository, store_accounts(connection, as_of=run_date), run_date, inputs.zone)
     outputs = finish(prepare(portfolio, day), day)
-    report = outputs.report | {"model": model_version, "strategy_sha256": strategy.sha256}
+    report = outputs.report | {"model": inputs.model_version, "strategy_sha256": strategy.sha256}
     repository.replace_actions(run_date, action_rows(outputs, run_date))
     strategy_id = repository.strategy_id(
         name=strategy.strategy.name,
         version=strategy.strategy.version,
         sha256=strategy.sha256,
         text=strategy.text,
-        now=now(),
+        now=inputs.now(),
     )
     repository.complete(
         run_date,
         strategy_id=strategy_id,
-        model_version=model_version,
-        policy=policy.name,
+        model_version=inputs.model_version,
+        policy=inputs.policy.name,
         report=report,
-        now=now(),
+        now=inputs.now(),
     )
     repository.step_done(run_date, "decide")
     return report

@@ -4,11 +4,11 @@ connection and its transaction."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Integer, and_, cast, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Integer, and_, cast, delete, func, insert, select, update
 
 from arrears.batch.portfolio import UTC_DATETIME
 from arrears.bulk import read_frame
@@ -167,15 +167,9 @@ class RunRepository:
 
     def holds(self, run_date: date) -> pl.DataFrame:
         """customer_id, account_id (null: all the customer's accounts), kind of the active holds."""
-        h = _HOLD
-        moment = datetime.combine(run_date, time.max, UTC)
-        query = select(h.c.customer_id, h.c.account_id, h.c.kind).where(
-            h.c.placed_at <= moment,
-            or_(h.c.lifted_at.is_(None), h.c.lifted_at > moment),
-            or_(h.c.expires_at.is_(None), h.c.expires_at > moment),
-        )
-        schema = {"customer_id": pl.Int64(), "account_id": pl.Int64(), "kind": pl.String()}
-        return read_frame(self._connection, query, schema)
+        from arrears.strategy.repository import BookRepository
+
+        return BookRepository(self._connection).held(as_of=run_date)
 
     def recent_actions(self, run_date: date) -> pl.DataFrame:
         """The actions of the runs of the last days (the contacts the cadences and caps count)."""

@@ -27,6 +27,7 @@ def run_day(
     run's completion. A completed date is not run again; an earlier date is refused; a run that
     stopped half-way is completed by running it again."""
     from arrears import migrate
+    from arrears.batch.run_day import RunInputs
     from arrears.batch.run_day import run_day as run
     from arrears.compliance import load_policy
     from arrears.config import get_settings
@@ -51,15 +52,18 @@ def run_day(
     def step(name: str) -> None:
         err_console.print(f"[{time.perf_counter() - started:6.1f} s] {name}", highlight=False)
 
-    result = run(
-        engine,
-        day,
+    inputs = RunInputs(
         strategy=load_strategy(strategy),
         model=load_model(Path(active.directory)),
         model_version=active.version,
         policy=load_policy(policy),
         zone=settings.timezone,
         now=clock.now,
+    )
+    result = run(
+        engine,
+        day,
+        inputs,
         import_extract=_importer(extract, day) if extract else None,
         on_step=step,
     )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import tomllib
 from datetime import time
-from importlib import resources
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from arrears.kit.errors import ConfigurationError
+from arrears.kit.named_files import read_named_or_file
 from arrears.models.hold import HOLD_KINDS
 
 Channel = Literal["call", "sms", "email", "voicemail", "letter", "visit"]
@@ -135,18 +134,12 @@ def parse_policy(text: str, source: str) -> Policy:
 
 def load_policy(name_or_path: str) -> Policy:
     """A built-in policy (``cn``, ``us``) or a policy file."""
-    if name_or_path in BUILT_IN:
-        text = (resources.files("arrears.compliance") / "policies" / f"{name_or_path}.toml").read_text(
-            "utf-8"
-        )
-        return parse_policy(text, f"policy {name_or_path}")
-    path = Path(name_or_path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as error:
-        raise ConfigurationError(
-            f"policy {name_or_path}: not a built-in policy ({', '.join(BUILT_IN)}) "
-            f"nor a readable file ({error})",
-            f"策略 {name_or_path}：既不是内置策略也不是可读文件",
-        ) from None
-    return parse_policy(text, str(path))
+    text, source = read_named_or_file(
+        name_or_path,
+        kind="policy",
+        kind_zh="合规规则",
+        package="arrears.compliance",
+        folder="policies",
+        built_in=BUILT_IN,
+    )
+    return parse_policy(text, source)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from arrears.kit.errors import ConfigurationError
+from arrears.kit.named_files import read_named_or_file
 from arrears.strategy.overlap import overlapping
 from arrears.strategy.schema import Strategy
 
@@ -72,18 +71,12 @@ def parse_strategy(text: str, source: str) -> StrategyFile:
 
 def load_strategy(name_or_path: str) -> StrategyFile:
     """A built-in strategy (``default``) or a strategy file."""
-    if name_or_path in BUILT_IN:
-        text = (resources.files("arrears.strategy") / "strategies" / f"{name_or_path}.yaml").read_text(
-            "utf-8"
-        )
-        return parse_strategy(text, f"strategy {name_or_path}")
-    path = Path(name_or_path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as error:
-        raise ConfigurationError(
-            f"strategy {name_or_path}: not a built-in strategy ({', '.join(BUILT_IN)}) "
-            f"nor a readable file ({error})",
-            f"策略 {name_or_path}：既不是内置策略也不是可读文件",
-        ) from None
-    return parse_strategy(text, str(path))
+    text, source = read_named_or_file(
+        name_or_path,
+        kind="strategy",
+        kind_zh="策略",
+        package="arrears.strategy",
+        folder="strategies",
+        built_in=BUILT_IN,
+    )
+    return parse_strategy(text, source)

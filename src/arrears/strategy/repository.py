@@ -70,16 +70,17 @@ class BookRepository:
         return cured.with_columns(was_late_before=pl.lit(True))
 
     def held(self, *, as_of: date) -> pl.DataFrame:
-        """customer_id, account_id (null: every account of the customer) of the holds active on
-        ``as_of``."""
+        """customer_id, account_id (null: every account of the customer) and kind of the holds active
+        on ``as_of``."""
         h = _HOLD
         moment = datetime.combine(as_of, time.max, UTC)
-        query = select(h.c.customer_id, h.c.account_id).where(
+        query = select(h.c.customer_id, h.c.account_id, h.c.kind).where(
             h.c.placed_at <= moment,
             or_(h.c.lifted_at.is_(None), h.c.lifted_at > moment),
             or_(h.c.expires_at.is_(None), and_(h.c.expires_at > moment)),
         )
-        return read_frame(self._connection, query, {"customer_id": pl.Int64(), "account_id": pl.Int64()})
+        schema = {"customer_id": pl.Int64(), "account_id": pl.Int64(), "kind": pl.String()}
+        return read_frame(self._connection, query, schema)
 
 
 def book(connection: Connection, *, as_of: date) -> pl.DataFrame:

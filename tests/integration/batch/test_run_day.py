@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from arrears.batch.run_day import RunRefused, run_day
+from arrears.batch.run_day import RunInputs, RunRefused, run_day
 from arrears.batch.store import RunRepository
 from arrears.compliance import load_policy
 from arrears.imports import uci
@@ -52,8 +52,8 @@ def store(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
 
 
 def run(engine: Engine, model: ScoringModel, when: date = AS_OF) -> Any:
-    return run_day(engine, when, strategy=load_strategy("default"), model=model, model_version="m1",
-                   policy=load_policy("cn"), zone="Asia/Shanghai", now=lambda: NOW)  # fmt: skip
+    inputs = RunInputs(load_strategy("default"), model, "m1", load_policy("cn"), "Asia/Shanghai", lambda: NOW)
+    return run_day(engine, when, inputs)
 
 
 def actions(engine: Engine) -> pl.DataFrame:
