@@ -174,8 +174,7 @@ def loop_day(accounts: pl.DataFrame, day: Day) -> int:
     if not candidates:
         return 0
     frame = pl.DataFrame(candidates)
-    capacity = {str(channel): limit for channel, limit in strategy.capacity.items()}
-    return allocate(frame.filter(pl.col("value_fen") > 0), capacity, method="prices").height
+    return allocate(frame.filter(pl.col("value_fen") > 0), strategy.limits(), method="prices").height
 
 
 def store_mode(model: Path, work: Path) -> float:
@@ -252,7 +251,7 @@ def main() -> None:
         allowed = prepared.filter(pl.col("kind") == "action")
         capacity = {
             channel: max(1, limit * gap_sample.height // args.accounts)
-            for channel, limit in day.strategy.capacity.items()
+            for channel, limit in day.strategy.limits().items()
         }
         timings = {}
         values = {}

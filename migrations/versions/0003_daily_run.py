@@ -104,8 +104,57 @@ def upgrade() -> None:
     with op.batch_alter_table("promise_to_pay", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_promise_to_pay_account_id"), ["account_id"], unique=False)
 
+    op.create_table(
+        "repayment_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("agreed_on", sa.Date(), nullable=False),
+        sa.Column("waived_fen", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("status", sa.String(length=20), server_default="active", nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["card_account.id"],
+            name=op.f("fk_repayment_plan_account_id_card_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_repayment_plan")),
+    )
+    with op.batch_alter_table("repayment_plan", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_repayment_plan_account_id"), ["account_id"], unique=False)
+
+    op.create_table(
+        "plan_instalment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("paid_fen", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("status", sa.String(length=20), server_default="due", nullable=False),
+        sa.Column("settled_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["repayment_plan.id"],
+            name=op.f("fk_plan_instalment_plan_id_repayment_plan"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_instalment")),
+    )
+    with op.batch_alter_table("plan_instalment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plan_instalment_plan_id"), ["plan_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("plan_instalment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_instalment_plan_id"))
+
+    op.drop_table("plan_instalment")
+    with op.batch_alter_table("repayment_plan", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_repayment_plan_account_id"))
+
+    op.drop_table("repayment_plan")
     with op.batch_alter_table("promise_to_pay", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promise_to_pay_account_id"))
 

@@ -113,8 +113,7 @@ class Outputs:
 def finish(prepared: pl.DataFrame, day: Day) -> Outputs:
     """Allocation over the whole book, the output files and the run report."""
     actions = prepared.filter(pl.col("kind") == "action")
-    capacity = {str(channel): limit for channel, limit in day.strategy.capacity.items()}
-    chosen = allocate(actions, capacity)
+    chosen = allocate(actions, day.strategy.limits())
     frames = {}
     for channel, stem in OUTPUT_FILES.items():
         rows = chosen.filter(pl.col("channel") == channel).sort("account_id")
@@ -159,5 +158,5 @@ def report(prepared: pl.DataFrame, chosen: pl.DataFrame, day: Day) -> dict[str, 
             for row in by_channel.sort("channel").iter_rows(named=True)
         },
         "expected_value_fen": int(chosen.get_column("value_fen").sum() or 0),
-        "capacity": dict(day.strategy.capacity),
+        "capacity": day.strategy.limits(),
     }

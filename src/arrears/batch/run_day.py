@@ -2,11 +2,11 @@
 
 Steps, each in its own transaction and recorded on the day's ``daily_run`` row: ``import`` (when an
 extract is given; the import is idempotent), ``snapshot`` (delinquency on the date), ``promises``
-(settle the promises whose date passed: kept, partly kept, broken), then ``decide``: the same
-per-partition function as file mode over the book read from the store, allocation, and the actions
-written with the report and the run's completion in one transaction. So a run killed half-way leaves
-no half-written outputs, and running it again completes it; a completed date is not run again; a
-date before the last completed run is refused.
+(settle the promises and plan instalments whose date passed: kept, partly kept, broken), then
+``decide``: the same per-partition function as file mode over the book read from the store,
+allocation, and the actions written with the report and the run's completion in one transaction.
+So a run killed half-way leaves no half-written outputs, and running it again completes it; a
+completed date is not run again; a date before the last completed run is refused.
 """
 
 from __future__ import annotations
@@ -197,6 +197,7 @@ def run_day(
                 refresh_delinquency(connection, as_of=run_date)
             elif step == "promises":
                 repository.settle_promises(run_date)
+                repository.settle_plans(run_date)
             else:
                 report = _decide(connection, repository, run_date, inputs)
             if step != "decide":

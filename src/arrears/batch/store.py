@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Integer, and_, cast, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, cast, delete, func, insert, select, union, update
 
 from arrears.batch.portfolio import UTC_DATETIME
 from arrears.bulk import read_frame
@@ -20,7 +20,9 @@ from arrears.models import (
     DelinquencySnapshot,
     Hold,
     Payment,
+    PlanInstalment,
     PromiseToPay,
+    RepaymentPlan,
     StrategyVersion,
     table_of,
 )
@@ -28,6 +30,7 @@ from arrears.models import (
 _ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot), table_of(Hold)
 _POINT, _ACTION, _PROMISE = table_of(ContactPoint), table_of(CollectionAction), table_of(PromiseToPay)
 _PAYMENT, _RUN, _STRATEGY = table_of(Payment), table_of(DailyRun), table_of(StrategyVersion)
+_PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
 RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
 
 
@@ -110,14 +113,91 @@ class RunRepository:
         due = and_(p.c.status == "open", p.c.promised_date < run_date)
         self._connection.execute(update(p).where(due).values(paid_fen=paid, settled_on=run_date))
         settled = and_(p.c.settled_on == run_date, p.c.status == "open")
+        return self._statuses(p, settled, p.c.paid_fen, p.c.amount_fen)
+
+    def settle_plans(self, run_date: date) -> dict[str, int]:
+        """Settles the plan instalments due before the date from the payments made since the previous
+        instalment (or since the plan was agreed); a broken instalment breaks its plan, a plan whose
+        instalments are all settled without one broken is completed."""
+        i, plan, pay = _INSTALMENT, _PLAN, _PAYMENT
+        query = (
+            select(
+                i.c.id,
+                i.c.plan_id,
+                i.c.number,
+                i.c.due_date,
+                i.c.amount_fen,
+                i.c.status,
+                plan.c.account_id,
+                plan.c.agreed_on,
+            )
+            .join(plan, plan.c.id == i.c.plan_id)
+            .where(plan.c.status == "active")
+        )
+        names = ["id", "plan_id", "number", "due_date", "amount_fen", "status", "account_id", "agreed_on"]
+        instalments = pl.DataFrame(self._connection.execute(query).all(), schema=names, orient="row")
+        due = (
+            instalments.sort("plan_id", "number")
+            .with_columns(start=pl.col("due_date").shift(1).over("plan_id").fill_null(pl.col("agreed_on")))
+            .filter((pl.col("status") == "due") & (pl.col("due_date") < run_date))
+        )
+        counts = {"kept": 0, "partly_kept": 0, "broken": 0}
+        if due.is_empty():
+            return counts
+        accounts = due.get_column("account_id").unique().to_list()
+        paid_query = select(pay.c.account_id, pay.c.paid_date, pay.c.amount_fen).where(
+            pay.c.account_id.in_(accounts)
+        )
+        payments = pl.DataFrame(
+            self._connection.execute(paid_query).all(),
+            schema=["account_id", "paid_date", "paid"],
+            orient="row",
+        )
+        paid = (
+            due.join(payments, on="account_id", how="left")
+            .filter((pl.col("paid_date") > pl.col("start")) & (pl.col("paid_date") <= pl.col("due_date")))
+            .group_by("id")
+            .agg(paid_fen=pl.col("paid").sum())
+        )
+        settled = due.join(paid, on="id", how="left").with_columns(pl.col("paid_fen").fill_null(0))
+        settled = settled.with_columns(
+            status=pl.when(pl.col("paid_fen") >= pl.col("amount_fen"))
+            .then(pl.lit("kept"))
+            .when(pl.col("paid_fen") > 0)
+            .then(pl.lit("partly_kept"))
+            .otherwise(pl.lit("broken"))
+        )
+        self._connection.execute(
+            update(i).where(i.c.id == bindparam("_id")),
+            [
+                {
+                    "_id": row["id"],
+                    "paid_fen": row["paid_fen"],
+                    "status": row["status"],
+                    "settled_on": run_date,
+                }
+                for row in settled.iter_rows(named=True)
+            ],
+        )
+        counts |= dict(settled.group_by("status").len().iter_rows())
+        broken = select(i.c.plan_id).where(i.c.status == "broken")
+        open_ = select(i.c.plan_id).where(i.c.status == "due")
+        active = plan.c.status == "active"
+        self._connection.execute(update(plan).where(active, plan.c.id.in_(broken)).values(status="broken"))
+        self._connection.execute(
+            update(plan).where(active, plan.c.id.not_in(open_)).values(status="completed")
+        )
+        return counts
+
+    def _statuses(self, table: Any, settled: Any, paid: Any, amount: Any) -> dict[str, int]:
         counts = {}
         for status, test in (
-            ("kept", p.c.paid_fen >= p.c.amount_fen),
-            ("partly_kept", and_(p.c.paid_fen > 0, p.c.paid_fen < p.c.amount_fen)),
-            ("broken", p.c.paid_fen <= 0),
+            ("kept", paid >= amount),
+            ("partly_kept", and_(paid > 0, paid < amount)),
+            ("broken", paid <= 0),
         ):
             counts[status] = self._connection.execute(
-                update(p).where(settled, test).values(status=status)
+                update(table).where(settled, test).values(status=status)
             ).rowcount
         return counts
 
@@ -189,12 +269,17 @@ class RunRepository:
         return pl.DataFrame(self._connection.execute(query).all(), schema=schema, orient="row")
 
     def broken_promises(self, run_date: date, *, days: int = 30) -> pl.DataFrame:
-        p = _PROMISE
-        query = (
-            select(p.c.account_id)
-            .where(p.c.status == "broken", p.c.promised_date >= run_date - timedelta(days=days))
-            .distinct()
+        """The accounts with a promise, or a plan instalment, broken in the last ``days`` days."""
+        i, plan = _INSTALMENT, _PLAN
+        since = run_date - timedelta(days=days)
+        instalments = (
+            select(plan.c.account_id)
+            .join(i, i.c.plan_id == plan.c.id)
+            .where(i.c.status == "broken", i.c.due_date >= since)
         )
+        p = _PROMISE
+        promises = select(p.c.account_id).where(p.c.status == "broken", p.c.promised_date >= since)
+        query = union(promises, instalments)
         return read_frame(self._connection, query, {"account_id": pl.Int64()})
 
     def cured_before(self, run_date: date) -> pl.DataFrame:

@@ -18,6 +18,13 @@ from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
 from arrears.models.payment import Payment
 from arrears.models.promise_to_pay import PROMISE_STATUSES, PromiseToPay
+from arrears.models.repayment_plan import (
+    INSTALMENT_STATUSES,
+    PLAN_KINDS,
+    PLAN_STATUSES,
+    PlanInstalment,
+    RepaymentPlan,
+)
 from arrears.models.scoring_model import RegisteredModel
 from arrears.models.statement import Statement
 from arrears.models.strategy_version import StrategyVersion
@@ -34,6 +41,9 @@ __all__ = [
     "ACTION_CHANNELS",
     "CONTACT_KINDS",
     "HOLD_KINDS",
+    "INSTALMENT_STATUSES",
+    "PLAN_KINDS",
+    "PLAN_STATUSES",
     "PROMISE_STATUSES",
     "ROLES",
     "RUN_STATUSES",
@@ -49,8 +59,10 @@ __all__ = [
     "Hold",
     "ImportRun",
     "Payment",
+    "PlanInstalment",
     "PromiseToPay",
     "RegisteredModel",
+    "RepaymentPlan",
     "Statement",
     "StrategyVersion",
     "Team",

@@ -10,7 +10,7 @@ promise to pay.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -142,6 +142,17 @@ class Economics(_Strict):
     commission: float = Field(default=0.0, ge=0, lt=1)
 
 
+class Staffed(_Strict):
+    """A team's day: ``people`` (collectors, visiting pairs, lawyers) times ``per_person`` actions."""
+
+    people: int = Field(ge=0)
+    per_person: int = Field(ge=0)
+
+    @property
+    def total(self) -> int:
+        return self.people * self.per_person
+
+
 class Strategy(_Strict):
     name: str = Field(min_length=1)
     version: int = Field(ge=1)
@@ -149,15 +160,11 @@ class Strategy(_Strict):
     treatments: dict[str, Treatment]
     segments: tuple[Segment, ...] = Field(min_length=1)
     economics: dict[Channel, Economics]
-    capacity: dict[Channel, int] = {}  # actions a day; a channel left out is not limited
+    capacity: dict[Channel, Annotated[int, Field(ge=0)] | Staffed] = {}  # a channel left out: no limit
 
-    @field_validator("capacity")
-    @classmethod
-    def _capacities(cls, value: dict[str, int]) -> dict[str, int]:
-        negative = [channel for channel, limit in value.items() if limit < 0]
-        if negative:
-            raise ValueError(f"capacity of {', '.join(negative)} is negative")
-        return value
+    def limits(self) -> dict[str, int]:
+        """Actions a day per limited channel."""
+        return {str(channel): v if isinstance(v, int) else v.total for channel, v in self.capacity.items()}
 
     @model_validator(mode="after")
     def _references(self) -> Strategy:

@@ -21,7 +21,9 @@ from arrears.models import (
     DailyRun,
     DelinquencySnapshot,
     Payment,
+    PlanInstalment,
     PromiseToPay,
+    RepaymentPlan,
     StrategyVersion,
     table_of,
 )
@@ -139,3 +141,50 @@ def test_promises_are_settled_and_a_broken_one_escalates(store: Engine, model: S
     assert dict(statuses) == {late[0][0]: "kept", late[1][0]: "partly_kept", late[2][0]: "broken"}
     treated = actions(store).filter(pl.col("account_id") == late[2][0])
     assert treated["treatment"].to_list() == ["phone_m2"]  # late_m1 escalates to M2 calls
+
+
+def test_plan_instalments_are_settled_and_a_broken_plan_escalates(store: Engine, model: ScoringModel) -> None:
+    snapshot = table_of(DelinquencySnapshot)
+    plan, instalment = table_of(RepaymentPlan), table_of(PlanInstalment)
+    with store.begin() as connection:
+        kept, broken = connection.execute(
+            select(snapshot.c.account_id)
+            .where(snapshot.c.dpd.between(16, 30), snapshot.c.balance_fen > 1_000_000)
+            .order_by(snapshot.c.account_id.desc())
+            .limit(2)
+        ).scalars()
+        ids = []
+        for account_id in (kept, broken):
+            values = {
+                "account_id": account_id,
+                "kind": "instalment",
+                "agreed_on": date(2005, 9, 21),
+                "created_at": NOW,
+            }
+            ids.append(connection.execute(insert(plan).values(**values).returning(plan.c.id)).scalar_one())
+            for number, due in enumerate((date(2005, 9, 25), date(2005, 9, 28), date(2005, 10, 25)), start=1):
+                connection.execute(
+                    insert(instalment).values(plan_id=ids[-1], number=number, due_date=due, amount_fen=5_000)
+                )
+        # the kept plan's first two instalments are paid on time; the other plan gets nothing
+        for number, paid in enumerate((date(2005, 9, 24), date(2005, 9, 27))):
+            values = {
+                "payment_ref": f"PLAN-{number}",
+                "account_id": kept,
+                "amount_fen": 5_000,
+                "paid_date": paid,
+            }
+            connection.execute(insert(table_of(Payment)).values(channel="bank_transfer", **values))
+    run(store, model)
+    with store.connect() as connection:
+        plans = dict(connection.execute(select(plan.c.account_id, plan.c.status)).all())
+        statuses = connection.execute(
+            select(plan.c.account_id, instalment.c.number, instalment.c.status)
+            .join(instalment, instalment.c.plan_id == plan.c.id)
+            .order_by(plan.c.account_id, instalment.c.number)
+        ).all()
+    assert plans == {kept: "active", broken: "broken"}
+    by_account = {(a, n): s for a, n, s in statuses}
+    assert [by_account[(kept, n)] for n in (1, 2, 3)] == ["kept", "kept", "due"]
+    assert [by_account[(broken, n)] for n in (1, 2, 3)] == ["broken", "broken", "due"]
+    assert actions(store).filter(pl.col("account_id") == broken)["treatment"].to_list() == ["phone_m2"]

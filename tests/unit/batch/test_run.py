@@ -97,7 +97,7 @@ def test_capacities_hold_and_every_account_is_counted(book: pl.DataFrame, day: D
     report = outputs.report
     assert sum(row["accounts"] for row in report["segments"]) == book.height
     for channel, figures in report["chosen"].items():
-        assert figures["actions"] <= day.strategy.capacity.get(channel, book.height)
+        assert figures["actions"] <= day.strategy.limits().get(channel, book.height)
     sent = pl.concat(frame.select("account_id") for frame in outputs.frames.values())
     assert sent["account_id"].is_unique().all()
 

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.db import Base
+from arrears.models.types import UTCDateTime
+
+PLAN_KINDS = ("instalment", "deferral")
+PLAN_STATUSES = ("active", "completed", "broken")
+INSTALMENT_STATUSES = ("due", "kept", "partly_kept", "broken")
+
+
+class RepaymentPlan(Base):
+    """An agreed repayment plan: instalments, or one deferred payment. The daily run settles its
+    instalments; one broken instalment breaks the plan."""
+
+    __tablename__ = "repayment_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    agreed_on: Mapped[date] = mapped_column(Date)
+    waived_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PlanInstalment(Base):
+    """One payment of a plan, due on ``due_date``; paid from the payments after the previous one."""
+
+    __tablename__ = "plan_instalment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("repayment_plan.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(20), default="due", server_default="due")
+    settled_on: Mapped[date | None] = mapped_column(Date)
