@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,7 @@ def loop_day(accounts: pl.DataFrame, day: Day) -> int:
 def store_mode(model: Path, work: Path) -> float:
     """Seconds of `arrears run-day` (a new process, as an operator runs it) on the UCI portfolio in a
     fresh embedded store; the import and the model registration before it are not timed."""
+    shutil.rmtree(work / "store", ignore_errors=True)
     env = {**os.environ, "ARREARS_DATA_DIR": str(work / "store")}
     env.pop("ARREARS_DATABASE_URL", None)
 

@@ -27,7 +27,7 @@ ENGINES = ("local", "spark")
 
 
 def run_file(
-    accounts_path: Path,
+    accounts_path: str | Path,
     *,
     strategy: Strategy,
     model_directory: Path,
@@ -39,8 +39,8 @@ def run_file(
     advance: Callable[[int], None] = lambda _rows: None,
     partition_rows: int = PARTITION_ROWS,
 ) -> Outputs:
-    """The day over the portfolio at ``accounts_path``, written to ``out``; ``step`` hears of each
-    step, ``advance`` of the accounts decided (local engine)."""
+    """The day over the portfolio at ``accounts_path`` (a file; for Spark, any URL it reads), written
+    to ``out``; ``step`` hears of each step, ``advance`` of the accounts decided (local engine)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     day = Day(strategy, load_model(model_directory), policy, as_of)
@@ -51,7 +51,7 @@ def run_file(
         prepared = prepare_with_spark(accounts_path, model_directory, strategy, policy, as_of)
     else:
         parts = []
-        for part in portfolio_partitions(accounts_path, partition_rows):
+        for part in portfolio_partitions(Path(accounts_path), partition_rows):
             parts.append(prepare(part, day))
             advance(part.height)
         prepared = pl.concat(parts)

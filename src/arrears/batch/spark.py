@@ -82,7 +82,7 @@ def session() -> Any:
 
 
 def prepare_with_spark(
-    accounts_path: Path, model_directory: Path, strategy: Strategy, policy: Policy, as_of: date
+    accounts_path: str | Path, model_directory: Path, strategy: Strategy, policy: Policy, as_of: date
 ) -> pl.DataFrame:
     spark = session()
     frame = spark.read.parquet(str(accounts_path))

@@ -19,7 +19,11 @@ app = typer.Typer(
 @app.command()
 @reports_errors
 def run(
-    accounts: Path = typer.Option(..., "--accounts", help="The portfolio (Parquet, docs/batch.md)."),
+    accounts: str = typer.Option(
+        ...,
+        "--accounts",
+        help="The portfolio (Parquet, docs/batch.md); with --engine spark, any URL Spark reads.",
+    ),
     strategy: str = typer.Option("default", "--strategy", help="`default` or a strategy file (YAML)."),
     model: str = typer.Option(..., "--model", help="A model directory, or `active` (the promoted one)."),
     date_: str = typer.Option(..., "--date", help="Business date of the run (YYYY-MM-DD)."),
@@ -45,7 +49,7 @@ def run(
     def step(name: str) -> None:
         err_console.print(f"[{time.perf_counter() - started:6.1f} s] {name}", highlight=False)
 
-    total = portfolio_rows(accounts)
+    total = portfolio_rows(Path(accounts))
     with row_progress(sys.stderr.isatty(), {"accounts decided": total}) as progress:
         outputs = run_file(
             accounts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,8 @@ def run_day(
 
 
 def _importer(directory: Path, day: Any) -> Any:
+    from arrears.cli.common import row_progress
+    from arrears.cli.imports import count_rows
     from arrears.config import get_settings
     from arrears.imports.service import import_extract
     from arrears.kit import clock
@@ -81,8 +84,18 @@ def _importer(directory: Path, day: Any) -> Any:
     settings = get_settings()
 
     def load(connection: Any) -> object:
-        return import_extract(connection, directory, as_of=day, cipher=cipher_for(settings), now=clock.now(),
-                              batch_rows=settings.import_batch_rows)  # fmt: skip
+        totals = count_rows(directory)
+        with row_progress(sys.stderr.isatty(), totals) as progress:
+            return import_extract(
+                connection,
+                directory,
+                as_of=day,
+                cipher=cipher_for(settings),
+                now=clock.now(),
+                batch_rows=settings.import_batch_rows,
+                progress=progress,
+                total_rows=sum(totals.values()),
+            )
 
     return load
 
