@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_cli import Cli
+from test_cli import SMALL_UCI, UCI_AS_OF, Cli, write_uci
 
 from arrears.imports.uci import bundled_path
 
@@ -82,3 +82,17 @@ def test_a_bad_portfolio_is_named_and_nothing_is_written(trained: tuple[Cli, Pat
     )
     assert f"{bad}: missing columns customer_id" in result.stderr
     assert not (work / "none" / "report.json").exists()
+
+
+def test_run_day_over_the_store_once_per_date_and_forward_only(trained: tuple[Cli, Path]) -> None:
+    cli, work = trained
+    cli.run("import", "uci", write_uci(work / "small.csv", SMALL_UCI))
+    cli.run("model", "register", work / "model", "--by", "test")
+    version = json.loads((work / "model" / "card.json").read_text())["version"]
+    cli.run("model", "promote", version, "--by", "test")
+    first = cli.run("run-day", "--date", UCI_AS_OF)
+    assert "3 accounts" in first.stdout and "decide" in first.stderr
+    again = cli.run("run-day", "--date", UCI_AS_OF)
+    assert "was already run; nothing changed" in again.stdout and "decide" not in again.stderr
+    refused = cli.run("run-day", "--date", "2005-09-30", expect=1)
+    assert "before the last completed run (2005-10-01)" in refused.stderr
