@@ -132,6 +132,8 @@ HELP_CASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("demo",): ("--fresh", "24,000"),
     ("strategy",): ("validate", "preview"),
     ("run-day",): ("--date", "--extract", "--strategy", "--policy"),
+    ("serve",): ("--host", "--port", "/healthz"),
+    ("user", "add"): ("--role", "ARREARS_NEW_PASSWORD", "Argon2id"),
     ("batch", "run"): ("--accounts", "--strategy", "--model", "--date", "--out", "--engine"),
     ("synth", "portfolio"): ("--accounts", "--seed", "--out"),
     ("strategy", "preview"): ("--as-of", "--model", "--lang"),

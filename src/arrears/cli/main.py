@@ -15,8 +15,10 @@ from arrears.cli import (
     model,
     portfolio,
     run_day,
+    serve,
     strategy,
     synth,
+    users,
 )
 
 app = typer.Typer(
@@ -35,6 +37,8 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(batch.app, name="batch")
 app.command("run-day")(run_day.run_day)
+app.command("serve")(serve.serve)
+app.add_typer(users.app, name="user")
 app.command("demo")(demo.demo)
 
 

@@ -1,0 +1,54 @@
+"""What every endpoint shares: the database, the signed-in user, permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Connection, Engine
+
+from arrears.users.permissions import allowed
+from arrears.users.service import BadToken, StaffUser, user_of_token
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def engine(request: Request) -> Engine:
+    found: Engine = request.app.state.engine
+    return found
+
+
+def connection(request: Request) -> Iterator[Connection]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    with engine(request).begin() as opened:
+        yield opened
+
+
+def current_user(
+    request: Request,
+    token: Annotated[str | None, Depends(bearer)],
+    db: Annotated[Connection, Depends(connection)],
+) -> StaffUser:
+    if token is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "sign in first", headers={"WWW-Authenticate": "Bearer"}
+        )
+    try:
+        return user_of_token(db, request.app.state.token_key, token)
+    except BadToken as problem:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, problem.message_en, headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+
+
+def permitted(permission: str) -> Callable[[StaffUser], StaffUser]:
+    """A dependency: the signed-in user, who must hold ``permission`` (else 403)."""
+
+    def check(user: Annotated[StaffUser, Depends(current_user)]) -> StaffUser:
+        if not allowed(user.role, permission):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"the role {user.role} may not {permission}")
+        return user
+
+    return check

@@ -1,0 +1,1 @@
+"""Staff users: passwords, lockout, API tokens and what each role may do."""

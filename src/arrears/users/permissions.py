@@ -1,0 +1,53 @@
+"""The permission matrix: what each role may do. Checked by every endpoint; docs/permissions.md
+shows it as a table."""
+
+from __future__ import annotations
+
+from arrears.models.app_user import ROLES
+
+PERMISSIONS: dict[str, str] = {
+    "queue:work": "take the next case from the work queue",
+    "account:read": "open a case file (masked personal data)",
+    "pii:reveal": "reveal a national ID, phone number or address (audited)",
+    "contact:log": "log a call or a contact",
+    "promise:take": "take a promise to pay",
+    "plan:propose": "propose a repayment plan or deferral",
+    "plan:approve": "approve plans and waivers within the role's authority",
+    "sms:send": "send an SMS template",
+    "visit:request": "request a field visit",
+    "visit:work": "work today's visit route",
+    "legal:review": "review accounts referred to legal",
+    "hold:manage": "add or lift a hold",
+    "compliance:check": "check an action against the rulebook",
+    "compliance:override": "override a compliance decision (audited)",
+    "audit:read": "read and verify the audit trail",
+    "dashboard:read": "see the manager dashboard and run reports",
+    "user:admin": "create users and change roles",
+    "agency:work": "work accounts placed with the user's agency",
+}
+
+_COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
+              "visit:request", "hold:manage", "compliance:check"}  # fmt: skip
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "collector": frozenset(_COLLECTOR),
+    "visitor": frozenset({"account:read", "visit:work", "contact:log", "promise:take", "compliance:check"}),
+    "team_lead": frozenset(_COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal"}),
+    "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
+    "compliance": frozenset(
+        {"account:read", "compliance:check", "compliance:override", "audit:read", "hold:manage"}
+    ),
+    "customer_service": frozenset(
+        {"account:read", "contact:log", "promise:take", "hold:manage", "compliance:check"}
+    ),
+    "manager": frozenset(_COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "audit:read"}),
+    "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check"}),
+    "agency_user": frozenset(
+        {"agency:work", "account:read", "contact:log", "promise:take", "compliance:check"}
+    ),
+}
+assert set(ROLE_PERMISSIONS) == set(ROLES)
+assert all(permissions <= set(PERMISSIONS) for permissions in ROLE_PERMISSIONS.values())
+
+
+def allowed(role: str, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

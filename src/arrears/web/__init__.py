@@ -1,0 +1,1 @@
+"""The web app: staff pages and the API, served by ``arrears serve``."""
