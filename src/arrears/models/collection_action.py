@@ -16,7 +16,10 @@ class CollectionAction(Base):
     letter, a legal or agency task. Every one passed the compliance rulebook at ``scheduled_at``."""
 
     __tablename__ = "collection_action"
-    __table_args__ = (Index("ix_collection_action_account_run", "account_id", "run_date"),)
+    __table_args__ = (
+        Index("ix_collection_action_account_run", "account_id", "run_date"),
+        Index("ix_collection_action_queue", "run_date", "channel", "status", "priority"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_date: Mapped[date] = mapped_column(Date, index=True)
@@ -32,3 +35,7 @@ class CollectionAction(Base):
     deadline_day: Mapped[int | None] = mapped_column(Integer)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="planned", server_default="planned")
+    # a call claimed from the queue: by whom, and until when the claim holds (then it is free again)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,46 @@
+"""POST /api/v1/queue/next: the caller's next case from the call queue."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel
+
+from arrears.api.deps import permitted
+from arrears.audit.repository import audit_transaction
+from arrears.contacts.queue import claim_next
+from arrears.kit.clock import now
+from arrears.users.service import StaffUser
+
+router = APIRouter(prefix="/api/v1/queue", tags=["queue"])
+
+
+class Case(BaseModel):
+    id: int
+    account_id: int
+    customer_id: int
+    run_date: date
+    priority: int | None
+    value_fen: int
+    segment: str
+    arm: str
+    treatment: str
+    template: str | None
+    deadline_day: int | None
+    scheduled_at: datetime
+    lease_until: datetime
+
+
+@router.post("/next", response_model=Case, responses={204: {"description": "The queue is empty."}})
+def next_case(
+    request: Request, user: Annotated[StaffUser, Depends(permitted("queue:work"))]
+) -> Case | Response:
+    """Claims the most valuable free call of the day for the caller, for 30 minutes. Two callers never
+    get the same case."""
+    with audit_transaction(request.app.state.engine) as connection:
+        claimed = claim_next(connection, user_id=user.id, now=now())
+    if claimed is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return Case.model_validate(claimed)

@@ -1,0 +1,1 @@
+"""Contacts: the call queue now; the contact log, outbox and templates next."""

@@ -1,0 +1,43 @@
+"""The call queue: the daily run's calls, claimed one at a time by collectors.
+
+A claim holds for a lease (30 minutes); an expired claim puts the case back in the queue. Two
+collectors never get the same case: on PostgreSQL the next case is locked with ``FOR UPDATE SKIP
+LOCKED`` (concurrent claims take the following cases instead of waiting); on SQLite the claim runs
+in a transaction that holds the write lock from its start (``audit_transaction``), so claims queue
+up one behind the other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+
+from arrears.models import CollectionAction, DailyRun, table_of
+
+LEASE = timedelta(minutes=30)
+_ACTION, _RUN = table_of(CollectionAction), table_of(DailyRun)
+
+
+def claim_next(
+    connection: Connection, *, user_id: int, now: datetime, lease: timedelta = LEASE
+) -> dict[str, Any] | None:
+    """Claims the most valuable free call of the latest completed run (None: the queue is empty)."""
+    a = _ACTION
+    latest = select(func.max(_RUN.c.run_date)).where(_RUN.c.status == "completed").scalar_subquery()
+    free = or_(a.c.status == "planned", and_(a.c.status == "claimed", a.c.lease_until < now))
+    candidate = (
+        select(a.c.id)
+        .where(a.c.run_date == latest, a.c.channel == "call", free)
+        .order_by(a.c.priority, a.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    found = connection.execute(candidate).scalar()
+    if found is None:
+        return None
+    claim = {"status": "claimed", "claimed_by_id": user_id, "claimed_at": now, "lease_until": now + lease}
+    connection.execute(update(a).where(a.c.id == found).values(**claim))
+    row = connection.execute(select(a).where(a.c.id == found)).mappings().one()
+    return dict(row)

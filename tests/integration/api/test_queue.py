@@ -1,0 +1,113 @@
+"""The call queue on SQLite and PostgreSQL: claims by value, leases, and never one case for two."""
+
+from __future__ import annotations
+
+import base64
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert, select
+
+from arrears.audit.repository import audit_transaction
+from arrears.config import Settings
+from arrears.contacts.queue import claim_next
+from arrears.imports import uci
+from arrears.imports.service import import_extract
+from arrears.kit.crypto import FieldCipher
+from arrears.models import CardAccount, CollectionAction, DailyRun, table_of
+from arrears.users.service import create_user
+from arrears.web.app import create_app
+from conftest import TEST_KEY
+
+RUN = date(2005, 10, 1)
+NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
+CASES = 60
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def queue(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
+    uci.write_extract(uci.read_uci(uci.bundled_path()).head(CASES), tmp_path / "extract", as_of=RUN)
+    with engine.begin() as connection:
+        import_extract(connection, tmp_path / "extract", as_of=RUN, cipher=cipher, now=NOW)
+        accounts = connection.execute(
+            select(table_of(CardAccount).c.id, table_of(CardAccount).c.customer_id)
+        ).all()
+        connection.execute(
+            insert(table_of(DailyRun)).values(run_date=RUN, status="completed", started_at=NOW)
+        )
+        rows = [
+            {
+                "run_date": RUN,
+                "account_id": account,
+                "customer_id": customer,
+                "channel": "call",
+                "segment": "m2",
+                "arm": "champion",
+                "treatment": "phone_m2",
+                "value_fen": 1_000 * (CASES - rank),
+                "priority": rank + 1,
+                "scheduled_at": NOW,
+                "status": "planned",
+            }
+            for rank, (account, customer) in enumerate(accounts)
+        ]
+        connection.execute(insert(table_of(CollectionAction)), rows)
+        for number in range(6):
+            create_user(
+                connection,
+                username=f"c{number}",
+                display_name="c",
+                role="collector",
+                password=PASSWORD,
+                now=NOW,
+            )
+        create_user(connection, username="v1", display_name="v", role="visitor", password=PASSWORD, now=NOW)
+    return engine
+
+
+def claim(engine: Engine, user_id: int, now: datetime = NOW) -> int | None:
+    with audit_transaction(engine) as connection:
+        found = claim_next(connection, user_id=user_id, now=now)
+    return None if found is None else int(found["priority"])
+
+
+def test_cases_come_by_priority_and_a_lapsed_lease_frees_one(queue: Engine) -> None:
+    assert [claim(queue, 1), claim(queue, 1)] == [1, 2]
+    assert claim(queue, 2, NOW + timedelta(minutes=31)) == 1  # the first claim's lease ran out
+
+
+def test_many_collectors_at_once_never_share_a_case(queue: Engine) -> None:
+    def drain(user_id: int) -> list[int]:
+        taken = []
+        while (priority := claim(queue, user_id)) is not None:
+            taken.append(priority)
+        return taken
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(drain, range(1, 7)))
+    everything = [priority for taken in results for priority in taken]
+    assert sorted(everything) == list(range(1, CASES + 1))  # each case once, none lost
+    with queue.connect() as connection:
+        owners = connection.execute(select(table_of(CollectionAction).c.claimed_by_id)).scalars().all()
+    assert None not in owners
+
+
+def test_next_case_over_http(queue: Engine, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
+    client = TestClient(create_app(settings, engine=queue))
+
+    def headers(username: str) -> dict[str, str]:
+        answer = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    first = client.post("/api/v1/queue/next", headers=headers("c0"))
+    assert first.status_code == 200 and first.json()["priority"] == 1 and "account_id" in first.json()
+    assert client.post("/api/v1/queue/next", headers=headers("v1")).status_code == 403
+    collector = headers("c1")
+    for _ in range(CASES - 1):
+        assert client.post("/api/v1/queue/next", headers=collector).status_code == 200
+    assert client.post("/api/v1/queue/next", headers=collector).status_code == 204
