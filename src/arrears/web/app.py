@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import Engine, text
 
 from arrears import __version__
-from arrears.api import auth, compliance, queue
+from arrears.api import accounts, auth, compliance, queue
 from arrears.compliance import load_policy
 from arrears.config import Settings, get_settings
 from arrears.db import get_engine
@@ -33,6 +33,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(compliance.router)
     app.include_router(queue.router)
+    app.include_router(accounts.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from arrears.contacts.queue import claim_next
 from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.crypto import FieldCipher
-from arrears.models import CardAccount, CollectionAction, DailyRun, table_of
+from arrears.models import CardAccount, CollectionAction, ContactPoint, Customer, DailyRun, table_of
 from arrears.users.service import create_user
 from arrears.web.app import create_app
 from conftest import TEST_KEY
@@ -111,3 +111,43 @@ def test_next_case_over_http(queue: Engine, tmp_path: Path) -> None:
     for _ in range(CASES - 1):
         assert client.post("/api/v1/queue/next", headers=collector).status_code == 200
     assert client.post("/api/v1/queue/next", headers=collector).status_code == 204
+
+
+def test_the_case_file_is_masked_and_scoped(queue: Engine, tmp_path: Path, cipher: FieldCipher) -> None:
+    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
+    client = TestClient(create_app(settings, engine=queue))
+    with queue.begin() as connection:
+        create_user(
+            connection, username="lead", display_name="l", role="team_lead", password=PASSWORD, now=NOW
+        )
+
+    def headers(username: str) -> dict[str, str]:
+        answer = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    account_id = client.post("/api/v1/queue/next", headers=headers("c0")).json()["account_id"]
+    mine = client.get(f"/api/v1/accounts/{account_id}", headers=headers("c0"))
+    assert mine.status_code == 200
+    case = mine.json()
+    assert case["account"]["id"] == account_id and case["history"] and case["timeline"][0]["kind"] == "call"
+    with queue.connect() as connection:
+        c = table_of(Customer)
+        row = connection.execute(
+            select(c.c.name, c.c.national_id_enc).where(c.c.id == case["customer"]["id"])
+        ).one()
+        phones = connection.execute(
+            select(table_of(ContactPoint).c.value_enc).where(
+                table_of(ContactPoint).c.customer_id == case["customer"]["id"]
+            )
+        ).scalars()
+        secrets = [
+            cipher.decrypt(row.national_id_enc),
+            row.name,
+            *(cipher.decrypt(value) for value in phones),
+        ]
+    for secret in secrets:
+        assert secret not in mine.text, "personal data in clear"
+    assert client.get(f"/api/v1/accounts/{account_id}", headers=headers("c1")).status_code == 404
+    assert client.get(f"/api/v1/accounts/{account_id}", headers=headers("v1")).status_code == 404
+    assert client.get(f"/api/v1/accounts/{account_id}", headers=headers("lead")).status_code == 200
+    assert client.get("/api/v1/accounts/999999", headers=headers("lead")).status_code == 404

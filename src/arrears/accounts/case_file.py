@@ -1,0 +1,134 @@
+"""The case file of an account, as collectors see it: personal data masked, the history in one
+timeline. SQL only; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from arrears.kit.masking import mask_name
+from arrears.models import (
+    CardAccount,
+    CollectionAction,
+    ContactPoint,
+    Customer,
+    DelinquencySnapshot,
+    Hold,
+    Payment,
+    PlanInstalment,
+    PromiseToPay,
+    RepaymentPlan,
+    table_of,
+)
+
+HISTORY_DAYS = 12  # snapshots shown: the DPD and bucket history chart
+TIMELINE_ITEMS = 200
+
+
+def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
+    """The account, its customer (masked), other accounts, DPD history, holds and timeline."""
+    a, c, p = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
+    account = connection.execute(select(a).where(a.c.id == account_id)).mappings().first()
+    if account is None:
+        return None
+    customer = connection.execute(select(c).where(c.c.id == account["customer_id"])).mappings().one()
+    points = _rows(
+        connection,
+        select(p.c.id, p.c.kind, p.c.value_masked, p.c.is_primary, p.c.opted_out)
+        .where(p.c.customer_id == customer["id"])
+        .order_by(p.c.id),
+    )
+    balances = (a.c.principal_fen, a.c.interest_fen, a.c.fee_fen, a.c.overdue_fen)
+    accounts = _rows(
+        connection,
+        select(a.c.id, a.c.account_no, a.c.product, a.c.dpd, a.c.bucket, *balances)
+        .where(a.c.customer_id == customer["id"])
+        .order_by(a.c.id),
+    )
+    s = table_of(DelinquencySnapshot)
+    history = _rows(
+        connection,
+        select(s.c.as_of_date, s.c.dpd, s.c.bucket, s.c.balance_fen)
+        .where(s.c.account_id == account_id)
+        .order_by(s.c.as_of_date.desc())
+        .limit(HISTORY_DAYS),
+    )
+    h = table_of(Hold)
+    holds = _rows(
+        connection,
+        select(h.c.kind, h.c.reason, h.c.placed_at, h.c.lifted_at)
+        .where(h.c.customer_id == customer["id"])
+        .order_by(h.c.placed_at.desc()),
+    )
+    return {
+        "account": {
+            key: account[key]
+            for key in (
+                "id",
+                "account_no",
+                "product",
+                "status",
+                "dpd",
+                "bucket",
+                "regulatory_class",
+                "principal_fen",
+                "interest_fen",
+                "fee_fen",
+                "overdue_fen",
+                "credit_limit_fen",
+            )
+        },
+        "customer": {
+            "id": customer["id"],
+            "customer_no": customer["customer_no"],
+            "name": mask_name(customer["name"]),
+            "national_id": customer["national_id_masked"],
+            "contact_points": points,
+        },
+        "accounts": accounts,
+        "history": list(reversed(history)),
+        "holds": holds,
+        "timeline": timeline(connection, account_id),
+    }
+
+
+def timeline(connection: Connection, account_id: int) -> list[dict[str, Any]]:
+    """Actions, payments, promises and plan instalments, newest first."""
+    x, pay, pr = table_of(CollectionAction), table_of(Payment), table_of(PromiseToPay)
+    plan, inst = table_of(RepaymentPlan), table_of(PlanInstalment)
+    items = [
+        {"on": r["run_date"], "kind": r["channel"], "detail": r["treatment"], "status": r["status"]}
+        for r in _rows(
+            connection,
+            select(x.c.run_date, x.c.channel, x.c.treatment, x.c.status).where(x.c.account_id == account_id),
+        )
+    ]
+    items += [
+        {"on": r["paid_date"], "kind": "payment", "detail": r["amount_fen"], "status": r["channel"]}
+        for r in _rows(
+            connection,
+            select(pay.c.paid_date, pay.c.amount_fen, pay.c.channel).where(pay.c.account_id == account_id),
+        )
+    ]
+    items += [
+        {"on": r["promised_date"], "kind": "promise", "detail": r["amount_fen"], "status": r["status"]}
+        for r in _rows(
+            connection,
+            select(pr.c.promised_date, pr.c.amount_fen, pr.c.status).where(pr.c.account_id == account_id),
+        )
+    ]
+    items += [
+        {"on": r["due_date"], "kind": "instalment", "detail": r["amount_fen"], "status": r["status"]}
+        for r in _rows(
+            connection,
+            select(inst.c.due_date, inst.c.amount_fen, inst.c.status)
+            .join(plan, plan.c.id == inst.c.plan_id)
+            .where(plan.c.account_id == account_id),
+        )
+    ]
+    return sorted(items, key=lambda item: (item["on"], item["kind"]), reverse=True)[:TIMELINE_ITEMS]
