@@ -11,6 +11,7 @@ from arrears.kit.masking import mask_name
 from arrears.models import (
     CardAccount,
     CollectionAction,
+    ContactEvent,
     ContactPoint,
     Customer,
     DelinquencySnapshot,
@@ -107,6 +108,17 @@ def timeline(connection: Connection, account_id: int) -> list[dict[str, Any]]:
             connection,
             select(x.c.run_date, x.c.channel, x.c.treatment, x.c.status).where(x.c.account_id == account_id),
         )
+    ]
+    e = table_of(ContactEvent)
+    events = select(e.c.at, e.c.channel, e.c.outcome, e.c.reason).where(e.c.account_id == account_id)
+    items += [
+        {
+            "on": r["at"].date(),
+            "kind": f"{r['channel']} logged",
+            "detail": r["reason"],
+            "status": r["outcome"],
+        }
+        for r in _rows(connection, events)
     ]
     items += [
         {"on": r["paid_date"], "kind": "payment", "detail": r["amount_fen"], "status": r["channel"]}

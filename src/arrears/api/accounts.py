@@ -9,6 +9,9 @@ from sqlalchemy import Connection
 
 from arrears.accounts.case_file import case_file
 from arrears.api.deps import connection, permitted
+from arrears.contacts.calls import CallLog, log_call
+from arrears.kit.clock import now
+from arrears.kit.errors import ArrearsError, NotFound
 from arrears.users.scope import may_open
 from arrears.users.service import StaffUser
 
@@ -27,3 +30,22 @@ def get_case_file(
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
     return found
+
+
+@router.post("/{account_id}/calls", status_code=status.HTTP_201_CREATED)
+def post_call(
+    account_id: int,
+    call: CallLog,
+    user: Annotated[StaffUser, Depends(permitted("contact:log"))],
+    db: Annotated[Connection, Depends(connection)],
+) -> dict[str, int | None]:
+    """Logs a call: party, outcome, the reason for the delinquency, notes, and a promise to pay if
+    one was made. The caller's claim on the account's queue item is then done."""
+    if not may_open(db, user, account_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
+    try:
+        return log_call(db, account_id=account_id, user_id=user.id, call=call, now=now())
+    except NotFound as missing:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, missing.message_en) from None
+    except ArrearsError as problem:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem.message_en) from None

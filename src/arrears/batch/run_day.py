@@ -70,18 +70,21 @@ def store_portfolio(
         .group_by("customer_id")
         .agg(all=pl.col("kind").unique().sort())
     )
-    point = pl.col("point_id").cast(pl.String)
-    contacts = repository.recent_actions(run_date).join(
-        book.select("account_id", "point_id"), on="account_id", how="left"
+    point = pl.col("point_id").cast(pl.String)  # the account's phone, or the number a call went to
+    contacts = repository.recent_contacts(run_date).join(
+        book.select("account_id", pl.col("point_id").alias("phone")), on="account_id", how="left"
     )
     recent = contacts.group_by("customer_id").agg(
         recent_contacts=pl.struct(
             "at",
             "channel",
-            contact_point=pl.when(pl.col("channel").is_in(["call", "sms"])).then(point),
-            party=pl.lit("debtor"),
-            connected=pl.lit(False),
-            conversation=pl.lit(False),
+            # a logged call names its number; an SMS of an earlier run went to the account's phone
+            contact_point=pl.coalesce(
+                point, pl.when(pl.col("channel").is_in(["call", "sms"])).then(pl.col("phone").cast(pl.String))
+            ),
+            party="party",
+            connected="connected",
+            conversation="conversation",
         )
     )
     broken = repository.broken_promises(run_date).with_columns(promise_broken=pl.lit(True))

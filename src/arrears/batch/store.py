@@ -4,17 +4,31 @@ connection and its transaction."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Integer, and_, bindparam, cast, delete, func, insert, select, union, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+    update,
+)
 
 from arrears.batch.portfolio import UTC_DATETIME
 from arrears.bulk import read_frame
 from arrears.models import (
     CardAccount,
     CollectionAction,
+    ContactEvent,
     ContactPoint,
     DailyRun,
     DelinquencySnapshot,
@@ -31,6 +45,7 @@ _ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot
 _POINT, _ACTION, _PROMISE = table_of(ContactPoint), table_of(CollectionAction), table_of(PromiseToPay)
 _PAYMENT, _RUN, _STRATEGY = table_of(Payment), table_of(DailyRun), table_of(StrategyVersion)
 _PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
+_EVENT = table_of(ContactEvent)
 RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
 
 
@@ -251,22 +266,47 @@ class RunRepository:
 
         return BookRepository(self._connection).held(as_of=run_date)
 
-    def recent_actions(self, run_date: date) -> pl.DataFrame:
-        """The actions of the runs of the last days (the contacts the cadences and caps count)."""
-        x = _ACTION
+    def recent_contacts(self, run_date: date) -> pl.DataFrame:
+        """The contacts of the last days that the caps and cadences count: the calls logged, and the
+        other actions of earlier runs (SMS, letters, visits, hand-overs, taken as done)."""
+        x, e = _ACTION, _EVENT
         since = run_date - timedelta(days=RECENT_DAYS)
-        query = select(x.c.account_id, x.c.customer_id, x.c.channel, x.c.scheduled_at).where(
-            x.c.run_date >= since, x.c.run_date < run_date
+        planned = select(
+            x.c.account_id,
+            x.c.customer_id,
+            x.c.channel,
+            x.c.scheduled_at.label("at"),
+            literal(None).label("point_id"),
+            literal("debtor").label("party"),
+            literal(False).label("connected"),
+            literal(False).label("conversation"),
+        ).where(x.c.run_date >= since, x.c.run_date < run_date, x.c.channel != "call")
+        logged = select(
+            e.c.account_id,
+            e.c.customer_id,
+            e.c.channel,
+            e.c.at,
+            e.c.contact_point_id,
+            e.c.party,
+            e.c.connected,
+            e.c.conversation,
+        ).where(
+            e.c.at >= datetime.combine(since, time(0), UTC),
+            e.c.at < datetime.combine(run_date + timedelta(days=1), time(0), UTC),
         )
         schema = {
             "account_id": pl.Int64(),
             "customer_id": pl.Int64(),
             "channel": pl.String(),
             "at": UTC_DATETIME,
+            "point_id": pl.Int64(),
+            "party": pl.String(),
+            "connected": pl.Boolean(),
+            "conversation": pl.Boolean(),
         }
-        # through SQLAlchemy's types: the instants come back aware on both backends (at most a few
-        # days of actions, bounded by the capacities)
-        return pl.DataFrame(self._connection.execute(query).all(), schema=schema, orient="row")
+        # through SQLAlchemy's types: the instants come back aware on both backends
+        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all()]
+        return pl.DataFrame(rows, schema=schema, orient="row")
 
     def broken_promises(self, run_date: date, *, days: int = 30) -> pl.DataFrame:
         """The accounts with a promise, or a plan instalment, broken in the last ``days`` days."""

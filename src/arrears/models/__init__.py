@@ -10,6 +10,7 @@ from arrears.models.audit_event import AuditEvent
 from arrears.models.card_account import ACCOUNT_STATUSES, CardAccount
 from arrears.models.card_transaction import CardTransaction
 from arrears.models.collection_action import ACTION_CHANNELS, CollectionAction
+from arrears.models.contact_event import CALL_OUTCOMES, CONTACT_PARTIES, DELINQUENCY_REASONS, ContactEvent
 from arrears.models.contact_point import CONTACT_KINDS, ContactPoint
 from arrears.models.customer import Customer
 from arrears.models.daily_run import RUN_STATUSES, DailyRun
@@ -39,7 +40,10 @@ def table_of(model: type[Base]) -> Table:
 __all__ = [
     "ACCOUNT_STATUSES",
     "ACTION_CHANNELS",
+    "CALL_OUTCOMES",
     "CONTACT_KINDS",
+    "CONTACT_PARTIES",
+    "DELINQUENCY_REASONS",
     "HOLD_KINDS",
     "INSTALMENT_STATUSES",
     "PLAN_KINDS",
@@ -52,6 +56,7 @@ __all__ = [
     "CardAccount",
     "CardTransaction",
     "CollectionAction",
+    "ContactEvent",
     "ContactPoint",
     "Customer",
     "DailyRun",

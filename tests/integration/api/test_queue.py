@@ -151,3 +151,51 @@ def test_the_case_file_is_masked_and_scoped(queue: Engine, tmp_path: Path, ciphe
     assert client.get(f"/api/v1/accounts/{account_id}", headers=headers("v1")).status_code == 404
     assert client.get(f"/api/v1/accounts/{account_id}", headers=headers("lead")).status_code == 200
     assert client.get("/api/v1/accounts/999999", headers=headers("lead")).status_code == 404
+
+
+def test_logging_a_call_with_a_promise(queue: Engine, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
+    client = TestClient(create_app(settings, engine=queue))
+
+    def headers(username: str) -> dict[str, str]:
+        answer = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    collector = headers("c0")
+    account_id = client.post("/api/v1/queue/next", headers=collector).json()["account_id"]
+    call = {
+        "outcome": "promise",
+        "conversation": True,
+        "reason": "income_loss",
+        "notes": "paid on payday",
+        "promise": {"amount_fen": 50_000, "promised_date": "2005-10-10"},
+    }
+    logged = client.post(f"/api/v1/accounts/{account_id}/calls", json=call, headers=collector)
+    assert logged.status_code == 201 and logged.json()["promise_id"] is not None
+    case = client.get(f"/api/v1/accounts/{account_id}", headers=collector).json()
+    kinds = {(item["kind"], item["status"]) for item in case["timeline"]}
+    assert ("call logged", "promise") in kinds and ("promise", "open") in kinds and ("call", "done") in kinds
+    bad = [
+        {"outcome": "teleported"},
+        {"outcome": "promise"},
+        {"outcome": "no_answer", "conversation": True},
+        {"outcome": "busy", "at": "2005-10-01T10:00:00"},
+    ]
+    for body in bad:
+        assert (
+            client.post(f"/api/v1/accounts/{account_id}/calls", json=body, headers=collector).status_code
+            == 422
+        )
+    other_customer = {"outcome": "busy", "contact_point_id": 999_999}
+    assert (
+        client.post(
+            f"/api/v1/accounts/{account_id}/calls", json=other_customer, headers=collector
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/v1/accounts/{account_id}/calls", json={"outcome": "busy"}, headers=headers("c1")
+        ).status_code
+        == 404
+    )

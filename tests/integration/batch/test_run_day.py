@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, insert, select
 from arrears.batch.run_day import RunInputs, RunRefused, run_day
 from arrears.batch.store import RunRepository
 from arrears.compliance import load_policy
+from arrears.contacts.calls import CallLog, log_call
 from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.crypto import FieldCipher
@@ -188,3 +190,31 @@ def test_plan_instalments_are_settled_and_a_broken_plan_escalates(store: Engine,
     assert [by_account[(kept, n)] for n in (1, 2, 3)] == ["kept", "kept", "due"]
     assert [by_account[(broken, n)] for n in (1, 2, 3)] == ["broken", "broken", "due"]
     assert actions(store).filter(pl.col("account_id") == broken)["treatment"].to_list() == ["phone_m2"]
+
+
+def test_logged_calls_count_against_the_caps(store: Engine, model: ScoringModel) -> None:
+    """Seven unanswered calls in the week before the run: calls are due again by the cadence (the
+    last was two days ago), and the us policy's 7-in-7-days rule blocks them."""
+    snapshot = table_of(DelinquencySnapshot)
+    with store.begin() as connection:
+        account = connection.execute(
+            select(snapshot.c.account_id)
+            .where(snapshot.c.dpd.between(31, 60), snapshot.c.balance_fen > 1_000_000)
+            .order_by(snapshot.c.account_id)
+            .limit(1)
+        ).scalar_one()
+        for number, days_ago in enumerate((2, 2, 3, 3, 4, 5, 6)):
+            at = datetime(2005, 10, 1, 10, number, tzinfo=ZoneInfo("Asia/Shanghai")) - timedelta(
+                days=days_ago
+            )
+            log_call(
+                connection,
+                account_id=account,
+                user_id=None,
+                call=CallLog(at=at, outcome="no_answer"),
+                now=NOW,
+            )
+    inputs = RunInputs(load_strategy("default"), model, "m1", load_policy("us"), "Asia/Shanghai", lambda: NOW)
+    result = run_day(store, AS_OF, inputs)
+    assert result.report["blocked_by_rule"].get("US-7IN7", 0) >= 1
+    assert "call" not in actions(store).filter(pl.col("account_id") == account)["channel"].to_list()

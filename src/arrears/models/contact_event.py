@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arrears.db import Base
+from arrears.models.types import UTCDateTime
+
+CONTACT_PARTIES = ("debtor", "third_party")
+CALL_OUTCOMES = (
+    "no_answer",
+    "busy",
+    "wrong_number",
+    "right_party",
+    "third_party",
+    "refused",
+    "promise",
+    "callback",
+)
+DELINQUENCY_REASONS = (
+    "forgot",
+    "income_loss",
+    "illness",
+    "business_failure",
+    "overspending",
+    "dispute",
+    "fraud_claim",
+    "other",
+)
+
+
+class ContactEvent(Base):
+    """A contact that happened: a call made (connected or not), with its outcome and the reason for
+    the delinquency the cardholder gave. The compliance caps and the cadences count these."""
+
+    __tablename__ = "contact_event"
+    __table_args__ = (Index("ix_contact_event_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(20))
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"))
+    party: Mapped[str] = mapped_column(String(20))
+    connected: Mapped[bool] = mapped_column(Boolean)
+    conversation: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(String(30))
+    notes: Mapped[str | None] = mapped_column(Text)
