@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -69,6 +70,21 @@ def queue(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
     return engine
 
 
+@dataclass
+class Api:
+    client: TestClient
+
+    def headers(self, username: str) -> dict[str, str]:
+        answer = self.client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+@pytest.fixture
+def api(queue: Engine, tmp_path: Path) -> Api:
+    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
+    return Api(TestClient(create_app(settings, engine=queue)))
+
+
 def claim(engine: Engine, user_id: int, now: datetime = NOW) -> int | None:
     with audit_transaction(engine) as connection:
         found = claim_next(connection, user_id=user_id, now=now)
@@ -96,13 +112,8 @@ def test_many_collectors_at_once_never_share_a_case(queue: Engine) -> None:
     assert None not in owners
 
 
-def test_next_case_over_http(queue: Engine, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
-    client = TestClient(create_app(settings, engine=queue))
-
-    def headers(username: str) -> dict[str, str]:
-        answer = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+def test_next_case_over_http(api: Api) -> None:
+    client, headers = api.client, api.headers
 
     first = client.post("/api/v1/queue/next", headers=headers("c0"))
     assert first.status_code == 200 and first.json()["priority"] == 1 and "account_id" in first.json()
@@ -113,17 +124,12 @@ def test_next_case_over_http(queue: Engine, tmp_path: Path) -> None:
     assert client.post("/api/v1/queue/next", headers=collector).status_code == 204
 
 
-def test_the_case_file_is_masked_and_scoped(queue: Engine, tmp_path: Path, cipher: FieldCipher) -> None:
-    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
-    client = TestClient(create_app(settings, engine=queue))
+def test_the_case_file_is_masked_and_scoped(queue: Engine, api: Api, cipher: FieldCipher) -> None:
+    client, headers = api.client, api.headers
     with queue.begin() as connection:
         create_user(
             connection, username="lead", display_name="l", role="team_lead", password=PASSWORD, now=NOW
         )
-
-    def headers(username: str) -> dict[str, str]:
-        answer = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
     account_id = client.post("/api/v1/queue/next", headers=headers("c0")).json()["account_id"]
     mine = client.get(f"/api/v1/accounts/{account_id}", headers=headers("c0"))
@@ -153,13 +159,8 @@ def test_the_case_file_is_masked_and_scoped(queue: Engine, tmp_path: Path, ciphe
     assert client.get("/api/v1/accounts/999999", headers=headers("lead")).status_code == 404
 
 
-def test_logging_a_call_with_a_promise(queue: Engine, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
-    client = TestClient(create_app(settings, engine=queue))
-
-    def headers(username: str) -> dict[str, str]:
-        answer = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+def test_logging_a_call_with_a_promise(api: Api) -> None:
+    client, headers = api.client, api.headers
 
     collector = headers("c0")
     account_id = client.post("/api/v1/queue/next", headers=collector).json()["account_id"]
