@@ -18,14 +18,16 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from arrears.batch.pipeline import Day, Outputs, finish, prepare
+from arrears.accounts.service import refresh_delinquency
+from arrears.batch.pipeline import OUTPUT_FILES, Day, Outputs, finish, prepare
 from arrears.batch.portfolio import CONTACT, check_portfolio
 from arrears.batch.store import RunRepository
 from arrears.compliance.policy import Policy
 from arrears.kit.errors import ArrearsError
 from arrears.scoring.model import ScoringModel
+from arrears.scoring.store import store_accounts
 from arrears.strategy.load import StrategyFile
 
 STEPS = ("import", "snapshot", "promises", "decide")
@@ -124,38 +126,22 @@ def store_portfolio(
 
 
 def action_rows(outputs: Outputs, run_date: date) -> list[dict[str, Any]]:
-    channels = {
-        stem: channel
-        for channel, stem in __import__(
-            "arrears.batch.pipeline", fromlist=["OUTPUT_FILES"]
-        ).OUTPUT_FILES.items()
-    }
-    rows: list[dict[str, Any]] = []
-    for stem, frame in outputs.frames.items():
-        extra = frame.with_columns(
-            run_date=pl.lit(run_date),
-            channel=pl.lit(channels[stem]),
-            account_id=pl.col("account_id").cast(pl.Int64),
-            customer_id=pl.col("customer_id").cast(pl.Int64),
-            priority=pl.col("priority") if "priority" in frame.columns else pl.lit(None, pl.Int64),
-            status=pl.lit("planned"),
+    """The rows of ``collection_action`` for the outputs of the day."""
+    channel_of = {stem: channel for channel, stem in OUTPUT_FILES.items()}
+    frames = [
+        frame.select(
+            pl.lit(run_date).alias("run_date"),
+            pl.col("account_id").cast(pl.Int64),
+            pl.col("customer_id").cast(pl.Int64),
+            pl.lit(channel_of[stem]).alias("channel"),
+            "template", "segment", "arm", "treatment", "value_fen",
+            pl.col("priority") if "priority" in frame.columns else pl.lit(None, pl.Int64).alias("priority"),
+            "deadline_day", "scheduled_at",
+            pl.lit("planned").alias("status"),
         )
-        rows += extra.select(
-            "run_date",
-            "account_id",
-            "customer_id",
-            "channel",
-            "template",
-            "segment",
-            "arm",
-            "treatment",
-            "value_fen",
-            "priority",
-            "deadline_day",
-            "scheduled_at",
-            "status",
-        ).to_dicts()
-    return rows
+        for stem, frame in outputs.frames.items()
+    ]  # fmt: skip
+    return pl.concat(frames).to_dicts()
 
 
 def run_day(
@@ -195,8 +181,6 @@ def run_day(
                 assert import_extract is not None
                 import_extract(connection)
             elif step == "snapshot":
-                from arrears.accounts.service import refresh_delinquency
-
                 refresh_delinquency(connection, as_of=run_date)
             elif step == "promises":
                 repository.settle_promises(run_date)
@@ -209,9 +193,9 @@ def run_day(
     return DayResult(run_date, report, False, tuple(ran))
 
 
-def _decide(connection: Any, repository: RunRepository, run_date: date, inputs: RunInputs) -> dict[str, Any]:
-    from arrears.scoring.store import store_accounts
-
+def _decide(
+    connection: Connection, repository: RunRepository, run_date: date, inputs: RunInputs
+) -> dict[str, Any]:
     strategy = inputs.strategy
     day = Day(strategy.strategy, inputs.model, inputs.policy, run_date)
     portfolio = store_portfolio(repository, store_accounts(connection, as_of=run_date), run_date, inputs.zone)

@@ -40,6 +40,7 @@ from arrears.models import (
     StrategyVersion,
     table_of,
 )
+from arrears.strategy.repository import BookRepository
 
 _ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot), table_of(Hold)
 _POINT, _ACTION, _PROMISE = table_of(ContactPoint), table_of(CollectionAction), table_of(PromiseToPay)
@@ -262,8 +263,6 @@ class RunRepository:
 
     def holds(self, run_date: date) -> pl.DataFrame:
         """customer_id, account_id (null: all the customer's accounts), kind of the active holds."""
-        from arrears.strategy.repository import BookRepository
-
         return BookRepository(self._connection).held(as_of=run_date)
 
     def recent_contacts(self, run_date: date) -> pl.DataFrame:
@@ -323,8 +322,6 @@ class RunRepository:
         return read_frame(self._connection, query, {"account_id": pl.Int64()})
 
     def cured_before(self, run_date: date) -> pl.DataFrame:
-        from arrears.strategy.repository import BookRepository
-
         return BookRepository(self._connection).cured_before(run_date)
 
     # --- outputs --------------------------------------------------------------------------------
