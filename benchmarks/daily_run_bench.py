@@ -36,7 +36,7 @@ import polars as pl
 from arrears.batch.allocate import allocate
 from arrears.batch.pipeline import Day, finish, prepare
 from arrears.batch.portfolio import read_portfolio
-from arrears.batch.steps.comply import PLANNED, TASKS
+from arrears.batch.steps.comply import PLANNED, TASKS, situation_of
 from arrears.batch.synth_portfolio import synth_portfolio
 from arrears.compliance import decide, load_policy, parse_situation
 from arrears.imports.uci import bundled_path
@@ -140,27 +140,7 @@ def loop_day(accounts: pl.DataFrame, day: Day) -> int:
             if step.channel not in TASKS:
                 zone = ZoneInfo(account["zones"][0])
                 now = datetime.combine(AS_OF, PLANNED[step.channel], zone)
-                situation = parse_situation(
-                    {
-                        "now": now.isoformat(),
-                        "action": {
-                            "channel": step.channel,
-                            "contact_point": account["contact_point"],
-                            "staff_count": 2,
-                            "recording": True,
-                        },
-                        "debtor": {
-                            "timezones": account["zones"],
-                            "holds": account["holds"],
-                            "consents": account["consents"],
-                            "opted_out_points": account["opted_out_points"],
-                        },
-                        "history": [
-                            {**c, "at": c["at"].isoformat(), "actor": "bank"}
-                            for c in account["recent_contacts"]
-                        ],
-                    }
-                )
+                situation = parse_situation(situation_of(account, step.channel, now))
                 if decide(policy, situation).decision != "allow":
                     continue
             candidates.append(

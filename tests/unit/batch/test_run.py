@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import polars as pl
 
 from arrears.batch.pipeline import Day, finish, prepare
+from arrears.batch.steps.comply import situation_of
 from arrears.compliance import decide, parse_situation
 
 GOLDEN = [
@@ -50,26 +48,6 @@ def test_golden_accounts_of_the_default_strategy(book: pl.DataFrame, day: Day) -
     assert outputs.report["blocked_by_rule"] == {"CN-OPT-OUT": 2}
 
 
-def _situation(action: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
-    when: datetime = action["scheduled_at"]
-    return {
-        "now": when.isoformat(),
-        "action": {
-            "channel": action["channel"],
-            "contact_point": account["contact_point"] if action["channel"] in ("call", "sms") else None,
-            "staff_count": 2,
-            "recording": True,
-        },
-        "debtor": {
-            "timezones": account["zones"],
-            "holds": account["holds"],
-            "consents": account["consents"],
-            "opted_out_points": account["opted_out_points"],
-        },
-        "history": [{**c, "at": c["at"].isoformat()} for c in account["recent_contacts"]],
-    }
-
-
 def test_every_action_sent_passes_the_rulebook_at_its_time(book: pl.DataFrame, day: Day) -> None:
     outputs = finish(prepare(book, day), day)
     by_id = {row["account_id"]: row for row in book.iter_rows(named=True)}
@@ -82,7 +60,7 @@ def test_every_action_sent_passes_the_rulebook_at_its_time(book: pl.DataFrame, d
     ):
         for action in outputs.frames[stem].iter_rows(named=True):
             situation = parse_situation(
-                _situation({**action, "channel": channel}, by_id[action["account_id"]])
+                situation_of(by_id[action["account_id"]], channel, action["scheduled_at"])
             )
             assert decide(day.policy, situation).decision == "allow", action
             checked += 1

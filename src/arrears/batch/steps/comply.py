@@ -10,6 +10,7 @@ one visit at most per customer and day, for the account where it is worth most.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -34,6 +35,27 @@ def _planned_at(frame: pl.DataFrame, as_of: date) -> pl.Series:
         local = datetime.combine(as_of, PLANNED[channel], ZoneInfo(zone))
         instants[pair] = int(local.timestamp()) * 1_000_000
     return frame.select(key.replace_strict(instants, return_dtype=pl.Int64).cast(UTC_DATETIME)).to_series()
+
+
+def situation_of(account: dict[str, Any], channel: str, now: datetime) -> dict[str, Any]:
+    """The check contract's situation of one planned contact of a portfolio row, as ``comply`` lays it
+    out for the vectorised check: for the scalar check (benchmarks, tests)."""
+    return {
+        "now": now.isoformat(),
+        "action": {
+            "channel": channel,
+            "contact_point": account["contact_point"] if channel in ("call", "sms") else None,
+            "staff_count": 2 if channel == "visit" else None,
+            "recording": True,
+        },
+        "debtor": {
+            "timezones": account["zones"],
+            "holds": account["holds"],
+            "consents": account["consents"],
+            "opted_out_points": account["opted_out_points"],
+        },
+        "history": [{**c, "at": c["at"].isoformat()} for c in account["recent_contacts"]],
+    }
 
 
 def _history(accounts: pl.DataFrame) -> pl.DataFrame:
