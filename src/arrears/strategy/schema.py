@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from arrears.accounts.rules import DEFAULT_BUCKETS
 
@@ -80,20 +80,14 @@ class Conditions(_Strict):
     hold: bool | None = None  # an active hold on the account or its customer
     was_late_before: bool | None = None  # an earlier delinquency that was cured
 
-    @field_validator("bucket")
+    @field_validator("bucket", "risk_tier")
     @classmethod
-    def _buckets(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        unknown = [code for code in value or () if code not in BUCKETS]
+    def _known(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
+        known = BUCKETS if info.field_name == "bucket" else TIERS
+        unknown = [code for code in value or () if code not in known]
         if unknown:
-            raise ValueError(f"unknown bucket {', '.join(unknown)} (known: {', '.join(BUCKETS)})")
-        return value
-
-    @field_validator("risk_tier")
-    @classmethod
-    def _tiers(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        unknown = [tier for tier in value or () if tier not in TIERS]
-        if unknown:
-            raise ValueError(f"unknown risk tier {', '.join(unknown)} (known: {', '.join(TIERS)})")
+            what = "bucket" if info.field_name == "bucket" else "risk tier"
+            raise ValueError(f"unknown {what} {', '.join(unknown)} (known: {', '.join(known)})")
         return value
 
 

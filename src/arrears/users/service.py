@@ -81,7 +81,9 @@ def authenticate(connection: Connection, *, username: str, password: str, now: d
             connection.execute(
                 update(_USER)
                 .where(_USER.c.id == row.id)
-                .values(failed_logins=failures % MAX_FAILURES, locked_until=until)
+                .values(
+                    failed_logins=0 if until else failures, locked_until=until
+                )  # a lock restarts the count
             )
         raise failed
     if row.failed_logins or row.locked_until:

@@ -21,7 +21,13 @@ import polars as pl
 from arrears.strategy.overlap import dpd_spans
 from arrears.strategy.schema import Channel, Step, Strategy, Treatment
 
-CANDIDATE_COLUMNS = ("account_id", "channel", "template", "deadline_day", "value_fen")
+CANDIDATE_SCHEMA = {
+    "account_id": pl.String,
+    "channel": pl.String,
+    "template": pl.String,
+    "deadline_day": pl.Int32,
+    "value_fen": pl.Int64,
+}
 
 
 def _entry_dpd(strategy: Strategy) -> pl.Expr:
@@ -119,13 +125,5 @@ def due_actions(segmented: pl.DataFrame, *, strategy: Strategy, as_of: date) -> 
                 )
             )
     if not parts:
-        return pl.DataFrame(
-            schema={
-                "account_id": pl.String,
-                "channel": pl.String,
-                "template": pl.String,
-                "deadline_day": pl.Int32,
-                "value_fen": pl.Int64,
-            }
-        )
+        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     return pl.concat(parts)
