@@ -19,7 +19,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    union,
     update,
 )
 
@@ -307,19 +306,8 @@ class RunRepository:
         rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all()]
         return pl.DataFrame(rows, schema=schema, orient="row")
 
-    def broken_promises(self, run_date: date, *, days: int = 30) -> pl.DataFrame:
-        """The accounts with a promise, or a plan instalment, broken in the last ``days`` days."""
-        i, plan = _INSTALMENT, _PLAN
-        since = run_date - timedelta(days=days)
-        instalments = (
-            select(plan.c.account_id)
-            .join(i, i.c.plan_id == plan.c.id)
-            .where(i.c.status == "broken", i.c.due_date >= since)
-        )
-        p = _PROMISE
-        promises = select(p.c.account_id).where(p.c.status == "broken", p.c.promised_date >= since)
-        query = union(promises, instalments)
-        return read_frame(self._connection, query, {"account_id": pl.Int64()})
+    def broken_promises(self, run_date: date) -> pl.DataFrame:
+        return BookRepository(self._connection).broken_promises(run_date)
 
     def cured_before(self, run_date: date) -> pl.DataFrame:
         return BookRepository(self._connection).cured_before(run_date)

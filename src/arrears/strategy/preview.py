@@ -59,8 +59,6 @@ def preview_book(
     needed = needed_columns(strategy)
     if needed & {"score", "risk_tier"}:
         accounts = accounts.join(_scores(connection, day, model_directory), on="account_no", how="left")
-    if "promise_broken" in needed:
-        accounts = accounts.with_columns(promise_broken=pl.lit(False))  # promises come with the daily run
     return day, segment(accounts, strategy=strategy)
 
 

@@ -3,13 +3,21 @@ connection and its transaction."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, union
 
 from arrears.bulk import read_frame
-from arrears.models import CardAccount, DelinquencySnapshot, Hold, table_of
+from arrears.models import (
+    CardAccount,
+    DelinquencySnapshot,
+    Hold,
+    PlanInstalment,
+    PromiseToPay,
+    RepaymentPlan,
+    table_of,
+)
 
 _ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot), table_of(Hold)
 
@@ -69,6 +77,20 @@ class BookRepository:
         cured = read_frame(self._connection, query, {"account_id": pl.Int64()})
         return cured.with_columns(was_late_before=pl.lit(True))
 
+    def broken_promises(self, run_date: date, *, days: int = 30) -> pl.DataFrame:
+        """The accounts with a promise, or a plan instalment, broken in the last ``days`` days."""
+        i, plan = table_of(PlanInstalment), table_of(RepaymentPlan)
+        since = run_date - timedelta(days=days)
+        instalments = (
+            select(plan.c.account_id)
+            .join(i, i.c.plan_id == plan.c.id)
+            .where(i.c.status == "broken", i.c.due_date >= since)
+        )
+        p = table_of(PromiseToPay)
+        promises = select(p.c.account_id).where(p.c.status == "broken", p.c.promised_date >= since)
+        query = union(promises, instalments)
+        return read_frame(self._connection, query, {"account_id": pl.Int64()})
+
     def held(self, *, as_of: date) -> pl.DataFrame:
         """customer_id, account_id (null: every account of the customer) and kind of the holds active
         on ``as_of``."""
@@ -84,13 +106,16 @@ class BookRepository:
 
 
 def book(connection: Connection, *, as_of: date) -> pl.DataFrame:
-    """The accounts on ``as_of`` with a ``hold`` flag."""
+    """The accounts on ``as_of`` with a ``hold`` flag and ``promise_broken`` (a promise or plan
+    instalment broken in the last 30 days)."""
     repository = BookRepository(connection)
     accounts = repository.accounts(as_of=as_of)
     holds = repository.held(as_of=as_of)
     by_customer = holds.filter(pl.col("account_id").is_null()).select("customer_id").unique()
     by_account = holds.drop_nulls("account_id").select("account_id").unique()
+    broken = repository.broken_promises(as_of).get_column("account_id")
     return accounts.with_columns(
         hold=pl.col("customer_id").is_in(by_customer.get_column("customer_id").implode())
-        | pl.col("account_id").is_in(by_account.get_column("account_id").implode())
+        | pl.col("account_id").is_in(by_account.get_column("account_id").implode()),
+        promise_broken=pl.col("account_id").is_in(broken.implode()),
     )

@@ -14,7 +14,7 @@ from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import NotFound
-from arrears.models import CardAccount, Hold, table_of
+from arrears.models import CardAccount, Hold, PromiseToPay, table_of
 from arrears.strategy.load import load_strategy
 from arrears.strategy.preview import preview_book, summary
 
@@ -59,3 +59,25 @@ def test_every_account_is_counted_once_in_its_segment(book: Engine) -> None:
 def test_a_book_date_without_a_snapshot_is_refused(book: Engine) -> None:
     with book.connect() as connection, pytest.raises(NotFound, match="no delinquency snapshot on 2001-01-01"):
         preview_book(connection, DEFAULT, as_of=date(2001, 1, 1), model_directory=None)
+
+
+def test_a_broken_promise_shows_as_an_escalation(book: Engine) -> None:
+    with book.begin() as connection:
+        late = connection.execute(
+            table_of(CardAccount).select().where(table_of(CardAccount).c.dpd.between(16, 30)).limit(1)
+        ).first()
+        assert late is not None
+        promise = {
+            "account_id": late.id,
+            "amount_fen": 10_000,
+            "taken_on": date(2005, 9, 15),
+            "promised_date": date(2005, 9, 25),
+            "status": "broken",
+            "created_at": NOW,
+        }
+        connection.execute(insert(table_of(PromiseToPay)).values(**promise))
+    with book.connect() as connection:
+        _, segmented = preview_book(connection, DEFAULT, as_of=None, model_directory=None)
+    row = segmented.filter(pl.col("account_id") == late.id)
+    assert row["escalated"].item() is True and row["treatment"].item() == "phone_m2"
+    assert summary(segmented, DEFAULT)["escalated"].sum() == 1
