@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, insert, select, update
 
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.models import CardAccount, CollectionAction, ContactEvent, ContactPoint, PromiseToPay, table_of
+from arrears.models.contact_event import CallOutcome, DelinquencyReason, Party
 
-Party = Literal["debtor", "third_party"]
-Outcome = Literal[
-    "no_answer", "busy", "wrong_number", "right_party", "third_party", "refused", "promise", "callback"
-]
-Reason = Literal[
-    "forgot", "income_loss", "illness", "business_failure", "overspending", "dispute", "fraud_claim", "other"
-]
 _ANSWERED = {"right_party", "third_party", "refused", "promise", "callback"}
 
 
@@ -34,9 +27,9 @@ class CallLog(BaseModel):
     at: datetime | None = None  # when the call was made (default: now); with a time zone
     contact_point_id: int | None = None
     party: Party = "debtor"
-    outcome: Outcome
+    outcome: CallOutcome
     conversation: bool = False  # a conversation with the debtor took place
-    reason: Reason | None = None  # the reason for the delinquency the cardholder gave
+    reason: DelinquencyReason | None = None  # the reason for the delinquency the cardholder gave
     notes: str | None = Field(default=None, max_length=2000)
     promise: Promise | None = None
 

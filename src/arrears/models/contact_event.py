@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,27 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from arrears.db import Base
 from arrears.models.types import UTCDateTime
 
-CONTACT_PARTIES = ("debtor", "third_party")
-CALL_OUTCOMES = (
-    "no_answer",
-    "busy",
-    "wrong_number",
-    "right_party",
-    "third_party",
-    "refused",
-    "promise",
-    "callback",
-)
-DELINQUENCY_REASONS = (
-    "forgot",
-    "income_loss",
-    "illness",
-    "business_failure",
-    "overspending",
-    "dispute",
-    "fraud_claim",
-    "other",
-)
+Party = Literal["debtor", "third_party"]
+CallOutcome = Literal[
+    "no_answer", "busy", "wrong_number", "right_party", "third_party", "refused", "promise", "callback"
+]
+DelinquencyReason = Literal[
+    "forgot", "income_loss", "illness", "business_failure", "overspending", "dispute", "fraud_claim", "other"
+]
+CONTACT_PARTIES: tuple[str, ...] = Party.__args__  # type: ignore[attr-defined]
+CALL_OUTCOMES: tuple[str, ...] = CallOutcome.__args__  # type: ignore[attr-defined]
+DELINQUENCY_REASONS: tuple[str, ...] = DelinquencyReason.__args__  # type: ignore[attr-defined]
 
 
 class ContactEvent(Base):
