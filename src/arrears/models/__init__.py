@@ -5,10 +5,13 @@ from typing import cast
 from sqlalchemy import Table
 
 from arrears.db import Base
+from arrears.models.agency_placement import AgencyPlacement
 from arrears.models.app_user import ROLES, AppUser
 from arrears.models.audit_event import AuditEvent
+from arrears.models.callback import CALLBACK_STATUSES, Callback
 from arrears.models.card_account import ACCOUNT_STATUSES, CardAccount
 from arrears.models.card_transaction import CardTransaction
+from arrears.models.case_request import REQUEST_KINDS, REQUEST_STATUSES, CaseRequest
 from arrears.models.collection_action import ACTION_CHANNELS, CollectionAction
 from arrears.models.contact_event import CALL_OUTCOMES, CONTACT_PARTIES, DELINQUENCY_REASONS, ContactEvent
 from arrears.models.contact_point import CONTACT_KINDS, ContactPoint
@@ -18,6 +21,7 @@ from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
 from arrears.models.payment import Payment
+from arrears.models.plan_approval import APPROVAL_STATUSES, PlanApproval
 from arrears.models.promise_to_pay import PROMISE_STATUSES, PromiseToPay
 from arrears.models.repayment_plan import (
     INSTALMENT_STATUSES,
@@ -30,6 +34,7 @@ from arrears.models.scoring_model import RegisteredModel
 from arrears.models.statement import Statement
 from arrears.models.strategy_version import StrategyVersion
 from arrears.models.team import Team
+from arrears.models.web_session import WebSession
 
 
 def table_of(model: type[Base]) -> Table:
@@ -40,6 +45,8 @@ def table_of(model: type[Base]) -> Table:
 __all__ = [
     "ACCOUNT_STATUSES",
     "ACTION_CHANNELS",
+    "APPROVAL_STATUSES",
+    "CALLBACK_STATUSES",
     "CALL_OUTCOMES",
     "CONTACT_KINDS",
     "CONTACT_PARTIES",
@@ -49,12 +56,17 @@ __all__ = [
     "PLAN_KINDS",
     "PLAN_STATUSES",
     "PROMISE_STATUSES",
+    "REQUEST_KINDS",
+    "REQUEST_STATUSES",
     "ROLES",
     "RUN_STATUSES",
+    "AgencyPlacement",
     "AppUser",
     "AuditEvent",
+    "Callback",
     "CardAccount",
     "CardTransaction",
+    "CaseRequest",
     "CollectionAction",
     "ContactEvent",
     "ContactPoint",
@@ -64,6 +76,7 @@ __all__ = [
     "Hold",
     "ImportRun",
     "Payment",
+    "PlanApproval",
     "PlanInstalment",
     "PromiseToPay",
     "RegisteredModel",
@@ -71,5 +84,6 @@ __all__ = [
     "Statement",
     "StrategyVersion",
     "Team",
+    "WebSession",
     "table_of",
 ]

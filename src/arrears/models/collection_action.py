@@ -35,6 +35,7 @@ class CollectionAction(Base):
     deadline_day: Mapped[int | None] = mapped_column(Integer)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="planned", server_default="planned")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))  # the team whose queue (None: any)
     # a call claimed from the queue: by whom, and until when the claim holds (then it is free again)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

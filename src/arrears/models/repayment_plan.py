@@ -9,13 +9,14 @@ from arrears.db import Base
 from arrears.models.types import UTCDateTime
 
 PLAN_KINDS = ("instalment", "deferral")
-PLAN_STATUSES = ("active", "completed", "broken")
+PLAN_STATUSES = ("proposed", "active", "completed", "broken", "rejected")
 INSTALMENT_STATUSES = ("due", "kept", "partly_kept", "broken")
 
 
 class RepaymentPlan(Base):
-    """An agreed repayment plan: instalments, or one deferred payment. The daily run settles its
-    instalments; one broken instalment breaks the plan."""
+    """A repayment plan: instalments, or one deferred payment. One beyond its proposer's authority
+    stays ``proposed`` until approved (``plan_approval``). The daily run settles the instalments of
+    active plans; one broken instalment breaks the plan."""
 
     __tablename__ = "repayment_plan"
 
@@ -24,6 +25,13 @@ class RepaymentPlan(Base):
     kind: Mapped[str] = mapped_column(String(20))
     agreed_on: Mapped[date] = mapped_column(Date)
     waived_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # what the plan waives, of the interest and of the fees (waived_fen is their sum)
+    waived_interest_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    waived_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_fen: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0"
+    )  # what the plan collects
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
