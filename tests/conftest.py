@@ -11,9 +11,10 @@ from sqlalchemy import Engine
 from arrears import migrate
 from arrears.db import make_engine
 from arrears.kit.crypto import FieldCipher
+from fixed_keys import TEST_KEY
 from pg_schema import POSTGRES_URL, postgres_schema
 
-TEST_KEY = bytes(range(32))
+__all__ = ["TEST_KEY"]
 
 
 @pytest.fixture

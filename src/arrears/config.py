@@ -30,6 +30,13 @@ class Settings(BaseSettings):
         ),
     )
     locale: str = Field(default="zh_CN", description="Default user-interface locale (zh_CN or en).")
+    secure_cookies: bool | None = Field(
+        default=None,
+        description=(
+            "Mark the session cookies Secure (sent over HTTPS only). Default: when the request came "
+            "over HTTPS; set true behind a TLS-terminating proxy."
+        ),
+    )
     import_batch_rows: int = Field(default=100_000, ge=1_000, description="Rows per batch when importing.")
     timezone: str = Field(
         default="Asia/Shanghai",

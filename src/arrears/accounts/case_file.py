@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from arrears.kit.masking import mask_name
 from arrears.models import (
     CardAccount,
+    CardTransaction,
     CollectionAction,
     ContactEvent,
     ContactPoint,
@@ -25,6 +26,7 @@ from arrears.models import (
 
 HISTORY_DAYS = 12  # snapshots shown: the DPD and bucket history chart
 TIMELINE_ITEMS = 200
+CONSUMPTION_ITEMS = 20
 
 
 def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
@@ -32,7 +34,8 @@ def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
 
 
 def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
-    """The account, its customer (masked), other accounts, DPD history, holds and timeline."""
+    """The account, its customer (masked), other accounts, DPD history, holds, timeline and the
+    latest consumption records."""
     a, c, p = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
     account = connection.execute(select(a).where(a.c.id == account_id)).mappings().first()
     if account is None:
@@ -40,7 +43,7 @@ def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
     customer = connection.execute(select(c).where(c.c.id == account["customer_id"])).mappings().one()
     points = _rows(
         connection,
-        select(p.c.id, p.c.kind, p.c.value_masked, p.c.is_primary, p.c.opted_out)
+        select(p.c.id, p.c.kind, p.c.value_masked, p.c.district, p.c.is_primary, p.c.opted_out)
         .where(p.c.customer_id == customer["id"])
         .order_by(p.c.id),
     )
@@ -62,7 +65,7 @@ def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
     h = table_of(Hold)
     holds = _rows(
         connection,
-        select(h.c.kind, h.c.reason, h.c.placed_at, h.c.lifted_at)
+        select(h.c.id, h.c.account_id, h.c.kind, h.c.reason, h.c.placed_at, h.c.expires_at, h.c.lifted_at)
         .where(h.c.customer_id == customer["id"])
         .order_by(h.c.placed_at.desc()),
     )
@@ -95,7 +98,20 @@ def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
         "history": list(reversed(history)),
         "holds": holds,
         "timeline": timeline(connection, account_id),
+        "consumption": consumption(connection, account_id),
     }
+
+
+def consumption(connection: Connection, account_id: int) -> list[dict[str, Any]]:
+    """The account's latest card transactions (consumption records), newest first."""
+    t = table_of(CardTransaction)
+    return _rows(
+        connection,
+        select(t.c.posted_date, t.c.amount_fen, t.c.merchant, t.c.category)
+        .where(t.c.account_id == account_id)
+        .order_by(t.c.posted_date.desc(), t.c.id.desc())
+        .limit(CONSUMPTION_ITEMS),
+    )
 
 
 def timeline(connection: Connection, account_id: int) -> list[dict[str, Any]]:

@@ -93,6 +93,19 @@ def authenticate(connection: Connection, *, username: str, password: str, now: d
     return _user(row)
 
 
+def change_password(
+    connection: Connection, *, user_id: int, current: str, new: str, now: datetime
+) -> None:
+    """Sets a new password after checking the current one (a wrong one counts as a failed sign-in)."""
+    row = connection.execute(select(_USER.c.username).where(_USER.c.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"no user {user_id}", f"没有用户 {user_id}")
+    authenticate(connection, username=row.username, password=current, now=now)
+    if new == current:
+        raise ArrearsError("the new password must differ from the current one", "新密码不能与当前密码相同")
+    connection.execute(update(_USER).where(_USER.c.id == user_id).values(password_hash=hash_password(new)))
+
+
 def token_key(master_key: bytes) -> bytes:
     """The key that signs API tokens, derived from the master key (never the key itself)."""
     return hmac.new(master_key, b"arrears api tokens", hashlib.sha256).digest()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from arrears import __version__
@@ -12,8 +16,25 @@ from arrears.api import accounts, auth, compliance, queue
 from arrears.compliance import load_policy
 from arrears.config import Settings, get_settings
 from arrears.db import get_engine
-from arrears.kit.crypto import load_master_key
+from arrears.kit.crypto import FieldCipher, load_master_key
 from arrears.users.service import token_key
+from arrears.web.deps import BadCsrf, Forbidden, SignInRequired, locale, page
+from arrears.web.i18n import HERE, gettext
+from arrears.web.labels import N_
+from arrears.web.pages import auth as auth_pages
+from arrears.web.pages import workspace
+from arrears.web.pages.workspace import NotInScope
+
+# pages hold personal data: never cached, never framed, scripts only from this site
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def create_app(
@@ -27,13 +48,18 @@ def create_app(
         version=__version__,
         description="Collections for card issuers: work queues, case files, compliance, the daily run.",
     )
+    master_key = load_master_key(settings)
+    app.state.settings = settings
     app.state.engine = engine or get_engine(settings)
-    app.state.token_key = token_key(load_master_key(settings))
+    app.state.token_key = token_key(master_key)
+    app.state.cipher = FieldCipher(master_key)
     app.state.policy = load_policy(policy)
-    app.include_router(auth.router)
-    app.include_router(compliance.router)
-    app.include_router(queue.router)
-    app.include_router(accounts.router)
+    for router in (auth.router, compliance.router, queue.router, accounts.router):
+        app.include_router(router)
+    for router in (auth_pages.router, workspace.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _add_handlers(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> dict[str, Any]:
@@ -43,3 +69,42 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    lang = locale(request)
+    return page(request, "error.html", status_code=status_code, title=gettext(lang, title),
+                message=gettext(lang, message))  # fmt: skip
+
+
+def _add_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    def sign_in(request: Request, problem: SignInRequired) -> Response:
+        target = f"/login?next={quote(problem.next_path)}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    def forbidden(request: Request, problem: Forbidden) -> Response:
+        return _error_page(request, 403, N_("Not allowed"), N_("Your role may not do this."))
+
+    @app.exception_handler(BadCsrf)
+    def bad_csrf(request: Request, problem: BadCsrf) -> Response:
+        return _error_page(
+            request, 403, N_("Not allowed"), N_("The form has expired. Please reload the page.")
+        )
+
+    @app.exception_handler(NotInScope)
+    def not_in_scope(request: Request, problem: NotInScope) -> Response:
+        return _error_page(request, 404, N_("Not found"), N_("No such account, or it is not yours to open."))
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith(("/static/", "/docs", "/redoc")):
+            response.headers.update(SECURITY_HEADERS)
+            response.headers["Cache-Control"] = "no-store"
+        return response

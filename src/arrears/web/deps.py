@@ -1,0 +1,103 @@
+"""What the pages share: the language, the signed-in session, permissions, CSRF, rendering."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from arrears.kit.clock import now
+from arrears.users.permissions import allowed
+from arrears.web import sessions
+from arrears.web.i18n import locale_of, render
+
+SESSION_COOKIE = "arrears_session"
+LOGIN_CSRF_COOKIE = "arrears_csrf"  # the sign-in form's double-submit token (no session yet)
+LANG_COOKIE = "arrears_lang"
+CSRF_FIELD, CSRF_HEADER = "csrf_token", "x-csrf-token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class SignInRequired(Exception):
+    """No live session: the page answers with the sign-in page (or an htmx redirect to it)."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class Forbidden(Exception):
+    """The role lacks the permission (403 page)."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+
+
+class BadCsrf(Exception):
+    """A form or htmx request without the session's CSRF token (403)."""
+
+
+def locale(request: Request) -> str:
+    return locale_of(request.cookies.get(LANG_COOKIE), request.app.state.settings.locale)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are ``Secure`` behind HTTPS (or when ARREARS_SECURE_COOKIES says so)."""
+    setting: bool | None = request.app.state.settings.secure_cookies
+    return setting if setting is not None else request.url.scheme == "https"
+
+
+def same(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+async def sent_csrf(request: Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    form = await request.form()
+    value = form.get(CSRF_FIELD)
+    return value if isinstance(value, str) else None
+
+
+def signed_in(permission: str | None = None) -> Callable[[Request], Coroutine[Any, Any, sessions.Session]]:
+    """A dependency: the live session, whose user holds ``permission``; unsafe methods must carry the
+    session's CSRF token."""
+
+    async def dependency(request: Request) -> sessions.Session:
+        token = request.cookies.get(SESSION_COOKIE)
+        found = None
+        if token:
+            with request.app.state.engine.begin() as connection:
+                found = sessions.find(connection, token=token, now=now())
+        if found is None:
+            raise SignInRequired(request.url.path)
+        if request.method in UNSAFE and not same(found.csrf_token, await sent_csrf(request)):
+            raise BadCsrf()
+        if permission is not None and not allowed(found.user.role, permission):
+            raise Forbidden(permission)
+        request.state.session = found
+        return found
+
+    return dependency
+
+
+def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A rendered page (or htmx fragment) in the request's language, with the user, the permission
+    check and the CSRF token at hand."""
+    session: sessions.Session | None = getattr(request.state, "session", None)
+    user = session.user if session else None
+    body = render(
+        locale(request),
+        template,
+        request=request,
+        user=user,
+        csrf_token=session.csrf_token if session else None,
+        can=(lambda permission: user is not None and allowed(user.role, permission)),
+        here=quote(request.url.path),
+        **context,
+    )
+    return HTMLResponse(body, status_code=status_code)

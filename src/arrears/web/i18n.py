@@ -1,0 +1,91 @@
+"""The pages' languages: zh-CN by default, English on request.
+
+Messages are written in English in the templates and the code (``_("Next case")``); the zh_CN
+gettext catalog (``web/locale/zh_CN/LC_MESSAGES/messages.po``, kept with Babel: see
+``scripts/i18n``) translates them. The catalog is compiled in memory when first used, so no build
+step is needed. Each locale has its own Jinja2 environment, so requests never share a language.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from arrears.kit.money import fen_to_yuan
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+HERE = Path(__file__).parent
+CATALOGS = HERE / "locale"
+TEMPLATES = HERE / "templates"
+
+
+def locale_of(value: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """A supported locale for a cookie's or a setting's value (``en``, ``zh-CN``, ``zh_CN``...)."""
+    if value:
+        wanted = value.replace("-", "_")
+        for locale in LOCALES:
+            if wanted.lower() == locale.lower() or wanted.lower() == locale.split("_")[0]:
+                return locale
+    return default if default in LOCALES else DEFAULT_LOCALE
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalog of ``locale`` (English is the messages themselves)."""
+    po = CATALOGS / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def yuan(fen: int | None) -> str:
+    """``123456`` fen -> ``¥1,234.56``."""
+    if fen is None:
+        return "-"
+    return f"¥{fen_to_yuan(int(fen)):,.2f}"
+
+
+def percent(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.1%}"
+
+
+@cache
+def environment(locale: str) -> Environment:
+    """The Jinja2 environment of one locale: autoescaped, with ``_``/``gettext`` installed."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["yuan"] = yuan
+    env.filters["percent"] = percent
+    env.globals["locale"] = locale
+    env.globals["lang"] = "zh-CN" if locale == "zh_CN" else "en"
+    return env
+
+
+def gettext(locale: str, message: str, **values: Any) -> str:
+    """A message of the code (not of a template) in ``locale``, with ``%(name)s`` values filled in."""
+    text = translations(locale).gettext(message)
+    return text % values if values else text
+
+
+def render(locale: str, template: str, **context: Any) -> Markup:
+    return Markup(environment(locale).get_template(template).render(**context))

@@ -1,0 +1,148 @@
+"""The collector's workspace: the start page, the next case, the case file and logging a call."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+
+from arrears.accounts.case_file import case_file
+from arrears.accounts.reveal import reveal
+from arrears.audit.repository import audit_transaction
+from arrears.contacts.calls import CallLog, log_call
+from arrears.contacts.queue import claim_next
+from arrears.contacts.worklist import my_work
+from arrears.kit.clock import now
+from arrears.kit.errors import ArrearsError
+from arrears.kit.money import parse_amount_fen
+from arrears.models import CALL_OUTCOMES, CONTACT_PARTIES, DELINQUENCY_REASONS, CardAccount, table_of
+from arrears.users.scope import may_open
+from arrears.web import sessions
+from arrears.web.deps import locale, page, signed_in
+from arrears.web.i18n import gettext
+
+router = APIRouter(include_in_schema=False)
+
+
+class NotInScope(Exception):
+    """The account does not exist or is outside the user's scope (one 404 for both)."""
+
+
+Anyone = Annotated[sessions.Session, Depends(signed_in())]
+Worker = Annotated[sessions.Session, Depends(signed_in("queue:work"))]
+Reader = Annotated[sessions.Session, Depends(signed_in("account:read"))]
+Revealer = Annotated[sessions.Session, Depends(signed_in("pii:reveal"))]
+Caller = Annotated[sessions.Session, Depends(signed_in("contact:log"))]
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: Anyone) -> HTMLResponse:
+    with request.app.state.engine.connect() as connection:
+        work = my_work(connection, session.user, now=now())
+    return page(request, "home.html", work=work, empty=request.query_params.get("empty") == "1")
+
+
+@router.post("/queue/next")
+def next_case(request: Request, session: Worker) -> Response:
+    """Claims the caller's next case (as ``POST /api/v1/queue/next``) and opens it."""
+    with audit_transaction(request.app.state.engine) as connection:
+        claimed = claim_next(connection, user_id=session.user.id, now=now())
+    if claimed is None:
+        return RedirectResponse("/?empty=1", status_code=303)
+    return RedirectResponse(f"/cases/{claimed['account_id']}", status_code=303)
+
+
+@router.get("/cases")
+def find_case(request: Request, session: Reader, account: str = "") -> Response:
+    a = table_of(CardAccount)
+    with request.app.state.engine.connect() as connection:
+        found = connection.execute(select(a.c.id).where(a.c.account_no == account.strip())).scalar()
+        if found is None or not may_open(connection, session.user, found):
+            raise NotInScope()
+    return RedirectResponse(f"/cases/{found}", status_code=303)
+
+
+def case_context(
+    connection: Connection, request: Request, session: sessions.Session, account_id: int
+) -> dict[str, Any]:
+    """Everything the case page shows; NotInScope outside the user's scope."""
+    if not may_open(connection, session.user, account_id):
+        raise NotInScope()
+    found = case_file(connection, account_id)
+    if found is None:
+        raise NotInScope()
+    return {
+        "case": found,
+        "outcomes": CALL_OUTCOMES,
+        "parties": CONTACT_PARTIES,
+        "reasons": DELINQUENCY_REASONS,
+    }
+
+
+@router.get("/cases/{account_id}", response_class=HTMLResponse)
+def case_page(request: Request, account_id: int, session: Reader) -> HTMLResponse:
+    with request.app.state.engine.connect() as connection:
+        context = case_context(connection, request, session, account_id)
+    notice = request.query_params.get("done")
+    return page(request, "case.html", notice=notice, **context)
+
+
+@router.post("/cases/{account_id}/reveal", response_class=HTMLResponse)
+def reveal_personal_data(request: Request, account_id: int, session: Revealer) -> HTMLResponse:
+    """The cardholder's personal data in clear, for this user, audited (an htmx fragment)."""
+    with audit_transaction(request.app.state.engine) as connection:
+        if not may_open(connection, session.user, account_id):
+            raise NotInScope()
+        revealed = reveal(connection, account_id=account_id, actor=session.user.username,
+                          cipher=request.app.state.cipher, now=now())  # fmt: skip
+    return page(request, "_revealed.html", revealed=revealed)
+
+
+def _call_of(form: dict[str, Any]) -> CallLog:
+    promise = None
+    if form.get("promise_amount"):
+        promise = {
+            "amount_fen": parse_amount_fen(form["promise_amount"]),
+            "promised_date": form.get("promise_date"),
+        }
+    return CallLog.model_validate(
+        {"contact_point_id": form.get("contact_point_id") or None, "party": form.get("party", "debtor"),
+         "outcome": form.get("outcome"), "conversation": form.get("conversation") == "on",
+         "reason": form.get("reason") or None, "notes": form.get("notes") or None, "promise": promise}
+    )  # fmt: skip
+
+
+@router.post("/cases/{account_id}/calls", response_class=HTMLResponse)
+async def post_call(request: Request, account_id: int, session: Caller) -> Response:
+    """Logs a call (and a promise to pay); back to the case page with the outcome, or the form's error."""
+    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    lang = locale(request)
+    try:
+        call = _call_of(form)
+        with request.app.state.engine.begin() as connection:
+            if not may_open(connection, session.user, account_id):
+                raise NotInScope()
+            log_call(connection, account_id=account_id, user_id=session.user.id, call=call, now=now())
+    except (ValidationError, ValueError) as invalid:
+        return _case_with_error(request, session, account_id, _invalid_message(lang, invalid))
+    except ArrearsError as problem:
+        return _case_with_error(request, session, account_id, problem.message(lang))
+    return RedirectResponse(f"/cases/{account_id}?done=call", status_code=303)
+
+
+def _invalid_message(lang: str, invalid: Exception) -> str:
+    if isinstance(invalid, ValidationError):
+        fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in invalid.errors())
+        return gettext(lang, "Please check these fields: %(fields)s", fields=fields)
+    return gettext(lang, "Please check the amount and the date.")
+
+
+def _case_with_error(
+    request: Request, session: sessions.Session, account_id: int, error: str
+) -> HTMLResponse:
+    with request.app.state.engine.connect() as connection:
+        context = case_context(connection, request, session, account_id)
+    return page(request, "case.html", error=error, status_code=422, **context)

@@ -1,0 +1,28 @@
+// Keyboard shortcuts of the workspace (no shortcut fires while typing in a field).
+(function () {
+  "use strict";
+  var keys = {
+    n: function () { var f = document.getElementById("next-case"); if (f) { f.requestSubmit(); } },
+    c: function () { focus("call-form"); },
+    p: function () { focus("plan-form"); },
+    s: function () { focus("sms-form"); },
+    b: function () { focus("callback-form"); },
+    "?": function () { var h = document.getElementById("shortcuts"); if (h) { h.hidden = !h.hidden; } }
+  };
+  function focus(id) {
+    var form = document.getElementById(id);
+    if (!form) { return; }
+    var details = form.closest("details");
+    if (details) { details.open = true; }
+    var first = form.querySelector("select, input:not([type=hidden]), textarea");
+    if (first) { first.focus(); }
+    form.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName))) { return; }
+    var action = keys[event.key];
+    if (action) { event.preventDefault(); action(); }
+  });
+})();
