@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection, Engine
 
+from arrears.kit.clock import now
 from arrears.users.permissions import allowed
 from arrears.users.service import BadToken, StaffUser, user_of_token
 
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def business_date(request: Request) -> date:
+    """Today in the cardholders' time zone (``ARREARS_TIMEZONE``): the day plans are agreed and fall due."""
+    return now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
 
 
 def engine(request: Request) -> Engine:
@@ -51,4 +59,5 @@ def permitted(permission: str) -> Callable[[StaffUser], StaffUser]:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"the role {user.role} may not {permission}")
         return user
 
+    check.permission = permission  # type: ignore[attr-defined]  # read by the authorization matrix test
     return check

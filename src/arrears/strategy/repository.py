@@ -81,10 +81,11 @@ class BookRepository:
         """The accounts with a promise, or a plan instalment, broken in the last ``days`` days."""
         i, plan = table_of(PlanInstalment), table_of(RepaymentPlan)
         since = run_date - timedelta(days=days)
+        took_effect = plan.c.status.not_in(("proposed", "rejected"))  # only those are ever settled
         instalments = (
             select(plan.c.account_id)
             .join(i, i.c.plan_id == plan.c.id)
-            .where(i.c.status == "broken", i.c.due_date >= since)
+            .where(i.c.status == "broken", i.c.due_date >= since, took_effect)
         )
         p = table_of(PromiseToPay)
         promises = select(p.c.account_id).where(p.c.status == "broken", p.c.promised_date >= since)

@@ -1,0 +1,1 @@
+"""Repayment arrangements: the instalment calculator, the authority matrix, plans and their approvals."""

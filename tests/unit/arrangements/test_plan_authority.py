@@ -1,0 +1,127 @@
+"""The authority matrix: who may agree a plan, who must approve it, and the documented table."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from arrears.arrangements.rules import (
+    AUTHORITIES,
+    AUTHORITY,
+    BeyondAuthority,
+    Proposal,
+    exceeded,
+    may_decide,
+    rule,
+)
+from arrears.kit.money import format_fen
+from arrears.users.permissions import allowed
+
+DOC = Path(__file__).parents[3] / "docs" / "arrangements.md"
+
+
+def instalments(months: int = 6, waived: int = 0, interest_and_fees: int = 10_000_00) -> Proposal:
+    return Proposal("instalment", months, 0, waived, interest_and_fees)
+
+
+def deferral(days: int) -> Proposal:
+    return Proposal("deferral", 0, days, 0, 5_000_00)
+
+
+class TestRuling:
+    def test_within_the_collectors_authority(self) -> None:
+        ruling = rule(proposal=instalments(12, waived=2_000_00), role="collector")
+
+        assert (ruling.covered, ruling.required_role, ruling.exceeded) == (True, None, ())
+
+    @pytest.mark.parametrize(
+        ("proposal", "required", "over"),
+        [
+            (instalments(13), "team_lead", ("months",)),
+            (instalments(25), "manager", ("months",)),
+            (instalments(waived=2_000_01, interest_and_fees=100_000_00), "team_lead", ("waived_fen",)),
+            (instalments(waived=3_001_00), "team_lead", ("waived_fen", "waived_share")),
+            (instalments(waived=1_500_00, interest_and_fees=4_999_99), "team_lead", ("waived_share",)),
+            (instalments(waived=6_000_01), "manager", ("waived_fen", "waived_share")),
+            (
+                instalments(waived=20_000_01, interest_and_fees=20_000_01),
+                "manager",
+                ("waived_fen", "waived_share"),
+            ),
+            (deferral(31), "team_lead", ("deferral_days",)),
+            (deferral(91), "manager", ("deferral_days",)),
+        ],
+    )
+    def test_beyond_it_the_lowest_role_that_covers_it(
+        self, proposal: Proposal, required: str, over: tuple[str, ...]
+    ) -> None:
+        ruling = rule(proposal=proposal, role="collector")
+
+        assert (ruling.covered, ruling.required_role, ruling.exceeded) == (False, required, over)
+
+    def test_a_share_exactly_at_the_limit_is_within_it(self) -> None:
+        assert (
+            exceeded(AUTHORITY["collector"], instalments(waived=1_500_00, interest_and_fees=5_000_00)) == ()
+        )
+
+    def test_a_team_lead_needs_a_manager_beyond_their_own(self) -> None:
+        assert rule(proposal=instalments(24), role="team_lead").covered
+        assert rule(proposal=instalments(30), role="team_lead").required_role == "manager"
+        assert rule(proposal=instalments(30), role="manager").covered
+
+    def test_a_role_without_authority_always_needs_approval(self) -> None:
+        ruling = rule(proposal=instalments(2), role="customer_service")
+
+        assert (ruling.covered, ruling.required_role) == (False, "team_lead")
+
+    @pytest.mark.parametrize(
+        "proposal",
+        [
+            instalments(37),
+            instalments(waived=200_000_01, interest_and_fees=300_000_00),
+            instalments(waived=1_00, interest_and_fees=0),
+            deferral(181),
+        ],
+    )
+    def test_beyond_the_managers_authority_is_refused(self, proposal: Proposal) -> None:
+        for role in ("collector", "team_lead", "manager"):
+            with pytest.raises(BeyondAuthority) as refused:
+                rule(proposal=proposal, role=role)
+            assert "no one may agree" in refused.value.message_en and "主管" in refused.value.message_zh
+
+    def test_limits_grow_with_the_role(self) -> None:
+        for lower, higher in pairwise(AUTHORITIES):
+            assert lower.max_waived_fen < higher.max_waived_fen
+            assert lower.max_waived_share_bp < higher.max_waived_share_bp
+            assert lower.max_months < higher.max_months
+            assert lower.max_deferral_days < higher.max_deferral_days
+
+
+class TestDeciders:
+    def test_an_approver_decides_at_or_below_their_role(self) -> None:
+        assert may_decide(role="team_lead", required_role="team_lead")
+        assert may_decide(role="manager", required_role="team_lead")
+        assert may_decide(role="manager", required_role="manager")
+        assert not may_decide(role="team_lead", required_role="manager")
+        assert not may_decide(role="collector", required_role="team_lead")
+
+    def test_the_approvers_hold_the_permission(self) -> None:
+        assert all(allowed(role, "plan:approve") for role in ("team_lead", "manager"))
+        assert all(allowed(one.role, "plan:propose") for one in AUTHORITIES)
+
+
+def test_the_documented_table_matches_the_code() -> None:
+    lines = [line for line in DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| ")]
+    rows = {
+        cells[0]: cells[1:] for cells in ([c.strip() for c in line.strip("|").split("|")] for line in lines)
+    }
+    for one in AUTHORITIES:
+        expected = [
+            format_fen(one.max_waived_fen),
+            f"{one.max_waived_share_bp // 100}%",
+            str(one.max_months),
+            str(one.max_deferral_days),
+        ]
+        assert rows[one.role] == expected
