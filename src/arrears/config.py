@@ -37,6 +37,9 @@ class Settings(BaseSettings):
             "over HTTPS; set true behind a TLS-terminating proxy."
         ),
     )
+    sms_hotline: str = Field(
+        default="400-000-0000", description="The bank's collections hotline that the SMS templates give."
+    )
     import_batch_rows: int = Field(default=100_000, ge=1_000, description="Rows per batch when importing.")
     timezone: str = Field(
         default="Asia/Shanghai",

@@ -15,8 +15,11 @@ PERMISSIONS: dict[str, str] = {
     "plan:approve": "approve plans and waivers within the role's authority",
     "sms:send": "send an SMS template",
     "visit:request": "request a field visit",
+    "visit:plan": "see the open visit requests to plan field visits",
     "visit:work": "work today's visit route",
+    "legal:request": "request a legal review of an account",
     "legal:review": "review accounts referred to legal",
+    "callback:schedule": "schedule, list and close one's callbacks",
     "hold:manage": "add or lift a hold",
     "compliance:check": "check an action against the rulebook",
     "compliance:override": "override a compliance decision (audited)",
@@ -27,19 +30,29 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
-              "visit:request", "hold:manage", "compliance:check"}  # fmt: skip
+              "visit:request", "legal:request", "callback:schedule", "hold:manage",
+              "compliance:check"}  # fmt: skip
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "collector": frozenset(_COLLECTOR),
     "visitor": frozenset({"account:read", "visit:work", "contact:log", "promise:take", "compliance:check"}),
-    "team_lead": frozenset(_COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal"}),
+    "team_lead": frozenset(_COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "visit:plan"}),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
     "compliance": frozenset(
         {"account:read", "compliance:check", "compliance:override", "audit:read", "hold:manage"}
     ),
     "customer_service": frozenset(
-        {"account:read", "contact:log", "promise:take", "hold:manage", "compliance:check"}
+        {
+            "account:read",
+            "contact:log",
+            "promise:take",
+            "callback:schedule",
+            "hold:manage",
+            "compliance:check",
+        }
     ),
-    "manager": frozenset(_COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "audit:read"}),
+    "manager": frozenset(
+        _COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "audit:read", "visit:plan"}
+    ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check"}),
     "agency_user": frozenset(
         {"agency:work", "account:read", "contact:log", "promise:take", "compliance:check"}

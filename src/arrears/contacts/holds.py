@@ -1,0 +1,112 @@
+"""Holds (停催): placing one on an account or on all the customer's accounts, and lifting it, each
+appended to the audit chain. The rulebook sees a hold from the moment it is placed until it is lifted
+or expires (``dialling.check_contact``, the daily run).
+
+The audit entry names the hold, its kind, account and customer ids and expiry; the free-text reasons
+stay on the hold row (they may carry personal data, which never goes into audit details). The caller's
+transaction must be able to append (``audit_transaction``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from arrears.audit.repository import AuditLog
+from arrears.contacts.dialling import aware
+from arrears.contacts.repository import ContactRepository
+from arrears.kit.errors import ArrearsError, NotFound
+from arrears.models import HOLD_KINDS
+
+PLACED, LIFTED = "hold.placed", "hold.lifted"
+
+
+def _reason(reason: str, what_en: str, what_zh: str) -> str:
+    if not reason.strip():
+        raise ArrearsError(f"{what_en} needs a reason", f"{what_zh}必须说明理由")
+    return reason.strip()
+
+
+def place_hold(
+    connection: Connection,
+    *,
+    account_id: int,
+    kind: str,
+    reason: str,
+    user_id: int | None,
+    actor: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+    whole_customer: bool = True,
+) -> dict[str, Any]:
+    """Places a hold of ``kind`` on the account (or, by default, on all its customer's accounts),
+    until lifted or until ``expires_at``; audited. NotFound for a missing account."""
+    if kind not in HOLD_KINDS:
+        raise ArrearsError(
+            f"unknown hold kind {kind} (one of {', '.join(HOLD_KINDS)})", f"未知停催类型 {kind}"
+        )
+    text = _reason(reason, "a hold", "停催")
+    if expires_at is not None and aware(expires_at, "expires_at") <= aware(now, "now"):
+        raise ArrearsError("a hold cannot expire in the past", "停催的到期时间不能早于当前时间")
+    repository = ContactRepository(connection)
+    account = repository.account(account_id)
+    hold = repository.add_hold(
+        {
+            "customer_id": account.customer_id,
+            "account_id": None if whole_customer else account_id,
+            "kind": kind,
+            "reason": text,
+            "placed_by_id": user_id,
+            "placed_at": now,
+            "expires_at": expires_at,
+        }
+    )
+    _audit(connection, hold, action=PLACED, actor=actor, at=now, via_account=account_id)
+    return hold
+
+
+def lift_hold(
+    connection: Connection, *, hold_id: int, reason: str, user_id: int | None, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Lifts the hold with a reason; audited. Refused when it was lifted already or has expired."""
+    aware(now, "now")
+    text = _reason(reason, "lifting a hold", "解除停催")
+    repository = ContactRepository(connection)
+    hold = repository.hold(hold_id)
+    if hold is None:
+        raise NotFound(f"no hold {hold_id}", f"没有停催记录 {hold_id}")
+    if hold["expires_at"] is not None and hold["expires_at"] <= now:
+        raise ArrearsError("the hold has expired already", "该停催已到期")
+    lifted = {"lifted_at": now, "lifted_by_id": user_id, "lift_reason": text}
+    if hold["lifted_at"] is not None or not repository.lift_hold(hold_id=hold_id, values=lifted):
+        raise ArrearsError("the hold was lifted already", "该停催已被解除")
+    hold |= lifted
+    _audit(connection, hold, action=LIFTED, actor=actor, at=now)
+    return hold
+
+
+def hold_accounts(connection: Connection, hold_id: int) -> list[int]:
+    """The accounts the hold covers (empty when there is no such hold): for scope checks."""
+    return ContactRepository(connection).accounts_of_hold(hold_id)
+
+
+def _audit(
+    connection: Connection,
+    hold: dict[str, Any],
+    *,
+    action: str,
+    actor: str,
+    at: datetime,
+    via_account: int | None = None,
+) -> None:
+    details = {
+        "kind": hold["kind"],
+        "customer_id": hold["customer_id"],
+        "account_id": hold["account_id"],
+        "expires_at": hold["expires_at"].isoformat() if hold["expires_at"] else None,
+    } | ({"placed_via_account": via_account} if via_account is not None else {})
+    AuditLog(connection).append(
+        at=at, actor=actor, action=action, subject_type="hold", subject_id=str(hold["id"]), details=details
+    )

@@ -1,0 +1,86 @@
+"""The contact-action tests' book, constants and helpers (no conftest.py here: its module name would
+shadow the suite's ``conftest`` for the modules that import from it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert, select
+
+from arrears.imports import uci
+from arrears.imports.service import import_extract
+from arrears.kit.crypto import FieldCipher
+from arrears.models import AppUser, CardAccount, CollectionAction, ContactPoint, DailyRun, table_of
+from arrears.users.service import create_user
+
+RUN = date(2005, 10, 1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = datetime(2026, 11, 24, 10, tzinfo=SHANGHAI)  # inside the hours
+NIGHT = datetime(2026, 11, 24, 23, tzinfo=SHANGHAI)  # outside them
+LOADED = datetime(2026, 11, 20, 9, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+TEST_KEY = bytes(range(32))  # the suite's fixed master key (tests/conftest.py)
+USERS = {
+    "collector1": "collector",
+    "collector2": "collector",
+    "visitor1": "visitor",
+    "team_lead1": "team_lead",
+    "legal1": "legal",
+    "admin1": "admin",
+}
+
+
+def load_book(
+    engine: Engine, tmp_path: Path, cipher: FieldCipher, *, users: tuple[str, ...] = tuple(USERS)
+) -> Engine:
+    """Five UCI accounts, the ``users`` (names of ``USERS``; each costs an Argon2 hash), and the first
+    account claimed by ``collector1`` (so it is in that collector's scope)."""
+    uci.write_extract(uci.read_uci(uci.bundled_path()).head(5), tmp_path / "extract", as_of=RUN)
+    with engine.begin() as connection:
+        import_extract(connection, tmp_path / "extract", as_of=RUN, cipher=cipher, now=LOADED)
+        ids = {
+            name: create_user(
+                connection, username=name, display_name=name, role=USERS[name], password=PASSWORD, now=LOADED
+            ).id
+            for name in users
+        }
+        a = table_of(CardAccount)
+        first = connection.execute(select(a.c.id, a.c.customer_id).order_by(a.c.id).limit(1)).first()
+        assert first is not None
+        run = {"run_date": RUN, "status": "completed", "started_at": LOADED}
+        connection.execute(insert(table_of(DailyRun)).values(**run))
+        claimed = {
+            "run_date": RUN, "account_id": first.id, "customer_id": first.customer_id, "channel": "call",
+            "segment": "m2", "arm": "champion", "treatment": "phone_m2", "value_fen": 1_000, "priority": 1,
+            "scheduled_at": LOADED, "status": "claimed", "claimed_by_id": ids.get("collector1"),
+            "claimed_at": LOADED,
+        }  # fmt: skip
+        connection.execute(insert(table_of(CollectionAction)).values(**claimed))
+    return engine
+
+
+def first_account(engine: Engine) -> tuple[int, int]:
+    """The claimed account and its customer."""
+    a = table_of(CardAccount)
+    with engine.connect() as connection:
+        row = connection.execute(select(a.c.id, a.c.customer_id).order_by(a.c.id)).first()
+    assert row is not None
+    return int(row.id), int(row.customer_id)
+
+
+def point_of(engine: Engine, customer_id: int, kind: str) -> int:
+    p = table_of(ContactPoint)
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(p.c.id).where(p.c.customer_id == customer_id, p.c.kind == kind).order_by(p.c.id)
+        ).scalar()
+    assert found is not None
+    return int(found)
+
+
+def user_id(engine: Engine, username: str) -> int:
+    u = table_of(AppUser)
+    with engine.connect() as connection:
+        return int(connection.execute(select(u.c.id).where(u.c.username == username)).scalar_one())
