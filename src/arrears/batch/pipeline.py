@@ -4,7 +4,9 @@
 due actions, compliance and consolidation per customer (a partition holds whole customers). It
 returns the actions worth doing (``kind`` action) and counts for the report (``kind`` segment:
 accounts per segment and arm; ``checked``: due actions per channel and decision; ``blocked``:
-blocked actions per rule). ``finish`` allocates capacity over the whole book and lays out the outputs.
+blocked actions per rule). ``prepare_scored`` is the same after scoring: store mode scores the book
+itself, with the reasons it keeps per account. ``finish`` allocates capacity over the whole book and
+lays out the outputs.
 """
 
 from __future__ import annotations
@@ -77,7 +79,11 @@ def _laid_out(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
 
 def prepare(accounts: pl.DataFrame, day: Day) -> pl.DataFrame:
     """Score, segment, due actions, compliance and consolidation for a partition of whole customers."""
-    scored = score(accounts, model=day.model)
+    return prepare_scored(score(accounts, model=day.model), day)
+
+
+def prepare_scored(scored: pl.DataFrame, day: Day) -> pl.DataFrame:
+    """``prepare`` for a partition already scored (p_default, score and risk_tier added)."""
     segmented = segment(scored.with_columns(hold=pl.col("holds").list.len() > 0), strategy=day.strategy)
     candidates = due_actions(segmented, strategy=day.strategy, as_of=day.as_of)
     checked = comply(candidates, segmented, policy=day.policy, as_of=day.as_of)

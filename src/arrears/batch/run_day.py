@@ -3,8 +3,9 @@
 Steps, each in its own transaction and recorded on the day's ``daily_run`` row: ``import`` (when an
 extract is given; the import is idempotent), ``snapshot`` (delinquency on the date), ``promises``
 (settle the promises and plan instalments whose date passed: kept, partly kept, broken), then
-``decide``: the same per-partition function as file mode over the book read from the store,
-allocation, and the actions written with the report and the run's completion in one transaction.
+``decide``: the same per-partition function as file mode over the book read from the store (scored
+here, with the reasons), allocation, and the actions and each account's latest score
+(``account_score``) written with the report and the run's completion in one transaction.
 So a run killed half-way leaves no half-written outputs, and running it again completes it; a
 completed date is not run again; a date before the last completed run is refused.
 """
@@ -21,11 +22,13 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from arrears.accounts.service import refresh_delinquency
-from arrears.batch.pipeline import OUTPUT_FILES, Day, Outputs, finish, prepare
+from arrears.batch.pipeline import OUTPUT_FILES, Day, Outputs, finish, prepare_scored
 from arrears.batch.portfolio import CONTACT, check_portfolio
+from arrears.batch.steps.score import score_rows, score_with_reasons
 from arrears.batch.store import RunRepository
 from arrears.compliance.policy import Policy
 from arrears.kit.errors import ArrearsError
+from arrears.scoring.account_scores import AccountScoreRepository
 from arrears.scoring.model import ScoringModel
 from arrears.scoring.store import store_accounts
 from arrears.strategy.load import StrategyFile
@@ -199,9 +202,13 @@ def _decide(
     strategy = inputs.strategy
     day = Day(strategy.strategy, inputs.model, inputs.policy, run_date)
     portfolio = store_portfolio(repository, store_accounts(connection, as_of=run_date), run_date, inputs.zone)
-    outputs = finish(prepare(portfolio, day), day)
+    scored, scores = score_with_reasons(portfolio, model=inputs.model)
+    outputs = finish(prepare_scored(scored, day), day)
     report = outputs.report | {"model": inputs.model_version, "strategy_sha256": strategy.sha256}
     repository.replace_actions(run_date, action_rows(outputs, run_date))
+    AccountScoreRepository(connection).replace(
+        score_rows(scores, run_date=run_date, model_version=inputs.model_version)
+    )
     strategy_id = repository.strategy_id(
         name=strategy.strategy.name,
         version=strategy.strategy.version,

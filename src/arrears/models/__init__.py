@@ -5,6 +5,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from arrears.db import Base
+from arrears.models.account_score import AccountScore
 from arrears.models.agency_placement import AgencyPlacement
 from arrears.models.app_user import ROLES, AppUser
 from arrears.models.audit_event import AuditEvent
@@ -60,6 +61,7 @@ __all__ = [
     "REQUEST_STATUSES",
     "ROLES",
     "RUN_STATUSES",
+    "AccountScore",
     "AgencyPlacement",
     "AppUser",
     "AuditEvent",
