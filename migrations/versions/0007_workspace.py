@@ -177,7 +177,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("repayment_plan", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_repayment_plan_proposed_by_id_app_user"), type_="foreignkey")

@@ -129,7 +129,7 @@ HELP_CASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("import", "uci"): ("--as-of", "UCI", "24,000"),
     ("portfolio",): ("summary",),
     ("portfolio", "summary"): ("--as-of", "--json", "M7+"),
-    ("demo",): ("--fresh", "24,000"),
+    ("demo",): ("--fresh", "24,000", "--prepare-only", "ARREARS_DEMO_PASSWORD"),
     ("strategy",): ("validate", "preview"),
     ("run-day",): ("--date", "--extract", "--strategy", "--policy"),
     ("serve",): ("--host", "--port", "/healthz"),

@@ -96,9 +96,11 @@ def test_bad_input_gives_a_clear_error(cli: Cli, sample: Path, tmp_path: Path) -
 
 
 def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
-    result = cli.run("demo")
+    result = cli.run("demo", "--prepare-only")
     assert "18,523" in result.stdout and "2,959" in result.stdout  # M0 and M1 of the bundled book
     assert "is now the active model" in result.stdout
     scores = pl.read_parquet(cli.data_dir / "scores.parquet")
     assert scores.height == 24_000
     assert set(scores["risk_tier"].cast(pl.String).unique()) == {"A", "B", "C", "D", "E"}
+    assert "collector1 (collector)" in result.stdout and "agency1 (agency_user)" in result.stdout
+    assert "Their password (random" in result.stdout

@@ -69,6 +69,9 @@ def test_a_user_signs_in_to_a_running_server(tmp_path: Path) -> None:
             httpx.post(f"{base}/api/v1/compliance/check", json=situation, headers=headers).json()["decision"]
             == "allow"
         )
+        login = httpx.get(f"{base}/login")
+        assert login.status_code == 200 and 'src="/static/htmx.min.js"' in login.text and "登录" in login.text
+        assert httpx.get(f"{base}/static/htmx.min.js").status_code == 200  # vendored, no CDN
     finally:
         server.terminate()
         server.wait(timeout=20)

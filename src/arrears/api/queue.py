@@ -40,7 +40,7 @@ def next_case(
     """Claims the most valuable free call of the day for the caller, for 30 minutes. Two callers never
     get the same case."""
     with audit_transaction(request.app.state.engine) as connection:
-        claimed = claim_next(connection, user_id=user.id, now=now())
+        claimed = claim_next(connection, user_id=user.id, team_id=user.team_id, now=now())
     if claimed is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return Case.model_validate(claimed)

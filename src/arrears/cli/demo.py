@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import typer
 
 from arrears.cli.common import console, reports_errors
 from arrears.config import get_settings
 
+PASSWORD_VARIABLE = "ARREARS_DEMO_PASSWORD"
+
 
 @reports_errors
 def demo(
     fresh: bool = typer.Option(True, "--fresh/--keep", help="Start from an empty database (default)."),
+    prepare_only: bool = typer.Option(False, "--prepare-only", help="Everything but serving."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on."),
+    port: int = typer.Option(8000, "--port", help="Port to serve on."),
 ) -> None:
-    """Build the demo: a fresh SQLite database under the data directory, the bundled UCI portfolio
-    imported (24,000 accounts) and summarised, then the probability-of-default model trained on it,
-    registered, promoted and used to score the book (var/scores.parquet), and the day run over the
-    book with the default strategy (`arrears run-day --date 2005-10-01`)."""
+    """Build the demo and serve it: a fresh SQLite database under the data directory, the bundled UCI
+    portfolio imported (24,000 accounts) and summarised, then the probability-of-default model
+    trained on it, registered, promoted and used to score the book (var/scores.parquet), the day run
+    over the book with the default strategy (`arrears run-day --date 2005-10-01`), the day's agency
+    hand-overs placed with agency A, and one user per role (collector1, collector2, visitor1, lead1,
+    legal1, compliance1, service1, manager1, admin1, agency1) with the password from
+    ARREARS_DEMO_PASSWORD, or a random one that is printed. Then `arrears serve` on
+    http://127.0.0.1:8000 (unless --prepare-only)."""
     import json
 
     from arrears.cli import imports, model, portfolio, run_day
@@ -52,3 +64,30 @@ def demo(
     )
     console.print("\nThe day's run over the book (default strategy, policy cn):")
     run_day.run_day(date_="2005-10-01", extract=None, strategy="default", policy="cn")
+    _people()
+    if not prepare_only:
+        from arrears.cli.serve import serve
+
+        serve(host=host, port=port, policy="cn")
+
+
+def _people() -> None:
+    """The demo's teams and users, and the day's agency hand-overs placed with agency A."""
+    from datetime import date
+
+    from arrears.accounts.placements import place_run_hand_overs
+    from arrears.db import get_engine
+    from arrears.kit.clock import now
+    from arrears.users.demo import AGENCY, USERS, create_demo_users
+
+    given = os.environ.get(PASSWORD_VARIABLE)
+    password = given or secrets.token_urlsafe(12)
+    with get_engine().begin() as connection:
+        create_demo_users(connection, password=password, now=now())
+        placed = place_run_hand_overs(connection, run_date=date(2005, 10, 1), agency_code=AGENCY, now=now())
+    console.print(f"\n{placed:,} accounts placed with agency {AGENCY} for 90 days.")
+    console.print("Users, one per role: " + ", ".join(f"{name} ({role})" for name, role, _ in USERS))
+    if given:
+        console.print(f"Their password is the one in {PASSWORD_VARIABLE}.")
+    else:
+        console.print(f"Their password (random; set {PASSWORD_VARIABLE} to choose one): {password}")

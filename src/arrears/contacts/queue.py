@@ -21,15 +21,26 @@ _ACTION, _RUN = table_of(CollectionAction), table_of(DailyRun)
 
 
 def claim_next(
-    connection: Connection, *, user_id: int, now: datetime, lease: timedelta = LEASE
+    connection: Connection,
+    *,
+    user_id: int,
+    now: datetime,
+    team_id: int | None = None,
+    lease: timedelta = LEASE,
 ) -> dict[str, Any] | None:
-    """Claims the most valuable free call of the latest completed run (None: the queue is empty)."""
+    """Claims the most valuable free call of the latest completed run in the user's team's queue:
+    the calls assigned to ``team_id`` and those assigned to no team (None: the queue is empty)."""
     a = _ACTION
     latest = select(func.max(_RUN.c.run_date)).where(_RUN.c.status == "completed").scalar_subquery()
     free = or_(a.c.status == "planned", and_(a.c.status == "claimed", a.c.lease_until < now))
     candidate = (
         select(a.c.id)
-        .where(a.c.run_date == latest, a.c.channel == "call", free)
+        .where(
+            a.c.run_date == latest,
+            a.c.channel == "call",
+            free,
+            or_(a.c.team_id.is_(None), a.c.team_id == team_id),
+        )
         .order_by(a.c.priority, a.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)

@@ -7,7 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from arrears.models import CardAccount, CollectionAction, ContactEvent, DailyRun, table_of
+from arrears.models import (
+    AgencyPlacement,
+    CardAccount,
+    CollectionAction,
+    ContactEvent,
+    DailyRun,
+    Team,
+    table_of,
+)
 from arrears.users.service import StaffUser
 
 _ACTION, _RUN, _EVENT, _ACCOUNT = (
@@ -37,4 +45,27 @@ def my_work(connection: Connection, user: StaffUser, *, now: datetime) -> dict[s
     logged = connection.execute(
         select(func.count()).where(e.c.user_id == user.id, e.c.at >= now - timedelta(hours=24))
     ).scalar_one()
-    return {"held": [dict(row) for row in held], "waiting": int(waiting), "logged": int(logged)}
+    return {"held": [dict(row) for row in held], "waiting": int(waiting), "logged": int(logged),
+            "placed": placed_with_agency(connection, user) if user.role == "agency_user" else []}  # fmt: skip
+
+
+def placed_with_agency(connection: Connection, user: StaffUser, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The accounts placed with the user's agency on the business date, the most overdue first."""
+    p, t, acc = table_of(AgencyPlacement), table_of(Team), _ACCOUNT
+    day = select(func.max(_RUN.c.run_date)).where(_RUN.c.status == "completed").scalar_subquery()
+    agency = select(t.c.agency_code).where(t.c.id == user.team_id).scalar_subquery()
+    rows = connection.execute(
+        select(
+            acc.c.id.label("account_id"),
+            acc.c.account_no,
+            acc.c.dpd,
+            acc.c.bucket,
+            acc.c.overdue_fen,
+            p.c.ends_on,
+        )
+        .join(acc, acc.c.id == p.c.account_id)
+        .where(p.c.agency_code == agency, p.c.placed_on <= day, p.c.ends_on >= day)
+        .order_by(acc.c.overdue_fen.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(row) for row in rows]

@@ -93,9 +93,7 @@ def authenticate(connection: Connection, *, username: str, password: str, now: d
     return _user(row)
 
 
-def change_password(
-    connection: Connection, *, user_id: int, current: str, new: str, now: datetime
-) -> None:
+def change_password(connection: Connection, *, user_id: int, current: str, new: str, now: datetime) -> None:
     """Sets a new password after checking the current one (a wrong one counts as a failed sign-in)."""
     row = connection.execute(select(_USER.c.username).where(_USER.c.id == user_id)).first()
     if row is None:

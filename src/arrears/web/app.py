@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from arrears import __version__
-from arrears.api import accounts, auth, compliance, queue
+from arrears.api import accounts, actions, arrangements, auth, compliance, dashboard, queue
 from arrears.compliance import load_policy
 from arrears.config import Settings, get_settings
 from arrears.db import get_engine
@@ -21,7 +21,10 @@ from arrears.users.service import token_key
 from arrears.web.deps import BadCsrf, Forbidden, SignInRequired, locale, page
 from arrears.web.i18n import HERE, gettext
 from arrears.web.labels import N_
+from arrears.web.pages import actions as action_pages
+from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
+from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import workspace
 from arrears.web.pages.workspace import NotInScope
 
@@ -54,9 +57,23 @@ def create_app(
     app.state.token_key = token_key(master_key)
     app.state.cipher = FieldCipher(master_key)
     app.state.policy = load_policy(policy)
-    for router in (auth.router, compliance.router, queue.router, accounts.router):
+    for router in (
+        auth.router,
+        compliance.router,
+        queue.router,
+        accounts.router,
+        arrangements.router,
+        actions.router,
+        dashboard.router,
+    ):
         app.include_router(router)
-    for router in (auth_pages.router, workspace.router):
+    for router in (
+        auth_pages.router,
+        workspace.router,
+        arrangement_pages.router,
+        dashboard_page.router,
+        action_pages.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _add_handlers(app)

@@ -82,6 +82,7 @@ def signed_in(permission: str | None = None) -> Callable[[Request], Coroutine[An
         request.state.session = found
         return found
 
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the authorization matrix test
     return dependency
 
 

@@ -42,7 +42,11 @@ LABELS = (
     N_("planned"), N_("claimed"), N_("done"), N_("open"), N_("kept"), N_("partly_kept"), N_("broken"),
     N_("due"), N_("active"), N_("proposed"), N_("rejected"), N_("completed"), N_("pending"), N_("approved"),
     N_("sent"), N_("blocked"), N_("cancelled"), N_("accepted"), N_("declined"),
-    N_("instalment plan"), N_("deferral"),
+    N_("instalment plan"), N_("deferral"), N_("unassigned"),
+    # regulatory classes
+    N_("normal"), N_("special_mention"), N_("substandard"), N_("doubtful"), N_("loss"),
+    # SMS templates
+    N_("reminder"), N_("overdue"), N_("promise_reminder"), N_("plan_confirmation"),
 )  # fmt: skip
 CODES = frozenset(
     (

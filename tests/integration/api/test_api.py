@@ -17,7 +17,7 @@ from arrears.compliance import check, load_policy
 from arrears.config import Settings
 from arrears.users.service import MAX_FAILURES, SignInFailed, StaffUser, authenticate, create_user
 from arrears.web.app import create_app
-from conftest import TEST_KEY
+from fixed_keys import TEST_KEY
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)

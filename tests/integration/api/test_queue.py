@@ -21,7 +21,7 @@ from arrears.kit.crypto import FieldCipher
 from arrears.models import CardAccount, CollectionAction, ContactPoint, Customer, DailyRun, table_of
 from arrears.users.service import create_user
 from arrears.web.app import create_app
-from conftest import TEST_KEY
+from fixed_keys import TEST_KEY
 
 RUN = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)

@@ -3,12 +3,15 @@ revealing personal data and logging a call."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select, update
 from web_support import PASSWORD, Browser, signed_in_as
 
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog
+from arrears.kit.clock import now
 from arrears.kit.crypto import FieldCipher
 from arrears.models import (
     CollectionAction,
@@ -16,6 +19,7 @@ from arrears.models import (
     ContactPoint,
     Customer,
     PromiseToPay,
+    Team,
     WebSession,
     table_of,
 )
@@ -202,3 +206,28 @@ def _personal_data(engine: Engine, cipher: FieldCipher, account_id: int) -> tupl
         ).all()
     phones = [cipher.decrypt(point.value_enc) for point in points if point.kind.endswith(("mobile", "phone"))]
     return customer.name, cipher.decrypt(customer.national_id_enc), phones
+
+
+def test_agency_users_see_the_accounts_placed_with_their_agency(web: TestClient, book: Engine) -> None:
+    from arrears.models import AgencyPlacement
+    from web_book import RUN
+
+    running = {"account_id": 5, "placed_on": RUN, "ends_on": RUN + timedelta(days=90)}
+    ended = {"account_id": 6, "placed_on": RUN - timedelta(days=200), "ends_on": RUN - timedelta(days=110)}
+    with book.begin() as connection:
+        rows = [{**placement, "agency_code": "X", "created_at": now()} for placement in (running, ended)]
+        connection.execute(insert(table_of(AgencyPlacement)), rows)
+    agency = signed_in_as(web, "agency_user1")
+    assert 'href="/cases/5"' in agency.client.get("/").text
+    assert agency.client.get("/cases/5").status_code == 200
+    assert agency.client.get("/cases/6").status_code == 404  # that placement has ended
+    assert signed_in_as(web, "collector3").client.get("/cases/5").status_code == 404
+
+
+def test_a_team_s_calls_go_to_its_members_only(web: TestClient, book: Engine) -> None:
+    x, team = table_of(CollectionAction), table_of(Team)
+    with book.begin() as connection:
+        phone_b = connection.execute(select(team.c.id).where(team.c.code == "phone-b")).scalar_one()
+        connection.execute(update(x).values(team_id=phone_b))  # every call of the day is phone-b's
+    assert signed_in_as(web, "collector1").post("/queue/next").headers["location"] == "/?empty=1"  # phone-a
+    assert signed_in_as(web, "collector3").post("/queue/next").headers["location"].startswith("/cases/")

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-PASSWORD = "correct horse battery"
+from web_book import PASSWORD
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -11,20 +11,35 @@ from sqlalchemy import Connection, select
 
 from arrears.accounts.case_file import case_file
 from arrears.accounts.reveal import reveal
+from arrears.arrangements.repository import PlanRepository
 from arrears.audit.repository import audit_transaction
+from arrears.contacts.callbacks import open_callbacks
 from arrears.contacts.calls import CallLog, log_call
+from arrears.contacts.dialling import call_check
 from arrears.contacts.queue import claim_next
+from arrears.contacts.templates import templates
 from arrears.contacts.worklist import my_work
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
 from arrears.kit.money import parse_amount_fen
-from arrears.models import CALL_OUTCOMES, CONTACT_PARTIES, DELINQUENCY_REASONS, CardAccount, table_of
+from arrears.models import (
+    CALL_OUTCOMES,
+    CONTACT_PARTIES,
+    DELINQUENCY_REASONS,
+    HOLD_KINDS,
+    CardAccount,
+    table_of,
+)
+from arrears.scoring.account_scores import latest_score
+from arrears.users.permissions import allowed
 from arrears.users.scope import may_open
 from arrears.web import sessions
+from arrears.web.charts import bar_chart
 from arrears.web.deps import locale, page, signed_in
 from arrears.web.i18n import gettext
 
 router = APIRouter(include_in_schema=False)
+PHONE_KINDS = ("mobile", "home_phone", "work_phone")  # the order the call form offers them
 
 
 class NotInScope(Exception):
@@ -42,14 +57,17 @@ Caller = Annotated[sessions.Session, Depends(signed_in("contact:log"))]
 def home(request: Request, session: Anyone) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         work = my_work(connection, session.user, now=now())
-    return page(request, "home.html", work=work, empty=request.query_params.get("empty") == "1")
+        mine = open_callbacks(connection, user_id=session.user.id)
+    return page(
+        request, "home.html", work=work, callbacks=mine, empty=request.query_params.get("empty") == "1"
+    )
 
 
 @router.post("/queue/next")
 def next_case(request: Request, session: Worker) -> Response:
     """Claims the caller's next case (as ``POST /api/v1/queue/next``) and opens it."""
     with audit_transaction(request.app.state.engine) as connection:
-        claimed = claim_next(connection, user_id=session.user.id, now=now())
+        claimed = claim_next(connection, user_id=session.user.id, team_id=session.user.team_id, now=now())
     if claimed is None:
         return RedirectResponse("/?empty=1", status_code=303)
     return RedirectResponse(f"/cases/{claimed['account_id']}", status_code=303)
@@ -65,6 +83,13 @@ def find_case(request: Request, session: Reader, account: str = "") -> Response:
     return RedirectResponse(f"/cases/{found}", status_code=303)
 
 
+def dialling_check(connection: Connection, request: Request, account_id: int, point: int | None) -> Any:
+    """The rulebook's decision on calling the number (the primary one by default) now: the case page
+    shows it before dialling."""
+    return call_check(connection, account_id=account_id, policy=request.app.state.policy,
+                      zone=request.app.state.settings.timezone, at=now(), contact_point_id=point)  # fmt: skip
+
+
 def case_context(
     connection: Connection, request: Request, session: sessions.Session, account_id: int
 ) -> dict[str, Any]:
@@ -74,11 +99,31 @@ def case_context(
     found = case_file(connection, account_id)
     if found is None:
         raise NotInScope()
+    phones = sorted(
+        (point for point in found["customer"]["contact_points"] if point["kind"] in PHONE_KINDS),
+        key=lambda point: (PHONE_KINDS.index(point["kind"]), not point["is_primary"], point["id"]),
+    )
+    history = found["history"]
     return {
+        "phones": phones,
+        "dpd_chart": bar_chart(
+            [str(day["as_of_date"])[5:] for day in history],
+            [day["dpd"] for day in history],
+            title=gettext(locale(request), "DPD"),
+            empty_text="-",
+            height=200,
+        ),
         "case": found,
         "outcomes": CALL_OUTCOMES,
         "parties": CONTACT_PARTIES,
         "reasons": DELINQUENCY_REASONS,
+        "score": latest_score(connection, account_id),
+        "plans": PlanRepository(connection).plans_of_account(account_id),
+        "hold_kinds": HOLD_KINDS,
+        "sms_templates": list(templates().values()),
+        "call_check": dialling_check(connection, request, account_id, phones[0]["id"] if phones else None)
+        if allowed(session.user.role, "compliance:check")
+        else None,
     }
 
 
@@ -118,8 +163,7 @@ def _call_of(form: dict[str, Any]) -> CallLog:
 @router.post("/cases/{account_id}/calls", response_class=HTMLResponse)
 async def post_call(request: Request, account_id: int, session: Caller) -> Response:
     """Logs a call (and a promise to pay); back to the case page with the outcome, or the form's error."""
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
-    lang = locale(request)
+    form, lang = await form_fields(request), locale(request)
     try:
         call = _call_of(form)
         with request.app.state.engine.begin() as connection:
@@ -127,10 +171,15 @@ async def post_call(request: Request, account_id: int, session: Caller) -> Respo
                 raise NotInScope()
             log_call(connection, account_id=account_id, user_id=session.user.id, call=call, now=now())
     except (ValidationError, ValueError) as invalid:
-        return _case_with_error(request, session, account_id, _invalid_message(lang, invalid))
+        return case_with_error(request, session, account_id, _invalid_message(lang, invalid))
     except ArrearsError as problem:
-        return _case_with_error(request, session, account_id, problem.message(lang))
+        return case_with_error(request, session, account_id, problem.message(lang))
     return RedirectResponse(f"/cases/{account_id}?done=call", status_code=303)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """A posted form's text fields."""
+    return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
 
 
 def _invalid_message(lang: str, invalid: Exception) -> str:
@@ -140,9 +189,7 @@ def _invalid_message(lang: str, invalid: Exception) -> str:
     return gettext(lang, "Please check the amount and the date.")
 
 
-def _case_with_error(
-    request: Request, session: sessions.Session, account_id: int, error: str
-) -> HTMLResponse:
+def case_with_error(request: Request, session: sessions.Session, account_id: int, error: str) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         context = case_context(connection, request, session, account_id)
     return page(request, "case.html", error=error, status_code=422, **context)

@@ -1,0 +1,45 @@
+"""The demo's teams and users: one user per role, in teams, with one password."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert
+
+from arrears.models import Team, table_of
+from arrears.users.service import StaffUser, create_user
+
+AGENCY = "A"
+TEAMS = (
+    {"code": "phone-1", "name": "电催一组 Phone team 1", "kind": "phone", "agency_code": None},
+    {"code": "field-1", "name": "外访一组 Field team 1", "kind": "field", "agency_code": None},
+    {"code": "agency-a", "name": "委外机构 A Agency A", "kind": "agency", "agency_code": AGENCY},
+)
+USERS = (  # username, role, team
+    ("collector1", "collector", "phone-1"),
+    ("collector2", "collector", "phone-1"),
+    ("visitor1", "visitor", "field-1"),
+    ("lead1", "team_lead", "phone-1"),
+    ("legal1", "legal", None),
+    ("compliance1", "compliance", None),
+    ("service1", "customer_service", None),
+    ("manager1", "manager", None),
+    ("admin1", "admin", None),
+    ("agency1", "agency_user", "agency-a"),
+)
+
+
+def create_demo_users(connection: Connection, *, password: str, now: datetime) -> list[StaffUser]:
+    connection.execute(insert(table_of(Team)), list(TEAMS))
+    return [
+        create_user(
+            connection,
+            username=username,
+            display_name=username,
+            role=role,
+            password=password,
+            now=now,
+            team_code=team,
+        )
+        for username, role, team in USERS
+    ]

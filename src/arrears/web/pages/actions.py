@@ -1,0 +1,182 @@
+"""The case page's contact actions: the check before dialling, SMS, callbacks, visit and legal-review
+requests, holds; and the start page's callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
+
+from arrears.audit.repository import audit_transaction
+from arrears.contacts import callbacks, case_requests, holds, sms
+from arrears.kit.clock import now
+from arrears.kit.errors import ArrearsError
+from arrears.users.scope import may_open
+from arrears.web import sessions
+from arrears.web.deps import locale, page, signed_in
+from arrears.web.i18n import gettext
+from arrears.web.pages.workspace import NotInScope, case_with_error, dialling_check, form_fields
+
+router = APIRouter(include_in_schema=False)
+
+
+def Session(permission: str) -> Any:
+    return Annotated[sessions.Session, Depends(signed_in(permission))]
+
+
+Checker = Annotated[sessions.Session, Depends(signed_in("compliance:check"))]
+Texter = Annotated[sessions.Session, Depends(signed_in("sms:send"))]
+Scheduler = Annotated[sessions.Session, Depends(signed_in("callback:schedule"))]
+VisitRequester = Annotated[sessions.Session, Depends(signed_in("visit:request"))]
+LegalRequester = Annotated[sessions.Session, Depends(signed_in("legal:request"))]
+HoldKeeper = Annotated[sessions.Session, Depends(signed_in("hold:manage"))]
+
+
+def _zone(request: Request) -> str:
+    zone: str = request.app.state.settings.timezone
+    return zone
+
+
+@router.get("/cases/{account_id}/call-check", response_class=HTMLResponse)
+def call_check_fragment(
+    request: Request, account_id: int, session: Checker, contact_point_id: int | None = None
+) -> HTMLResponse:
+    with request.app.state.engine.connect() as connection:
+        if not may_open(connection, session.user, account_id):
+            raise NotInScope()
+        try:
+            check = dialling_check(connection, request, account_id, contact_point_id)
+        except ArrearsError as problem:
+            return page(request, "_call_check.html", call_check=None, error=problem.message(locale(request)))
+    return page(request, "_call_check.html", call_check=check)
+
+
+Action = Callable[[Connection], object]
+
+
+def _act(
+    request: Request,
+    session: sessions.Session,
+    account_id: int,
+    done: str,
+    action: Action,
+    *,
+    audited: bool = False,
+) -> Response:
+    """Runs ``action`` on the account in one transaction; back to the case page with ``done`` or the error."""
+    opened = audit_transaction(request.app.state.engine) if audited else request.app.state.engine.begin()
+    try:
+        with opened as connection:
+            if not may_open(connection, session.user, account_id):
+                raise NotInScope()
+            action(connection)
+    except ArrearsError as problem:
+        return case_with_error(request, session, account_id, problem.message(locale(request)))
+    return RedirectResponse(f"/cases/{account_id}?done={done}", status_code=303)
+
+
+@router.post("/cases/{account_id}/sms/preview", response_class=HTMLResponse)
+async def sms_preview(request: Request, account_id: int, session: Texter) -> HTMLResponse:
+    form = await form_fields(request)
+    with request.app.state.engine.connect() as connection:
+        if not may_open(connection, session.user, account_id):
+            raise NotInScope()
+        try:
+            shown = sms.preview(connection, account_id=account_id, template=form.get("template", ""),
+                                hotline=request.app.state.settings.sms_hotline)  # fmt: skip
+        except ArrearsError as problem:
+            return page(request, "_sms_preview.html", error=problem.message(locale(request)))
+    return page(request, "_sms_preview.html", texts=shown["texts"])
+
+
+@router.post("/cases/{account_id}/sms")
+async def sms_send(request: Request, account_id: int, session: Texter) -> Response:
+    form = await form_fields(request)
+    lang = "zh" if locale(request) == "zh_CN" else "en"
+    settings = request.app.state.settings
+    return _act(request, session, account_id, "sms", lambda connection: sms.send(
+        connection, account_id=account_id, template=form.get("template", ""), user_id=session.user.id,
+        policy=request.app.state.policy, zone=settings.timezone, now=now(), locale=form.get("locale", lang),
+        hotline=settings.sms_hotline))  # fmt: skip
+
+
+def _local_time(request: Request, text: str) -> datetime:
+    """A ``datetime-local`` field's value, in the cardholders' time zone."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        message = gettext(locale(request), "Please give a date and time.")
+        raise ArrearsError(message, message) from None
+    return moment.replace(tzinfo=ZoneInfo(_zone(request))) if moment.tzinfo is None else moment
+
+
+@router.post("/cases/{account_id}/callbacks")
+async def callback_schedule(request: Request, account_id: int, session: Scheduler) -> Response:
+    form = await form_fields(request)
+
+    def schedule(connection: Connection) -> object:
+        due_at = _local_time(request, form.get("due_at", ""))
+        return callbacks.schedule_callback(
+            connection, account_id=account_id, user_id=session.user.id, due_at=due_at,
+            policy=request.app.state.policy, zone=_zone(request), now=now(),
+            note=form.get("note") or None)  # fmt: skip
+
+    return _act(request, session, account_id, "callback", schedule)
+
+
+@router.post("/callbacks/{callback_id}/done")
+def callback_done(request: Request, callback_id: int, session: Scheduler) -> Response:
+    try:
+        with request.app.state.engine.begin() as connection:
+            callbacks.complete_callback(connection, callback_id=callback_id, user_id=session.user.id)
+    except ArrearsError:  # another user's, or not open any more
+        raise NotInScope() from None
+    return RedirectResponse("/", status_code=303)
+
+
+async def _request(request: Request, session: sessions.Session, account_id: int, kind: str) -> Response:
+    form = await form_fields(request)
+    return _act(request, session, account_id, kind, lambda connection: case_requests.request_case(
+        connection, account_id=account_id, kind=kind, reason=form.get("reason", ""), user_id=session.user.id,
+        policy=request.app.state.policy, now=now()))  # fmt: skip
+
+
+@router.post("/cases/{account_id}/requests/visit")
+async def request_visit(request: Request, account_id: int, session: VisitRequester) -> Response:
+    return await _request(request, session, account_id, "visit")
+
+
+@router.post("/cases/{account_id}/requests/legal-review")
+async def request_legal_review(request: Request, account_id: int, session: LegalRequester) -> Response:
+    return await _request(request, session, account_id, "legal_review")
+
+
+@router.post("/cases/{account_id}/holds")
+async def hold_place(request: Request, account_id: int, session: HoldKeeper) -> Response:
+    form = await form_fields(request)
+
+    def place(connection: Connection) -> object:
+        expires = form.get("expires_at")
+        return holds.place_hold(
+            connection, account_id=account_id, kind=form.get("kind", ""), reason=form.get("reason", ""),
+            user_id=session.user.id, actor=session.user.username, now=now(),
+            expires_at=_local_time(request, expires) if expires else None)  # fmt: skip
+
+    return _act(request, session, account_id, "hold", place, audited=True)
+
+
+@router.post("/holds/{hold_id}/lift")
+async def hold_lift(request: Request, hold_id: int, session: HoldKeeper) -> Response:
+    form = await form_fields(request)
+    account_id = int(form.get("account_id", "0") or 0)
+    with request.app.state.engine.connect() as connection:
+        if account_id not in holds.hold_accounts(connection, hold_id):
+            raise NotInScope()
+    return _act(request, session, account_id, "hold_lifted", lambda connection: holds.lift_hold(
+        connection, hold_id=hold_id, reason=form.get("reason", ""), user_id=session.user.id,
+        actor=session.user.username, now=now()), audited=True)  # fmt: skip

@@ -1,0 +1,72 @@
+"""The case page's contact actions through the pages: the check before dialling, SMS, callbacks,
+requests and holds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from web_support import Browser, signed_in_as
+
+from arrears.audit.chain import verify
+from arrears.audit.repository import AuditLog
+from arrears.models import Callback, CaseRequest, ContactEvent, Hold, table_of
+
+
+def claimed(web: TestClient, username: str = "collector1") -> tuple[Browser, str]:
+    browser = signed_in_as(web, username)
+    return browser, browser.post("/queue/next").headers["location"]
+
+
+def test_the_case_page_shows_the_dialling_check(web: TestClient, book: Engine) -> None:
+    browser, case = claimed(web)
+    page = browser.client.get(case).text
+    assert 'id="call-check"' in page
+    fragment = browser.client.get(f"{case}/call-check", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and 'id="call-check"' in fragment.text
+
+
+def test_an_sms_is_previewed_masked_and_sent_or_refused(web: TestClient, book: Engine) -> None:
+    browser, case = claimed(web)
+    preview = browser.post(f"{case}/sms/preview", {"template": "reminder"}, token_from=case)
+    assert preview.status_code == 200 and "blockquote" in preview.text
+    answer = browser.post(f"{case}/sms", {"template": "reminder"}, token_from=case)
+    with book.connect() as connection:
+        sent = connection.execute(select(table_of(ContactEvent).c.channel)).scalars().all()
+    if answer.status_code == 303:  # inside the SMS hours
+        assert sent == ["sms"]
+    else:  # outside them: refused with the rulebook's reason, nothing recorded
+        assert answer.status_code == 422 and 'role="alert"' in answer.text and sent == []
+
+
+def test_a_callback_a_request_and_a_hold(web: TestClient, book: Engine) -> None:
+    browser, case = claimed(web)
+    account_id = int(case.rsplit("/", 1)[1])
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).replace(hour=10, minute=0)
+    due = {"due_at": tomorrow.strftime("%Y-%m-%dT%H:%M"), "note": "payday"}
+    answer = browser.post(f"{case}/callbacks", due, token_from=case)
+    assert answer.status_code == 303, answer.text[:300]
+    assert "payday" in browser.client.get("/").text  # on the start page
+    assert (
+        browser.post(
+            f"{case}/requests/visit", {"reason": "no answer for a week"}, token_from=case
+        ).status_code
+        == 303
+    )
+    again = browser.post(f"{case}/requests/visit", {"reason": "again"}, token_from=case)
+    assert again.status_code == 422  # one open visit request per account
+    hold = browser.post(f"{case}/holds", {"kind": "dispute", "reason": "disputes a charge"}, token_from=case)
+    assert hold.status_code == 303
+    with book.connect() as connection:
+        hold_id = connection.execute(select(table_of(Hold).c.id)).scalar_one()
+        assert connection.execute(select(table_of(Callback))).first() is not None
+        assert connection.execute(select(table_of(CaseRequest).c.kind)).scalars().all() == ["visit"]
+    assert "decision blocked" in browser.client.get(case).text  # the hold stops the call
+    lifted = browser.post(f"/holds/{hold_id}/lift", {"account_id": str(account_id), "reason": "resolved"},
+                          token_from=case)  # fmt: skip
+    assert lifted.status_code == 303
+    with book.connect() as connection:
+        entries = AuditLog(connection).entries()
+    assert [entry.action for entry in entries] == ["hold.placed", "hold.lifted"] and verify(entries) == []

@@ -1,0 +1,111 @@
+"""Every role against every endpoint, of the API and of the pages: a role without an endpoint's
+permission gets 403 from it, a role with it never does; nothing answers without signing in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from web_support import signed_in_as
+
+from arrears.kit.crypto import FieldCipher
+from arrears.models import ROLES, ContactPoint, Customer, table_of
+from arrears.users.permissions import allowed
+from web_book import PASSWORD
+
+OPEN = {"/login", "/logout", "/lang/{code}", "/healthz", "/api/v1/auth/token", "/openapi.json"}
+pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+
+
+def permission_of(route: APIRoute) -> str | None:
+    """The permission the route's dependencies ask for (None: signing in is enough)."""
+
+    def walk(dependant: Any) -> Iterator[str | None]:
+        for dependency in dependant.dependencies:
+            if hasattr(dependency.call, "permission"):
+                yield dependency.call.permission
+            yield from walk(dependency)
+
+    found = list(walk(route.dependant))
+    assert found, f"{route.path} checks no sign-in"
+    return next((permission for permission in found if permission), None)
+
+
+def flat(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router
+            yield from flat(route.original_router.routes)
+        else:
+            yield route
+
+
+def routes(app: Any) -> list[tuple[str, str, str | None]]:
+    found = []
+    for route in flat(app.routes):
+        if not isinstance(route, APIRoute) or route.path in OPEN:
+            continue
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((method, re.sub(r"\{[a-z_]+\}", "1", route.path), permission_of(route)))
+    return found
+
+
+def test_every_endpoint_checks_the_role(web: TestClient, book: Engine) -> None:
+    checked = routes(web.app)
+    assert len(checked) >= 30
+    for method, path, _ in checked:  # nobody signed in
+        answer = TestClient(web.app).request(method, path, follow_redirects=False)
+        assert answer.status_code in (303, 401), (method, path, answer.status_code)
+    for role in ROLES:
+        api = {"Authorization": "Bearer " + web.post("/api/v1/auth/token",
+               data={"username": f"{role}1", "password": PASSWORD}).json()["access_token"]}  # fmt: skip
+        browser = signed_in_as(web, f"{role}1")
+        pages = {"X-CSRF-Token": browser.csrf("/account/password")}
+        for method, path, permission in checked:
+            client, headers = (web, api) if path.startswith("/api/") else (browser.client, pages)
+            answer = client.request(method, path, headers=headers, follow_redirects=False)
+            if permission is not None and not allowed(role, permission):
+                assert answer.status_code == 403, (role, method, path, permission, answer.status_code)
+            else:
+                assert answer.status_code != 403, (role, method, path, permission, answer.text[:200])
+
+
+def personal_values(engine: Engine, cipher: FieldCipher) -> set[str]:
+    """Every cardholder's name, national ID, phone number and address, in clear."""
+    c, p = table_of(Customer), table_of(ContactPoint)
+    with engine.connect() as connection:
+        customers = connection.execute(select(c.c.name, c.c.national_id_enc)).all()
+        points = connection.execute(select(p.c.value_enc)).scalars().all()
+    values = {cipher.decrypt(point) for point in points} | {
+        cipher.decrypt(row.national_id_enc) for row in customers
+    }
+    return values | {row.name for row in customers if len(row.name) > 1}
+
+
+def test_no_personal_data_in_clear_without_the_reveal_permission(
+    web: TestClient, book: Engine, cipher: FieldCipher
+) -> None:
+    secrets = personal_values(book, cipher)
+    readers = [method_path for method_path in routes(web.app) if method_path[0] == "GET"]
+    for role in ROLES:
+        if allowed(role, "pii:reveal"):
+            continue
+        browser = signed_in_as(web, f"{role}1")
+        if allowed(role, "queue:work"):
+            for _ in range(3):
+                browser.post("/queue/next")  # cases in scope
+        token = web.post("/api/v1/auth/token", data={"username": f"{role}1", "password": PASSWORD})
+        api = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        for _, path, _ in readers:
+            for account_id in (1, 2, 3):
+                concrete = path.replace("/1", f"/{account_id}", 1)
+                if concrete.startswith("/api/"):
+                    text = web.get(concrete, headers=api).text
+                else:
+                    text = browser.client.get(concrete, follow_redirects=False).text
+                leaked = [value for value in secrets if value in text]
+                assert not leaked, (role, concrete)
