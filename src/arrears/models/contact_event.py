@@ -26,7 +26,10 @@ class ContactEvent(Base):
     the delinquency the cardholder gave. The compliance caps and the cadences count these."""
 
     __tablename__ = "contact_event"
-    __table_args__ = (Index("ix_contact_event_customer_at", "customer_id", "at"),)
+    __table_args__ = (
+        Index("ix_contact_event_customer_at", "customer_id", "at"),
+        Index("ix_contact_event_at", "at"),  # the dashboard's windows
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)
