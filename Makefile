@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 $(BIN)/arrears: pyproject.toml uv.lock
 	@if [ -z "$(UV)" ]; then python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv; fi
-	@UV_BIN=$$(command -v uv || echo $$HOME/.local/bin/uv); $$UV_BIN sync --frozen --all-extras --quiet
+	@UV_BIN=$$(command -v uv || echo $$HOME/.local/bin/uv); $$UV_BIN sync --frozen --all-extras --all-groups --quiet
 	@touch $(BIN)/arrears
 
 install: $(BIN)/arrears ## create .venv with the project installed (.venv/bin/arrears)
