@@ -34,17 +34,17 @@ def connection(request: Request) -> Iterator[Connection]:
         yield opened
 
 
-def current_user(
-    request: Request,
-    token: Annotated[str | None, Depends(bearer)],
-    db: Annotated[Connection, Depends(connection)],
-) -> StaffUser:
+def current_user(request: Request, token: Annotated[str | None, Depends(bearer)]) -> StaffUser:
+    """The token's user, read on a short connection of its own: a request never holds two
+    connections of the pool at once (the endpoint's own, and this one), which would exhaust the pool
+    under load."""
     if token is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "sign in first", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        return user_of_token(db, request.app.state.token_key, token)
+        with engine(request).connect() as db:
+            return user_of_token(db, request.app.state.token_key, token)
     except BadToken as problem:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, problem.message_en, headers={"WWW-Authenticate": "Bearer"}
