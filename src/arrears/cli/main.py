@@ -14,6 +14,7 @@ from arrears.cli import (
     imports,
     model,
     portfolio,
+    routing,
     run_day,
     serve,
     strategy,
@@ -36,6 +37,7 @@ app.add_typer(compliance.app, name="compliance")
 app.add_typer(audit.app, name="audit")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(batch.app, name="batch")
+app.add_typer(routing.app, name="routing")
 app.command("run-day")(run_day.run_day)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="user")
