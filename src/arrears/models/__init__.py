@@ -35,6 +35,20 @@ from arrears.models.scoring_model import RegisteredModel
 from arrears.models.statement import Statement
 from arrears.models.strategy_version import StrategyVersion
 from arrears.models.team import Team
+from arrears.models.visits import (
+    ALERT_KINDS,
+    ROUTE_STATUSES,
+    STOP_STATUSES,
+    TASK_STATUSES,
+    FollowUpTask,
+    SafetyAlert,
+    VisitAppointment,
+    VisitorProfile,
+    VisitPair,
+    VisitPhoto,
+    VisitRoute,
+    VisitStop,
+)
 from arrears.models.web_session import WebSession
 
 
@@ -46,6 +60,7 @@ def table_of(model: type[Base]) -> Table:
 __all__ = [
     "ACCOUNT_STATUSES",
     "ACTION_CHANNELS",
+    "ALERT_KINDS",
     "APPROVAL_STATUSES",
     "CALLBACK_STATUSES",
     "CALL_OUTCOMES",
@@ -60,7 +75,10 @@ __all__ = [
     "REQUEST_KINDS",
     "REQUEST_STATUSES",
     "ROLES",
+    "ROUTE_STATUSES",
     "RUN_STATUSES",
+    "STOP_STATUSES",
+    "TASK_STATUSES",
     "AccountScore",
     "AgencyPlacement",
     "AppUser",
@@ -75,6 +93,7 @@ __all__ = [
     "Customer",
     "DailyRun",
     "DelinquencySnapshot",
+    "FollowUpTask",
     "Hold",
     "ImportRun",
     "Payment",
@@ -83,9 +102,16 @@ __all__ = [
     "PromiseToPay",
     "RegisteredModel",
     "RepaymentPlan",
+    "SafetyAlert",
     "Statement",
     "StrategyVersion",
     "Team",
+    "VisitAppointment",
+    "VisitPair",
+    "VisitPhoto",
+    "VisitRoute",
+    "VisitStop",
+    "VisitorProfile",
     "WebSession",
     "table_of",
 ]
