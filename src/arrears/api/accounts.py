@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from sqlalchemy import Connection
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from arrears.accounts.case_file import case_file
-from arrears.api.deps import connection, permitted
+from arrears.api.deps import permitted, transaction
 from arrears.contacts.calls import CallLog, log_call
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
@@ -20,32 +19,34 @@ router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
 @router.get("/{account_id}")
 def get_case_file(
+    request: Request,
     account_id: int,
     user: Annotated[StaffUser, Depends(permitted("account:read"))],
-    db: Annotated[Connection, Depends(connection)],
 ) -> dict[str, Any]:
     """The account, its customer with personal data masked, the other accounts, DPD history, holds
     and the timeline. An account outside the caller's scope answers 404, as a missing one does."""
-    found = case_file(db, account_id) if may_open(db, user, account_id) else None
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
-    return found
+    with transaction(request) as db:
+        found = case_file(db, account_id) if may_open(db, user, account_id) else None
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
+        return found
 
 
 @router.post("/{account_id}/calls", status_code=status.HTTP_201_CREATED)
 def post_call(
+    request: Request,
     account_id: int,
     call: CallLog,
     user: Annotated[StaffUser, Depends(permitted("contact:log"))],
-    db: Annotated[Connection, Depends(connection)],
 ) -> dict[str, int | None]:
     """Logs a call: party, outcome, the reason for the delinquency, notes, and a promise to pay if
     one was made. The caller's claim on the account's queue item is then done."""
-    if not may_open(db, user, account_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
-    try:
-        return log_call(db, account_id=account_id, user_id=user.id, call=call, now=now())
-    except NotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, missing.message_en) from None
-    except ArrearsError as problem:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem.message_en) from None
+    with transaction(request) as db:
+        if not may_open(db, user, account_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
+        try:
+            return log_call(db, account_id=account_id, user_id=user.id, call=call, now=now())
+        except NotFound as missing:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, missing.message_en) from None
+        except ArrearsError as problem:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem.message_en) from None

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from sqlalchemy import Connection
 
-from arrears.api.deps import connection, permitted
+from arrears.api.deps import permitted, transaction
 from arrears.audit.repository import audit_transaction
 from arrears.compliance.policy import Purpose
 from arrears.contacts import callbacks, case_requests, holds, sms
@@ -31,8 +31,6 @@ from arrears.users.scope import may_open
 from arrears.users.service import StaffUser
 
 router = APIRouter(prefix="/api/v1", tags=["contact actions"])
-
-Db = Annotated[Connection, Depends(connection)]
 
 
 @contextmanager
@@ -72,7 +70,6 @@ def get_call_check(
     request: Request,
     account_id: int,
     user: Annotated[StaffUser, Depends(permitted("compliance:check"))],
-    db: Db,
     contact_point_id: int | None = None,
     party: Party = "debtor",
     purpose: Purpose = "collect",
@@ -80,19 +77,20 @@ def get_call_check(
 ) -> dict[str, Any]:
     """May the caller dial ``contact_point_id`` (default: the primary mobile) now (or ``at``)? The
     decision, every blocking rule with zh/en reasons, and the next allowed time."""
-    in_scope(db, user, account_id)
-    with answers():
-        check = call_check(
-            db,
-            account_id=account_id,
-            policy=request.app.state.policy,
-            zone=zone(request),
-            at=at or now(),
-            contact_point_id=contact_point_id,
-            party=party,
-            purpose=purpose,
-        )
-    return check.to_dict()
+    with transaction(request) as db:
+        in_scope(db, user, account_id)
+        with answers():
+            check = call_check(
+                db,
+                account_id=account_id,
+                policy=request.app.state.policy,
+                zone=zone(request),
+                at=at or now(),
+                contact_point_id=contact_point_id,
+                party=party,
+                purpose=purpose,
+            )
+        return check.to_dict()
 
 
 @router.post("/accounts/{account_id}/sms/preview")
@@ -101,14 +99,17 @@ def preview_sms(
     account_id: int,
     body: SmsRequest,
     user: Annotated[StaffUser, Depends(permitted("sms:send"))],
-    db: Db,
 ) -> dict[str, Any]:
     """The template filled for the account in zh and en, masked; nothing is sent or recorded."""
-    in_scope(db, user, account_id)
-    with answers():
-        return sms.preview(
-            db, account_id=account_id, template=body.template, hotline=request.app.state.settings.sms_hotline
-        )
+    with transaction(request) as db:
+        in_scope(db, user, account_id)
+        with answers():
+            return sms.preview(
+                db,
+                account_id=account_id,
+                template=body.template,
+                hotline=request.app.state.settings.sms_hotline,
+            )
 
 
 @router.post("/accounts/{account_id}/sms", status_code=status.HTTP_201_CREATED)
@@ -117,23 +118,23 @@ def send_sms(
     account_id: int,
     body: SmsRequest,
     user: Annotated[StaffUser, Depends(permitted("sms:send"))],
-    db: Db,
 ) -> dict[str, Any]:
     """Sends the template to the primary mobile when the rulebook allows it now (recorded as a
     contact event, the outbox); a blocked SMS answers 422 with the decision and records nothing."""
-    in_scope(db, user, account_id)
-    with answers():
-        return sms.send(
-            db,
-            account_id=account_id,
-            template=body.template,
-            locale=body.locale,
-            user_id=user.id,
-            policy=request.app.state.policy,
-            zone=zone(request),
-            now=now(),
-            hotline=request.app.state.settings.sms_hotline,
-        )
+    with transaction(request) as db:
+        in_scope(db, user, account_id)
+        with answers():
+            return sms.send(
+                db,
+                account_id=account_id,
+                template=body.template,
+                locale=body.locale,
+                user_id=user.id,
+                policy=request.app.state.policy,
+                zone=zone(request),
+                now=now(),
+                hotline=request.app.state.settings.sms_hotline,
+            )
 
 
 @router.post("/accounts/{account_id}/callbacks", status_code=status.HTTP_201_CREATED)
@@ -142,47 +143,48 @@ def post_callback(
     account_id: int,
     body: CallbackRequest,
     user: Annotated[StaffUser, Depends(permitted("callback:schedule"))],
-    db: Db,
 ) -> dict[str, Any]:
     """Schedules a callback for the caller; refused in the past or when a call then is blocked."""
-    in_scope(db, user, account_id)
-    with answers():
-        return callbacks.schedule_callback(
-            db,
-            account_id=account_id,
-            user_id=user.id,
-            due_at=body.due_at,
-            note=body.note,
-            contact_point_id=body.contact_point_id,
-            policy=request.app.state.policy,
-            zone=zone(request),
-            now=now(),
-        )
+    with transaction(request) as db:
+        in_scope(db, user, account_id)
+        with answers():
+            return callbacks.schedule_callback(
+                db,
+                account_id=account_id,
+                user_id=user.id,
+                due_at=body.due_at,
+                note=body.note,
+                contact_point_id=body.contact_point_id,
+                policy=request.app.state.policy,
+                zone=zone(request),
+                now=now(),
+            )
 
 
 @router.get("/callbacks")
 def get_callbacks(
-    user: Annotated[StaffUser, Depends(permitted("callback:schedule"))], db: Db
+    request: Request, user: Annotated[StaffUser, Depends(permitted("callback:schedule"))]
 ) -> list[dict[str, Any]]:
     """The caller's open callbacks, the soonest due first."""
-    return callbacks.open_callbacks(db, user_id=user.id)
+    with transaction(request) as db:
+        return callbacks.open_callbacks(db, user_id=user.id)
 
 
 @router.post("/callbacks/{callback_id}/done")
 def callback_done(
-    callback_id: int, user: Annotated[StaffUser, Depends(permitted("callback:schedule"))], db: Db
+    request: Request, callback_id: int, user: Annotated[StaffUser, Depends(permitted("callback:schedule"))]
 ) -> dict[str, Any]:
     """Marks the caller's open callback done."""
-    with answers():
+    with transaction(request) as db, answers():
         return callbacks.complete_callback(db, callback_id=callback_id, user_id=user.id)
 
 
 @router.post("/callbacks/{callback_id}/cancel")
 def callback_cancel(
-    callback_id: int, user: Annotated[StaffUser, Depends(permitted("callback:schedule"))], db: Db
+    request: Request, callback_id: int, user: Annotated[StaffUser, Depends(permitted("callback:schedule"))]
 ) -> dict[str, Any]:
     """Cancels the caller's open callback."""
-    with answers():
+    with transaction(request) as db, answers():
         return callbacks.cancel_callback(db, callback_id=callback_id, user_id=user.id)
 
 
@@ -208,11 +210,11 @@ def request_visit(
     account_id: int,
     body: CaseRequestBody,
     user: Annotated[StaffUser, Depends(permitted("visit:request"))],
-    db: Db,
 ) -> dict[str, Any]:
     """Requests a field visit with a reason; one open visit request per account."""
-    found: dict[str, Any] = _request(request, db, user, account_id, "visit", body.reason)
-    return found
+    with transaction(request) as db:
+        found: dict[str, Any] = _request(request, db, user, account_id, "visit", body.reason)
+        return found
 
 
 @router.post("/accounts/{account_id}/requests/legal-review", status_code=status.HTTP_201_CREATED)
@@ -221,27 +223,29 @@ def request_legal_review(
     account_id: int,
     body: CaseRequestBody,
     user: Annotated[StaffUser, Depends(permitted("legal:request"))],
-    db: Db,
 ) -> dict[str, Any]:
     """Requests a legal review with a reason; one open legal-review request per account."""
-    found: dict[str, Any] = _request(request, db, user, account_id, "legal_review", body.reason)
-    return found
+    with transaction(request) as db:
+        found: dict[str, Any] = _request(request, db, user, account_id, "legal_review", body.reason)
+        return found
 
 
 @router.get("/requests/visit")
 def visit_requests(
-    user: Annotated[StaffUser, Depends(permitted("visit:plan"))], db: Db
+    request: Request, user: Annotated[StaffUser, Depends(permitted("visit:plan"))]
 ) -> list[dict[str, Any]]:
     """The open visit requests, the oldest first, for the visit planners."""
-    return case_requests.open_requests(db, kind="visit")
+    with transaction(request) as db:
+        return case_requests.open_requests(db, kind="visit")
 
 
 @router.get("/requests/legal-review")
 def legal_requests(
-    user: Annotated[StaffUser, Depends(permitted("legal:review"))], db: Db
+    request: Request, user: Annotated[StaffUser, Depends(permitted("legal:review"))]
 ) -> list[dict[str, Any]]:
     """The open legal-review requests, the oldest first, for legal."""
-    return case_requests.open_requests(db, kind="legal_review")
+    with transaction(request) as db:
+        return case_requests.open_requests(db, kind="legal_review")
 
 
 @router.post("/accounts/{account_id}/holds", status_code=status.HTTP_201_CREATED)

@@ -13,9 +13,8 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from sqlalchemy import Connection
 
-from arrears.api.deps import business_date, connection, permitted
+from arrears.api.deps import business_date, permitted, transaction
 from arrears.arrangements import service
 from arrears.arrangements.schemas import (
     ApprovalOut,
@@ -49,17 +48,18 @@ def _answers() -> Iterator[None]:
 
 @router.post("/accounts/{account_id}/plans/preview", response_model=PreviewOut)
 def preview_plan(
+    request: Request,
     account_id: int,
     terms: PlanRequest,
     user: Annotated[StaffUser, Depends(permitted("plan:propose"))],
-    db: Annotated[Connection, Depends(connection)],
     today: Annotated[date, Depends(business_date)],
 ) -> PreviewOut:
     """The schedule the terms make on the account's current balances, and whether the caller may agree
     it or which role must approve it. Writes nothing."""
-    with _answers():
-        found = service.preview_plan(db, account_id=account_id, terms=terms.terms(), by=user, today=today)
-    return PreviewOut.of(found.schedule, found.ruling)
+    with transaction(request) as db:
+        with _answers():
+            found = service.preview_plan(db, account_id=account_id, terms=terms.terms(), by=user, today=today)
+        return PreviewOut.of(found.schedule, found.ruling)
 
 
 @router.post("/accounts/{account_id}/plans", response_model=ProposedOut, status_code=status.HTTP_201_CREATED)
@@ -82,14 +82,15 @@ def propose_plan(
 
 @router.get("/approvals", response_model=list[ApprovalOut])
 def pending_approvals(
+    request: Request,
     user: Annotated[StaffUser, Depends(permitted("plan:approve"))],
-    db: Annotated[Connection, Depends(connection)],
 ) -> list[ApprovalOut]:
     """The pending approvals the caller may decide, oldest first: a team lead's team's plans needing a
     team lead; for a manager, every pending one. Never the caller's own."""
-    with _answers():
-        found = service.pending_approvals(db, user=user)
-    return [ApprovalOut.model_validate(row) for row in found]
+    with transaction(request) as db:
+        with _answers():
+            found = service.pending_approvals(db, user=user)
+        return [ApprovalOut.model_validate(row) for row in found]
 
 
 @router.post("/approvals/{approval_id}/decision", response_model=DecidedOut)
@@ -113,10 +114,10 @@ def decide_approval(
 
 @router.get("/plans/{plan_id}")
 def get_plan(
+    request: Request,
     plan_id: int,
     user: Annotated[StaffUser, Depends(permitted("account:read"))],
-    db: Annotated[Connection, Depends(connection)],
 ) -> dict[str, Any]:
     """The plan with its instalments and approvals (decision comments included)."""
-    with _answers():
+    with transaction(request) as db, _answers():
         return service.get_plan(db, plan_id=plan_id, user=user)

@@ -6,11 +6,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from sqlalchemy import Connection
 
 from arrears.analytics.dashboard import Dashboard, dashboard
 from arrears.analytics.rules import DashboardInputError, zone_of
-from arrears.api.deps import connection, permitted
+from arrears.api.deps import permitted, transaction
 from arrears.kit.clock import now
 from arrears.users.service import StaffUser
 
@@ -28,7 +27,6 @@ def _zone(request: Request) -> str:
 def get_dashboard(
     request: Request,
     _user: Annotated[StaffUser, Depends(permitted("dashboard:read"))],
-    db: Annotated[Connection, Depends(connection)],
     as_of: Annotated[date | None, Query(description="The business date (default: today).")] = None,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Business days in the window.")] = 30,
 ) -> Dashboard:
@@ -36,9 +34,10 @@ def get_dashboard(
     by team, the calls each team logged, the promises settled and the contact and right-party contact
     rates over the ``days`` business days ending on ``as_of``. A rate with nothing to divide by is
     null."""
-    zone = _zone(request)
-    try:
-        day = as_of or now().astimezone(zone_of(zone)).date()
-        return dashboard(db, as_of=day, days=days, zone=zone)
-    except DashboardInputError as problem:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem.message_en) from None
+    with transaction(request) as db:
+        zone = _zone(request)
+        try:
+            day = as_of or now().astimezone(zone_of(zone)).date()
+            return dashboard(db, as_of=day, days=days, zone=zone)
+        except DashboardInputError as problem:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem.message_en) from None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -28,10 +29,12 @@ def engine(request: Request) -> Engine:
     return found
 
 
-def connection(request: Request) -> Iterator[Connection]:
-    """One transaction per request: committed when the endpoint returns, rolled back on error."""
-    with engine(request).begin() as opened:
-        yield opened
+def transaction(request: Request) -> AbstractContextManager[Connection]:
+    """The endpoint's transaction, opened inside the endpoint: committed when the block ends, rolled
+    back on error. (Not a dependency: FastAPI would hold the connection between the threads it runs
+    the dependency, the endpoint and the response in, and under load every thread would wait for a
+    connection held by a request waiting for a thread.)"""
+    return engine(request).begin()
 
 
 def current_user(request: Request, token: Annotated[str | None, Depends(bearer)]) -> StaffUser:

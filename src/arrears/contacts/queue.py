@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 
 from arrears.models import CollectionAction, DailyRun, table_of
 
@@ -29,23 +29,29 @@ def claim_next(
     lease: timedelta = LEASE,
 ) -> dict[str, Any] | None:
     """Claims the most valuable free call of the latest completed run in the user's team's queue:
-    the calls assigned to ``team_id`` and those assigned to no team (None: the queue is empty)."""
+    the calls assigned to ``team_id`` and those assigned to no team (None: the queue is empty). A
+    call whose claim expired goes first (it was taken in its turn already), then the planned ones;
+    each comes from a partial index in hand-out order, so a claim reads one entry, not the queue."""
     a = _ACTION
-    latest = select(func.max(_RUN.c.run_date)).where(_RUN.c.status == "completed").scalar_subquery()
-    free = or_(a.c.status == "planned", and_(a.c.status == "claimed", a.c.lease_until < now))
-    candidate = (
-        select(a.c.id)
-        .where(
-            a.c.run_date == latest,
-            a.c.channel == "call",
-            free,
-            or_(a.c.team_id.is_(None), a.c.team_id == team_id),
+    latest = connection.execute(
+        select(func.max(_RUN.c.run_date)).where(_RUN.c.status == "completed")
+    ).scalar()
+    if latest is None:
+        return None
+
+    def first(*condition: ColumnElement[bool]) -> int | None:
+        query = (
+            select(a.c.id)
+            .where(a.c.run_date == latest, a.c.channel == "call", *condition)
+            .where(or_(a.c.team_id.is_(None), a.c.team_id == team_id))
+            .order_by(a.c.priority, a.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(a.c.priority, a.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    found = connection.execute(candidate).scalar()
+        found: int | None = connection.execute(query).scalar()
+        return found
+
+    found = first(a.c.status == "claimed", a.c.lease_until < now) or first(a.c.status == "planned")
     if found is None:
         return None
     claim = {"status": "claimed", "claimed_by_id": user_id, "claimed_at": now, "lease_until": now + lease}

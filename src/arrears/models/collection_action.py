@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
 from arrears.models.types import UTCDateTime
 
+_PLANNED_CALL = "channel = 'call' AND status = 'planned'"
+_CLAIMED_CALL = "channel = 'call' AND status = 'claimed'"
 ACTION_CHANNELS = ("sms", "call", "letter", "visit", "legal_review", "agency_placement")
 
 
@@ -19,7 +21,12 @@ class CollectionAction(Base):
     __table_args__ = (
         Index("ix_collection_action_account_run", "account_id", "run_date"),
         Index("ix_collection_action_queue", "run_date", "channel", "status", "priority"),
-    )
+        # the call queue's free cases, in the order they are handed out: a claim reads one index entry
+        Index("ix_collection_action_planned_calls", "run_date", "priority", "id",
+              postgresql_where=text(_PLANNED_CALL), sqlite_where=text(_PLANNED_CALL)),
+        Index("ix_collection_action_claimed_calls", "run_date", "priority", "id",
+              postgresql_where=text(_CLAIMED_CALL), sqlite_where=text(_CLAIMED_CALL)),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_date: Mapped[date] = mapped_column(Date, index=True)

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from arrears.kit.clock import now
@@ -63,16 +64,19 @@ async def sent_csrf(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _find(request: Request, token: str) -> sessions.Session | None:
+    with request.app.state.engine.begin() as connection:
+        return sessions.find(connection, token=token, now=now())
+
+
 def signed_in(permission: str | None = None) -> Callable[[Request], Coroutine[Any, Any, sessions.Session]]:
     """A dependency: the live session, whose user holds ``permission``; unsafe methods must carry the
     session's CSRF token."""
 
     async def dependency(request: Request) -> sessions.Session:
         token = request.cookies.get(SESSION_COOKIE)
-        found = None
-        if token:
-            with request.app.state.engine.begin() as connection:
-                found = sessions.find(connection, token=token, now=now())
+        # on a worker thread: waiting for a pool connection must never block the event loop
+        found = await run_in_threadpool(_find, request, token) if token else None
         if found is None:
             raise SignInRequired(request.url.path)
         if request.method in UNSAFE and not same(found.csrf_token, await sent_csrf(request)):
