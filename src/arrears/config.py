@@ -46,6 +46,23 @@ class Settings(BaseSettings):
         description="The cardholders' time zone when the store holds none (the contact rules use it).",
     )
 
+    map_tile_url: str = Field(
+        default="",
+        description=(
+            "A map tile URL template ({z}/{x}/{y}) drawn under the visitor's route map; empty: the route "
+            "is drawn from its coordinates alone. The pages' CSP takes images from this site only, so "
+            "serve the tiles under the same origin (e.g. a /tiles/ proxy)."
+        ),
+    )
+
+    routing_osrm_url: str | None = Field(
+        default=None,
+        description=(
+            "Base URL of an OSRM-compatible table service for visit planning's travel times "
+            "(e.g. http://osrm:5000); unset: great-circle distance at a city speed (no outside service)."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from sqlalchemy import Engine
 
 from arrears.config import Settings
@@ -83,8 +83,9 @@ def new_page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[obje
     of every page opened are kept when the test fails."""
     contexts = []
 
-    def opened(locale: str = "zh-CN") -> Page:
-        context = chromium.new_context(locale=locale, viewport={"width": 1366, "height": 900})
+    def opened(locale: str = "zh-CN", viewport: ViewportSize | None = None) -> Page:
+        size = viewport or ViewportSize(width=1366, height=900)
+        context = chromium.new_context(locale=locale, viewport=size)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

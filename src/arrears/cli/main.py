@@ -20,6 +20,7 @@ from arrears.cli import (
     strategy,
     synth,
     users,
+    visits,
 )
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(batch.app, name="batch")
 app.add_typer(routing.app, name="routing")
+app.add_typer(visits.app, name="visits")
 app.command("run-day")(run_day.run_day)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="user")

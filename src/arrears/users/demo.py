@@ -1,4 +1,5 @@
-"""The demo's teams and users: one user per role, in teams, with one password."""
+"""The demo's teams and users: one user per role (two visitors), in teams, with one password; the two
+visitors' profiles (bases in Zhongshan, where the synthetic addresses are) and their pair."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from sqlalchemy import Connection, insert
 
 from arrears.models import Team, table_of
 from arrears.users.service import StaffUser, create_user
+from arrears.visits.setup import add_pair, set_profile
 
 AGENCY = "A"
+PAIR = "pair-1"
+BASES = (  # username, latitude, longitude, label: two branches in Zhongshan's centre
+    ("visitor1", 22.522, 113.380, "石岐网点 Shiqi branch"),
+    ("visitor2", 22.515, 113.405, "东区网点 East District branch"),
+)
 TEAMS = (
     {"code": "phone-1", "name": "电催一组 Phone team 1", "kind": "phone", "agency_code": None},
     {"code": "field-1", "name": "外访一组 Field team 1", "kind": "field", "agency_code": None},
@@ -19,6 +26,7 @@ USERS = (  # username, role, team
     ("collector1", "collector", "phone-1"),
     ("collector2", "collector", "phone-1"),
     ("visitor1", "visitor", "field-1"),
+    ("visitor2", "visitor", "field-1"),
     ("lead1", "team_lead", "phone-1"),
     ("legal1", "legal", None),
     ("compliance1", "compliance", None),
@@ -31,7 +39,7 @@ USERS = (  # username, role, team
 
 def create_demo_users(connection: Connection, *, password: str, now: datetime) -> list[StaffUser]:
     connection.execute(insert(table_of(Team)), list(TEAMS))
-    return [
+    users = [
         create_user(
             connection,
             username=username,
@@ -43,3 +51,7 @@ def create_demo_users(connection: Connection, *, password: str, now: datetime) -
         )
         for username, role, team in USERS
     ]
+    for username, lat, lon, label in BASES:
+        set_profile(connection, username=username, base_lat=lat, base_lon=lon, base_label=label)
+    add_pair(connection, code=PAIR, first=BASES[0][0], second=BASES[1][0], team="field-1")
+    return users

@@ -25,7 +25,8 @@ from arrears.web.pages import actions as action_pages
 from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
-from arrears.web.pages import workspace
+from arrears.web.pages import visit_planning, workspace
+from arrears.web.pages import visits as visit_pages
 from arrears.web.pages.workspace import NotInScope
 
 # pages hold personal data: never cached, never framed, scripts only from this site
@@ -73,6 +74,8 @@ def create_app(
         arrangement_pages.router,
         dashboard_page.router,
         action_pages.router,
+        visit_pages.router,
+        visit_planning.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -37,7 +37,7 @@ LABELS = (
     N_("breathing_space"),
     # channels and timeline entries
     N_("sms"), N_("call"), N_("letter"), N_("visit"), N_("legal_review"), N_("agency_placement"),
-    N_("call logged"), N_("sms logged"), N_("payment"), N_("instalment"), N_("plan"),
+    N_("call logged"), N_("sms logged"), N_("visit logged"), N_("payment"), N_("instalment"), N_("plan"),
     # statuses
     N_("planned"), N_("claimed"), N_("done"), N_("open"), N_("kept"), N_("partly_kept"), N_("broken"),
     N_("due"), N_("active"), N_("proposed"), N_("rejected"), N_("completed"), N_("pending"), N_("approved"),

@@ -1,0 +1,393 @@
+"""The visitor's day: today's route, the stop's dossier, check-in, the visit protocol, the outcome,
+photos and check-out.
+
+Only the two members of the stop's pair may act on it (anyone else gets :class:`StopNotFound`, the
+same answer as for a stop that does not exist). The protocol is decided by the one rulebook
+(``arrears.compliance``, rules CN-VISIT, CN-HOURS and CN-HOLD with the ``cn`` policy). Services never
+commit; every step appends to the audit chain, so the edge runs them in ``audit_transaction``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Connection
+
+from arrears.accounts.case_file import case_file
+from arrears.audit.repository import AuditLog
+from arrears.compliance import Policy, check
+from arrears.contacts.repository import ContactRepository
+from arrears.kit.crypto import FieldCipher
+from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.masking import mask_name
+from arrears.models.contact_event import DelinquencyReason
+from arrears.users.service import StaffUser
+from arrears.visits.fieldwork_repository import FieldworkRepository
+
+FAR_METRES = 300.0  # a check-in farther than this from the address is flagged
+EARTH_RADIUS_M = 6_371_008.8
+
+
+class StopNotFound(NotFound):
+    """No such stop, or not one of the user's pair's stops (one answer for both)."""
+
+
+class VisitRefused(ArrearsError):
+    """The step is not allowed now (the rulebook or the order of the steps says no)."""
+
+    def __init__(self, message_en: str, message_zh: str, rules: tuple[str, ...] = ()) -> None:
+        super().__init__(message_en, message_zh)
+        self.rules = rules
+
+
+class Protocol(BaseModel):
+    """What the pair records at the door, before and while talking about the debt."""
+
+    model_config = ConfigDict(extra="forbid")
+    staff_count: int = Field(ge=0, le=10)  # staff present at the visit
+    staff_id_shown: bool
+    identity_confirmed: bool
+    recording_on: bool
+    consent_to_enter: bool = False
+    entered_home: bool = False
+    situation_heard: bool = False
+    reason: DelinquencyReason | None = None
+    solution_offered: Literal["promise", "plan", "none"] = "none"
+    agreement: Literal["reached", "refused"] = "refused"
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Protocol:
+        if self.entered_home and not self.consent_to_enter:
+            raise ValueError("entering the home needs the cardholder's consent first")
+        if self.solution_offered != "none" and not self.identity_confirmed:
+            raise ValueError("a solution is offered only to the cardholder, once identified")
+        if self.agreement == "reached" and self.solution_offered == "none":
+            raise ValueError("an agreement needs a solution offered")
+        return self
+
+
+class Outcome(BaseModel):
+    """The visit's result: a promise to pay, a plan to propose, or neither."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["promise", "plan", "none"]
+    amount_fen: int | None = Field(default=None, gt=0)
+    promised_date: date | None = None
+    plan_months: int | None = Field(default=None, ge=1, le=60)
+    plan_first_due_date: date | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Outcome:
+        if self.kind == "promise" and (self.amount_fen is None or self.promised_date is None):
+            raise ValueError("a promise needs an amount and a date")
+        if self.kind == "plan" and self.plan_first_due_date is None:
+            raise ValueError("a plan needs its first due date")
+        return self
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance in metres between two points (degrees)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def todays_route(connection: Connection, *, user: StaffUser, today: date) -> dict[str, Any] | None:
+    """The route of ``today`` of the user's pair, its stops in order (names masked), or None."""
+    repository = FieldworkRepository(connection)
+    route = repository.route_of(user_id=user.id, plan_date=today)
+    if route is None:
+        return None
+    stops = repository.stops_of(route["id"])
+    for stop in stops:
+        stop["customer_name"] = mask_name(stop["customer_name"])
+    return route | {"stops": stops}
+
+
+def _stop(connection: Connection, stop_id: int, user: StaffUser, *, lock: bool = False) -> dict[str, Any]:
+    found = FieldworkRepository(connection).stop_for(stop_id=stop_id, user_id=user.id, lock=lock)
+    if found is None:
+        raise StopNotFound(f"no visit stop {stop_id}", f"没有外访任务 {stop_id}")
+    return found
+
+
+def stop_dossier(connection: Connection, *, stop_id: int, user: StaffUser) -> dict[str, Any]:
+    """The stop, the account's case file (personal data masked), the protocol, photos and tasks."""
+    stop = _stop(connection, stop_id, user)
+    repository = FieldworkRepository(connection)
+    return {
+        "stop": stop,
+        "protocol": json.loads(stop["protocol"]) if stop["protocol"] else None,
+        "case": case_file(connection, stop["account_id"]),
+        "photos": repository.photos_of(stop_id),
+        "tasks": repository.tasks_of_stop(stop_id),
+    }
+
+
+def _audit(
+    connection: Connection, user: StaffUser, now: datetime, action: str, stop_id: int, details: dict[str, Any]
+) -> None:
+    AuditLog(connection).append(
+        at=now,
+        actor=user.username,
+        action=action,
+        subject_type="visit_stop",
+        subject_id=str(stop_id),
+        details=details,
+    )
+
+
+def _require(stop: dict[str, Any], *, status: str, en: str, zh: str) -> None:
+    if stop["status"] != status:
+        raise VisitRefused(en, zh)
+
+
+def check_in(
+    connection: Connection,
+    *,
+    stop_id: int,
+    user: StaffUser,
+    lat: float | None,
+    lon: float | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Records the arrival: the distance from the address (flagged beyond ``FAR_METRES``, and flagged
+    when the position is unknown) and when the pair should be out again (now + service minutes)."""
+    stop = _stop(connection, stop_id, user, lock=True)
+    _require(stop, status="planned", en="the visit is checked in already", zh="该外访已签到")
+    known = lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
+    distance = haversine_m(stop["lat"], stop["lon"], lat, lon) if known else None  # type: ignore[arg-type]
+    values = {
+        "status": "checked_in",
+        "checked_in_at": now,
+        "check_in_lat": lat if known else None,
+        "check_in_lon": lon if known else None,
+        "check_in_distance_m": None if distance is None else round(distance, 1),
+        "check_in_far": distance is None or distance > FAR_METRES,
+        "expected_checkout_at": now + timedelta(minutes=stop["service_minutes"]),
+    }
+    FieldworkRepository(connection).update_stop(stop_id, **values)
+    details = {"distance_m": values["check_in_distance_m"], "far": values["check_in_far"]}
+    _audit(connection, user, now, "visit.checked_in", stop_id, details)
+    return values
+
+
+def visit_situation(
+    stop: dict[str, Any], protocol: Protocol, *, holds: list[str], zone: str, now: datetime
+) -> dict[str, Any]:
+    """The rulebook's input for this visit (the check contract of COMPLIANCE.md)."""
+    return {
+        "id": f"stop-{stop['id']}",
+        "now": now.isoformat(),
+        "action": {
+            "channel": "visit",
+            "party": "debtor",
+            "actor": "bank",
+            "purpose": "collect",
+            "discloses_debt": True,
+            "staff_count": protocol.staff_count,
+            "recording": protocol.recording_on,
+        },
+        "debtor": {"timezones": [zone], "holds": holds},
+    }
+
+
+def submit_protocol(
+    connection: Connection,
+    *,
+    stop_id: int,
+    user: StaffUser,
+    protocol: Protocol,
+    policy: Policy,
+    zone: str,
+    now: datetime,
+) -> None:
+    """Stores the protocol once the rulebook allows the visit (two staff, recording, inside the hours,
+    no blocking hold) and the staff showed their IDs; :class:`VisitRefused` otherwise."""
+    stop = _stop(connection, stop_id, user, lock=True)
+    _require(stop, status="checked_in", en="check in before starting the visit", zh="请先签到再开始外访")
+    holds = ContactRepository(connection).active_holds(
+        customer_id=stop["customer_id"], account_id=stop["account_id"], at=now
+    )
+    decision = check(policy, visit_situation(stop, protocol, holds=holds, zone=zone, now=now))
+    if decision.decision != "allow":
+        _audit(connection, user, now, "visit.refused", stop_id, {"rules": list(decision.rules)})
+        raise VisitRefused(decision.reason_en, decision.reason_zh, decision.rules)
+    if not protocol.staff_id_shown:
+        raise VisitRefused("the staff must show their IDs first", "外访人员须先出示工作证件")
+    FieldworkRepository(connection).update_stop(stop_id, protocol=protocol.model_dump_json())
+    details = {"agreement": protocol.agreement, "offered": protocol.solution_offered}
+    _audit(connection, user, now, "visit.protocol", stop_id, details)
+
+
+def check_out(connection: Connection, *, stop_id: int, user: StaffUser, now: datetime) -> None:
+    """Closes the visit; without an outcome it counts as no contact."""
+    stop = _stop(connection, stop_id, user, lock=True)
+    _require(stop, status="checked_in", en="the visit is not checked in", zh="该外访尚未签到")
+    outcome = stop["outcome"] or "no_contact"
+    FieldworkRepository(connection).update_stop(stop_id, status="done", checked_out_at=now, outcome=outcome)
+    _audit(connection, user, now, "visit.checked_out", stop_id, {"outcome": outcome})
+
+
+def _outcome_code(protocol: dict[str, Any], outcome: Outcome) -> str:
+    if outcome.kind != "none":
+        return outcome.kind
+    if not protocol["identity_confirmed"]:
+        return "third_party"
+    return "refused" if protocol["agreement"] == "refused" else "no_agreement"
+
+
+def _follow_up(
+    connection: Connection,
+    stop: dict[str, Any],
+    outcome: Outcome,
+    *,
+    user: StaffUser,
+    today: date,
+    now: datetime,
+) -> dict[str, Any]:
+    """The promise (an ordinary promise to pay: the daily run settles it and escalates it when broken)
+    and a task to check it on the promised date; or a task to propose the agreed plan."""
+    repository = FieldworkRepository(connection)
+    if outcome.kind == "promise":
+        assert outcome.amount_fen is not None and outcome.promised_date is not None
+        if outcome.promised_date < today:
+            raise VisitRefused("the promised date is in the past", "承诺还款日期已过")
+        promise_id = repository.add_promise(
+            account_id=stop["account_id"],
+            amount_fen=outcome.amount_fen,
+            taken_on=today,
+            promised_date=outcome.promised_date,
+            now=now,
+        )
+        task_id = repository.add_task(
+            account_id=stop["account_id"],
+            kind="promise_check",
+            due_date=outcome.promised_date,
+            stop_id=stop["id"],
+            promise_id=promise_id,
+            assigned_to_id=user.id,
+            now=now,
+        )
+        return {"promise_id": promise_id, "task_id": task_id}
+    if outcome.kind == "plan":
+        assert outcome.plan_first_due_date is not None
+        if outcome.plan_first_due_date < today:
+            raise VisitRefused("the plan's first due date is in the past", "还款计划首期日期已过")
+        # the visitor agrees the terms; a collector or team lead proposes the plan (propose_plan)
+        task_id = repository.add_task(
+            account_id=stop["account_id"],
+            kind="plan_proposal",
+            due_date=today,
+            stop_id=stop["id"],
+            promise_id=None,
+            assigned_to_id=None,
+            now=now,
+        )
+        return {
+            "task_id": task_id,
+            "plan": {
+                "months": outcome.plan_months,
+                "first_due_date": outcome.plan_first_due_date.isoformat(),
+            },
+        }
+    return {}
+
+
+def record_outcome(
+    connection: Connection, *, stop_id: int, user: StaffUser, outcome: Outcome, zone: str, now: datetime
+) -> dict[str, Any]:
+    """Records the result of the visit after its protocol, with the promise or plan agreed, and logs
+    the visit in the account's contact history."""
+    stop = _stop(connection, stop_id, user, lock=True)
+    _require(stop, status="checked_in", en="the visit is not checked in", zh="该外访尚未签到")
+    if stop["protocol"] is None:
+        raise VisitRefused("record the visit protocol first", "请先填写外访记录")
+    if stop["outcome"] is not None:
+        raise VisitRefused("the outcome is recorded already", "外访结果已记录")
+    protocol = json.loads(stop["protocol"])
+    if outcome.kind != "none" and protocol["agreement"] != "reached":
+        raise VisitRefused("no agreement was reached on the visit", "外访未达成协议")
+    follow = _follow_up(connection, stop, outcome, user=user, today=local_date(now, zone), now=now)
+    code = _outcome_code(protocol, outcome)
+    protocol["outcome"] = {"kind": outcome.kind} | follow
+    repository = FieldworkRepository(connection)
+    repository.update_stop(stop_id, outcome=code, protocol=json.dumps(protocol, sort_keys=True))
+    repository.add_contact(
+        {
+            "account_id": stop["account_id"],
+            "customer_id": stop["customer_id"],
+            "user_id": user.id,
+            "at": now,
+            "channel": "visit",
+            "contact_point_id": stop["contact_point_id"],
+            "party": "debtor" if protocol["identity_confirmed"] else "third_party",
+            "connected": True,
+            "conversation": bool(protocol["situation_heard"]),
+            "outcome": code,
+            "reason": protocol.get("reason"),
+            "notes": protocol.get("notes"),
+        }
+    )
+    _audit(connection, user, now, "visit.outcome", stop_id, {"outcome": code} | follow)
+    return {"outcome": code} | follow
+
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PHOTO_SIGNATURES = {  # the content types taken, and how their files begin
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/webp": (b"RIFF",),
+}
+
+
+def add_photo(
+    connection: Connection,
+    *,
+    stop_id: int,
+    user: StaffUser,
+    content_type: str,
+    data: bytes,
+    cipher: FieldCipher,
+    now: datetime,
+) -> int:
+    """Stores a photo of a checked-in visit, encrypted (it may show people or documents): JPEG, PNG or
+    WebP up to ``MAX_PHOTO_BYTES``, its content checked against its type."""
+    stop = _stop(connection, stop_id, user)
+    if stop["status"] not in ("checked_in", "done"):
+        raise VisitRefused("check in before adding photos", "请先签到再上传照片")
+    signatures = PHOTO_SIGNATURES.get(content_type)
+    if signatures is None or not data.startswith(signatures):
+        raise VisitRefused("only JPEG, PNG or WebP photos are taken", "只接受 JPEG、PNG 或 WebP 格式的照片")
+    if len(data) > MAX_PHOTO_BYTES:
+        limit = MAX_PHOTO_BYTES // (1024 * 1024)
+        raise VisitRefused(f"the photo is larger than {limit} MB", f"照片超过 {limit} MB")
+    encrypted = cipher.encrypt(base64.b64encode(data).decode("ascii"))
+    photo_id = FieldworkRepository(connection).add_photo(
+        stop_id=stop_id, content_type=content_type, data_enc=encrypted, user_id=user.id, now=now
+    )
+    _audit(connection, user, now, "visit.photo_added", stop_id, {"photo_id": photo_id, "bytes": len(data)})
+    return photo_id
+
+
+def photo_bytes(
+    connection: Connection, *, stop_id: int, photo_id: int, user: StaffUser, cipher: FieldCipher
+) -> tuple[str, bytes]:
+    """A photo of the pair's stop, decrypted: (content type, bytes)."""
+    _stop(connection, stop_id, user)
+    found = FieldworkRepository(connection).photo(stop_id=stop_id, photo_id=photo_id)
+    if found is None:
+        raise StopNotFound(f"no photo {photo_id}", f"没有照片 {photo_id}")
+    return found["content_type"], base64.b64decode(cipher.decrypt(found["data_enc"]))
