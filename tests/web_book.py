@@ -15,7 +15,16 @@ from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.clock import now
 from arrears.kit.crypto import FieldCipher
-from arrears.models import ROLES, CardAccount, CollectionAction, DailyRun, Team, table_of
+from arrears.models import (
+    ROLES,
+    CardAccount,
+    CollectionAction,
+    ContactPoint,
+    Customer,
+    DailyRun,
+    Team,
+    table_of,
+)
 from arrears.users.service import create_user
 
 RUN = date(2005, 10, 1)
@@ -55,3 +64,19 @@ def build_book(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
         create_user(connection, username="collector3", display_name="c3", role="collector", password=PASSWORD,
                     now=at, team_code="phone-b")  # fmt: skip
     return engine
+
+
+def personal_data(engine: Engine, cipher: FieldCipher, account_id: int) -> tuple[str, str, list[str]]:
+    """The account's cardholder in clear: name, national ID and phone numbers (to check pages hide them)."""
+    a, c, p = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
+    with engine.connect() as connection:
+        customer = connection.execute(
+            select(c.c.id, c.c.name, c.c.national_id_enc)
+            .join(a, a.c.customer_id == c.c.id)
+            .where(a.c.id == account_id)
+        ).one()
+        points = connection.execute(
+            select(p.c.kind, p.c.value_enc).where(p.c.customer_id == customer.id)
+        ).all()
+    phones = [cipher.decrypt(point.value_enc) for point in points if point.kind.endswith(("mobile", "phone"))]
+    return customer.name, cipher.decrypt(customer.national_id_enc), phones

@@ -7,15 +7,12 @@ tests are skipped (`.ci/run` installs it, so CI always runs them).
 from __future__ import annotations
 
 import base64
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from serving import served
 from sqlalchemy import Engine
 
 from arrears.config import Settings
@@ -36,12 +33,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(
     engine: Engine, tmp_path: Path, cipher: FieldCipher, monkeypatch: pytest.MonkeyPatch
@@ -50,21 +41,8 @@ def server(
     monkeypatch.setattr(passwords, "_HASHER", FAST_HASHER)
     build_book(engine, tmp_path, cipher)
     settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, engine=engine), host="127.0.0.1", port=port, log_level="warning"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, engine=engine)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

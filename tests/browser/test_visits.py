@@ -4,16 +4,14 @@ outcome and check-out, in a phone-sized Chromium."""
 from __future__ import annotations
 
 import base64
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, ViewportSize, expect
+from serving import served
 from sqlalchemy import Engine, select
 from test_workspace import sign_in
 
@@ -45,21 +43,8 @@ def visit_server(
     monkeypatch.setattr(visits, "now", lambda: ZONE_NOW)
     stops = build_fieldwork_book(engine, tmp_path, cipher, ZONE_NOW.date())
     settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
-    app = create_app(settings, engine=engine)
-    if not any(getattr(route, "path", "") == "/visits/today" for route in app.routes):
-        app.include_router(visits.router)
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    port = running.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", stops
-    running.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, engine=engine)) as base:
+        yield base, stops
 
 
 def test_a_visitor_checks_in_records_the_visit_and_checks_out(

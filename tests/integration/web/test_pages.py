@@ -16,14 +16,13 @@ from arrears.kit.crypto import FieldCipher
 from arrears.models import (
     CollectionAction,
     ContactEvent,
-    ContactPoint,
-    Customer,
     PromiseToPay,
     Team,
     WebSession,
     table_of,
 )
 from arrears.users.service import MAX_FAILURES
+from web_book import personal_data
 
 
 def count(engine: Engine, model: type, *where: object) -> int:
@@ -135,7 +134,7 @@ def test_next_case_opens_a_masked_case_file(web: TestClient, book: Engine, ciphe
         page.headers["cache-control"] == "no-store"
         and "frame-ancestors 'none'" in page.headers["content-security-policy"]
     )
-    name, national_id, phones = _personal_data(book, cipher, account_id)
+    name, national_id, phones = personal_data(book, cipher, account_id)
     assert name not in page.text and national_id not in page.text
     assert not any(phone in page.text for phone in phones)
     assert national_id[:6] in page.text  # the masked form is shown
@@ -146,7 +145,7 @@ def test_reveal_is_audited(web: TestClient, book: Engine, cipher: FieldCipher) -
     browser = signed_in_as(web, "team_lead1")
     fragment = browser.post("/cases/3/reveal", token_from="/cases/3")
     assert fragment.status_code == 200
-    name, national_id, phones = _personal_data(book, cipher, 3)
+    name, national_id, phones = personal_data(book, cipher, 3)
     assert national_id in fragment.text and all(phone in fragment.text for phone in phones)
     with book.connect() as connection:
         entries = AuditLog(connection).entries()
@@ -189,23 +188,6 @@ def test_collectors_see_their_team_cases_only(web: TestClient, book: Engine) -> 
     assert signed_in_as(web, "collector3").client.get(case).status_code == 404  # another team
     assert signed_in_as(web, "agency_user1").client.get(case).status_code == 404  # not placed with the agency
     assert signed_in_as(web, "manager1").client.get(case).status_code == 200  # book-wide
-
-
-def _personal_data(engine: Engine, cipher: FieldCipher, account_id: int) -> tuple[str, str, list[str]]:
-    from arrears.models import CardAccount
-
-    a, c, p = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
-    with engine.connect() as connection:
-        customer = connection.execute(
-            select(c.c.id, c.c.name, c.c.national_id_enc)
-            .join(a, a.c.customer_id == c.c.id)
-            .where(a.c.id == account_id)
-        ).one()
-        points = connection.execute(
-            select(p.c.kind, p.c.value_enc).where(p.c.customer_id == customer.id)
-        ).all()
-    phones = [cipher.decrypt(point.value_enc) for point in points if point.kind.endswith(("mobile", "phone"))]
-    return customer.name, cipher.decrypt(customer.national_id_enc), phones
 
 
 def test_agency_users_see_the_accounts_placed_with_their_agency(web: TestClient, book: Engine) -> None:
