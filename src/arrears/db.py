@@ -60,10 +60,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     if parsed.get_backend_name() == "postgresql":
-        # as many connections as the server's worker threads (40): a request waiting for a thread never
-        # holds a connection that another request, holding a thread, waits for
-        kwargs.setdefault("pool_size", 20)
-        kwargs.setdefault("max_overflow", 20)
+        # as many connections as the server's worker threads (40), kept open: a request waiting for a
+        # thread never holds a connection that another request, holding a thread, waits for, and no
+        # connection is opened and closed per request (overflow connections would be)
+        kwargs.setdefault("pool_size", 40)
+        kwargs.setdefault("max_overflow", 0)
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_session)
