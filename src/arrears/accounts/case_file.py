@@ -126,13 +126,16 @@ def timeline(connection: Connection, account_id: int) -> list[dict[str, Any]]:
         )
     ]
     e = table_of(ContactEvent)
-    events = select(e.c.at, e.c.channel, e.c.outcome, e.c.reason).where(e.c.account_id == account_id)
+    events = select(e.c.at, e.c.channel, e.c.outcome, e.c.reason, e.c.notes).where(
+        e.c.account_id == account_id
+    )
     items += [
         {
             "on": r["at"].date(),
             "kind": f"{r['channel']} logged",
             "detail": r["reason"],
             "status": r["outcome"],
+            "note": r["notes"],
         }
         for r in _rows(connection, events)
     ]

@@ -176,6 +176,7 @@ def test_log_a_call_with_a_promise(web: TestClient, book: Engine) -> None:
         ).scalar_one()
     assert promise["amount_fen"] == 120050 and str(promise["promised_date"]) == "2026-12-05"
     assert event["outcome"] == "promise" and event["reason"] == "income_loss" and item == "done"
+    assert "pays on payday" in browser.client.get(case).text  # the note is in the timeline
     missing = browser.post(f"{case}/calls", {"outcome": "promise"}, token_from=case)
     assert missing.status_code == 422 and 'role="alert"' in missing.text
     assert count(book, PromiseToPay) == 1
