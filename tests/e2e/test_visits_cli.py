@@ -79,6 +79,18 @@ def test_bad_input_names_the_field_and_exits_2(book: tuple[Cli, list[str]]) -> N
         ("visits", "pair", "add", "p", "visitor1", "visitor2", "--team", "nope"): "team",
         ("visits", "appointment", "add", numbers[0], "--at", "tomorrow"): "--at",
         ("visits", "appointment", "add", "no-such-account", "--at", "2005-10-01 10:00"): "account_no",
+        ("visits", "availability", "add", numbers[0], "--from", "25:00", "--to", "26:00"): "from",
+        ("visits", "availability", "add", numbers[0], "--from", "18:00", "--to", "18:00"): "to",
+        (
+            "visits",
+            "availability",
+            "add",
+            "no-such-account",
+            "--from",
+            "18:00",
+            "--to",
+            "20:00",
+        ): "account_no",
     }
     for words, named in cases.items():
         result = cli.run(*words, expect=2)
@@ -91,3 +103,14 @@ def test_planning_without_a_pair_or_a_run_is_refused(book: tuple[Cli, list[str]]
 
     assert "no pair can visit" in cli.run("visits", "plan", "--date", "2005-10-01", expect=1).stderr
     assert "no completed daily run" in cli.run("visits", "plan", "--date", "2005-09-01", expect=1).stderr
+
+
+def test_an_availability_window_is_stored(book: tuple[Cli, list[str]]) -> None:
+    cli, numbers = book
+
+    added = cli.run(
+        "visits", "availability", "add", numbers[0], "--from", "18:00", "--to", "21:00", "--weekday", "4"
+    )
+
+    assert "18:00-21:00" in added.stdout
+    assert cli.sql("SELECT weekday, start_minute, end_minute FROM visit_availability") == [(4, 1080, 1260)]

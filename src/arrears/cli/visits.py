@@ -25,9 +25,13 @@ app = typer.Typer(
 pair_app = typer.Typer(help="Visiting pairs (two staff per visit).", no_args_is_help=True)
 profile_app = typer.Typer(help="Visitor profiles: base, shift, capacity, territory.", no_args_is_help=True)
 appointment_app = typer.Typer(help="Visits agreed with the cardholder.", no_args_is_help=True)
+availability_app = typer.Typer(
+    help="When the cardholder is at home (visits only then).", no_args_is_help=True
+)
 app.add_typer(pair_app, name="pair")
 app.add_typer(profile_app, name="profile")
 app.add_typer(appointment_app, name="appointment")
+app.add_typer(availability_app, name="availability")
 
 
 @contextmanager
@@ -225,3 +229,23 @@ def appointment_add(
         add_appointment(connection, account_no=account_no, starts_at=starts_at, minutes=minutes, note=note,
                         now=now())  # fmt: skip
     console.print(f"appointment for {account_no} at {at}")
+
+
+@availability_app.command("add")
+def availability_add(
+    account_no: str = typer.Argument(..., help="The account number."),
+    start: str = typer.Option(..., "--from", help="Local start, HH:MM."),
+    end: str = typer.Option(..., "--to", help="Local end, HH:MM."),
+    weekday: int | None = typer.Option(None, "--weekday", help="0 (Monday) to 6 (Sunday); none: every day."),
+    note: str | None = typer.Option(None, "--note", help="A note for the visitors."),
+) -> None:
+    """Add a window when the account's cardholder is at home: planning visits only inside such windows."""
+    from arrears.kit.clock import now
+    from arrears.visits.setup import add_availability, parse_clock
+
+    with _transaction() as connection:
+        add_availability(connection, account_no=account_no, start_minute=parse_clock(start, "from"),
+                         end_minute=parse_clock(end, "to"), weekday=weekday, note=note,
+                         now=now())  # fmt: skip
+    day = "every day" if weekday is None else f"weekday {weekday}"
+    console.print(f"{account_no} available {start}-{end}, {day}")

@@ -62,6 +62,21 @@ class VisitAppointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class VisitAvailability(Base):
+    """When the cardholder can be found at home: a window of local minutes after midnight, on one
+    weekday (0 = Monday .. 6 = Sunday) or, without one, every day. Planning visits only inside it."""
+
+    __tablename__ = "visit_availability"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int | None] = mapped_column(Integer)  # None: every day
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class VisitRoute(Base):
     """One pair's route on one day, as planned."""
 

@@ -5,6 +5,11 @@ requests and the day's open appointments (which must be kept). One candidate per
 appointment wins, else the largest value. Each is visited at its customer's home address with
 coordinates, else a work address; an account with neither is dropped (``no_coordinates``).
 
+Availability: a candidate other than an appointment whose customer has ``visit_availability``
+windows for the day's weekday (or every day) is visited only inside them, cut to the legal hours
+(the visit must start and end inside both); when none is left it is dropped
+(``outside_every_window``). Without windows, the whole legal day.
+
 Value (fen) of a candidate: the run's expected value of the visit action. A request (or an
 appointment) without an action gets the value the default strategy gives a visit:
 ``overdue_fen x VISIT_LIFT x (1 - p_default)``, with the account's latest probability of default,
@@ -190,8 +195,11 @@ def plan_visits(
     busy_accounts = repository.accounts_on_routes([route["id"] for route in started])
     midnight = datetime.combine(plan_date, time(), ZoneInfo(zone))
     setup.wanted = _wanted(repository, run_date=run_date, midnight=midnight, skip=busy_accounts)
+    unavailable = _availability(repository, setup.wanted, weekday=plan_date.weekday(),
+                                legal=legal_hours(policy))  # fmt: skip
     setup.addresses = repository.addresses([w.customer_id for w in setup.wanted.values()])
     candidates, dropped = _candidates(setup)
+    dropped = unavailable + dropped
     pairs = [usable.pair for usable in setup.pairs]
     durations = travel_times.durations(day_points(pairs=pairs, candidates=candidates))
     plan = plan_day(candidates=candidates, pairs=pairs, durations=durations, legal_hours=legal_hours(policy),
@@ -292,6 +300,30 @@ def _merge(wanted: dict[str, _Wanted], new: _Wanted) -> None:
     old.value_fen = max(old.value_fen, new.value_fen)
     if new.appointment_id is not None and old.appointment_id is None:
         old.windows, old.appointment_id = new.windows, new.appointment_id
+
+
+def _availability(
+    repository: VisitRepository, wanted: dict[str, _Wanted], *, weekday: int, legal: tuple[int, int]
+) -> list[DroppedCandidate]:
+    """Gives the candidates (not appointments) with availability windows those windows, cut to the
+    legal hours, as start windows; removes and returns those left with none."""
+    others = [one for one in wanted.values() if one.appointment_id is None]
+    windows = repository.availability([one.customer_id for one in others], weekday=weekday)
+    dropped: list[DroppedCandidate] = []
+    for one in others:
+        if one.customer_id not in windows:
+            continue
+        cut = sorted(
+            {
+                (max(start, legal[0]), min(end, legal[1]) - SERVICE_MINUTES)
+                for start, end in windows[one.customer_id]
+            }
+        )
+        one.windows = tuple((early, late) for early, late in cut if early <= late)
+        if not one.windows:
+            del wanted[one.account_no]
+            dropped.append(DroppedCandidate(one.account_no, "outside_every_window"))
+    return dropped
 
 
 def _minute(moment: datetime, midnight: datetime) -> int:

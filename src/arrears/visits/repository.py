@@ -20,6 +20,7 @@ from arrears.models import (
     DailyRun,
     Team,
     VisitAppointment,
+    VisitAvailability,
     VisitorProfile,
     VisitPair,
     VisitRoute,
@@ -40,7 +41,7 @@ _ACTION, _REQUEST, _POINT, _RUN = (
     table_of(DailyRun),
 )
 _APPOINTMENT, _PROFILE, _PAIR = table_of(VisitAppointment), table_of(VisitorProfile), table_of(VisitPair)
-_ROUTE, _STOP = table_of(VisitRoute), table_of(VisitStop)
+_ROUTE, _STOP, _AVAILABILITY = table_of(VisitRoute), table_of(VisitStop), table_of(VisitAvailability)
 ADDRESS_KINDS = ("home_address", "work_address")  # in order of preference
 REPLACEABLE = ("planned", "cancelled")  # route statuses that planning again may replace
 
@@ -104,6 +105,24 @@ class VisitRepository:
         )
         return [dict(row) for row in self._connection.execute(query).mappings()]
 
+    def availability(self, customer_ids: Sequence[int], *, weekday: int) -> dict[int, list[tuple[int, int]]]:
+        """The customers' availability windows (start, end minutes) on the weekday or every day."""
+        if not customer_ids:
+            return {}
+        a = _AVAILABILITY
+        query = (
+            select(a.c.customer_id, a.c.start_minute, a.c.end_minute)
+            .where(
+                a.c.customer_id.in_(sorted(set(customer_ids))),
+                (a.c.weekday == weekday) | a.c.weekday.is_(None),
+            )
+            .order_by(a.c.customer_id, a.c.start_minute, a.c.end_minute, a.c.id)
+        )
+        found: dict[int, list[tuple[int, int]]] = {}
+        for customer_id, start, end in self._connection.execute(query):
+            found.setdefault(customer_id, []).append((start, end))
+        return found
+
     def addresses(self, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Per customer, the address to visit: the primary home address with coordinates first, then a
         work address (only addresses with coordinates; the masked text, never the clear one)."""
@@ -163,6 +182,10 @@ class VisitRepository:
 
     def add_appointment(self, values: dict[str, Any]) -> int:
         new = insert(_APPOINTMENT).values(**values).returning(_APPOINTMENT.c.id)
+        return int(self._connection.execute(new).scalar_one())
+
+    def add_availability(self, values: dict[str, Any]) -> int:
+        new = insert(_AVAILABILITY).values(**values).returning(_AVAILABILITY.c.id)
         return int(self._connection.execute(new).scalar_one())
 
     def active_pairs(self) -> list[dict[str, Any]]:

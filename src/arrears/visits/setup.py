@@ -1,4 +1,5 @@
-"""Setting up visit planning: visitor profiles, pairs, appointments, the travel-time provider.
+"""Setting up visit planning: visitor profiles, pairs, appointments, cardholders' availability, the
+travel-time provider.
 
 Every refusal is a :class:`SetupError` naming the field at fault (the CLI shows it as a bad
 parameter). Services never commit.
@@ -159,3 +160,47 @@ def add_appointment(
         "created_at": now,
     }
     return repository.add_appointment(values)
+
+
+def parse_clock(text: str, field: str) -> int:
+    """``HH:MM`` (00:00 to 24:00) as minutes after midnight."""
+    try:
+        minute = _minutes(text)
+    except ValueError:
+        minute = -1
+    if not 0 <= minute <= DAY:
+        raise SetupError(field, f"{text!r} is not a time such as 18:00", f"{text!r} 不是时间（如 18:00）")
+    return minute
+
+
+def add_availability(
+    connection: Connection,
+    *,
+    account_no: str,
+    start_minute: int,
+    end_minute: int,
+    weekday: int | None = None,
+    note: str | None = None,
+    now: datetime,
+) -> int:
+    """When the account's cardholder is at home: local minutes after midnight, on one weekday
+    (0 = Monday .. 6 = Sunday) or every day. Planning then visits only inside such windows."""
+    if not 0 <= start_minute < end_minute <= DAY:
+        raise SetupError("to", "the window must end after it starts", "时间窗的结束须晚于开始")
+    if weekday is not None and not 0 <= weekday <= 6:
+        raise SetupError(
+            "weekday", "the weekday must be 0 (Monday) to 6 (Sunday)", "星期须为 0（周一）到 6（周日）"
+        )
+    repository = VisitRepository(connection)
+    account = repository.account(account_no)
+    if account is None:
+        raise SetupError("account_no", f"no account {account_no}", f"没有账户 {account_no}")
+    values = {
+        "customer_id": account["customer_id"],
+        "weekday": weekday,
+        "start_minute": start_minute,
+        "end_minute": end_minute,
+        "note": note,
+        "created_at": now,
+    }
+    return repository.add_availability(values)
