@@ -128,6 +128,8 @@ def test_the_team_lead_sees_and_acknowledges_alerts(app: FastAPI, engine: Engine
     panic = visitor.post("/visits/panic", {"route_id": str(route_id), "stop_id": str(stop_id)}, page=here)
     assert panic.headers["location"] == f"{here}?done=panic"
     lead = Person(app, "team_lead1")
+    assert 'hx-get="/visits/alerts/badge"' in lead.client.get("/").text  # on every page of the lead
+    assert '<span class="pill bad"' in lead.client.get("/visits/alerts/badge").text  # one open alert
     listing = lead.client.get("/visits/alerts")
     assert listing.status_code == 200 and 'hx-trigger="every 30s"' in listing.text
     fragment = lead.client.get("/visits/alerts", headers={"HX-Request": "true"})
@@ -137,3 +139,4 @@ def test_the_team_lead_sees_and_acknowledges_alerts(app: FastAPI, engine: Engine
     done = lead.post(f"/visits/alerts/{alert_id}/acknowledge", {"note": "on my way"}, page="/visits/alerts")
     assert done.headers["location"] == "/visits/alerts?done=acknowledged"
     assert f"/visits/alerts/{alert_id}/acknowledge" not in lead.client.get("/visits/alerts").text
+    assert "pill bad" not in lead.client.get("/visits/alerts/badge").text

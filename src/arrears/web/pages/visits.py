@@ -310,6 +310,16 @@ def alerts(request: Request, session: Lead) -> HTMLResponse:
     return _alerts(request, session, done=request.query_params.get("done"))
 
 
+@router.get("/visits/alerts/badge", response_class=HTMLResponse)
+def alerts_badge(request: Request, session: Lead) -> HTMLResponse:
+    """The number of open alerts, for the header of every page the lead has open (polled every 30 s):
+    missed check-outs are raised here too, so a lead is alerted wherever they are in the app."""
+    with audit_transaction(request.app.state.engine) as connection:
+        safety.raise_missed_checkouts(connection, now=now())
+        waiting = len(safety.open_alerts(connection, user=session.user))
+    return _page(request, "_visit_alert_badge.html", waiting=waiting)
+
+
 @router.post("/visits/alerts/{alert_id}/acknowledge")
 async def acknowledge(request: Request, alert_id: int, session: Lead) -> Response:
     form, lang = await form_fields(request), locale(request)
