@@ -34,19 +34,16 @@ import argparse
 import asyncio
 import contextlib
 import html
-import math
 import os
 import random
 import re
-import resource
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -56,12 +53,12 @@ try:
     import httpx  # type: ignore[import-not-found]
 except ImportError:  # the dev dependency is httpx2
     import httpx2 as httpx
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _web_bench_cpu import Watched, metered
 from _web_bench_data import (
     DEFAULT_URL,
-    DUPLICATE_KEYS,
     PASSWORD,
     Book,
     book_of,
@@ -72,12 +69,18 @@ from _web_bench_data import (
     ensure_collectors,
     reset_queue,
 )
+from _web_bench_report import (
+    NAMES,
+    Phase,
+    Recorder,
+    print_duplicates,
+    print_latencies,
+    print_phase,
+    print_targets,
+)
 
 from arrears.db import make_engine
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# (request, percentile, limit in ms, what the issue asks)
-TARGETS = (("next", 99, 50.0, "next-case p99 <= 50 ms"), ("page", 95, 150.0, "case page p95 <= 150 ms"))
 # what collectors mostly hear, with weights (no promises: the bench leaves no promises behind)
 OUTCOMES = (
     ({"outcome": "no_answer"}, 45),
@@ -86,36 +89,8 @@ OUTCOMES = (
     ({"outcome": "callback", "conversation": True}, 10),
     ({"outcome": "wrong_number"}, 5),
 )
-NAMES = {
-    "next": "next case      POST /api/v1/queue/next",
-    "html": "case page      GET /cases/{id} (HTML)",
-    "json": "case file      GET /api/v1/accounts/{id} (JSON)",
-    "call": "log call       POST /api/v1/accounts/{id}/calls",
-    "token": "sign-in        POST /api/v1/auth/token",
-    "login": "web sign-in    GET /login, POST /login",
-}
-
 
 # --- requests ------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile of ``values`` (not empty)."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(len(ordered) * p / 100))
-    return ordered[rank - 1]
-
-
-@dataclass
-class Recorder:
-    """Latencies of every request (seconds), errors, and every case handed out."""
-
-    samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: Counter[str] = field(default_factory=Counter)
-    requests: int = 0
-    cases: int = 0  # cases worked to the end (call logged)
-    handed: list[tuple[int, int, int]] = field(default_factory=list)  # (action id, account id, user id)
-    empty: bool = False  # the queue ran dry
 
 
 @dataclass
@@ -295,136 +270,6 @@ async def work(recorder: Recorder, collector: Collector, plan: Plan) -> None:
         recorder.cases += logged is not None
 
 
-# --- CPU ---------------------------------------------------------------------------------------------
-
-
-def _stat(pid: str) -> tuple[str, int, float] | None:
-    """(command name, parent pid, user + system CPU seconds) of a process; None when it is gone."""
-    try:
-        line = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = line[line.rindex(")") + 2 :].split()
-    return (
-        line[line.index("(") + 1 : line.rindex(")")],
-        int(rest[1]),
-        (int(rest[11]) + int(rest[12])) / CLOCK_TICKS,
-    )
-
-
-def _serves(pid: str, database: str) -> bool:
-    """Whether a postgres process is a backend of ``database`` ("postgres: 15/main: user db host ...")."""
-    try:
-        return f" {database} " in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False
-
-
-def _machine() -> tuple[float, float]:
-    """(busy, all) CPU seconds of the machine since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
-
-
-def _client() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-class CpuMeter:
-    """CPU seconds used while a phase runs by the server (the process and its children), the
-    PostgreSQL backends of the bench database, this client and the machine. Sampled every half
-    second: a backend that ends during the phase keeps what it used up to its last sample."""
-
-    def __init__(self, server_pid: int, database: str) -> None:
-        self.server_pid, self.database = server_pid, database
-        self.first: dict[str, float] = {}
-        self.last: dict[str, tuple[str, float]] = {}
-        self.started = False
-
-    def sample(self) -> None:
-        stats = {pid: _stat(pid) for pid in os.listdir("/proc") if pid.isdigit()}
-        parents = {int(pid): found[1] for pid, found in stats.items() if found}
-        for pid, found in stats.items():
-            if found is None:
-                continue
-            ancestor: int | None = int(pid)
-            while ancestor and ancestor != self.server_pid:
-                ancestor = parents.get(ancestor)
-            if ancestor:
-                group = "server"
-            elif found[0] == "postgres" and _serves(pid, self.database):
-                group = "postgres"
-            else:
-                continue
-            key = f"{pid} {found[0]}"
-            self.first.setdefault(key, found[2] if not self.started else 0.0)
-            self.last[key] = (group, found[2])
-        self.started = True
-
-    def used(self) -> dict[str, float]:
-        totals = {"server": 0.0, "postgres": 0.0}
-        for key, (group, value) in self.last.items():
-            totals[group] += value - self.first[key]
-        return totals
-
-
-@dataclass(frozen=True)
-class Watched:
-    """The server process and the bench database, whose use is measured."""
-
-    pid: int
-    engine: Engine
-
-    @property
-    def database(self) -> str:
-        return self.engine.url.database or ""
-
-    def sessions(self) -> float:
-        """PostgreSQL sessions opened on the bench database so far (PostgreSQL 14 and later)."""
-        query = text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT pg_stat_clear_snapshot()"))
-            return float(connection.execute(query).scalar_one())
-
-
-@contextlib.asynccontextmanager
-async def metered(watched: Watched) -> AsyncIterator[dict[str, float]]:
-    """Yields a dict filled on the way out: CPU seconds of the server, postgres, client, the
-    machine (busy, all), and the PostgreSQL sessions opened."""
-    meter, stop, figures = CpuMeter(watched.pid, watched.database), asyncio.Event(), dict[str, float]()
-
-    async def sampling() -> None:
-        while not stop.is_set():
-            meter.sample()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=0.5)
-
-    before = (_client(), *_machine(), watched.sessions())
-    task = asyncio.create_task(sampling())
-    try:
-        yield figures
-    finally:
-        stop.set()
-        await task
-        meter.sample()
-        after = (_client(), *_machine(), watched.sessions())
-        names = ("client", "busy", "all", "sessions")
-        figures |= meter.used() | {name: b - a for name, a, b in zip(names, before, after, strict=True)}
-
-
-# --- a phase -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Phase:
-    label: str
-    recorder: Recorder
-    seconds: float
-    lags: list[float]  # how late the client's event loop woke up (s)
-    cpu: dict[str, float]
-
-
 async def run_phase(
     label: str, collectors: list[Collector], plan: Plan, *, stagger: float, watched: Watched
 ) -> Phase:
@@ -493,93 +338,6 @@ def server(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
                 process.wait(timeout=10)
-
-
-# --- the report --------------------------------------------------------------------------------------
-
-
-def ms(value: float) -> str:
-    return f"{value * 1000:.1f}"
-
-
-def print_latencies(recorder: Recorder, names: list[str]) -> None:
-    print(f"    {'request':<52}{'n':>7}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}  ms")
-    for name in names:
-        values = recorder.samples.get(name)
-        if values:
-            figures = "".join(f"{ms(percentile(values, p)):>9}" for p in (50, 95, 99, 100))
-            print(f"    {NAMES[name]:<52}{len(values):>7}{figures}")
-
-
-def print_phase(phase: Phase, pages: tuple[str, ...]) -> None:
-    recorder, seconds, cpu = phase.recorder, phase.seconds, phase.cpu
-    print(f"\n{phase.label}")
-    print_latencies(recorder, ["next", *pages, "call"])
-    errors = ", ".join(f"{name} x{count}" for name, count in recorder.errors.items()) or "none"
-    dry = " (the queue ran dry)" if recorder.empty else ""
-    print(f"    errors: {errors}")
-    print(
-        f"    {recorder.requests:,} requests in {seconds:.1f} s = "
-        f"{recorder.requests / seconds:,.1f} requests/s, "
-        f"{recorder.cases:,} cases = {recorder.cases / seconds:,.1f} cases/s{dry}"
-    )
-    others = max(0.0, cpu["busy"] - cpu["server"] - cpu["postgres"] - cpu["client"])
-    shares = ", ".join(
-        f"{name} {value / seconds * 100:.0f}%"
-        for name, value in (
-            ("server", cpu["server"]),
-            ("PostgreSQL", cpu["postgres"]),
-            ("client", cpu["client"]),
-            ("other processes", others),
-        )
-    )
-    print(
-        f"    CPU in % of one core: {shares} (machine {cpu['busy'] / cpu['all'] * 100:.0f}% busy, "
-        f"{os.cpu_count()} cores)"
-    )
-    if recorder.cases:
-        print(
-            f"    CPU per case: server {cpu['server'] / recorder.cases * 1000:.1f} ms, PostgreSQL "
-            f"{cpu['postgres'] / recorder.cases * 1000:.1f} ms (backends that live under half a second "
-            "are missed)"
-        )
-    print(f"    PostgreSQL sessions opened: {cpu['sessions']:,.0f} (new connections of the server's pool)")
-    print(
-        f"    client event loop late by: p99 {ms(percentile(phase.lags, 99))} ms, "
-        f"max {ms(max(phase.lags))} ms (part of every latency above)"
-    )
-    if others / seconds > 0.1 * (os.cpu_count() or 1):
-        print("    warning: other processes used the machine meanwhile: not a quiet machine's figures")
-
-
-def print_duplicates(checks: dict[str, int]) -> int:
-    print("\nduplicates")
-    for name, count in checks.items():
-        print(f"  {name}: {count:,}")
-    return sum(checks[key] for key in DUPLICATE_KEYS)
-
-
-def print_targets(
-    base: Phase, main: Phase, pages: tuple[str, ...], twice: int, *, accounts: int, collectors: int
-) -> None:
-    page = "html" if "html" in pages else "json"
-    what = {"html": "the HTML page", "json": "the JSON case file (the server has no HTML page)"}[page]
-    print("\ntargets (the issue: 1M accounts, 100 collectors, PostgreSQL)")
-    if (accounts, collectors) != (1_000_000, 100):
-        print(f"  note: this run had {accounts:,} accounts and {collectors} collectors")
-    for name, p, limit, label in TARGETS:
-        values = main.recorder.samples.get(page if name == "page" else name)
-        value = percentile(values, p) * 1000 if values else float("inf")
-        suffix = f" ({what})" if name == "page" else ""
-        print(f"  {label}{suffix}: {value:.1f} ms {'PASS' if value <= limit else 'FAIL'}")
-    print(f"  zero cases handed to two collectors: {twice} {'PASS' if twice == 0 else 'FAIL'}")
-    if main.recorder.errors:
-        print(f"  errors: {sum(main.recorder.errors.values()):,} (counted in the latencies)")
-    print(f"\n{main.label} against the {base.label} of the same run")
-    for name, p in (("next", 50), ("next", 99), *((one, 95) for one in pages), ("call", 95)):
-        if base.recorder.samples.get(name) and main.recorder.samples.get(name):
-            one, many = percentile(base.recorder.samples[name], p), percentile(main.recorder.samples[name], p)
-            print(f"  {NAMES[name].split('  ')[0]} p{p}: {ms(many)} ms vs {ms(one)} ms = {many / one:.1f}x")
 
 
 # --- the run -----------------------------------------------------------------------------------------
