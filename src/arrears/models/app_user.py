@@ -36,3 +36,5 @@ class AppUser(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Signed API tokens carry this number; raising it ends every token issued before.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
