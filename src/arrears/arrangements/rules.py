@@ -272,6 +272,7 @@ AUTHORITIES: tuple[Authority, ...] = (
               max_deferral_days=MAX_DEFERRAL_DAYS),
 )  # fmt: skip
 AUTHORITY: dict[str, Authority] = {authority.role: authority for authority in AUTHORITIES}
+MAX_PLAN_MONTHS = max(authority.max_months for authority in AUTHORITIES)  # the most anyone may agree
 APPROVERS: tuple[Role, ...] = ("team_lead", "manager")  # the roles that approve, lowest first
 LIMITS = ("waived_fen", "waived_share", "months", "deferral_days")
 
