@@ -4,6 +4,8 @@ connection and its transaction."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from arrears.arrangements import settlement
 from arrears.batch.portfolio import UTC_DATETIME
 from arrears.bulk import read_frame
 from arrears.models import (
@@ -47,6 +50,13 @@ _PAYMENT, _RUN, _STRATEGY = table_of(Payment), table_of(DailyRun), table_of(Stra
 _PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
 _EVENT = table_of(ContactEvent)
 RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
+
+
+def _grouped(rows: Sequence[Any], key: str) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        found[getattr(row, key)].append(row)
+    return found
 
 
 class RunRepository:
@@ -111,110 +121,89 @@ class RunRepository:
             ).scalar_one()
         )
 
-    # --- promises -------------------------------------------------------------------------------
+    # --- promises and plans: read the payments, settle (arrangements.settlement), write the outcome --
 
     def settle_promises(self, run_date: date) -> dict[str, int]:
-        """Settles the open promises whose date has passed from the payments made for them."""
-        p, pay = _PROMISE, _PAYMENT
-        paid = (
-            select(func.coalesce(func.sum(pay.c.amount_fen), 0))
-            .where(
-                pay.c.account_id == p.c.account_id,
-                pay.c.paid_date >= p.c.taken_on,
-                pay.c.paid_date <= p.c.promised_date,
-            )
-            .scalar_subquery()
-        )
+        """Settles the open promises whose date has passed: each fen of a payment is credited to one
+        promise only, from the day the promise was taken (:func:`settlement.allocate_promises`)."""
+        p = _PROMISE
         due = and_(p.c.status == "open", p.c.promised_date < run_date)
-        self._connection.execute(update(p).where(due).values(paid_fen=paid, settled_on=run_date))
-        settled = and_(p.c.settled_on == run_date, p.c.status == "open")
-        return self._statuses(p, settled, p.c.paid_fen, p.c.amount_fen)
+        accounts = select(p.c.account_id).where(due).distinct()
+        columns = (p.c.id, p.c.account_id, p.c.taken_on, p.c.promised_date, p.c.amount_fen,
+                   p.c.created_at, p.c.status)  # fmt: skip
+        rows = self._connection.execute(select(*columns).where(p.c.account_id.in_(accounts))).all()
+        by_account = _grouped(rows, "account_id")
+        since = min((row.taken_on for row in rows), default=run_date)
+        payments = self._payments(list(by_account), since=since, until=run_date - timedelta(days=1))
+        counts, updates = {"kept": 0, "partly_kept": 0, "broken": 0}, []
+        for account_id, promises in by_account.items():
+            terms = [settlement.Promised(r.id, r.taken_on, r.promised_date, r.amount_fen, r.created_at)
+                     for r in promises]  # fmt: skip
+            credited = settlement.allocate_promises(terms, payments.get(account_id, ()))
+            for row in promises:
+                if row.status == "open" and row.promised_date < run_date:
+                    status = settlement.promise_status(amount_fen=row.amount_fen, paid_fen=credited[row.id])
+                    updates.append({"_id": row.id, "paid_fen": credited[row.id], "status": status,
+                                    "settled_on": run_date})  # fmt: skip
+                    counts[status] += 1
+        self._write(p, updates)
+        return counts
 
     def settle_plans(self, run_date: date) -> dict[str, int]:
-        """Settles the plan instalments due before the date from the payments made since the previous
-        instalment (or since the plan was agreed); a broken instalment breaks its plan, a plan whose
-        instalments are all settled without one broken is completed."""
-        i, plan, pay = _INSTALMENT, _PLAN, _PAYMENT
+        """Settles the active plans by running totals (:func:`settlement.settle_plan`): the instalments
+        that fall due or are paid in full ahead are settled (a settled instalment keeps its status; its
+        ``paid_fen`` follows the payments), and the plan is completed or broken when it is. Returns the
+        instalments settled today by status."""
+        i, plan = _INSTALMENT, _PLAN
         query = (
-            select(
-                i.c.id,
-                i.c.plan_id,
-                i.c.number,
-                i.c.due_date,
-                i.c.amount_fen,
-                i.c.status,
-                plan.c.account_id,
-                plan.c.agreed_on,
-            )
-            .join(plan, plan.c.id == i.c.plan_id)
+            select(plan.c.id.label("plan_id"), plan.c.account_id, plan.c.agreed_on, i.c.id, i.c.number,
+                   i.c.due_date, i.c.amount_fen, i.c.paid_fen, i.c.status)
+            .join(i, i.c.plan_id == plan.c.id)
             .where(plan.c.status == "active")
-        )
-        names = ["id", "plan_id", "number", "due_date", "amount_fen", "status", "account_id", "agreed_on"]
-        instalments = pl.DataFrame(self._connection.execute(query).all(), schema=names, orient="row")
-        due = (
-            instalments.sort("plan_id", "number")
-            .with_columns(start=pl.col("due_date").shift(1).over("plan_id").fill_null(pl.col("agreed_on")))
-            .filter((pl.col("status") == "due") & (pl.col("due_date") < run_date))
-        )
+        )  # fmt: skip
+        rows = self._connection.execute(query).all()
+        since = min((row.agreed_on for row in rows), default=run_date)
+        payments = self._payments(sorted({row.account_id for row in rows}), since=since, until=run_date)
         counts = {"kept": 0, "partly_kept": 0, "broken": 0}
-        if due.is_empty():
-            return counts
-        accounts = due.get_column("account_id").unique().to_list()
-        paid_query = select(pay.c.account_id, pay.c.paid_date, pay.c.amount_fen).where(
-            pay.c.account_id.in_(accounts)
-        )
-        payments = pl.DataFrame(
-            self._connection.execute(paid_query).all(),
-            schema=["account_id", "paid_date", "paid"],
-            orient="row",
-        )
-        paid = (
-            due.join(payments, on="account_id", how="left")
-            .filter((pl.col("paid_date") > pl.col("start")) & (pl.col("paid_date") <= pl.col("due_date")))
-            .group_by("id")
-            .agg(paid_fen=pl.col("paid").sum())
-        )
-        settled = due.join(paid, on="id", how="left").with_columns(pl.col("paid_fen").fill_null(0))
-        settled = settled.with_columns(
-            status=pl.when(pl.col("paid_fen") >= pl.col("amount_fen"))
-            .then(pl.lit("kept"))
-            .when(pl.col("paid_fen") > 0)
-            .then(pl.lit("partly_kept"))
-            .otherwise(pl.lit("broken"))
-        )
-        self._connection.execute(
-            update(i).where(i.c.id == bindparam("_id")),
-            [
-                {
-                    "_id": row["id"],
-                    "paid_fen": row["paid_fen"],
-                    "status": row["status"],
-                    "settled_on": run_date,
-                }
-                for row in settled.iter_rows(named=True)
-            ],
-        )
-        counts |= dict(settled.group_by("status").len().iter_rows())
-        broken = select(i.c.plan_id).where(i.c.status == "broken")
-        open_ = select(i.c.plan_id).where(i.c.status == "due")
-        active = plan.c.status == "active"
-        self._connection.execute(update(plan).where(active, plan.c.id.in_(broken)).values(status="broken"))
-        self._connection.execute(
-            update(plan).where(active, plan.c.id.not_in(open_)).values(status="completed")
-        )
+        settled, paid, ended = [], [], []
+        for plan_id, instalments in _grouped(rows, "plan_id").items():
+            first = instalments[0]
+            dues = [settlement.Due(r.number, r.due_date, r.amount_fen) for r in instalments]
+            found = settlement.settle_plan(instalments=dues, payments=payments.get(first.account_id, ()),
+                                           agreed_on=first.agreed_on, as_of=run_date)  # fmt: skip
+            stored = {row.number: row for row in instalments}
+            for one in found.instalments:
+                row = stored[one.number]
+                if row.status == "due" and one.status != "due":
+                    settled.append({"_id": row.id, "paid_fen": one.paid_fen, "status": one.status,
+                                    "settled_on": run_date})  # fmt: skip
+                    counts[one.status] += 1
+                elif row.paid_fen != one.paid_fen:
+                    paid.append({"_id": row.id, "paid_fen": one.paid_fen})
+            if found.status != "active":
+                ended.append({"_id": plan_id, "status": found.status})
+        for table, changes in ((i, settled), (i, paid), (plan, ended)):
+            self._write(table, changes)
         return counts
 
-    def _statuses(self, table: Any, settled: Any, paid: Any, amount: Any) -> dict[str, int]:
-        counts = {}
-        for status, test in (
-            ("kept", paid >= amount),
-            ("partly_kept", and_(paid > 0, paid < amount)),
-            ("broken", paid <= 0),
-        ):
-            counts[status] = self._connection.execute(
-                update(table).where(settled, test).values(status=status)
-            ).rowcount
-        return counts
+    def _payments(self, accounts: list[int], *, since: date, until: date) -> dict[int, list[settlement.Paid]]:
+        """The accounts' payments made from ``since`` to ``until`` (both included), by account."""
+        pay, found = _PAYMENT, defaultdict(list)
+        for start in range(0, len(accounts), 5_000):
+            query = select(pay.c.account_id, pay.c.paid_date, pay.c.amount_fen).where(
+                pay.c.account_id.in_(accounts[start : start + 5_000]),
+                pay.c.paid_date >= since,
+                pay.c.paid_date <= until,
+            )
+            for row in self._connection.execute(query):
+                found[row.account_id].append(settlement.Paid(row.paid_date, row.amount_fen))
+        return found
+
+    def _write(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """Updates the rows by id (``_id``); all the rows carry the same columns."""
+        if rows:
+            values: dict[str, Any] = {name: bindparam(name) for name in rows[0] if name != "_id"}
+            self._connection.execute(update(table).where(table.c.id == bindparam("_id")).values(values), rows)
 
     # --- the book -------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from arrears.users.service import StaffUser, create_user
 AS_OF = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 PASSWORD = "correct horse battery"
+OPEN_LEASE = datetime(9999, 1, 1, tzinfo=UTC)  # the claims are still open whenever the tests run
 # every account owes 10,000 yuan principal, 1,200 interest and 300 fees
 PRINCIPAL, INTEREST, FEES = 10_000_00, 1_200_00, 300_00
 USERS = {  # username: (role, team)
@@ -69,7 +70,7 @@ def book(engine: Engine, tmp_path: Path, cipher: FieldCipher, monkeypatch: pytes
                 {"run_date": AS_OF, "account_id": account, "customer_id": customer, "channel": "call",
                  "segment": "m1", "arm": "champion", "treatment": "phone_m1", "value_fen": 1_000,
                  "priority": 1, "scheduled_at": NOW, "status": "claimed", "claimed_by_id": user.id,
-                 "claimed_at": NOW, "lease_until": NOW}
+                 "claimed_at": NOW, "lease_until": OPEN_LEASE}
                 for user, (account, customer) in claims
             ],
         )  # fmt: skip

@@ -218,3 +218,107 @@ def test_logged_calls_count_against_the_caps(store: Engine, model: ScoringModel)
     result = run_day(store, AS_OF, inputs)
     assert result.report["blocked_by_rule"].get("US-7IN7", 0) >= 1
     assert "call" not in actions(store).filter(pl.col("account_id") == account)["channel"].to_list()
+
+
+def _plan_with_payments(connection: Any, account_id: int, payments: list[tuple[date, int]], tag: str) -> int:
+    """A plan agreed on 21 Sep 2005 of three 200-yuan instalments due 24, 27 and 30 Sep (after the
+    sample's own payments of 20 Sep), and the given payments."""
+    plan, instalment = table_of(RepaymentPlan), table_of(PlanInstalment)
+    values = {
+        "account_id": account_id,
+        "kind": "instalment",
+        "agreed_on": date(2005, 9, 21),
+        "total_fen": 600_00,
+    }
+    plan_id = connection.execute(
+        insert(plan).values(created_at=NOW, **values).returning(plan.c.id)
+    ).scalar_one()
+    for number, due in enumerate((date(2005, 9, 24), date(2005, 9, 27), date(2005, 9, 30)), start=1):
+        connection.execute(
+            insert(instalment).values(plan_id=plan_id, number=number, due_date=due, amount_fen=200_00)
+        )
+    for number, (paid_on, amount) in enumerate(payments):
+        connection.execute(
+            insert(table_of(Payment)).values(
+                payment_ref=f"{tag}-{number}", account_id=account_id, amount_fen=amount, paid_date=paid_on,
+                channel="bank_transfer",
+            )
+        )  # fmt: skip
+    return int(plan_id)
+
+
+def test_plans_are_settled_by_the_running_totals(store: Engine, model: ScoringModel) -> None:
+    """The three plans of issue 13: paid in full on the agreement day (completed, not broken); 400 of
+    600 paid before the first due date and 200 later (completed, not broken and escalated); 1 fen
+    against each instalment (broken, not completed)."""
+    snapshot = table_of(DelinquencySnapshot)
+    plan, instalment = table_of(RepaymentPlan), table_of(PlanInstalment)
+    with store.begin() as connection:
+        in_full, ahead, pennies = connection.execute(
+            select(snapshot.c.account_id)
+            .where(snapshot.c.dpd.between(16, 30), snapshot.c.balance_fen > 1_000_000)
+            .order_by(snapshot.c.account_id)
+            .limit(3)
+        ).scalars()
+        _plan_with_payments(connection, in_full, [(date(2005, 9, 21), 600_00)], "FULL")
+        _plan_with_payments(
+            connection, ahead, [(date(2005, 9, 22), 400_00), (date(2005, 9, 29), 200_00)], "AHEAD"
+        )
+        one_fen = [(date(2005, 9, 22), 1), (date(2005, 9, 25), 1), (date(2005, 9, 28), 1)]
+        _plan_with_payments(connection, pennies, one_fen, "FEN")
+    run(store, model)
+    with store.connect() as connection:
+        plans = dict(connection.execute(select(plan.c.account_id, plan.c.status)).all())
+        rows = connection.execute(
+            select(plan.c.account_id, instalment.c.number, instalment.c.status, instalment.c.paid_fen)
+            .join(instalment, instalment.c.plan_id == plan.c.id)
+            .order_by(plan.c.account_id, instalment.c.number)
+        ).all()
+    settled = {account: [(s, paid) for a, _n, s, paid in rows if a == account] for account in plans}
+    assert plans == {in_full: "completed", ahead: "completed", pennies: "broken"}
+    assert settled[in_full] == settled[ahead] == [("kept", 200_00)] * 3
+    assert settled[pennies] == [("partly_kept", 3), ("broken", 0), ("broken", 0)]
+    escalated = actions(store).filter(pl.col("treatment") == "phone_m2")["account_id"].to_list()
+    assert ahead not in escalated and in_full not in escalated and pennies in escalated
+
+
+def _promise(connection: Any, account_id: int, *, taken_on: date, amount: int, minute: int) -> None:
+    values = {"taken_on": taken_on, "promised_date": date(2005, 9, 28), "amount_fen": amount}
+    created = NOW + timedelta(minutes=minute)
+    connection.execute(
+        insert(table_of(PromiseToPay)).values(account_id=account_id, created_at=created, **values)
+    )
+
+
+def test_a_payment_keeps_one_promise_once_and_none_made_after_it(store: Engine, model: ScoringModel) -> None:
+    """One 33-yuan payment and two 33-yuan promises: one is kept, the other broken. A promise made the
+    day after a payment is not kept by it."""
+    snapshot = table_of(DelinquencySnapshot)
+    promise = table_of(PromiseToPay)
+    with store.begin() as connection:
+        twice, late = connection.execute(
+            select(snapshot.c.account_id)
+            .where(snapshot.c.dpd.between(16, 30), snapshot.c.balance_fen > 1_000_000)
+            .order_by(snapshot.c.account_id)
+            .limit(2)
+        ).scalars()
+        _promise(connection, twice, taken_on=date(2005, 9, 21), amount=33_00, minute=0)
+        _promise(connection, twice, taken_on=date(2005, 9, 22), amount=33_00, minute=1)
+        _promise(connection, late, taken_on=date(2005, 9, 24), amount=33_00, minute=2)
+        for number, account_id in enumerate((twice, late)):
+            connection.execute(
+                insert(table_of(Payment)).values(
+                    payment_ref=f"ONCE-{number}", account_id=account_id, amount_fen=33_00,
+                    paid_date=date(2005, 9, 23), channel="bank_transfer",
+                )
+            )  # fmt: skip
+    run(store, model)
+    with store.connect() as connection:
+        rows = connection.execute(
+            select(promise.c.account_id, promise.c.status, promise.c.paid_fen).order_by(promise.c.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (twice, "kept", 33_00),
+        (twice, "broken", 0),
+        (late, "broken", 0),
+    ]
