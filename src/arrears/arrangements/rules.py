@@ -283,7 +283,7 @@ class Proposal:
 
     kind: PlanKind
     months: int
-    deferral_days: int
+    deferral_days: int  # days from agreement to the first regular payment, for either kind of plan
     waived_fen: int
     interest_and_fees_fen: int  # owed when the plan was proposed: the base of the waived share
 
@@ -299,7 +299,12 @@ class Ruling:
 
 
 def proposal_of(plan: Schedule) -> Proposal:
-    return Proposal(plan.kind, plan.months, plan.deferral_days, plan.waived_fen, plan.interest_and_fees_fen)
+    """What the authority matrix looks at. The delay to the first regular payment (the down payment
+    aside) is a deferral for an instalment plan too: a plan whose first instalment falls due 60 days
+    out puts the debt off as long as a 60-day deferral."""
+    first = min(one.due_date for one in plan.instalments if not one.down_payment)
+    delay = (first - plan.agreed_on).days
+    return Proposal(plan.kind, plan.months, delay, plan.waived_fen, plan.interest_and_fees_fen)
 
 
 def exceeded(authority: Authority, proposal: Proposal) -> tuple[str, ...]:
@@ -311,7 +316,7 @@ def exceeded(authority: Authority, proposal: Proposal) -> tuple[str, ...]:
         "waived_fen": proposal.waived_fen > authority.max_waived_fen,
         "waived_share": proposal.waived_fen > 0 and share_over,
         "months": proposal.kind == "instalment" and proposal.months > authority.max_months,
-        "deferral_days": proposal.kind == "deferral" and proposal.deferral_days > authority.max_deferral_days,
+        "deferral_days": proposal.deferral_days > authority.max_deferral_days,
     }
     return tuple(limit for limit in LIMITS if beyond[limit])
 

@@ -22,7 +22,7 @@ from arrears.web.app import create_app
 
 TODAY = date(2026, 11, 24)
 APP_KEY = bytes(range(32))  # any fixed master key: here it only signs the test's tokens
-TERMS = {"kind": "instalment", "first_due_date": "2026-12-25", "months": 6}
+TERMS = {"kind": "instalment", "first_due_date": "2026-12-24", "months": 6}  # 30 days out
 
 
 @dataclass

@@ -25,7 +25,7 @@ TODAY = date(2026, 11, 24)
 PLAN, INSTALMENT, APPROVAL = table_of(RepaymentPlan), table_of(PlanInstalment), table_of(PlanApproval)
 
 
-def terms(months: int = 6, first: date = date(2026, 12, 25), **more: Any) -> PlanTerms:
+def terms(months: int = 6, first: date = date(2026, 12, 24), **more: Any) -> PlanTerms:
     return PlanTerms("instalment", first, months=months, **more)
 
 

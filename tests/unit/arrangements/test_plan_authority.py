@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from arrears.arrangements.rules import (
     AUTHORITIES,
     AUTHORITY,
+    Balances,
     BeyondAuthority,
+    PlanTerms,
     Proposal,
+    Ruling,
     exceeded,
     may_decide,
+    proposal_of,
     rule,
+    schedule,
 )
 from arrears.kit.money import format_fen
 from arrears.users.permissions import allowed
@@ -125,3 +132,39 @@ def test_the_documented_table_matches_the_code() -> None:
             str(one.max_deferral_days),
         ]
         assert rows[one.role] == expected
+
+
+class TestTheDelayToTheFirstPayment:
+    """Issue 13, item 6: an instalment plan's first payment may fall up to 60 days out; the delay is a
+    deferral and counts against the proposer's deferral limit."""
+
+    AGREED = date(2026, 11, 1)
+    BALANCES = Balances(10_000_00, 1_200_00, 300_00)
+
+    def ruling(self, first_due: date, role: str = "collector", **extra: Any) -> Ruling:
+        terms = PlanTerms("instalment", first_due, months=2, **extra)
+        plan = schedule(balances=self.BALANCES, terms=terms, agreed_on=self.AGREED)
+        return rule(proposal=proposal_of(plan), role=role)
+
+    def test_a_first_payment_60_days_out_needs_a_team_lead_for_a_collector(self) -> None:
+        found = self.ruling(self.AGREED + timedelta(days=60))
+
+        assert (found.covered, found.required_role, found.exceeded) == (
+            False,
+            "team_lead",
+            ("deferral_days",),
+        )
+
+    def test_within_the_collectors_deferral_limit_it_is_covered(self) -> None:
+        assert self.ruling(self.AGREED + timedelta(days=30)).covered
+        assert not self.ruling(self.AGREED + timedelta(days=31)).covered
+        assert self.ruling(self.AGREED + timedelta(days=60), role="team_lead").covered
+
+    def test_an_early_down_payment_does_not_hide_the_delay(self) -> None:
+        found = self.ruling(
+            self.AGREED + timedelta(days=60),
+            down_payment_fen=1,
+            down_payment_date=self.AGREED + timedelta(days=1),
+        )
+
+        assert found.exceeded == ("deferral_days",)
