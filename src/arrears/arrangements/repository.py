@@ -3,15 +3,25 @@ connection and its transaction."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from arrears.arrangements.rules import Balances, Schedule
-from arrears.models import AppUser, CardAccount, PlanApproval, PlanInstalment, RepaymentPlan, table_of
+from arrears.models import (
+    AppUser,
+    CardAccount,
+    Customer,
+    Hold,
+    PlanApproval,
+    PlanInstalment,
+    RepaymentPlan,
+    table_of,
+)
 
 _ACCOUNT, _USER = table_of(CardAccount), table_of(AppUser)
+_CUSTOMER, _HOLD = table_of(Customer), table_of(Hold)
 _PLAN, _INSTALMENT, _APPROVAL = table_of(RepaymentPlan), table_of(PlanInstalment), table_of(PlanApproval)
 OPEN_STATUSES = ("proposed", "active")  # at most one plan per account in these
 
@@ -40,6 +50,35 @@ class PlanRepository:
         )
         row = self._connection.execute(query).mappings().first()
         return dict(row) if row else None
+
+    def waived_by_other_plans(self, account_id: int, *, lock: bool = False) -> int:
+        """What the open (proposed or active) plans on the other accounts of the account's customer
+        waive, in fen. ``lock`` holds the customer's row until the transaction ends (PostgreSQL), so
+        that proposals on two cards of one cardholder take turns."""
+        a, p = _ACCOUNT, _PLAN
+        owner = select(a.c.customer_id).where(a.c.id == account_id).scalar_subquery()
+        if lock:
+            self._connection.execute(select(_CUSTOMER.c.id).where(_CUSTOMER.c.id == owner).with_for_update())
+        siblings = select(a.c.id).where(a.c.customer_id == owner, a.c.id != account_id)
+        query = select(func.coalesce(func.sum(p.c.waived_fen), 0)).where(
+            p.c.account_id.in_(siblings), p.c.status.in_(OPEN_STATUSES)
+        )
+        return int(self._connection.execute(query).scalar_one())
+
+    def holds_in_force(self, account_id: int, *, kinds: tuple[str, ...], on: date) -> list[str]:
+        """The kinds (of ``kinds``) of the holds on the account or on all its customer's accounts that
+        are in force on ``on``: not lifted, and not expired before the day began."""
+        a, h = _ACCOUNT, _HOLD
+        owner = select(a.c.customer_id).where(a.c.id == account_id).scalar_subquery()
+        day_began = datetime.combine(on, time.min, UTC)
+        query = select(h.c.kind).where(
+            h.c.customer_id == owner,
+            or_(h.c.account_id.is_(None), h.c.account_id == account_id),
+            h.c.kind.in_(kinds),
+            h.c.lifted_at.is_(None),
+            or_(h.c.expires_at.is_(None), h.c.expires_at >= day_began),
+        )
+        return sorted(set(self._connection.execute(query).scalars()))
 
     def add_plan(
         self, *, account_id: int, plan: Schedule, status: str, proposed_by_id: int, now: datetime

@@ -37,6 +37,10 @@ class BeyondAuthority(PlanError):
     """A plan that not even a manager may agree: it needs other terms."""
 
 
+class HeldAccount(PlanError):
+    """The account is under a hold that stops repayment plans (bankruptcy, deceased)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Balances:
     """What the account owes, in fen."""
@@ -286,6 +290,7 @@ class Proposal:
     deferral_days: int  # days from agreement to the first regular payment, for either kind of plan
     waived_fen: int
     interest_and_fees_fen: int  # owed when the plan was proposed: the base of the waived share
+    other_waived_fen: int = 0  # waived by the cardholder's other open plans (their other cards)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,13 +303,16 @@ class Ruling:
     exceeded: tuple[str, ...]
 
 
-def proposal_of(plan: Schedule) -> Proposal:
+def proposal_of(plan: Schedule, *, other_waived_fen: int = 0) -> Proposal:
     """What the authority matrix looks at. The delay to the first regular payment (the down payment
     aside) is a deferral for an instalment plan too: a plan whose first instalment falls due 60 days
-    out puts the debt off as long as a 60-day deferral."""
+    out puts the debt off as long as a 60-day deferral. ``other_waived_fen``: what the cardholder's
+    other open plans waive, which counts against the waived amount (not the share) of this one."""
     first = min(one.due_date for one in plan.instalments if not one.down_payment)
     delay = (first - plan.agreed_on).days
-    return Proposal(plan.kind, plan.months, delay, plan.waived_fen, plan.interest_and_fees_fen)
+    return Proposal(
+        plan.kind, plan.months, delay, plan.waived_fen, plan.interest_and_fees_fen, other_waived_fen
+    )
 
 
 def exceeded(authority: Authority, proposal: Proposal) -> tuple[str, ...]:
@@ -313,7 +321,7 @@ def exceeded(authority: Authority, proposal: Proposal) -> tuple[str, ...]:
         authority.max_waived_share_bp * proposal.interest_and_fees_fen
     )
     beyond = {
-        "waived_fen": proposal.waived_fen > authority.max_waived_fen,
+        "waived_fen": proposal.waived_fen + proposal.other_waived_fen > authority.max_waived_fen,
         "waived_share": proposal.waived_fen > 0 and share_over,
         "months": proposal.kind == "instalment" and proposal.months > authority.max_months,
         "deferral_days": proposal.deferral_days > authority.max_deferral_days,
@@ -349,6 +357,22 @@ def may_decide(*, role: str, required_role: str) -> bool:
     if role not in APPROVERS or required_role not in APPROVERS:
         return False
     return APPROVERS.index(role) >= APPROVERS.index(required_role)
+
+
+PLAN_BLOCKING_HOLDS = ("bankruptcy", "deceased")  # the debt is a claim on an estate: for legal
+_HOLD_ZH = {"bankruptcy": "破产", "deceased": "身故"}
+
+
+def plan_blocked(hold_kinds: list[str]) -> HeldAccount | None:
+    """The refusal for a plan on an account under these holds (in force), if one of them stops plans:
+    a bankrupt's or a deceased cardholder's debt is claimed by legal, not arranged by a collector."""
+    kind = next((one for one in PLAN_BLOCKING_HOLDS if one in hold_kinds), None)
+    if kind is None:
+        return None
+    return HeldAccount(
+        f"the account is under a {kind} hold: no repayment plan may be proposed or approved while it holds",
+        f"该账户处于{_HOLD_ZH[kind]}停催中，停催期间不能提交或批准还款计划",
+    )
 
 
 def first_due_passed(plan_due_dates: list[date], *, today: date) -> bool:

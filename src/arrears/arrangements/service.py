@@ -90,7 +90,23 @@ def preview_plan(
     bad terms, :class:`rules.BeyondAuthority` when no role may agree them."""
     _need(by, "plan:propose")
     plan = rules.schedule(balances=_balances(connection, by, account_id), terms=terms, agreed_on=today)
-    return Preview(plan, rules.rule(proposal=rules.proposal_of(plan), role=by.role))
+    _refuse_under_hold(connection, account_id, today)
+    return Preview(plan, _ruling(connection, account_id, plan, by.role))
+
+
+def _refuse_under_hold(connection: Connection, account_id: int, today: date) -> None:
+    """Raises :class:`rules.HeldAccount` when a hold in force on the account stops plans."""
+    kinds = PlanRepository(connection).holds_in_force(account_id, kinds=rules.PLAN_BLOCKING_HOLDS, on=today)
+    if (refused := rules.plan_blocked(kinds)) is not None:
+        raise refused
+
+
+def _ruling(
+    connection: Connection, account_id: int, plan: Schedule, role: str, *, lock: bool = False
+) -> Ruling:
+    """The authority matrix on the plan, counting what the cardholder's other open plans waive."""
+    others = PlanRepository(connection).waived_by_other_plans(account_id, lock=lock)
+    return rules.rule(proposal=rules.proposal_of(plan, other_waived_fen=others), role=role)
 
 
 def propose_plan(
@@ -104,7 +120,8 @@ def propose_plan(
     plan = rules.schedule(
         balances=_balances(connection, by, account_id, lock=True), terms=terms, agreed_on=today
     )
-    ruling = rules.rule(proposal=rules.proposal_of(plan), role=by.role)
+    _refuse_under_hold(connection, account_id, today)
+    ruling = _ruling(connection, account_id, plan, by.role, lock=True)
     if (existing := repository.open_plan(account_id)) is not None:
         raise _second_plan(existing)
     status = "active" if ruling.covered else "proposed"
@@ -123,6 +140,7 @@ def propose_plan(
         "required_role": ruling.required_role,
         "approval_id": approval_id,
         "exceeded": list(ruling.exceeded),
+        "customer_waived_fen": plan.waived_fen + repository.waived_by_other_plans(account_id),
     }
     _audit(connection, by, now, "plan.proposed", plan_id, details)
     return Proposed(plan_id, status, approval_id, ruling.required_role, plan)
@@ -234,6 +252,8 @@ def decide_approval(
         raise NotFound(f"no approval {approval_id}", f"没有审批 {approval_id}")
     _check_decider(by, found)
     plan_id = int(found["plan_id"])
+    if decision == "approve":
+        _refuse_under_hold(connection, int(found["account_id"]), today)
     if decision == "approve" and rules.first_due_passed(repository.due_dates(plan_id), today=today):
         raise ApprovalRefused(
             "the plan's first payment fell due before this decision: reject it and propose new dates",

@@ -9,16 +9,24 @@ from typing import Any
 
 import pytest
 from book_setup import FEES, INTEREST, NOW, PRINCIPAL, Book
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from arrears.arrangements import service
-from arrears.arrangements.rules import BeyondAuthority, PlanError, PlanTerms
+from arrears.arrangements.rules import BeyondAuthority, HeldAccount, PlanError, PlanTerms
 from arrears.arrangements.service import ApprovalRefused, NotPermitted, PlanConflict
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog, audit_transaction
 from arrears.batch.store import RunRepository
 from arrears.kit.errors import NotFound
-from arrears.models import CardAccount, Customer, PlanApproval, PlanInstalment, RepaymentPlan, table_of
+from arrears.models import (
+    CardAccount,
+    Customer,
+    Hold,
+    PlanApproval,
+    PlanInstalment,
+    RepaymentPlan,
+    table_of,
+)
 from arrears.strategy.repository import BookRepository
 
 TODAY = date(2026, 11, 24)
@@ -278,3 +286,71 @@ def test_the_daily_run_settles_active_plans_only(book: Book) -> None:
         "rejected",
     ]
     assert broken == [book.accounts[0]]
+
+
+def _hold(book: Book, account: int, kind: str, **when: Any) -> None:
+    a = table_of(CardAccount)
+    with book.engine.begin() as connection:
+        customer = connection.execute(select(a.c.customer_id).where(a.c.id == account)).scalar_one()
+        values = {"customer_id": customer, "kind": kind, "reason": "r", "placed_at": NOW - timedelta(days=1)}
+        connection.execute(insert(table_of(Hold)).values(**values, **when))
+
+
+@pytest.mark.parametrize(("kind", "zh"), [("bankruptcy", "破产"), ("deceased", "身故")])
+def test_no_plan_is_proposed_or_approved_under_a_bankruptcy_or_deceased_hold(
+    book: Book, kind: str, zh: str
+) -> None:
+    """Also-check of issue 13: such an account is for legal, not for a plan."""
+    waiting = propose(book, "c1", book.accounts[1], terms(18))
+    for account in book.accounts[:2]:
+        _hold(book, account, kind)
+
+    with book.engine.connect() as connection, pytest.raises(HeldAccount) as previewed:
+        service.preview_plan(
+            connection, account_id=book.accounts[0], terms=terms(), by=book.users["c1"], today=TODAY
+        )
+    with pytest.raises(HeldAccount) as proposed:
+        propose(book, "c1", book.accounts[0], terms())
+    with pytest.raises(HeldAccount) as approved:
+        decide(book, "lead_east", waiting.approval_id)
+
+    for refused in (previewed, proposed, approved):
+        assert kind in refused.value.message_en and zh in refused.value.message_zh
+    assert plan_status(book, waiting.plan_id) == "proposed"
+    decide(book, "lead_east", waiting.approval_id, "reject", comment="under a hold")  # rejecting stays open
+    assert plan_status(book, waiting.plan_id) == "rejected"
+
+
+def test_other_holds_and_lifted_or_expired_ones_do_not_stop_a_plan(book: Book) -> None:
+    _hold(book, book.accounts[0], "hardship")
+    _hold(book, book.accounts[0], "bankruptcy", lifted_at=NOW - timedelta(hours=1))
+    _hold(book, book.accounts[0], "deceased", expires_at=NOW - timedelta(days=2, hours=-1))
+
+    assert propose(book, "c1", book.accounts[0], terms()).status == "active"
+
+
+def test_the_waiver_authority_counts_the_cardholders_other_open_plans(book: Book) -> None:
+    """Also-check of issue 13: 1,500 yuan waived on each of two cards of one cardholder is 3,000
+    yuan, beyond a collector's 2,000, however it is split."""
+    first, second, other = book.accounts[:3]
+    a = table_of(CardAccount)
+    with book.engine.begin() as connection:
+        owner = connection.execute(select(a.c.customer_id).where(a.c.id == first)).scalar_one()
+        connection.execute(update(a).where(a.c.id == second).values(customer_id=owner))
+        connection.execute(update(a).values(interest_fen=10_000_00))  # 30% of it is more than 2,000
+
+    assert propose(book, "c1", first, terms(waived_interest_fen=1_500_00)).status == "active"
+    assert propose(book, "c1", other, terms(waived_interest_fen=1_500_00)).status == "active"  # another's
+    with book.engine.connect() as connection:
+        preview = service.preview_plan(
+            connection,
+            account_id=second,
+            terms=terms(waived_interest_fen=1_500_00),
+            by=book.users["c1"],
+            today=TODAY,
+        )
+    split = propose(book, "c1", second, terms(waived_interest_fen=1_500_00))
+
+    assert (preview.ruling.required_role, preview.ruling.exceeded) == ("team_lead", ("waived_fen",))
+    assert (split.status, split.required_role) == ("proposed", "team_lead")
+    assert json.loads(audit(book)[-1].details)["customer_waived_fen"] == 3_000_00

@@ -12,13 +12,16 @@ import pytest
 from arrears.arrangements.rules import (
     AUTHORITIES,
     AUTHORITY,
+    PLAN_BLOCKING_HOLDS,
     Balances,
     BeyondAuthority,
+    HeldAccount,
     PlanTerms,
     Proposal,
     Ruling,
     exceeded,
     may_decide,
+    plan_blocked,
     proposal_of,
     rule,
     schedule,
@@ -168,3 +171,26 @@ class TestTheDelayToTheFirstPayment:
         )
 
         assert found.exceeded == ("deferral_days",)
+
+
+class TestTheCardholdersOtherPlans:
+    def test_their_waivers_count_against_the_amount_not_the_share(self) -> None:
+        alone = Proposal("instalment", 6, 0, 1_500_00, 10_000_00)
+        split = Proposal("instalment", 6, 0, 1_500_00, 10_000_00, other_waived_fen=1_500_00)
+
+        assert rule(proposal=alone, role="collector").covered
+        assert rule(proposal=split, role="collector").exceeded == ("waived_fen",)
+
+    def test_beyond_a_managers_amount_together_no_one_may_agree(self) -> None:
+        with pytest.raises(BeyondAuthority):
+            rule(
+                proposal=Proposal("instalment", 6, 0, 1_00, 10_000_00, other_waived_fen=200_000_00),
+                role="manager",
+            )
+
+
+def test_bankruptcy_and_deceased_holds_stop_plans_and_other_holds_do_not() -> None:
+    assert plan_blocked(["dispute", "hardship", "litigation"]) is None
+    for kind in PLAN_BLOCKING_HOLDS:
+        refused = plan_blocked(["hardship", kind])
+        assert isinstance(refused, HeldAccount) and kind in refused.message_en and refused.message_zh
