@@ -41,6 +41,21 @@ class Settings(BaseSettings):
         default="400-000-0000", description="The bank's collections hotline that the SMS templates give."
     )
     import_batch_rows: int = Field(default=100_000, ge=1_000, description="Rows per batch when importing.")
+    call_backdate_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=60,
+        description=(
+            "How long after a call a client may still give the call's own time (audited); a call is "
+            "otherwise logged at the server's time, and never in the future."
+        ),
+    )
+    promise_max_days: int = Field(
+        default=30,
+        ge=1,
+        le=90,
+        description="A promise to pay falls due from today to this many days later (longer: a plan).",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The cardholders' time zone when the store holds none (the contact rules use it).",

@@ -44,7 +44,7 @@ def test_collector_takes_the_next_case_and_logs_a_promise(
     form.locator("input[name=conversation]").check()
     form.locator("select[name=reason]").select_option("income_loss")
     form.locator("input[name=promise_amount]").fill("800")
-    form.locator("input[name=promise_date]").fill("2026-12-20")
+    form.locator("input[name=promise_date]").fill((date.today() + timedelta(days=10)).isoformat())
     form.locator("button[type=submit]").click()
     expect(page.locator(".notice")).to_contain_text("已保存")
     expect(page.locator(".timeline")).to_contain_text("承诺还款")

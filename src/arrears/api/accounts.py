@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from arrears.accounts.case_file import case_file
 from arrears.api.deps import permitted, transaction
+from arrears.contacts.call_rules import CallLimits
 from arrears.contacts.calls import CallLog, log_call
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
@@ -45,7 +46,8 @@ def post_call(
         if not may_open(db, user, account_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
         try:
-            return log_call(db, account_id=account_id, user_id=user.id, call=call, now=now())
+            limits = CallLimits.of(request.app.state.settings)
+            return log_call(db, account_id=account_id, user_id=user.id, call=call, now=now(), limits=limits)
         except NotFound as missing:
             raise HTTPException(status.HTTP_404_NOT_FOUND, missing.message_en) from None
         except ArrearsError as problem:

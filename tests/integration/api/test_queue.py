@@ -169,7 +169,7 @@ def test_logging_a_call_with_a_promise(api: Api) -> None:
         "conversation": True,
         "reason": "income_loss",
         "notes": "paid on payday",
-        "promise": {"amount_fen": 50_000, "promised_date": "2005-10-10"},
+        "promise": {"amount_fen": 50_000, "promised_date": (date.today() + timedelta(days=5)).isoformat()},
     }
     logged = client.post(f"/api/v1/accounts/{account_id}/calls", json=call, headers=collector)
     assert logged.status_code == 201 and logged.json()["promise_id"] is not None

@@ -207,13 +207,7 @@ def test_logged_calls_count_against_the_caps(store: Engine, model: ScoringModel)
             at = datetime(2005, 10, 1, 10, number, tzinfo=ZoneInfo("Asia/Shanghai")) - timedelta(
                 days=days_ago
             )
-            log_call(
-                connection,
-                account_id=account,
-                user_id=None,
-                call=CallLog(at=at, outcome="no_answer"),
-                now=NOW,
-            )
+            log_call(connection, account_id=account, user_id=None, call=CallLog(outcome="no_answer"), now=at)
     inputs = RunInputs(load_strategy("default"), model, "m1", load_policy("us"), "Asia/Shanghai", lambda: NOW)
     result = run_day(store, AS_OF, inputs)
     assert result.report["blocked_by_rule"].get("US-7IN7", 0) >= 1

@@ -3,7 +3,7 @@ revealing personal data and logging a call."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, update
@@ -162,8 +162,12 @@ def test_log_a_call_with_a_promise(web: TestClient, book: Engine) -> None:
     browser = signed_in_as(web, "collector1")
     case = browser.post("/queue/next").headers["location"]
     account_id = int(case.rsplit("/", 1)[1])
+    promised = (date.today() + timedelta(days=5)).isoformat()  # within the 30 days a promise may run
     form = {"outcome": "promise", "party": "debtor", "conversation": "on", "reason": "income_loss",
-            "promise_amount": "1200.50", "promise_date": "2026-12-05", "notes": "pays on payday"}  # fmt: skip
+            "promise_amount": "1200.50", "promise_date": promised, "notes": "pays on payday"}  # fmt: skip
+    for bad in ("1999-01-01", (date.today() + timedelta(days=60)).isoformat()):  # past, too far out
+        refused = browser.post(f"{case}/calls", form | {"promise_date": bad}, token_from=case)
+        assert refused.status_code == 422 and bad in refused.text and count(book, PromiseToPay) == 0
     answer = browser.post(f"{case}/calls", form, token_from=case)
     assert answer.status_code == 303 and answer.headers["location"] == f"{case}?done=call"
     with book.connect() as connection:
@@ -174,7 +178,7 @@ def test_log_a_call_with_a_promise(web: TestClient, book: Engine) -> None:
                 table_of(CollectionAction).c.account_id == account_id
             )
         ).scalar_one()
-    assert promise["amount_fen"] == 120050 and str(promise["promised_date"]) == "2026-12-05"
+    assert promise["amount_fen"] == 120050 and str(promise["promised_date"]) == promised
     assert event["outcome"] == "promise" and event["reason"] == "income_loss" and item == "done"
     assert "pays on payday" in browser.client.get(case).text  # the note is in the timeline
     missing = browser.post(f"{case}/calls", {"outcome": "promise"}, token_from=case)

@@ -13,6 +13,7 @@ from arrears.accounts.case_file import case_file
 from arrears.accounts.reveal import reveal
 from arrears.arrangements.repository import PlanRepository
 from arrears.audit.repository import audit_transaction
+from arrears.contacts.call_rules import CallLimits
 from arrears.contacts.callbacks import open_callbacks
 from arrears.contacts.calls import CallLog, log_call
 from arrears.contacts.dialling import call_check
@@ -169,7 +170,9 @@ async def post_call(request: Request, account_id: int, session: Caller) -> Respo
         with request.app.state.engine.begin() as connection:
             if not may_open(connection, session.user, account_id):
                 raise NotInScope()
-            log_call(connection, account_id=account_id, user_id=session.user.id, call=call, now=now())
+            limits = CallLimits.of(request.app.state.settings)
+            log_call(connection, account_id=account_id, user_id=session.user.id, call=call, now=now(),
+                     limits=limits)  # fmt: skip
     except (ValidationError, ValueError) as invalid:
         return case_with_error(request, session, account_id, _invalid_message(lang, invalid))
     except ArrearsError as problem:
