@@ -5,7 +5,7 @@ The server's clock is the call's time. A client may say that the call happened a
 collector logging it just after hanging up), only within ``backdate`` before now, never in the future;
 such a time is audited. A promise to pay falls due from today (the cardholders' business date) to
 ``promise_days`` days later. The limits are settings (``ARREARS_CALL_BACKDATE_MINUTES``,
-``ARREARS_PROMISE_MAX_DAYS``); docs/contacts.md and docs/arrangements.md state them.
+``ARREARS_PROMISE_MAX_DAYS``); docs/contact-actions.md and docs/arrangements.md state them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ class CallRefused(ArrearsError):
 
 @dataclass(frozen=True, slots=True)
 class CallLimits:
+    """The settings' limits (their defaults when none are given) and the cardholders' time zone."""
+
     zone: str = field(default_factory=lambda: str(_DEFAULTS["timezone"].default))
     backdate: timedelta = field(
         default_factory=lambda: timedelta(minutes=int(_DEFAULTS["call_backdate_minutes"].default))

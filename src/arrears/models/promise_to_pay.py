@@ -13,7 +13,8 @@ PROMISE_STATUSES = ("open", "kept", "partly_kept", "broken")
 
 class PromiseToPay(Base):
     """A cardholder's promise to pay ``amount_fen`` by ``promised_date``; the daily run settles it
-    from the payments made from ``taken_on`` to the promised date."""
+    from the payments made from ``taken_on`` to the promised date, each payment's fen credited to one
+    promise only (``arrangements.settlement.allocate_promises``)."""
 
     __tablename__ = "promise_to_pay"
 

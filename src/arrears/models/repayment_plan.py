@@ -37,7 +37,8 @@ class RepaymentPlan(Base):
 
 
 class PlanInstalment(Base):
-    """One payment of a plan, due on ``due_date``; paid from the payments after the previous one."""
+    """One payment of a plan, due on ``due_date``; settled by running totals, ``paid_fen`` credited
+    from the payments oldest instalment first (``arrangements.settlement``)."""
 
     __tablename__ = "plan_instalment"
 
