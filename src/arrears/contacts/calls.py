@@ -41,7 +41,13 @@ class CallLog(BaseModel):
     """One call as the collector records it."""
 
     model_config = ConfigDict(extra="forbid")
-    at: datetime | None = None  # when the call was made (default and normally: now); with a time zone
+    at: datetime | None = Field(
+        default=None,
+        description=(
+            "when the call happened, with a time zone: at most ARREARS_CALL_BACKDATE_MINUTES (15) before "
+            "now and never later (audited); default and normally now, the server's time"
+        ),
+    )
     contact_point_id: RecordId | None = None
     party: Party = "debtor"
     outcome: CallOutcome

@@ -67,7 +67,7 @@ def test_the_preview_shows_the_schedule_and_the_approver_and_writes_nothing(api:
     assert schedule["agreed_on"] == TODAY.isoformat() and len(schedule["instalments"]) == 18
     amounts = [i["amount_fen"] for i in schedule["instalments"]]
     assert sum(amounts) == schedule["total_fen"] == schedule["owed_fen"]
-    assert schedule["instalments"][1]["due_date"] == "2027-01-25"
+    assert schedule["instalments"][1]["due_date"] == "2027-01-24"
     assert plans(book) == 0
 
 
