@@ -18,6 +18,7 @@ rules; in short:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -63,8 +64,17 @@ class PlanSettlement:
         return sum(one.paid_fen for one in self.instalments)
 
 
-def _paid_by(payments: Sequence[Paid], day: date) -> int:
-    return sum(one.amount_fen for one in payments if one.paid_date <= day)
+def _running_paid(payments: list[Paid]) -> tuple[list[date], list[int]]:
+    """The payments' dates in order and the running total paid up to each."""
+    ordered = sorted(payments, key=lambda one: one.paid_date)
+    return [one.paid_date for one in ordered], list(accumulate(one.amount_fen for one in ordered))
+
+
+def _paid_by(running: tuple[list[date], list[int]], day: date) -> int:
+    """The total paid up to ``day`` (included)."""
+    days, totals = running
+    count = bisect_right(days, day)
+    return totals[count - 1] if count else 0
 
 
 def _judged(paid: int, due_before: int, due_through: int) -> InstalmentStatus:
@@ -81,14 +91,15 @@ def settle_plan(
     judged) from the account's payments (only those from ``agreed_on`` to ``as_of`` count)."""
     ordered = sorted(instalments, key=lambda one: (one.due_date, one.number))
     counted = [one for one in payments if agreed_on <= one.paid_date <= as_of and one.amount_fen > 0]
-    total_paid = sum(one.amount_fen for one in counted)
+    running = _running_paid(counted)
+    total_paid = running[1][-1] if counted else 0
     due_through = list(accumulate(one.amount_fen for one in ordered))
     settled = []
     for instalment, through in zip(ordered, due_through, strict=True):
         before = through - instalment.amount_fen
         credited = min(max(total_paid - before, 0), instalment.amount_fen)
         if instalment.due_date < as_of:
-            status = _judged(_paid_by(counted, instalment.due_date), before, through)
+            status = _judged(_paid_by(running, instalment.due_date), before, through)
         else:
             status = "kept" if credited == instalment.amount_fen else "due"
         settled.append(SettledInstalment(instalment.number, status, credited))
