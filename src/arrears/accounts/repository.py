@@ -130,3 +130,19 @@ class DelinquencyRepository:
             "overdue_fen": pl.Int64(),
         }
         return _frame(self._connection, query, schema)
+
+
+def accounts_numbered(connection: Connection, typed: str) -> list[int]:
+    """The ids of the accounts numbered ``typed``, trimmed and in any letter case; the one spelt
+    exactly as typed first. Numbers are stored as the bank's extract spells them: the unique index on
+    the number answers the usual spellings (as typed, upper case, lower case); a number of mixed case
+    typed in another mix is found by comparing lower-case forms, a scan made only when those miss."""
+    text = typed.strip()
+    if not text:
+        return []
+    a = _ACCOUNT
+    query = select(a.c.id, a.c.account_no)
+    rows = connection.execute(query.where(a.c.account_no.in_({text, text.upper(), text.lower()}))).all()
+    if not rows:
+        rows = connection.execute(query.where(func.lower(a.c.account_no) == text.lower())).all()
+    return [row.id for row in sorted(rows, key=lambda row: (row.account_no != text, row.id))]

@@ -14,6 +14,7 @@ from arrears.audit.repository import AuditLog
 from arrears.kit.clock import now
 from arrears.kit.crypto import FieldCipher
 from arrears.models import (
+    CardAccount,
     CollectionAction,
     ContactEvent,
     PromiseToPay,
@@ -218,3 +219,14 @@ def test_a_team_s_calls_go_to_its_members_only(web: TestClient, book: Engine) ->
         connection.execute(update(x).values(team_id=phone_b))  # every call of the day is phone-b's
     assert signed_in_as(web, "collector1").post("/queue/next").headers["location"] == "/?empty=1"  # phone-a
     assert signed_in_as(web, "collector3").post("/queue/next").headers["location"].startswith("/cases/")
+
+
+def test_the_search_box_finds_an_account_in_any_case_and_trimmed(web: TestClient, book: Engine) -> None:
+    browser = signed_in_as(web, "manager1")
+    a = table_of(CardAccount)
+    with book.connect() as connection:
+        account_id, number = connection.execute(select(a.c.id, a.c.account_no).order_by(a.c.id)).first()  # type: ignore[misc]
+    for typed in (number, number.lower(), f"  {number.lower()} "):
+        answer = browser.client.get("/cases", params={"account": typed}, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == f"/cases/{account_id}", typed
+    assert browser.client.get("/cases", params={"account": number[:-1]}).status_code == 404

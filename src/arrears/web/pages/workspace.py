@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from arrears.accounts.case_file import case_file
+from arrears.accounts.repository import accounts_numbered
 from arrears.accounts.reveal import reveal
 from arrears.arrangements.repository import PlanRepository
 from arrears.audit.repository import audit_transaction
@@ -28,8 +29,6 @@ from arrears.models import (
     CONTACT_PARTIES,
     DELINQUENCY_REASONS,
     HOLD_KINDS,
-    CardAccount,
-    table_of,
 )
 from arrears.scoring.account_scores import latest_score
 from arrears.users.permissions import allowed
@@ -76,11 +75,12 @@ def next_case(request: Request, session: Worker) -> Response:
 
 @router.get("/cases")
 def find_case(request: Request, session: Reader, account: str = "") -> Response:
-    a = table_of(CardAccount)
+    """Opens the account numbered as typed (trimmed, in any letter case) if it is in the user's scope."""
     with request.app.state.engine.connect() as connection:
-        found = connection.execute(select(a.c.id).where(a.c.account_no == account.strip())).scalar()
-        if found is None or not may_open(connection, session.user, found):
-            raise NotInScope()
+        found = next((one for one in accounts_numbered(connection, account)
+                      if may_open(connection, session.user, one)), None)  # fmt: skip
+    if found is None:
+        raise NotInScope()
     return RedirectResponse(f"/cases/{found}", status_code=303)
 
 
