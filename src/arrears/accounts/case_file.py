@@ -1,5 +1,7 @@
 """The case file of an account, as collectors see it: personal data masked, the history in one
-timeline. SQL only; the caller owns the transaction."""
+timeline. Free text (hold reasons, call and visit notes) is masked too unless the reader may see
+personal data (``pii:reveal``): it may carry names, IDs, phones or addresses. SQL only; the caller
+owns the transaction."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from arrears.accounts.free_text import known_masks, mask_text
+from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_name
 from arrears.models import (
     CardAccount,
@@ -33,9 +37,13 @@ def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in connection.execute(query).mappings()]
 
 
-def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
+def case_file(
+    connection: Connection, account_id: int, *, clear_text: bool = False, cipher: FieldCipher | None = None
+) -> dict[str, Any] | None:
     """The account, its customer (masked), other accounts, DPD history, holds, timeline and the
-    latest consumption records."""
+    latest consumption records. The free text is masked unless ``clear_text`` (a reader with
+    ``pii:reveal``); given the ``cipher``, the cardholder's own phones, addresses and ID are found in
+    it too, not only the name and the patterns."""
     a, c, p = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
     account = connection.execute(select(a).where(a.c.id == account_id)).mappings().first()
     if account is None:
@@ -69,7 +77,7 @@ def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
         .where(h.c.customer_id == customer["id"])
         .order_by(h.c.placed_at.desc()),
     )
-    return {
+    found = {
         "account": {
             key: account[key]
             for key in (
@@ -100,6 +108,19 @@ def case_file(connection: Connection, account_id: int) -> dict[str, Any] | None:
         "timeline": timeline(connection, account_id),
         "consumption": consumption(connection, account_id),
     }
+    return found if clear_text else _masked(connection, found, cipher)
+
+
+def _masked(connection: Connection, found: dict[str, Any], cipher: FieldCipher | None) -> dict[str, Any]:
+    """The case file with its free text masked by the patterns and the cardholder's known values."""
+    customer_id = found["customer"]["id"]
+    masks = known_masks(connection, [customer_id], cipher=cipher).get(customer_id, {})
+    found["holds"] = [hold | {"reason": mask_text(hold["reason"], masks)} for hold in found["holds"]]
+    found["timeline"] = [
+        item | {"note": mask_text(item["note"], masks)} if "note" in item else item
+        for item in found["timeline"]
+    ]
+    return found
 
 
 def consumption(connection: Connection, account_id: int) -> list[dict[str, Any]]:

@@ -40,6 +40,8 @@ def answers() -> Iterator[None]:
         yield
     except NotFound as missing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, missing.message_en) from None
+    except holds.HoldNotPermitted as refused:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refused.message_en) from None
     except ContactBlocked as blocked:
         detail = {"message": blocked.message_en, "message_zh": blocked.message_zh, **blocked.check.to_dict()}
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
@@ -167,7 +169,8 @@ def get_callbacks(
 ) -> list[dict[str, Any]]:
     """The caller's open callbacks, the soonest due first."""
     with transaction(request) as db:
-        return callbacks.open_callbacks(db, user_id=user.id)
+        clear, cipher = allowed(user.role, "pii:reveal"), request.app.state.cipher  # else notes masked
+        return callbacks.open_callbacks(db, user_id=user.id, clear_text=clear, cipher=cipher)
 
 
 @router.post("/callbacks/{callback_id}/done")
@@ -268,6 +271,7 @@ def post_hold(
             whole_customer=body.whole_customer,
             user_id=user.id,
             actor=user.username,
+            role=user.role,
             now=now(),
         )
 
@@ -284,5 +288,12 @@ def lift_hold(
         if not any(may_open(db, user, account) for account in holds.hold_accounts(db, hold_id)):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no hold {hold_id}")
         return holds.lift_hold(
-            db, hold_id=hold_id, reason=body.reason, user_id=user.id, actor=user.username, now=now()
+            db,
+            hold_id=hold_id,
+            reason=body.reason,
+            user_id=user.id,
+            actor=user.username,
+            role=user.role,
+            now=now(),
+            cipher=request.app.state.cipher,
         )

@@ -120,4 +120,4 @@ def get_plan(
 ) -> dict[str, Any]:
     """The plan with its instalments and approvals (decision comments included)."""
     with transaction(request) as db, _answers():
-        return service.get_plan(db, plan_id=plan_id, user=user)
+        return service.get_plan(db, plan_id=plan_id, user=user, cipher=request.app.state.cipher)

@@ -18,10 +18,12 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from arrears.accounts.free_text import mask_for_account
 from arrears.arrangements import rules
 from arrears.arrangements.repository import PlanRepository
 from arrears.arrangements.rules import Balances, PlanTerms, Ruling, Schedule
 from arrears.audit.repository import AuditLog
+from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.users.permissions import allowed
 from arrears.users.scope import may_open
@@ -276,17 +278,32 @@ def decide_approval(
     return Decided(approval_id, plan_id, status, plan_status)
 
 
-def get_plan(connection: Connection, *, plan_id: int, user: StaffUser) -> dict[str, Any]:
-    """The plan with its instalments and approvals, when the user may open its account."""
+def get_plan(
+    connection: Connection, *, plan_id: int, user: StaffUser, cipher: FieldCipher | None = None
+) -> dict[str, Any]:
+    """The plan with its instalments and approvals, when the user may open its account; the decision
+    comments masked for a user without ``pii:reveal`` (with the cardholder's known values, given the
+    ``cipher``)."""
     _need(user, "account:read")
     found = PlanRepository(connection).plan(plan_id)
     if found is None or not may_open(connection, user, int(found["account_id"])):
         raise NotFound(f"no plan {plan_id}", f"没有还款计划 {plan_id}")
-    return found
+    if allowed(user.role, "pii:reveal"):
+        return found
+    approvals = mask_for_account(
+        connection, found["approvals"], ["comment"], account_id=int(found["account_id"]), cipher=cipher
+    )
+    return found | {"approvals": approvals}
 
 
-def account_plans(connection: Connection, *, account_id: int, user: StaffUser) -> list[dict[str, Any]]:
-    """The account's plans, newest first (without instalments)."""
+def account_plans(
+    connection: Connection, *, account_id: int, user: StaffUser, cipher: FieldCipher | None = None
+) -> list[dict[str, Any]]:
+    """The account's plans, newest first (without instalments); their decision comments masked for a
+    user without ``pii:reveal``."""
     _need(user, "account:read")
     _balances(connection, user, account_id)
-    return PlanRepository(connection).plans_of_account(account_id)
+    plans = PlanRepository(connection).plans_of_account(account_id)
+    if allowed(user.role, "pii:reveal"):
+        return plans
+    return mask_for_account(connection, plans, ["comment"], account_id=account_id, cipher=cipher)

@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from arrears.accounts.free_text import mask_rows
 from arrears.compliance.policy import Policy
 from arrears.contacts.dialling import aware, call_check
 from arrears.contacts.repository import ContactRepository
 from arrears.contacts.rules import ContactBlocked
+from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 
 MAX_LISTED = 200
@@ -58,9 +60,18 @@ def schedule_callback(
     return repository.add_callback(values)
 
 
-def open_callbacks(connection: Connection, *, user_id: int, limit: int = MAX_LISTED) -> list[dict[str, Any]]:
-    """The user's open callbacks, the soonest due first."""
-    return ContactRepository(connection).open_callbacks(user_id=user_id, limit=limit)
+def open_callbacks(
+    connection: Connection,
+    *,
+    user_id: int,
+    limit: int = MAX_LISTED,
+    clear_text: bool = False,
+    cipher: FieldCipher | None = None,
+) -> list[dict[str, Any]]:
+    """The user's open callbacks, the soonest due first; their notes masked unless ``clear_text`` (a
+    reader with ``pii:reveal``), with the cardholder's known values when given the ``cipher``."""
+    found = ContactRepository(connection).open_callbacks(user_id=user_id, limit=limit)
+    return found if clear_text else mask_rows(connection, found, ["note"], cipher=cipher)
 
 
 def _close(connection: Connection, *, callback_id: int, user_id: int, status: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Holds (停催): placing one on an account or on all the customer's accounts, and lifting it, each
-appended to the audit chain. The rulebook sees a hold from the moment it is placed until it is lifted
-or expires (``dialling.check_contact``, the daily run).
+appended to the audit chain. Who may place and lift each kind is ``hold_rules``: a role outside it is
+refused (``HoldNotPermitted``), whichever edge it comes through. The rulebook sees a hold from the
+moment it is placed until it is lifted or expires (``dialling.check_contact``, the daily run).
 
 The audit entry names the hold, its kind, account and customer ids and expiry; the free-text reasons
 stay on the hold row (they may carry personal data, which never goes into audit details). The caller's
@@ -14,13 +15,28 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from arrears.accounts.free_text import mask_rows
 from arrears.audit.repository import AuditLog
+from arrears.contacts import hold_rules
 from arrears.contacts.dialling import aware
 from arrears.contacts.repository import ContactRepository
+from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.models import HOLD_KINDS
+from arrears.users.permissions import allowed
 
 PLACED, LIFTED = "hold.placed", "hold.lifted"
+
+
+class HoldNotPermitted(ArrearsError):
+    """The role may not place, or may not lift, a hold of this kind."""
+
+    def __init__(self, *, role: str, kind: str, lifting: bool) -> None:
+        what_en, what_zh = ("lift", "解除") if lifting else ("place", "添加")
+        kind_zh = hold_rules.KIND_ZH.get(kind, kind)
+        super().__init__(
+            f"the role {role} may not {what_en} a {kind} hold", f"角色 {role} 无权{what_zh}“{kind_zh}”停催"
+        )
 
 
 def _reason(reason: str, what_en: str, what_zh: str) -> str:
@@ -37,16 +53,20 @@ def place_hold(
     reason: str,
     user_id: int | None,
     actor: str,
+    role: str,
     now: datetime,
     expires_at: datetime | None = None,
     whole_customer: bool = True,
 ) -> dict[str, Any]:
     """Places a hold of ``kind`` on the account (or, by default, on all its customer's accounts),
-    until lifted or until ``expires_at``; audited. NotFound for a missing account."""
+    until lifted or until ``expires_at``; audited. NotFound for a missing account; HoldNotPermitted
+    when ``role`` may not place that kind."""
     if kind not in HOLD_KINDS:
         raise ArrearsError(
             f"unknown hold kind {kind} (one of {', '.join(HOLD_KINDS)})", f"未知停催类型 {kind}"
         )
+    if not hold_rules.may_place(role=role, kind=kind):
+        raise HoldNotPermitted(role=role, kind=kind, lifting=False)
     text = _reason(reason, "a hold", "停催")
     if expires_at is not None and aware(expires_at, "expires_at") <= aware(now, "now"):
         raise ArrearsError("a hold cannot expire in the past", "停催的到期时间不能早于当前时间")
@@ -68,15 +88,28 @@ def place_hold(
 
 
 def lift_hold(
-    connection: Connection, *, hold_id: int, reason: str, user_id: int | None, actor: str, now: datetime
+    connection: Connection,
+    *,
+    hold_id: int,
+    reason: str,
+    user_id: int | None,
+    actor: str,
+    role: str,
+    now: datetime,
+    cipher: FieldCipher | None = None,
 ) -> dict[str, Any]:
-    """Lifts the hold with a reason; audited. Refused when it was lifted already or has expired."""
+    """Lifts the hold with a reason; audited. Refused when ``role`` may not lift its kind
+    (HoldNotPermitted), or when it was lifted already or has expired. The hold is returned with its
+    placer's reason masked unless ``role`` may see personal data (the cardholder's known values found
+    too, given the ``cipher``)."""
     aware(now, "now")
-    text = _reason(reason, "lifting a hold", "解除停催")
     repository = ContactRepository(connection)
     hold = repository.hold(hold_id)
     if hold is None:
         raise NotFound(f"no hold {hold_id}", f"没有停催记录 {hold_id}")
+    if not hold_rules.may_lift(role=role, kind=hold["kind"]):
+        raise HoldNotPermitted(role=role, kind=hold["kind"], lifting=True)
+    text = _reason(reason, "lifting a hold", "解除停催")
     if hold["expires_at"] is not None and hold["expires_at"] <= now:
         raise ArrearsError("the hold has expired already", "该停催已到期")
     lifted = {"lifted_at": now, "lifted_by_id": user_id, "lift_reason": text}
@@ -84,7 +117,9 @@ def lift_hold(
         raise ArrearsError("the hold was lifted already", "该停催已被解除")
     hold |= lifted
     _audit(connection, hold, action=LIFTED, actor=actor, at=now)
-    return hold
+    if allowed(role, "pii:reveal"):
+        return hold
+    return mask_rows(connection, [hold], ["reason"], cipher=cipher)[0]
 
 
 def hold_accounts(connection: Connection, hold_id: int) -> list[int]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 
 def mask_national_id(value: str) -> str:
     """``110101199003071234`` -> ``110101********1234`` (region code and last four kept)."""
@@ -40,3 +43,54 @@ def mask_address(value: str, *, district: str | None = None) -> str:
     if district and district in value:
         return value[: value.index(district) + len(district)] + "****"
     return value[:6] + "****" if len(value) > 6 else "****"
+
+
+# Personal data inside free text (notes, reasons, comments); full-width digits and signs are read as
+# their ASCII forms first (and shown so).
+_FULL_WIDTH = str.maketrans({chr(0xFF10 + n): str(n) for n in range(10)} | {"＋": "+", "－": "-", "＠": "@"})
+_NATIONAL_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
+_CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){15,18}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\(?(?:\+|00)?86\)?[ -]?)?(1[3-9]\d(?:[ -]?\d){8})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)\(?(0\d{2,3})\)?[ -]?(\d{3,4}[ -]?\d{4})(?!\d)")
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _digits(text: str) -> str:
+    return "".join(char for char in text if char.isdigit())
+
+
+def _mask_mobile(found: re.Match[str]) -> str:
+    digits = _digits(found.group(1))
+    return digits[:3] + "****" + digits[-4:]
+
+
+def _mask_landline(found: re.Match[str]) -> str:
+    local = _digits(found.group(2))
+    return f"{found.group(1)}-{'*' * (len(local) - 4)}{local[-4:]}"
+
+
+def _mask_card(found: re.Match[str]) -> str:
+    digits = _digits(found.group(0))
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def _mask_known(text: str, known: Mapping[str, str]) -> str:
+    values = sorted((value for value in known if len(value.strip()) >= 2), key=len, reverse=True)
+    if not values:
+        return text
+    masks = {value.casefold(): known[value] for value in values}
+    pattern = re.compile("|".join(re.escape(value) for value in values), re.IGNORECASE)
+    return pattern.sub(lambda found: masks.get(found.group(0).casefold(), "****"), text)
+
+
+def mask_free_text(text: str, *, known: Mapping[str, str] | None = None) -> str:
+    """Free text with the personal data in it masked: the ``known`` values first (the cardholder's
+    own name, phones, addresses..., each to its given mask), then every 18-character national ID,
+    bank card number (16 to 19 digits), mainland mobile number (with or without +86 and separators),
+    landline with its area code, and e-mail address."""
+    masked = _mask_known(text.translate(_FULL_WIDTH), known or {})
+    masked = _NATIONAL_ID.sub(lambda found: mask_national_id(found.group(0)), masked)
+    masked = _CARD.sub(_mask_card, masked)
+    masked = _MOBILE.sub(_mask_mobile, masked)
+    masked = _LANDLINE.sub(_mask_landline, masked)
+    return _EMAIL.sub(lambda found: mask_email(found.group(0)), masked)

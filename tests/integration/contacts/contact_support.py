@@ -29,6 +29,9 @@ USERS = {
     "team_lead1": "team_lead",
     "legal1": "legal",
     "admin1": "admin",
+    "cs1": "customer_service",
+    "compliance1": "compliance",
+    "manager1": "manager",
 }
 
 

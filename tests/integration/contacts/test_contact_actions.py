@@ -60,7 +60,8 @@ def hold(engine: Engine, account_id: int, kind: str, **options: Any) -> dict[str
             kind=kind,
             reason="the cardholder disputes a charge",
             user_id=None,
-            actor="collector1",
+            actor="compliance1",
+            role="compliance",  # may place every kind
             now=options.pop("now", DAY),
             **options,
         )
@@ -104,7 +105,8 @@ class TestCallCheck:
                 hold_id=placed["id"],
                 reason="resolved",
                 user_id=None,
-                actor="collector1",
+                actor="cs1",
+                role="customer_service",
                 now=DAY + timedelta(minutes=10),
             )
         assert check(book, account, DAY + timedelta(minutes=15)).allowed
@@ -368,17 +370,24 @@ class TestHolds:
                 reason="complaint answered",
                 user_id=None,
                 actor="cs1",
+                role="customer_service",
                 now=DAY,
             )
             with pytest.raises(ArrearsError, match="lifted already"):
                 holds.lift_hold(
-                    connection, hold_id=placed["id"], reason="again", user_id=None, actor="cs1", now=DAY
+                    connection,
+                    hold_id=placed["id"],
+                    reason="again",
+                    user_id=None,
+                    actor="cs1",
+                    role="customer_service",
+                    now=DAY,
                 )
         assert lifted["lift_reason"] == "complaint answered" and lifted["lifted_at"] == DAY
         with book.connect() as connection:
             entries = AuditLog(connection).entries()
         assert [(e.action, e.actor, e.subject_id) for e in entries] == [
-            ("hold.placed", "collector1", str(placed["id"])),
+            ("hold.placed", "compliance1", str(placed["id"])),
             ("hold.lifted", "cs1", str(placed["id"])),
         ]
         assert verify(entries) == []
@@ -393,7 +402,9 @@ class TestHolds:
         with pytest.raises(NotFound):
             hold(book, 999_999, "dispute")
         with audit_transaction(book) as connection, pytest.raises(NotFound):
-            holds.lift_hold(connection, hold_id=999, reason="r", user_id=None, actor="x", now=DAY)
+            holds.lift_hold(
+                connection, hold_id=999, reason="r", user_id=None, actor="x", role="legal", now=DAY
+            )
         with book.connect() as connection:
             assert AuditLog(connection).entries() == []
 

@@ -63,9 +63,16 @@ def test_a_callback_a_request_and_a_hold(web: TestClient, book: Engine) -> None:
         hold_id = connection.execute(select(table_of(Hold).c.id)).scalar_one()
         assert connection.execute(select(table_of(Callback))).first() is not None
         assert connection.execute(select(table_of(CaseRequest).c.kind)).scalars().all() == ["visit"]
-    assert "decision blocked" in browser.client.get(case).text  # the hold stops the call
-    lifted = browser.post(f"/holds/{hold_id}/lift", {"account_id": str(account_id), "reason": "resolved"},
-                          token_from=case)  # fmt: skip
+    shown = browser.client.get(case).text
+    assert "decision blocked" in shown  # the hold stops the call
+    assert f"/holds/{hold_id}/lift" not in shown  # a collector lifts no hold: not offered
+    assert 'value="dispute"' in shown and 'value="bankruptcy"' not in shown  # the kinds it may place
+    lift = {"account_id": str(account_id), "reason": "resolved"}
+    refused = browser.post(f"/holds/{hold_id}/lift", lift, token_from=case)
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    service = signed_in_as(web, "customer_service1")
+    assert f"/holds/{hold_id}/lift" in service.client.get(case).text
+    lifted = service.post(f"/holds/{hold_id}/lift", lift, token_from=case)
     assert lifted.status_code == 303
     with book.connect() as connection:
         entries = AuditLog(connection).entries()

@@ -5,21 +5,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, insert, select
 from web_support import signed_in_as
 
 from arrears.kit.crypto import FieldCipher
-from arrears.models import ROLES, ContactPoint, Customer, table_of
+from arrears.models import (
+    ROLES,
+    AppUser,
+    Callback,
+    CardAccount,
+    ContactEvent,
+    ContactPoint,
+    Customer,
+    Hold,
+    PlanApproval,
+    RepaymentPlan,
+    table_of,
+)
 from arrears.users.permissions import allowed
 from web_book import PASSWORD
 
 OPEN = {"/login", "/logout", "/lang/{code}", "/healthz", "/api/v1/auth/token", "/openapi.json"}
 pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+CARD, EMAIL = "6222021234567890", "someone@example.com"  # written in notes beside the cardholder's own data
 
 
 def permission_of(route: APIRoute) -> str | None:
@@ -86,10 +100,71 @@ def personal_values(engine: Engine, cipher: FieldCipher) -> set[str]:
     return values | {row.name for row in customers if len(row.name) > 1}
 
 
+def written_about(connection: Connection, cipher: FieldCipher, customer_id: int) -> str:
+    """A note on the cardholder as staff write one: name, national ID, mobile, home address, a card
+    number and an e-mail."""
+    c, p = table_of(Customer), table_of(ContactPoint)
+    name, national_enc = connection.execute(
+        select(c.c.name, c.c.national_id_enc).where(c.c.id == customer_id)
+    ).one()
+    found = select(p.c.kind, p.c.value_enc).where(p.c.customer_id == customer_id)
+    points = {row.kind: cipher.decrypt(row.value_enc) for row in connection.execute(found)}
+    return (
+        f"{name} 身份证 {cipher.decrypt(national_enc)} 手机 {points.get('mobile', '')} "
+        f"住 {points.get('home_address', '')} 卡号 {CARD} 邮箱 {EMAIL}"
+    )
+
+
+def personal_free_text(engine: Engine, cipher: FieldCipher) -> None:
+    """Hold reasons, call and visit notes, callback notes (of every user) and a rejected plan's
+    comment on the first accounts, each carrying its cardholder's personal data."""
+    a, u, plan = table_of(CardAccount), table_of(AppUser), table_of(RepaymentPlan)
+    at = datetime.now(UTC)
+    with engine.begin() as connection:
+        users = connection.execute(select(u.c.id)).scalars().all()
+        for account in connection.execute(select(a.c.id, a.c.customer_id).order_by(a.c.id).limit(3)).all():
+            text = written_about(connection, cipher, account.customer_id)
+            ids = {"account_id": account.id, "customer_id": account.customer_id}
+            connection.execute(
+                insert(table_of(Hold)).values(kind="dispute", reason=text, placed_at=at, **ids)
+            )
+            event = {
+                "at": at,
+                "party": "debtor",
+                "connected": True,
+                "conversation": True,
+                "outcome": "promise",
+            }
+            for channel in ("call", "visit"):
+                connection.execute(
+                    insert(table_of(ContactEvent)).values(channel=channel, notes=text, **event, **ids)
+                )
+            callbacks = [
+                {"user_id": user, "due_at": at, "note": text, "created_at": at, **ids} for user in users
+            ]
+            connection.execute(insert(table_of(Callback)), callbacks)
+            rejected = {"account_id": account.id, "agreed_on": at.date(), "created_at": at}
+            plan_id = connection.execute(
+                insert(plan).values(kind="instalment", status="rejected", **rejected).returning(plan.c.id)
+            ).scalar_one()
+            decision = {"required_role": "team_lead", "amount_fen": 1, "waived_fen": 0, "status": "rejected"}
+            connection.execute(
+                insert(table_of(PlanApproval)).values(
+                    plan_id=plan_id,
+                    account_id=account.id,
+                    requested_at=at,
+                    decided_at=at,
+                    comment=text,
+                    **decision,
+                )
+            )
+
+
 def test_no_personal_data_in_clear_without_the_reveal_permission(
     web: TestClient, book: Engine, cipher: FieldCipher
 ) -> None:
-    secrets = personal_values(book, cipher)
+    personal_free_text(book, cipher)
+    secrets = personal_values(book, cipher) | {CARD, EMAIL}
     readers = [method_path for method_path in routes(web.app) if method_path[0] == "GET"]
     for role in ROLES:
         if allowed(role, "pii:reveal"):

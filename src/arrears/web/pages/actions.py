@@ -164,7 +164,7 @@ async def hold_place(request: Request, account_id: int, session: HoldKeeper) -> 
         expires = form.get("expires_at")
         return holds.place_hold(
             connection, account_id=account_id, kind=form.get("kind", ""), reason=form.get("reason", ""),
-            user_id=session.user.id, actor=session.user.username, now=now(),
+            user_id=session.user.id, actor=session.user.username, role=session.user.role, now=now(),
             expires_at=_local_time(request, expires) if expires else None)  # fmt: skip
 
     return _act(request, session, account_id, "hold", place, audited=True)
@@ -179,4 +179,4 @@ async def hold_lift(request: Request, hold_id: int, session: HoldKeeper) -> Resp
             raise NotInScope()
     return _act(request, session, account_id, "hold_lifted", lambda connection: holds.lift_hold(
         connection, hold_id=hold_id, reason=form.get("reason", ""), user_id=session.user.id,
-        actor=session.user.username, now=now()), audited=True)  # fmt: skip
+        actor=session.user.username, role=session.user.role, now=now()), audited=True)  # fmt: skip

@@ -10,10 +10,12 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from arrears.accounts.case_file import case_file
+from arrears.accounts.free_text import mask_for_account
 from arrears.accounts.repository import accounts_numbered
 from arrears.accounts.reveal import reveal
 from arrears.arrangements.repository import PlanRepository
 from arrears.audit.repository import audit_transaction
+from arrears.contacts import hold_rules
 from arrears.contacts.call_rules import CallLimits
 from arrears.contacts.callbacks import open_callbacks
 from arrears.contacts.calls import CallLog, log_call
@@ -28,7 +30,6 @@ from arrears.models import (
     CALL_OUTCOMES,
     CONTACT_PARTIES,
     DELINQUENCY_REASONS,
-    HOLD_KINDS,
 )
 from arrears.scoring.account_scores import latest_score
 from arrears.users.permissions import allowed
@@ -57,7 +58,8 @@ Caller = Annotated[sessions.Session, Depends(signed_in("contact:log"))]
 def home(request: Request, session: Anyone) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         work = my_work(connection, session.user, now=now())
-        mine = open_callbacks(connection, user_id=session.user.id)
+        clear, cipher = allowed(session.user.role, "pii:reveal"), request.app.state.cipher
+        mine = open_callbacks(connection, user_id=session.user.id, clear_text=clear, cipher=cipher)
     return page(
         request, "home.html", work=work, callbacks=mine, empty=request.query_params.get("empty") == "1"
     )
@@ -91,13 +93,23 @@ def dialling_check(connection: Connection, request: Request, account_id: int, po
                       zone=request.app.state.settings.timezone, at=now(), contact_point_id=point)  # fmt: skip
 
 
+def _plans(connection: Connection, request: Request, account_id: int, *, clear_text: bool) -> list[Any]:
+    """The account's plans; their decision comments masked unless ``clear_text``."""
+    plans = PlanRepository(connection).plans_of_account(account_id)
+    if clear_text:
+        return plans
+    cipher = request.app.state.cipher
+    return mask_for_account(connection, plans, ["comment"], account_id=account_id, cipher=cipher)
+
+
 def case_context(
     connection: Connection, request: Request, session: sessions.Session, account_id: int
 ) -> dict[str, Any]:
     """Everything the case page shows; NotInScope outside the user's scope."""
     if not may_open(connection, session.user, account_id):
         raise NotInScope()
-    found = case_file(connection, account_id)
+    clear = allowed(session.user.role, "pii:reveal")  # free text as written; else masked
+    found = case_file(connection, account_id, clear_text=clear, cipher=request.app.state.cipher)
     if found is None:
         raise NotInScope()
     phones = sorted(
@@ -119,8 +131,9 @@ def case_context(
         "parties": CONTACT_PARTIES,
         "reasons": DELINQUENCY_REASONS,
         "score": latest_score(connection, account_id),
-        "plans": PlanRepository(connection).plans_of_account(account_id),
-        "hold_kinds": HOLD_KINDS,
+        "plans": _plans(connection, request, account_id, clear_text=clear),
+        "hold_kinds": hold_rules.placeable_kinds(session.user.role),
+        "lift_kinds": hold_rules.liftable_kinds(session.user.role),
         "sms_templates": list(templates().values()),
         "call_check": dialling_check(connection, request, account_id, phones[0]["id"] if phones else None)
         if allowed(session.user.role, "compliance:check")
