@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         default="Asia/Shanghai",
         description="The cardholders' time zone when the store holds none (the contact rules use it).",
     )
+    staff_timezone: str | None = Field(
+        default=None,
+        description=(
+            "The staff's time zone: the pages show when staff did something in it (plans proposed, "
+            "holds placed, alerts raised). Default: the cardholders' zone (timezone)."
+        ),
+    )
 
     map_tile_url: str = Field(
         default="",

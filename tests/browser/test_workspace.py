@@ -71,7 +71,8 @@ def test_a_plan_above_authority_is_approved_by_the_team_lead(
     expect(collector.locator("#plan-preview .decision.blocked")).to_contain_text("组长")
     plan.locator("button[type=submit]").click()
     expect(collector).to_have_url(re.compile(r"done=plan_pending"))
-    expect(collector.locator("table").filter(has_text="待审批")).to_have_count(1)
+    expect(collector.locator("section.plans td").filter(has_text="待审批")).to_have_count(1)
+    expect(collector.locator(".timeline td").filter(has_text=re.compile("^待还$"))).to_have_count(0)
 
     lead = new_page(locale="en")
     sign_in(lead, server, "team_lead1")
@@ -84,4 +85,29 @@ def test_a_plan_above_authority_is_approved_by_the_team_lead(
     expect(lead.locator("section.approval")).to_have_count(0)
 
     collector.goto(case_url)
-    expect(collector.locator("table").filter(has_text="生效中")).to_have_count(1)
+    expect(collector.locator("section.plans td").filter(has_text="生效中")).to_have_count(1)
+    expect(collector.locator("section.plans .plan-decision")).to_contain_text("team_lead one")
+    expect(collector.locator(".timeline td").filter(has_text=re.compile("^待还$"))).to_have_count(18)
+
+
+def test_a_refused_call_keeps_what_was_typed(
+    server: str, new_page: Callable[..., Page], engine: Engine
+) -> None:
+    page = new_page()
+    sign_in(page, server, "collector1")
+    page.locator("#next-case button").click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+$"))
+    form = page.locator("#call-form")
+    form.locator("select[name=outcome]").select_option("no_answer")  # no one answered, yet a promise
+    form.locator("input[name=promise_amount]").fill("300")
+    form.locator("input[name=promise_date]").fill((date.today() + timedelta(days=10)).isoformat())
+    form.locator("textarea[name=notes]").fill("rang at lunch")
+    form.locator("button[type=submit]").click()
+    alert = page.locator("#call-form [role=alert]")
+    expect(alert).to_contain_text("结果：")  # the field, by its label
+    expect(form.locator("select[name=outcome]")).to_have_value("no_answer")
+    expect(form.locator("select[name=outcome]")).to_have_attribute("aria-invalid", "true")
+    expect(form.locator("input[name=promise_amount]")).to_have_value("300")
+    expect(form.locator("textarea[name=notes]")).to_have_value("rang at lunch")
+    with engine.connect() as connection:
+        assert connection.execute(select(table_of(PromiseToPay))).first() is None

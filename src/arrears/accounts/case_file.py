@@ -5,11 +5,14 @@ owns the transaction."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
 from arrears.accounts.free_text import known_masks, mask_text
+from arrears.arrangements.repository import PlanRepository
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_name
 from arrears.models import (
@@ -31,6 +34,9 @@ from arrears.models import (
 HISTORY_DAYS = 12  # snapshots shown: the DPD and bucket history chart
 TIMELINE_ITEMS = 200
 CONSUMPTION_ITEMS = 20
+IN_FORCE = ("active", "completed", "broken")  # plans whose instalments are (or were) due
+_UTC = ZoneInfo("UTC")
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
@@ -38,12 +44,18 @@ def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
 
 
 def case_file(
-    connection: Connection, account_id: int, *, clear_text: bool = False, cipher: FieldCipher | None = None
+    connection: Connection,
+    account_id: int,
+    *,
+    clear_text: bool = False,
+    cipher: FieldCipher | None = None,
+    zone: ZoneInfo = _UTC,
 ) -> dict[str, Any] | None:
     """The account, its customer (masked), other accounts, DPD history, holds, timeline and the
     latest consumption records. The free text is masked unless ``clear_text`` (a reader with
     ``pii:reveal``); given the ``cipher``, the cardholder's own phones, addresses and ID are found in
-    it too, not only the name and the patterns."""
+    it too, not only the name and the patterns. The timeline dates contacts by their day in ``zone``
+    (the cardholders')."""
     a, c, p = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
     account = connection.execute(select(a).where(a.c.id == account_id)).mappings().first()
     if account is None:
@@ -105,7 +117,7 @@ def case_file(
         "accounts": accounts,
         "history": list(reversed(history)),
         "holds": holds,
-        "timeline": timeline(connection, account_id),
+        "timeline": timeline(connection, account_id, zone=zone),
         "consumption": consumption(connection, account_id),
     }
     return found if clear_text else _masked(connection, found, cipher)
@@ -135,8 +147,11 @@ def consumption(connection: Connection, account_id: int) -> list[dict[str, Any]]
     )
 
 
-def timeline(connection: Connection, account_id: int) -> list[dict[str, Any]]:
-    """Actions, payments, promises and plan instalments, newest first."""
+def timeline(connection: Connection, account_id: int, *, zone: ZoneInfo = _UTC) -> list[dict[str, Any]]:
+    """Actions, contacts, payments, promises, plans and the instalments of plans in force, newest
+    first. A contact keeps its instant (``at``) and is dated by its day in ``zone``. A plan shows with
+    its status and its decision's comment; the instalments of one waiting for approval or rejected
+    were never due, and are not listed."""
     x, pay, pr = table_of(CollectionAction), table_of(Payment), table_of(PromiseToPay)
     plan, inst = table_of(RepaymentPlan), table_of(PlanInstalment)
     items = [
@@ -152,7 +167,8 @@ def timeline(connection: Connection, account_id: int) -> list[dict[str, Any]]:
     )
     items += [
         {
-            "on": r["at"].date(),
+            "on": r["at"].astimezone(zone).date(),
+            "at": r["at"],
             "kind": f"{r['channel']} logged",
             "detail": r["reason"],
             "status": r["outcome"],
@@ -180,7 +196,22 @@ def timeline(connection: Connection, account_id: int) -> list[dict[str, Any]]:
             connection,
             select(inst.c.due_date, inst.c.amount_fen, inst.c.status)
             .join(plan, plan.c.id == inst.c.plan_id)
-            .where(plan.c.account_id == account_id),
+            .where(plan.c.account_id == account_id, plan.c.status.in_(IN_FORCE)),
         )
     ]
-    return sorted(items, key=lambda item: (item["on"], item["kind"]), reverse=True)[:TIMELINE_ITEMS]
+    items += plan_items(connection, account_id)
+    return sorted(items, key=_newest, reverse=True)[:TIMELINE_ITEMS]
+
+
+def _newest(item: dict[str, Any]) -> tuple[Any, ...]:
+    return item["on"], item.get("at") or _NO_TIME, item["kind"]
+
+
+def plan_items(connection: Connection, account_id: int) -> list[dict[str, Any]]:
+    """One timeline item per plan, on the day it was agreed: what it collects, its status, and the
+    approver's comment when it was decided with one."""
+    return [
+        {"on": r["agreed_on"], "kind": "plan", "plan_id": r["id"], "detail": r["total_fen"],
+         "status": r["status"], "note": r["comment"]}
+        for r in PlanRepository(connection).plans_of_account(account_id)
+    ]  # fmt: skip

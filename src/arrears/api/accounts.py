@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
@@ -30,8 +31,12 @@ def get_case_file(
     with transaction(request) as db:
         clear = allowed(user.role, "pii:reveal")  # free text as written; else masked
         opened = may_open(db, user, account_id)
-        cipher = request.app.state.cipher
-        found = case_file(db, account_id, clear_text=clear, cipher=cipher) if opened else None
+        zone = ZoneInfo(request.app.state.settings.timezone)  # contacts dated by the cardholders' day
+        found = (
+            case_file(db, account_id, clear_text=clear, cipher=request.app.state.cipher, zone=zone)
+            if opened
+            else None
+        )
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
         return found

@@ -134,10 +134,20 @@ class PlanRepository:
         }
 
     def plans_of_account(self, account_id: int) -> list[dict[str, Any]]:
-        """The account's plans, newest first, without their instalments."""
-        p = _PLAN
+        """The account's plans, newest first, without their instalments; a plan that needed approval
+        with its latest approval's ``required_role``, ``approval_status``, ``decided_by`` (a display
+        name), ``decided_at`` and ``comment`` (None for a plan within its proposer's authority)."""
+        p, x, u = _PLAN, _APPROVAL, _USER
         count = select(func.count()).where(_INSTALMENT.c.plan_id == p.c.id).scalar_subquery()
-        query = select(p, count.label("instalments")).where(p.c.account_id == account_id)
+        latest = select(func.max(x.c.id)).where(x.c.plan_id == p.c.id).correlate(p).scalar_subquery()
+        decision = (x.c.required_role, x.c.status.label("approval_status"),
+                    u.c.display_name.label("decided_by"), x.c.decided_at, x.c.comment)  # fmt: skip
+        query = (
+            select(p, count.label("instalments"), *decision)
+            .outerjoin(x, x.c.id == latest)
+            .outerjoin(u, u.c.id == x.c.decided_by_id)
+            .where(p.c.account_id == account_id)
+        )
         return self._rows(query.order_by(p.c.id.desc()))
 
     # --- approvals --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ zone ``ARREARS_TIMEZONE``) and decided by the one rulebook, ``arrears.compliance
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -78,7 +79,11 @@ def check_contact(
     )
     unreachable = rules.unreachable_since(contacts) if party != "debtor" else None
     data = rules.situation(row, channel=channel, at=at, party=party, purpose=purpose, unreachable=unreachable)
-    return rules.decide_contact(policy, data, point_id=point.id if point else None)
+    check = rules.decide_contact(policy, data, point_id=point.id if point else None)
+    if check.next_allowed_at is None:
+        return check
+    # said in the cardholder's zone, where the hours apply, whatever zone ``at`` came in
+    return replace(check, next_allowed_at=check.next_allowed_at.astimezone(rules.zone_of(zone)))
 
 
 def call_check(

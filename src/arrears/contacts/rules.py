@@ -19,6 +19,7 @@ from arrears.compliance.check import blocks, decide
 from arrears.compliance.policy import Policy
 from arrears.compliance.situation import InputError, parse_situation
 from arrears.kit.errors import ArrearsError, ConfigurationError
+from arrears.kit.localtime import local_text
 
 PHONE_KINDS = ("mobile", "home_phone", "work_phone")
 POINTED_CHANNELS = ("call", "sms")  # the channels whose contacts name a number
@@ -95,8 +96,9 @@ class ContactBlocked(ArrearsError):
     def __init__(self, check: ContactCheck, what_en: str, what_zh: str) -> None:
         later_en = later_zh = ""
         if check.next_allowed_at is not None:
-            later_en = f" (allowed again from {check.next_allowed_at.isoformat()})"
-            later_zh = f"（{check.next_allowed_at.isoformat()} 起允许）"
+            later = local_text(check.next_allowed_at)  # in its own zone (the cardholder's), labelled
+            later_en = f" (allowed again from {later})"
+            later_zh = f"（{later} 起允许）"
         super().__init__(
             f"{what_en} is blocked by the rulebook: {check.reason_en}{later_en}",
             f"{what_zh}不符合合规规则：{check.reason_zh}{later_zh}",

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from arrears.kit.money import fen_to_yuan
+from arrears.web import timefmt
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -76,6 +77,7 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["yuan"] = yuan
     env.filters["percent"] = percent
+    timefmt.install(env)
     env.globals["locale"] = locale
     env.globals["lang"] = "zh-CN" if locale == "zh_CN" else "en"
     return env

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from web_support import signed_in_as
 
+from arrears.accounts.case_file import case_file
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog
 from arrears.models import PlanApproval, RepaymentPlan, table_of
@@ -57,3 +59,46 @@ def test_a_plan_beyond_authority_waits_for_the_team_lead(web: TestClient, book: 
         entries = AuditLog(connection).entries()
     assert status == "active"
     assert [entry.action for entry in entries] == ["plan.proposed", "plan.approved"] and verify(entries) == []
+
+
+def _due_rows(page: str) -> int:
+    return page.count("<td>due</td>")  # an instalment listed as due in the timeline
+
+
+def _in_english(web: TestClient, username: str) -> Any:
+    browser = signed_in_as(web, username)
+    browser.client.get("/lang/en")
+    return browser
+
+
+def test_a_plan_waiting_for_approval_is_not_due_and_says_who_must_approve(
+    web: TestClient, book: Engine
+) -> None:
+    browser = _in_english(web, "collector1")
+    case = browser.post("/queue/next").headers["location"]
+    answer = browser.post(f"{case}/plans", {**WITHIN, "months": "18"}, token_from=case)
+    assert answer.status_code == 303
+    page = browser.client.get(answer.headers["location"]).text
+    assert "waits for the approval of a team lead" in page  # the confirmation: saved, not active
+    assert _due_rows(page) == 0  # none of the 18 instalments is due
+    with book.connect() as connection:
+        approval_id = connection.execute(select(table_of(PlanApproval).c.id)).scalar_one()
+    comment = "18 months is too long: propose 12"
+    lead = signed_in_as(web, "team_lead1")
+    assert lead.post(f"/approvals/{approval_id}", {"decision": "reject", "comment": comment},
+                     token_from="/approvals").status_code == 303  # fmt: skip
+    page = browser.client.get(case).text
+    assert "Rejected by team_lead one" in page and comment in page  # the decision, by whom, why
+    assert _due_rows(page) == 0
+    with book.connect() as connection:  # the case file API lists no instalment of it either
+        found = case_file(connection, int(case.rsplit("/", 1)[1]))
+    assert found is not None and not [item for item in found["timeline"] if item["kind"] == "instalment"]
+
+
+def test_a_plan_within_authority_is_active_and_its_instalments_due(web: TestClient, book: Engine) -> None:
+    browser = _in_english(web, "collector1")
+    case = browser.post("/queue/next").headers["location"]
+    answer = browser.post(f"{case}/plans", WITHIN, token_from=case)
+    page = browser.client.get(answer.headers["location"]).text
+    assert "The plan is active" in page
+    assert _due_rows(page) == 6

@@ -106,4 +106,5 @@ def test_bad_settings_and_input_are_errors_a_person_can_act_on() -> None:
     with pytest.raises(ArrearsError, match="cannot be checked"):
         decide([], purpose="threaten")
     blocked = ContactBlocked(decide([], DAY.replace(hour=23)), "the SMS", "该短信")
-    assert "allowed again from 2026-11-25T08:00:00+08:00" in blocked.message_en
+    assert "allowed again from 2026-11-25 08:00 UTC+8" in blocked.message_en  # as people read times
+    assert "2026-11-25 08:00 UTC+8 起允许" in blocked.message_zh

@@ -19,6 +19,7 @@ from arrears.kit.errors import ArrearsError
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
+from arrears.web.form_errors import refusal
 from arrears.web.i18n import gettext
 from arrears.web.pages.workspace import NotInScope, case_with_error, dialling_check, form_fields
 
@@ -52,7 +53,8 @@ def call_check_fragment(
         try:
             check = dialling_check(connection, request, account_id, contact_point_id)
         except ArrearsError as problem:
-            return page(request, "_call_check.html", call_check=None, error=problem.message(locale(request)))
+            message = problem.message(locale(request))  # its own name: a page's ``error`` is not the check's
+            return page(request, "_call_check.html", call_check=None, check_error=message)
     return page(request, "_call_check.html", call_check=check)
 
 
@@ -67,8 +69,10 @@ def _act(
     action: Action,
     *,
     audited: bool = False,
+    form: tuple[str, dict[str, str]] | None = None,
 ) -> Response:
-    """Runs ``action`` on the account in one transaction; back to the case page with ``done`` or the error."""
+    """Runs ``action`` on the account in one transaction; back to the case page with ``done``, or with
+    the error (in the ``form`` that was sent, named and what was typed, when one is given)."""
     opened = audit_transaction(request.app.state.engine) if audited else request.app.state.engine.begin()
     try:
         with opened as connection:
@@ -76,7 +80,9 @@ def _act(
                 raise NotInScope()
             action(connection)
     except ArrearsError as problem:
-        return case_with_error(request, session, account_id, problem.message(locale(request)))
+        lang = locale(request)
+        shown = refusal(lang, form[0], form[1], problem) if form else problem.message(lang)
+        return case_with_error(request, session, account_id, shown)
     return RedirectResponse(f"/cases/{account_id}?done={done}", status_code=303)
 
 
@@ -102,7 +108,7 @@ async def sms_send(request: Request, account_id: int, session: Texter) -> Respon
     return _act(request, session, account_id, "sms", lambda connection: sms.send(
         connection, account_id=account_id, template=form.get("template", ""), user_id=session.user.id,
         policy=request.app.state.policy, zone=settings.timezone, now=now(), locale=form.get("locale", lang),
-        hotline=settings.sms_hotline))  # fmt: skip
+        hotline=settings.sms_hotline), form=("sms", form))  # fmt: skip
 
 
 def _local_time(request: Request, text: str) -> datetime:
@@ -126,7 +132,7 @@ async def callback_schedule(request: Request, account_id: int, session: Schedule
             policy=request.app.state.policy, zone=_zone(request), now=now(),
             note=form.get("note") or None)  # fmt: skip
 
-    return _act(request, session, account_id, "callback", schedule)
+    return _act(request, session, account_id, "callback", schedule, form=("callback", form))
 
 
 @router.post("/callbacks/{callback_id}/done")
@@ -167,7 +173,7 @@ async def hold_place(request: Request, account_id: int, session: HoldKeeper) -> 
             user_id=session.user.id, actor=session.user.username, role=session.user.role, now=now(),
             expires_at=_local_time(request, expires) if expires else None)  # fmt: skip
 
-    return _act(request, session, account_id, "hold", place, audited=True)
+    return _act(request, session, account_id, "hold", place, audited=True, form=("hold", form))
 
 
 @router.post("/holds/{hold_id}/lift")

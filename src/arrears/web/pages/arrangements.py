@@ -17,7 +17,7 @@ from arrears.kit.errors import ArrearsError
 from arrears.kit.money import parse_amount_fen
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
-from arrears.web.i18n import gettext
+from arrears.web.form_errors import refusal
 from arrears.web.pages.workspace import case_with_error, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +41,10 @@ def terms_of(form: dict[str, str]) -> PlanTerms:
     if first_due is None:
         raise ValueError("first_due_date")
     kind = form.get("kind", "instalment")
-    months = int(form["months"]) if kind == "instalment" and form.get("months") else None
+    try:
+        months = int(form["months"]) if kind == "instalment" and form.get("months") else None
+    except ValueError:
+        raise ValueError("months") from None
     return PlanTerms(
         kind=kind,  # type: ignore[arg-type]  # the calculator refuses an unknown kind
         first_due_date=first_due,
@@ -62,10 +65,8 @@ async def plan_preview(request: Request, account_id: int, session: Proposer) -> 
         with request.app.state.engine.connect() as connection:
             preview = preview_plan(connection, account_id=account_id, terms=terms, by=session.user,
                                    today=business_date(request))  # fmt: skip
-    except ValueError:
-        return page(request, "_plan_preview.html", error=gettext(lang, "Please check the amounts and dates."))
-    except ArrearsError as problem:
-        return page(request, "_plan_preview.html", error=problem.message(lang))
+    except (ArrearsError, ValueError) as problem:  # a field refused (named) or terms the calculator refuses
+        return page(request, "_plan_preview.html", error=refusal(lang, "plan", form, problem).message)
     return page(request, "_plan_preview.html", plan=preview.schedule, ruling=preview.ruling)
 
 
@@ -79,12 +80,8 @@ async def plan_propose(request: Request, account_id: int, session: Proposer) -> 
         with audit_transaction(request.app.state.engine) as connection:
             proposed = propose_plan(connection, account_id=account_id, terms=terms, by=session.user,
                                     today=business_date(request), now=at)  # fmt: skip
-    except ValueError:
-        return case_with_error(
-            request, session, account_id, gettext(lang, "Please check the amounts and dates.")
-        )
-    except ArrearsError as problem:
-        return case_with_error(request, session, account_id, problem.message(lang))
+    except (ArrearsError, ValueError) as problem:  # a field refused (named) or terms the calculator refuses
+        return case_with_error(request, session, account_id, refusal(lang, "plan", form, problem))
     done = "plan" if proposed.status == "active" else "plan_pending"
     return RedirectResponse(f"/cases/{account_id}?done={done}", status_code=303)
 

@@ -37,7 +37,9 @@ from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.charts import bar_chart
 from arrears.web.deps import locale, page, signed_in
+from arrears.web.form_errors import Refusal, form_state, refusal
 from arrears.web.i18n import gettext
+from arrears.web.timefmt import zone_of
 
 router = APIRouter(include_in_schema=False)
 PHONE_KINDS = ("mobile", "home_phone", "work_phone")  # the order the call form offers them
@@ -109,7 +111,8 @@ def case_context(
     if not may_open(connection, session.user, account_id):
         raise NotInScope()
     clear = allowed(session.user.role, "pii:reveal")  # free text as written; else masked
-    found = case_file(connection, account_id, clear_text=clear, cipher=request.app.state.cipher)
+    found = case_file(connection, account_id, clear_text=clear, cipher=request.app.state.cipher,
+                      zone=zone_of(request.app.state.settings, "cardholder"))  # fmt: skip
     if found is None:
         raise NotInScope()
     phones = sorted(
@@ -146,7 +149,7 @@ def case_page(request: Request, account_id: int, session: Reader) -> HTMLRespons
     with request.app.state.engine.connect() as connection:
         context = case_context(connection, request, session, account_id)
     notice = request.query_params.get("done")
-    return page(request, "case.html", notice=notice, **context)
+    return page(request, "case.html", notice=notice, **form_state(None), **context)
 
 
 @router.post("/cases/{account_id}/reveal", response_class=HTMLResponse)
@@ -186,10 +189,8 @@ async def post_call(request: Request, account_id: int, session: Caller) -> Respo
             limits = CallLimits.of(request.app.state.settings)
             log_call(connection, account_id=account_id, user_id=session.user.id, call=call, now=now(),
                      limits=limits)  # fmt: skip
-    except (ValidationError, ValueError) as invalid:
-        return case_with_error(request, session, account_id, _invalid_message(lang, invalid))
-    except ArrearsError as problem:
-        return case_with_error(request, session, account_id, problem.message(lang))
+    except (ValidationError, ValueError, ArrearsError) as problem:
+        return case_with_error(request, session, account_id, refusal(lang, "call", form, problem))
     return RedirectResponse(f"/cases/{account_id}?done=call", status_code=303)
 
 
@@ -198,14 +199,13 @@ async def form_fields(request: Request) -> dict[str, str]:
     return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
 
 
-def _invalid_message(lang: str, invalid: Exception) -> str:
-    if isinstance(invalid, ValidationError):
-        fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in invalid.errors())
-        return gettext(lang, "Please check these fields: %(fields)s", fields=fields)
-    return gettext(lang, "Please check the amount and the date.")
-
-
-def case_with_error(request: Request, session: sessions.Session, account_id: int, error: str) -> HTMLResponse:
+def case_with_error(
+    request: Request, session: sessions.Session, account_id: int, error: str | Refusal
+) -> HTMLResponse:
+    """The case page (422) with the error: a form's refusal shown in that form, filled in again with
+    what was typed; any other error at the top of the page."""
+    refused = error if isinstance(error, Refusal) else None
     with request.app.state.engine.connect() as connection:
         context = case_context(connection, request, session, account_id)
-    return page(request, "case.html", error=error, status_code=422, **context)
+    message = refused.message if refused else error
+    return page(request, "case.html", error=message, status_code=422, **form_state(refused), **context)

@@ -1,0 +1,109 @@
+"""A refused form on the case page: the message names the field by its label, in the user's language;
+the page shows it inside the form that was sent, marks the field, and fills the form in again with
+what was typed (nothing typed is lost)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from pydantic import ValidationError
+
+from arrears.kit.errors import ArrearsError
+from arrears.web.i18n import gettext
+from arrears.web.labels import N_
+
+FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on the page
+    "call": {
+        "contact_point_id": N_("Number called"), "party": N_("Who answered"), "outcome": N_("Outcome"),
+        "conversation": N_("Spoke with the cardholder"), "reason": N_("Reason for the delinquency"),
+        "promise_amount": N_("Amount (yuan)"), "promise_date": N_("Promise date"), "notes": N_("Notes"),
+    },
+    "plan": {
+        "kind": N_("Kind"), "months": N_("Months"), "first_due_date": N_("First payment due"),
+        "waived_interest": N_("Interest waived (yuan)"), "waived_fee": N_("Fees waived (yuan)"),
+        "down_payment": N_("Down payment (yuan)"), "down_payment_date": N_("Down payment due"),
+    },
+    "sms": {"template": N_("Template")},
+    "callback": {"due_at": N_("When (cardholder's local time)"), "note": N_("Note")},
+    "hold": {"kind": N_("Kind"), "reason": N_("Reason"),
+             "expires_at": N_("Until (cardholder's local time, optional)")},
+}  # fmt: skip
+# where a model's field is typed in a form (``CallLog.promise.amount_fen`` is the promise's amount)
+FORM_FIELDS = {"promise": "promise_amount", "promise.amount_fen": "promise_amount",
+               "amount_fen": "promise_amount", "promise.promised_date": "promise_date",
+               "promised_date": "promise_date"}  # fmt: skip
+_PLACES = {"body", "query", "path", "form"}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A form the case page shows again: ``form`` (call, plan, sms, callback, hold), the ``message``,
+    the ``field`` at fault (None when the form as a whole was refused) and what was ``typed``."""
+
+    form: str
+    message: str
+    field: str | None
+    typed: dict[str, str]
+
+
+def refusal(lang: str, form: str, typed: dict[str, str], problem: Exception) -> Refusal:
+    """The refusal of ``form`` for ``problem``: an ArrearsError (its ``field`` if it names one), a
+    pydantic ValidationError, or a ValueError whose message is the field's name."""
+    found, text = _explained(lang, problem)
+    name = FORM_FIELDS.get(found, found) if found else None
+    if text is None:  # a value the code refused without saying why: empty, or not valid
+        left_empty = name is not None and not typed.get(name, "").strip()
+        text = gettext(lang, N_("This is required.") if left_empty else N_("This value is not valid."))
+    label = FORMS[form].get(name) if name else None
+    if name is None or label is None:
+        return Refusal(form, text, None, typed)
+    return Refusal(form, _named(lang, text, found or name, gettext(lang, label)), name, typed)
+
+
+def _dotted(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc if part not in _PLACES)
+
+
+def _explained(lang: str, problem: Exception) -> tuple[str | None, str | None]:
+    """The field the problem names (as the code calls it) and what is wrong in ``lang``, if it says."""
+    if isinstance(problem, ValidationError):
+        error = problem.errors()[0]
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, ArrearsError):
+            return getattr(cause, "field", None) or _dotted(error["loc"]) or None, cause.message(lang)
+        return _dotted(error["loc"]) or None, None
+    if isinstance(problem, ArrearsError):
+        return getattr(problem, "field", None), problem.message(lang)
+    return str(problem) or None, None
+
+
+def _named(lang: str, text: str, code_name: str, label: str) -> str:
+    """``text`` saying the field by its ``label``: a leading ``field: `` (as InvalidField says it)
+    becomes the label, else the label is put in front."""
+    for colon in (": ", "："):
+        if text.startswith(code_name + colon):
+            text = text[len(code_name) + len(colon) :]
+            break
+    return f"{label}{'：' if lang.startswith('zh') else ': '}{text}"
+
+
+def form_state(refused: Refusal | None) -> dict[str, Any]:
+    """What the case page's forms need to show a refusal: ``failed`` (the form's name), ``was(form,
+    name, default)`` (what was typed there) and ``invalid(form, name)`` (the field's ARIA marks)."""
+
+    def was(form: str, name: str, default: str = "") -> str:
+        if refused is None or refused.form != form:
+            return default
+        return refused.typed.get(name, "")
+
+    def invalid(form: str, name: str) -> Markup:
+        if refused is None or refused.form != form or refused.field != name:
+            return Markup("")
+        return Markup(' aria-invalid="true" aria-describedby="{}-error"').format(form)
+
+    failed: str | None = refused.form if refused else None
+    helpers: dict[str, Callable[..., Any]] = {"was": was, "invalid": invalid}
+    return {"failed": failed, **helpers}
