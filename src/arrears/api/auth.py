@@ -26,8 +26,10 @@ class Token(BaseModel):
 @router.post("/token", response_model=Token)
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
           database: Annotated[Engine, Depends(engine)]) -> Token:  # fmt: skip
-    """A bearer token for the user (valid 8 hours). Five failures in a row lock the account for 15
-    minutes; the answer never says which of username, password or lock was wrong."""
+    """A bearer token for the user (valid 8 hours; it ends sooner at a password change, a lockout, a
+    role or team change and a deactivation). Five failures in a row lock the account for 15 minutes,
+    counted atomically (parallel guesses all count); the answer never says which of username,
+    password or lock was wrong."""
     # its own transaction, committed even when the sign-in fails: failures must be counted
     problem: SignInFailed | None = None
     with database.begin() as connection:

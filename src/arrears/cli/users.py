@@ -11,7 +11,9 @@ from rich.table import Table
 
 from arrears.cli.common import console, reports_errors
 
-app = typer.Typer(help="Staff users: create them and list them.", no_args_is_help=True)
+app = typer.Typer(
+    help="Staff users: create, list, change roles, deactivate and activate them.", no_args_is_help=True
+)
 PASSWORD_VARIABLE = "ARREARS_NEW_PASSWORD"
 
 
@@ -74,3 +76,54 @@ def list_users() -> None:
         for row in connection.execute(query):
             table.add_row(*(str(value) if value is not None else "" for value in row))
     console.print(table)
+
+
+ACTOR = typer.Option("arrears", "--actor", help="Who makes the change (recorded in the audit chain).")
+
+
+@app.command("role")
+@reports_errors
+def role(
+    username: str = typer.Argument(..., help="Sign-in name."),
+    new_role: str = typer.Argument(..., metavar="ROLE", help="The new role."),
+    team: str | None = typer.Option(None, "--team", help="Move the user to this team too (team code)."),
+    actor: str = ACTOR,
+) -> None:
+    """Change a user's role (and team): the user's API tokens and page sessions end. Audited."""
+    from arrears.audit.repository import audit_transaction
+    from arrears.db import get_engine
+    from arrears.kit.clock import now
+    from arrears.users.service import change_role
+
+    with audit_transaction(get_engine()) as connection:
+        user = change_role(
+            connection, username=username, role=new_role, team_code=team, actor=actor, now=now()
+        )
+    console.print(f"user {user.username} is now {user.role}; their tokens and sessions have ended")
+
+
+@app.command("deactivate")
+@reports_errors
+def deactivate_user(username: str = typer.Argument(..., help="Sign-in name."), actor: str = ACTOR) -> None:
+    """Disable a user: no sign-in, and their API tokens and page sessions end. Audited."""
+    _set_active(username, active=False, actor=actor)
+    console.print(f"user {username} deactivated; their tokens and sessions have ended")
+
+
+@app.command("activate")
+@reports_errors
+def activate_user(username: str = typer.Argument(..., help="Sign-in name."), actor: str = ACTOR) -> None:
+    """Enable a disabled user again (they sign in anew). Audited."""
+    _set_active(username, active=True, actor=actor)
+    console.print(f"user {username} activated")
+
+
+def _set_active(username: str, *, active: bool, actor: str) -> None:
+    from arrears.audit.repository import audit_transaction
+    from arrears.db import get_engine
+    from arrears.kit.clock import now
+    from arrears.users.service import activate, deactivate
+
+    change = activate if active else deactivate
+    with audit_transaction(get_engine()) as connection:
+        change(connection, username=username, actor=actor, now=now())

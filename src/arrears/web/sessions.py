@@ -3,8 +3,9 @@
 A new session (a new token) is made at every sign-in, and the token the browser had before is
 dropped, so a token planted before sign-in never becomes signed in (session fixation). Each session
 carries its own CSRF token, which every form and htmx request sends back. Sessions end after
-``IDLE`` without a request, after ``LIFETIME`` in all, at sign-out and at a password change. SQL only;
-the caller owns the transaction.
+``IDLE`` without a request, after ``LIFETIME`` in all, at sign-out, and when the user's access changes:
+a password change, a lockout, a role or team change, a deactivation (``users.repository.revoke``, which
+also ends the user's API tokens). SQL only; the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -71,5 +72,5 @@ def end(connection: Connection, *, token: str) -> None:
 
 
 def end_all(connection: Connection, *, user_id: int) -> None:
-    """Every session of the user (after a password change)."""
+    """Every session of the user."""
     connection.execute(delete(_SESSION).where(_SESSION.c.user_id == user_id))
