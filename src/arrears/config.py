@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         le=90,
         description="A promise to pay falls due from today to this many days later (longer: a plan).",
     )
+    max_held_cases: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description=(
+            "Cases a collector may hold at once from the call queue (claims whose lease still runs); "
+            "the next case is refused until a call is logged on one or a lease runs out."
+        ),
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="The cardholders' time zone when the store holds none (the contact rules use it).",

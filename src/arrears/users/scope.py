@@ -1,45 +1,70 @@
 """Data scope: which accounts a user may open.
 
-Collectors and visitors see the accounts they or their team took from the queue; agency users only
-the accounts placed with their team's agency, while the placement runs; team leads, managers,
-legal, compliance, customer service and admins see the book.
+Only a role with ``account:read`` opens any account. Collectors and visitors open the accounts of
+their current work: a claim of theirs or of a team mate that is still open (its lease running), a
+call of the current business date (the latest completed run's) that they or a team mate worked
+(``done``), and an open callback of their own. A lapsed claim, an earlier day's work or a claim taken
+over by someone else grants nothing. Agency users open only the accounts placed with their team's
+agency, while the placement runs; team leads, managers, legal, compliance and customer service see
+the book.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 from sqlalchemy.sql.selectable import Exists
 
-from arrears.models import AgencyPlacement, AppUser, CollectionAction, DailyRun, Team, table_of
+from arrears.kit.clock import now as clock_now
+from arrears.models import AgencyPlacement, AppUser, Callback, CollectionAction, DailyRun, Team, table_of
+from arrears.users.permissions import allowed
 from arrears.users.service import StaffUser
 
 BOOK_WIDE = frozenset({"team_lead", "manager", "legal", "compliance", "customer_service", "admin"})
-_ACTION, _USER, _TEAM, _PLACEMENT = (
-    table_of(CollectionAction), table_of(AppUser), table_of(Team), table_of(AgencyPlacement)
+_ACTION, _USER, _TEAM, _PLACEMENT, _CALLBACK = (
+    table_of(CollectionAction), table_of(AppUser), table_of(Team), table_of(AgencyPlacement),
+    table_of(Callback),
 )  # fmt: skip
 
 
-def may_open(connection: Connection, user: StaffUser, account_id: int, *, on: date | None = None) -> bool:
+def may_open(
+    connection: Connection,
+    user: StaffUser,
+    account_id: int,
+    *,
+    on: date | None = None,
+    now: datetime | None = None,
+) -> bool:
     """Whether ``user`` may open the account (``on``: the day an agency placement must cover; by
-    default the business date of the latest completed run)."""
+    default the business date of the latest completed run; ``now``: the instant a claim's lease must
+    cover, by default the clock's)."""
+    if not allowed(user.role, "account:read"):
+        return False
     if user.role in BOOK_WIDE:
         return True
     if user.role in ("collector", "visitor"):
-        return connection.execute(select(_worked_by_team(user, account_id))).scalar() is True
+        moment = now if now is not None else clock_now()
+        return connection.execute(select(_current_work(user, account_id, moment))).scalar() is True
     if user.role == "agency_user" and user.team_id is not None:
         return connection.execute(select(_placed_with_agency(user, account_id, on))).scalar() is True
     return False
 
 
-def _worked_by_team(user: StaffUser, account_id: int) -> Exists:
-    x, u = _ACTION, _USER
+def _current_work(user: StaffUser, account_id: int, now: datetime) -> ColumnElement[bool]:
+    x, u, c = _ACTION, _USER, _CALLBACK
     if user.team_id is None:
-        return exists().where(x.c.account_id == account_id, x.c.claimed_by_id == user.id)
-    team_member = select(u.c.id).where(u.c.team_id == user.team_id)
-    return exists().where(x.c.account_id == account_id, x.c.claimed_by_id.in_(team_member))
+        workers: Any = x.c.claimed_by_id == user.id
+    else:
+        workers = x.c.claimed_by_id.in_(select(u.c.id).where(u.c.team_id == user.team_id))
+    open_claim = and_(x.c.status == "claimed", x.c.lease_until >= now)
+    worked_today = and_(x.c.status == "done", x.c.run_date == _business_date())
+    claimed: Exists = exists().where(x.c.account_id == account_id, workers, or_(open_claim, worked_today))
+    callback: Exists = exists().where(
+        c.c.account_id == account_id, c.c.user_id == user.id, c.c.status == "open"
+    )
+    return or_(claimed, callback)
 
 
 def _placed_with_agency(user: StaffUser, account_id: int, on: date | None) -> Exists:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, insert, select
 
 from arrears.audit.repository import audit_transaction
 from arrears.config import Settings
-from arrears.contacts.queue import claim_next
+from arrears.contacts.queue import QueueCapReached, claim_next
 from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.crypto import FieldCipher
@@ -79,16 +79,59 @@ class Api:
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
+def client_of(engine: Engine, tmp_path: Path, **settings: int) -> Api:
+    key = base64.b64encode(TEST_KEY).decode()
+    return Api(
+        TestClient(create_app(Settings(data_dir=tmp_path, encryption_key=key, **settings), engine=engine))
+    )
+
+
 @pytest.fixture
 def api(queue: Engine, tmp_path: Path) -> Api:
-    settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
-    return Api(TestClient(create_app(settings, engine=queue)))
+    return client_of(queue, tmp_path, max_held_cases=CASES)  # these tests drain the queue
 
 
-def claim(engine: Engine, user_id: int, now: datetime = NOW) -> int | None:
+def claim(engine: Engine, user_id: int, now: datetime = NOW, max_held: int = CASES) -> int | None:
     with audit_transaction(engine) as connection:
-        found = claim_next(connection, user_id=user_id, now=now)
+        found = claim_next(connection, user_id=user_id, now=now, max_held=max_held)
     return None if found is None else int(found["priority"])
+
+
+def test_a_collector_holds_at_most_the_cap(queue: Engine) -> None:
+    assert [claim(queue, 1, max_held=3) for _ in range(3)] == [1, 2, 3]
+
+    with pytest.raises(QueueCapReached) as refused:
+        claim(queue, 1, max_held=3)
+    assert "3" in refused.value.message_en and "3" in refused.value.message_zh
+    assert claim(queue, 2, max_held=3) == 4  # another collector's count is their own
+    with queue.begin() as connection:  # a call logged on one: no longer held
+        a = table_of(CollectionAction)
+        connection.execute(a.update().where(a.c.priority == 1).values(status="done"))
+    assert claim(queue, 1, max_held=3) == 5
+    assert claim(queue, 1, NOW + timedelta(minutes=31), max_held=3) == 2  # the leases ran out: none held
+
+
+def test_parallel_claims_of_one_collector_stop_at_the_cap(queue: Engine) -> None:
+    def attempt(_: int) -> str:
+        try:
+            return "claimed" if claim(queue, 1, max_held=4) is not None else "empty"
+        except QueueCapReached:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(attempt, range(12)))
+
+    assert sorted(results) == ["claimed"] * 4 + ["refused"] * 8
+
+
+def test_the_cap_over_http_answers_409_in_both_languages(queue: Engine, tmp_path: Path) -> None:
+    api = client_of(queue, tmp_path)  # the default cap
+    collector = api.headers("c0")
+    taken = [api.client.post("/api/v1/queue/next", headers=collector).status_code for _ in range(6)]
+
+    assert taken == [200] * 5 + [409]
+    refused = api.client.post("/api/v1/queue/next", headers=collector).json()["detail"]
+    assert "5" in refused["message"] and "5" in refused["message_zh"]
 
 
 def test_cases_come_by_priority_and_a_lapsed_lease_frees_one(queue: Engine) -> None:

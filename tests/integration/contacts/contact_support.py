@@ -20,6 +20,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 11, 24, 10, tzinfo=SHANGHAI)  # inside the hours
 NIGHT = datetime(2026, 11, 24, 23, tzinfo=SHANGHAI)  # outside them
 LOADED = datetime(2026, 11, 20, 9, tzinfo=UTC)
+OPEN_LEASE = datetime(2100, 1, 1, tzinfo=UTC)  # a claim still open under the real clock (the scope's)
 PASSWORD = "correct horse battery"
 TEST_KEY = bytes(range(32))  # the suite's fixed master key (tests/conftest.py)
 USERS = {
@@ -58,7 +59,7 @@ def load_book(
             "run_date": RUN, "account_id": first.id, "customer_id": first.customer_id, "channel": "call",
             "segment": "m2", "arm": "champion", "treatment": "phone_m2", "value_fen": 1_000, "priority": 1,
             "scheduled_at": LOADED, "status": "claimed", "claimed_by_id": ids.get("collector1"),
-            "claimed_at": LOADED,
+            "claimed_at": LOADED, "lease_until": OPEN_LEASE,
         }  # fmt: skip
         connection.execute(insert(table_of(CollectionAction)).values(**claimed))
     return engine

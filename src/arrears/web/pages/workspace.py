@@ -20,7 +20,7 @@ from arrears.contacts.call_rules import CallLimits
 from arrears.contacts.callbacks import open_callbacks
 from arrears.contacts.calls import CallLog, log_call
 from arrears.contacts.dialling import call_check
-from arrears.contacts.queue import claim_next
+from arrears.contacts.queue import QueueCapReached, claim_next
 from arrears.contacts.templates import templates
 from arrears.contacts.worklist import my_work
 from arrears.kit.clock import now
@@ -58,20 +58,32 @@ Caller = Annotated[sessions.Session, Depends(signed_in("contact:log"))]
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: Anyone) -> HTMLResponse:
+    return _home(request, session)
+
+
+def _home(request: Request, session: sessions.Session, *, full: str | None = None, status_code: int = 200
+          ) -> HTMLResponse:  # fmt: skip
     with request.app.state.engine.connect() as connection:
         work = my_work(connection, session.user, now=now())
         clear, cipher = allowed(session.user.role, "pii:reveal"), request.app.state.cipher
         mine = open_callbacks(connection, user_id=session.user.id, clear_text=clear, cipher=cipher)
+    empty = request.query_params.get("empty") == "1"
     return page(
-        request, "home.html", work=work, callbacks=mine, empty=request.query_params.get("empty") == "1"
+        request, "home.html", status_code=status_code, work=work, callbacks=mine, empty=empty, full=full
     )
 
 
 @router.post("/queue/next")
 def next_case(request: Request, session: Worker) -> Response:
-    """Claims the caller's next case (as ``POST /api/v1/queue/next``) and opens it."""
-    with audit_transaction(request.app.state.engine) as connection:
-        claimed = claim_next(connection, user_id=session.user.id, team_id=session.user.team_id, now=now())
+    """Claims the caller's next case (as ``POST /api/v1/queue/next``) and opens it; at the cap of held
+    cases, the start page says so (409)."""
+    cap = request.app.state.settings.max_held_cases
+    try:
+        with audit_transaction(request.app.state.engine) as connection:
+            claimed = claim_next(connection, user_id=session.user.id, team_id=session.user.team_id,
+                                 now=now(), max_held=cap)  # fmt: skip
+    except QueueCapReached as held:
+        return _home(request, session, full=held.message(locale(request)), status_code=409)
     if claimed is None:
         return RedirectResponse("/?empty=1", status_code=303)
     return RedirectResponse(f"/cases/{claimed['account_id']}", status_code=303)
