@@ -54,6 +54,8 @@ def post_call(
     with transaction(request) as db:
         if not may_open(db, user, account_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {account_id}")
+        if call.promise is not None and not allowed(user.role, "promise:take"):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"the role {user.role} may not promise:take")
         try:
             limits = CallLimits.of(request.app.state.settings)
             return log_call(db, account_id=account_id, user_id=user.id, call=call, now=now(), limits=limits)

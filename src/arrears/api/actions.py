@@ -71,7 +71,7 @@ def require(user: StaffUser, permission: str) -> None:
 def get_call_check(
     request: Request,
     account_id: int,
-    user: Annotated[StaffUser, Depends(permitted("compliance:check"))],
+    user: Annotated[StaffUser, Depends(permitted("compliance:check", "account:read"))],
     contact_point_id: int | None = None,
     party: Party = "debtor",
     purpose: Purpose = "collect",

@@ -3,6 +3,7 @@ shows it as a table."""
 
 from __future__ import annotations
 
+from arrears.kit.errors import ArrearsError
 from arrears.models.app_user import ROLES
 
 PERMISSIONS: dict[str, str] = {
@@ -64,3 +65,14 @@ assert all(permissions <= set(PERMISSIONS) for permissions in ROLE_PERMISSIONS.v
 
 def allowed(role: str, permission: str) -> bool:
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+class NotPermitted(ArrearsError):
+    """The user's role lacks a permission that the action needs (403 over HTTP)."""
+
+
+def require(role: str, permission: str) -> None:
+    """Raises :class:`NotPermitted` unless ``role`` holds ``permission`` (for a permission that only
+    part of an action needs, e.g. ``promise:take`` for a call or visit that takes a promise)."""
+    if not allowed(role, permission):
+        raise NotPermitted(f"the role {role} may not {permission}", f"角色 {role} 无权执行 {permission}")

@@ -27,6 +27,7 @@ from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.masking import mask_name
 from arrears.models.contact_event import DelinquencyReason
+from arrears.users.permissions import require
 from arrears.users.service import StaffUser
 from arrears.visits.fieldwork_repository import FieldworkRepository
 
@@ -310,7 +311,9 @@ def record_outcome(
     connection: Connection, *, stop_id: int, user: StaffUser, outcome: Outcome, zone: str, now: datetime
 ) -> dict[str, Any]:
     """Records the result of the visit after its protocol, with the promise or plan agreed, and logs
-    the visit in the account's contact history."""
+    the visit in the account's contact history. A promise needs ``promise:take``."""
+    if outcome.kind == "promise":
+        require(user.role, "promise:take")
     stop = _stop(connection, stop_id, user, lock=True)
     _require(stop, status="checked_in", en="the visit is not checked in", zh="该外访尚未签到")
     if stop["protocol"] is None:

@@ -69,9 +69,10 @@ def _find(request: Request, token: str) -> sessions.Session | None:
         return sessions.find(connection, token=token, now=now())
 
 
-def signed_in(permission: str | None = None) -> Callable[[Request], Coroutine[Any, Any, sessions.Session]]:
-    """A dependency: the live session, whose user holds ``permission``; unsafe methods must carry the
-    session's CSRF token."""
+def signed_in(*permissions: str) -> Callable[[Request], Coroutine[Any, Any, sessions.Session]]:
+    """A dependency: the live session, whose user holds every one of ``permissions`` (none: signing
+    in is enough); unsafe methods must carry the session's CSRF token. A page that shows an account's
+    data names ``account:read`` among them."""
 
     async def dependency(request: Request) -> sessions.Session:
         token = request.cookies.get(SESSION_COOKIE)
@@ -81,12 +82,15 @@ def signed_in(permission: str | None = None) -> Callable[[Request], Coroutine[An
             raise SignInRequired(request.url.path)
         if request.method in UNSAFE and not same(found.csrf_token, await sent_csrf(request)):
             raise BadCsrf()
-        if permission is not None and not allowed(found.user.role, permission):
-            raise Forbidden(permission)
+        for permission in permissions:
+            if not allowed(found.user.role, permission):
+                raise Forbidden(permission)
         request.state.session = found
         return found
 
-    dependency.permission = permission  # type: ignore[attr-defined]  # read by the authorization matrix test
+    # read by the authorization matrix test
+    dependency.permission = permissions[0] if permissions else None  # type: ignore[attr-defined]
+    dependency.permissions = permissions  # type: ignore[attr-defined]
     return dependency
 
 

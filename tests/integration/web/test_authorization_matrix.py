@@ -36,18 +36,18 @@ pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
 CARD, EMAIL = "6222021234567890", "someone@example.com"  # written in notes beside the cardholder's own data
 
 
-def permission_of(route: APIRoute) -> str | None:
-    """The permission the route's dependencies ask for (None: signing in is enough)."""
+def permissions_of(route: APIRoute) -> tuple[str, ...]:
+    """Every permission the route's dependencies ask for (none: signing in is enough)."""
 
-    def walk(dependant: Any) -> Iterator[str | None]:
+    def walk(dependant: Any) -> Iterator[tuple[str, ...]]:
         for dependency in dependant.dependencies:
-            if hasattr(dependency.call, "permission"):
-                yield dependency.call.permission
+            if hasattr(dependency.call, "permissions"):
+                yield tuple(dependency.call.permissions)
             yield from walk(dependency)
 
     found = list(walk(route.dependant))
     assert found, f"{route.path} checks no sign-in"
-    return next((permission for permission in found if permission), None)
+    return tuple(permission for needed in found for permission in needed)
 
 
 def flat(routes: list[Any]) -> Iterator[Any]:
@@ -58,14 +58,20 @@ def flat(routes: list[Any]) -> Iterator[Any]:
             yield route
 
 
-def routes(app: Any) -> list[tuple[str, str, str | None]]:
+def routes(app: Any, *, raw: bool = False) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(method, path with 1 for every id, the permissions) of every route (``raw``: the path as declared)."""
     found = []
     for route in flat(app.routes):
         if not isinstance(route, APIRoute) or route.path in OPEN:
             continue
         for method in sorted(route.methods - {"HEAD"}):
-            found.append((method, re.sub(r"\{[a-z_]+\}", "1", route.path), permission_of(route)))
+            path = route.path if raw else re.sub(r"\{[a-z_]+(?::id)?\}", "1", route.path)
+            found.append((method, path, permissions_of(route)))
     return found
+
+
+def holds_all(role: str, permissions: tuple[str, ...]) -> bool:
+    return all(allowed(role, permission) for permission in permissions)
 
 
 def test_every_endpoint_checks_the_role(web: TestClient, book: Engine) -> None:
@@ -79,13 +85,49 @@ def test_every_endpoint_checks_the_role(web: TestClient, book: Engine) -> None:
                data={"username": f"{role}1", "password": PASSWORD}).json()["access_token"]}  # fmt: skip
         browser = signed_in_as(web, f"{role}1")
         pages = {"X-CSRF-Token": browser.csrf("/account/password")}
-        for method, path, permission in checked:
+        for method, path, permissions in checked:
             client, headers = (web, api) if path.startswith("/api/") else (browser.client, pages)
             answer = client.request(method, path, headers=headers, follow_redirects=False)
-            if permission is not None and not allowed(role, permission):
-                assert answer.status_code == 403, (role, method, path, permission, answer.status_code)
+            if not holds_all(role, permissions):
+                assert answer.status_code == 403, (role, method, path, permissions, answer.status_code)
             else:
-                assert answer.status_code != 403, (role, method, path, permission, answer.text[:200])
+                assert answer.status_code != 403, (role, method, path, permissions, answer.text[:200])
+
+
+ON_AN_ACCOUNT = re.compile(r"\{account_id(?::id)?\}|\{plan_id(?::id)?\}|^/cases")
+
+
+def test_no_role_reaches_an_account_without_account_read(web: TestClient) -> None:
+    """Every endpoint on an account (its data, a check or an action on it) is closed to a role without
+    ``account:read``, whatever else the endpoint asks for."""
+    on_accounts = [(method, path, needed) for method, path, needed in routes(web.app, raw=True)
+                   if ON_AN_ACCOUNT.search(path)]  # fmt: skip
+    assert len(on_accounts) >= 15
+    for method, path, needed in on_accounts:
+        for role in ROLES:
+            assert not holds_all(role, needed) or allowed(role, "account:read"), (role, method, path, needed)
+
+
+def test_roles_without_account_read_get_nothing_from_an_account(web: TestClient, book: Engine) -> None:
+    """With cases claimed (in some collector's scope), a role without ``account:read`` never gets an
+    answer from an endpoint on one of them."""
+    collector = signed_in_as(web, "collector1")
+    claimed = [int(collector.post("/queue/next").headers["location"].rsplit("/", 1)[1]) for _ in range(3)]
+    blind = [role for role in ROLES if not allowed(role, "account:read")]
+    assert blind
+    for role in blind:
+        api = {"Authorization": "Bearer " + web.post("/api/v1/auth/token",
+               data={"username": f"{role}1", "password": PASSWORD}).json()["access_token"]}  # fmt: skip
+        browser = signed_in_as(web, f"{role}1")
+        pages = {"X-CSRF-Token": browser.csrf("/account/password")}
+        for method, path, _ in routes(web.app, raw=True):
+            if not ON_AN_ACCOUNT.search(path):
+                continue
+            for account_id in claimed:
+                concrete = re.sub(r"\{[a-z_]+(?::id)?\}", str(account_id), path)
+                client, headers = (web, api) if concrete.startswith("/api/") else (browser.client, pages)
+                answer = client.request(method, concrete, headers=headers, follow_redirects=False)
+                assert answer.status_code in (403, 404), (role, method, concrete, answer.status_code)
 
 
 def personal_values(engine: Engine, cipher: FieldCipher) -> set[str]:

@@ -30,7 +30,7 @@ def Session(permission: str) -> Any:
     return Annotated[sessions.Session, Depends(signed_in(permission))]
 
 
-Checker = Annotated[sessions.Session, Depends(signed_in("compliance:check"))]
+Checker = Annotated[sessions.Session, Depends(signed_in("compliance:check", "account:read"))]
 Texter = Annotated[sessions.Session, Depends(signed_in("sms:send"))]
 Scheduler = Annotated[sessions.Session, Depends(signed_in("callback:schedule"))]
 VisitRequester = Annotated[sessions.Session, Depends(signed_in("visit:request"))]

@@ -32,7 +32,7 @@ from arrears.models import (
     DELINQUENCY_REASONS,
 )
 from arrears.scoring.account_scores import latest_score
-from arrears.users.permissions import allowed
+from arrears.users.permissions import allowed, require
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.charts import bar_chart
@@ -195,6 +195,8 @@ async def post_call(request: Request, account_id: int, session: Caller) -> Respo
     form, lang = await form_fields(request), locale(request)
     try:
         call = _call_of(form)
+        if call.promise is not None:
+            require(session.user.role, "promise:take")
         with request.app.state.engine.begin() as connection:
             if not may_open(connection, session.user, account_id):
                 raise NotInScope()
