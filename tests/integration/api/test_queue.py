@@ -91,7 +91,7 @@ def api(queue: Engine, tmp_path: Path) -> Api:
     return client_of(queue, tmp_path, max_held_cases=CASES)  # these tests drain the queue
 
 
-def claim(engine: Engine, user_id: int, now: datetime = NOW, max_held: int = CASES) -> int | None:
+def claim(engine: Engine, user_id: int, now: datetime = NOW, max_held: int = CASES + 1) -> int | None:
     with audit_transaction(engine) as connection:
         found = claim_next(connection, user_id=user_id, now=now, max_held=max_held)
     return None if found is None else int(found["priority"])
