@@ -7,21 +7,31 @@ from hypothesis import strategies as st
 from arrears.kit.crypto import FieldCipher, new_key
 from arrears.kit.errors import ConfigurationError
 from arrears.kit.masking import mask_address, mask_email, mask_name, mask_national_id, mask_phone
-from arrears.kit.money import format_fen, parse_amount_fen
+from arrears.kit.money import MAX_AMOUNT_FEN, InvalidAmount, format_fen, parse_amount_fen
 
 
 class TestMoney:
     @pytest.mark.parametrize(
         ("text", "fen"),
-        [("1234.5", 123450), ("0.01", 1), ("-20", -2000), ("2.00E+05", 20_000_000), ("1E+3", 100_000)],
+        [("1234.5", 123450), ("0.01", 1), ("0", 0), (" 20 ", 2000), ("100000000", 100_000_000_00)],
     )
     def test_parses_amounts_exactly(self, text: str, fen: int) -> None:
         assert parse_amount_fen(text) == fen
 
-    @pytest.mark.parametrize("text", ["12,000.00x", "1.234", "abc", "", "1.5E-3", "2.555E+0"])
-    def test_refuses_what_is_not_an_amount(self, text: str) -> None:
-        with pytest.raises(ValueError, match="is not an amount"):
-            parse_amount_fen(text)
+    @pytest.mark.parametrize(
+        "text",
+        ["12,000.00x", "1.234", "abc", "", "-20", "+20", "1.", ".5", "\uff11\uff12", "100000000.01",
+         "2.00E+05", "1E+3", "1.5E-3", "1e999990", "1e999999999", "9" * 100_000],
+    )  # fmt: skip
+    def test_refuses_what_is_not_plain_yuan_within_the_cap(self, text: str) -> None:
+        with pytest.raises(InvalidAmount, match=r"promise_amount: .* is not an amount") as refused:
+            parse_amount_fen(text, field="promise_amount")
+        assert isinstance(refused.value, ValueError) and "不是有效的金额" in refused.value.message_zh
+        assert len(refused.value.message_en) < 200  # the value is repeated cut short
+
+    @given(st.integers(min_value=0, max_value=MAX_AMOUNT_FEN))
+    def test_every_amount_within_the_cap_reads_back(self, fen: int) -> None:
+        assert parse_amount_fen(f"{fen // 100}.{fen % 100:02d}") == fen
 
     def test_formats_fen_with_separators(self) -> None:
         assert format_fen(123456789) == "1,234,567.89"
