@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from arrears.compliance.policy import CHANNELS, HOLDS, PURPOSES
+from arrears.kit.inputs import FIRST_DAY, LAST_DAY
 
 PARTIES = ("debtor", "guarantor", "third_party")
 CONSENTS = ("outside_hours", "extra_calls")
@@ -116,6 +117,7 @@ def moment(value: object, field: str) -> datetime:
         raise InputError(f'{field}: "{value}" is not an ISO 8601 timestamp') from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise InputError(f'{field}: "{value}" has no offset (write it like 2026-11-23T21:50:00+08:00)')
+    _supported(parsed.date(), value, field)
     return parsed
 
 
@@ -125,9 +127,18 @@ def _day(value: object, field: str) -> date | None:
     if not isinstance(value, str):
         raise InputError(f"{field} must be a date (YYYY-MM-DD)")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InputError(f'{field}: "{value}" is not a date (YYYY-MM-DD)') from None
+    _supported(day, value, field)
+    return day
+
+
+def _supported(day: date, value: str, field: str) -> None:
+    """Refuses a date outside the supported range (``kit.inputs``: the hour and window arithmetic never
+    overflows inside it)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f'{field}: "{value}" is outside the supported dates ({FIRST_DAY} to {LAST_DAY})')
 
 
 def _zones(values: object) -> tuple[ZoneInfo, ...]:

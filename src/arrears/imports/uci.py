@@ -43,11 +43,12 @@ def bundled_path() -> Path:
 
 
 def exact_integer(column: str) -> pl.Expr:
-    """``"2.00E+05"`` -> 200000 exactly; null when the text is not a whole number."""
+    """``"2.00E+05"`` -> 200000 exactly; null when the text is not a whole number. The exponent has at
+    most two digits (a larger one is null before any zeros are written out: no integer fits it)."""
     raw = pl.col(column)
     plain = raw.str.contains(r"^-?\d+$")
-    mantissa = raw.str.extract(r"^(-?\d+(?:\.\d+)?)[eE]\+?\d+$", 1)
-    exponent = raw.str.extract(r"[eE]\+?(\d+)$", 1).cast(pl.Int64)
+    mantissa = raw.str.extract(r"^(-?\d+(?:\.\d+)?)[eE]\+?\d{1,2}$", 1)
+    exponent = raw.str.extract(r"^-?\d+(?:\.\d+)?[eE]\+?(\d{1,2})$", 1).cast(pl.Int64)
     decimals = mantissa.str.extract(r"\.(\d+)$", 1).str.len_chars().fill_null(0)
     digits = mantissa.str.replace(".", "", literal=True)
     shift = exponent - decimals

@@ -28,6 +28,13 @@ def test_exact_integer_reads_scientific_notation() -> None:
     assert frame.select(exact_integer("v"))["v"].to_list() == [200_000, 1500, -7, 1_000_000, None, None, None]
 
 
+def test_exact_integer_refuses_a_huge_exponent_without_building_the_number() -> None:
+    """An exponent of more than two digits is unreadable (null, reported with its row and column):
+    ``1E+99999999`` would otherwise build a string of 10^8 zeros."""
+    frame = pl.DataFrame({"v": ["1E+99999999", "1E+999999999999", "9E+18", "1E+19", "1E+99"]})
+    assert frame.select(exact_integer("v"))["v"].to_list() == [None, None, 9 * 10**18, None, None]
+
+
 def test_national_id_check_digit_vectorised() -> None:
     first17 = "11010519491231002"
     good = first17 + national_id_check_digit(first17)
