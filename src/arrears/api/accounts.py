@@ -20,7 +20,7 @@ from arrears.users.service import StaffUser
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
 
-@router.get("/{account_id}")
+@router.get("/{account_id:id}")
 def get_case_file(
     request: Request,
     account_id: int,
@@ -42,7 +42,7 @@ def get_case_file(
         return found
 
 
-@router.post("/{account_id}/calls", status_code=status.HTTP_201_CREATED)
+@router.post("/{account_id:id}/calls", status_code=status.HTTP_201_CREATED)
 def post_call(
     request: Request,
     account_id: int,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -25,6 +24,7 @@ from arrears.contacts.rules import ContactBlocked
 from arrears.contacts.schemas import CallbackRequest, CaseRequestBody, HoldRequest, LiftRequest, SmsRequest
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, ConfigurationError, NotFound
+from arrears.kit.inputs import Moment, RecordId
 from arrears.models.contact_event import Party
 from arrears.users.permissions import allowed
 from arrears.users.scope import may_open
@@ -67,15 +67,15 @@ def require(user: StaffUser, permission: str) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"the role {user.role} may not {permission}")
 
 
-@router.get("/accounts/{account_id}/call-check")
+@router.get("/accounts/{account_id:id}/call-check")
 def get_call_check(
     request: Request,
     account_id: int,
     user: Annotated[StaffUser, Depends(permitted("compliance:check", "account:read"))],
-    contact_point_id: int | None = None,
+    contact_point_id: RecordId | None = None,
     party: Party = "debtor",
     purpose: Purpose = "collect",
-    at: Annotated[datetime | None, Query(description="default: now; with a time zone offset")] = None,
+    at: Annotated[Moment | None, Query(description="default: now; with a time zone offset")] = None,
 ) -> dict[str, Any]:
     """May the caller dial ``contact_point_id`` (default: the primary mobile) now (or ``at``)? The
     decision, every blocking rule with zh/en reasons, and the next allowed time."""
@@ -95,7 +95,7 @@ def get_call_check(
         return check.to_dict()
 
 
-@router.post("/accounts/{account_id}/sms/preview")
+@router.post("/accounts/{account_id:id}/sms/preview")
 def preview_sms(
     request: Request,
     account_id: int,
@@ -114,7 +114,7 @@ def preview_sms(
             )
 
 
-@router.post("/accounts/{account_id}/sms", status_code=status.HTTP_201_CREATED)
+@router.post("/accounts/{account_id:id}/sms", status_code=status.HTTP_201_CREATED)
 def send_sms(
     request: Request,
     account_id: int,
@@ -139,7 +139,7 @@ def send_sms(
             )
 
 
-@router.post("/accounts/{account_id}/callbacks", status_code=status.HTTP_201_CREATED)
+@router.post("/accounts/{account_id:id}/callbacks", status_code=status.HTTP_201_CREATED)
 def post_callback(
     request: Request,
     account_id: int,
@@ -173,7 +173,7 @@ def get_callbacks(
         return callbacks.open_callbacks(db, user_id=user.id, clear_text=clear, cipher=cipher)
 
 
-@router.post("/callbacks/{callback_id}/done")
+@router.post("/callbacks/{callback_id:id}/done")
 def callback_done(
     request: Request, callback_id: int, user: Annotated[StaffUser, Depends(permitted("callback:schedule"))]
 ) -> dict[str, Any]:
@@ -182,7 +182,7 @@ def callback_done(
         return callbacks.complete_callback(db, callback_id=callback_id, user_id=user.id)
 
 
-@router.post("/callbacks/{callback_id}/cancel")
+@router.post("/callbacks/{callback_id:id}/cancel")
 def callback_cancel(
     request: Request, callback_id: int, user: Annotated[StaffUser, Depends(permitted("callback:schedule"))]
 ) -> dict[str, Any]:
@@ -207,7 +207,7 @@ def _request(
         )
 
 
-@router.post("/accounts/{account_id}/requests/visit", status_code=status.HTTP_201_CREATED)
+@router.post("/accounts/{account_id:id}/requests/visit", status_code=status.HTTP_201_CREATED)
 def request_visit(
     request: Request,
     account_id: int,
@@ -220,7 +220,7 @@ def request_visit(
         return found
 
 
-@router.post("/accounts/{account_id}/requests/legal-review", status_code=status.HTTP_201_CREATED)
+@router.post("/accounts/{account_id:id}/requests/legal-review", status_code=status.HTTP_201_CREATED)
 def request_legal_review(
     request: Request,
     account_id: int,
@@ -251,7 +251,7 @@ def legal_requests(
         return case_requests.open_requests(db, kind="legal_review")
 
 
-@router.post("/accounts/{account_id}/holds", status_code=status.HTTP_201_CREATED)
+@router.post("/accounts/{account_id:id}/holds", status_code=status.HTTP_201_CREATED)
 def post_hold(
     request: Request,
     account_id: int,
@@ -276,7 +276,7 @@ def post_hold(
         )
 
 
-@router.post("/holds/{hold_id}/lift")
+@router.post("/holds/{hold_id:id}/lift")
 def lift_hold(
     request: Request,
     hold_id: int,

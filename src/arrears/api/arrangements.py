@@ -46,7 +46,7 @@ def _answers() -> Iterator[None]:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem.message_en) from None
 
 
-@router.post("/accounts/{account_id}/plans/preview", response_model=PreviewOut)
+@router.post("/accounts/{account_id:id}/plans/preview", response_model=PreviewOut)
 def preview_plan(
     request: Request,
     account_id: int,
@@ -62,7 +62,9 @@ def preview_plan(
         return PreviewOut.of(found.schedule, found.ruling)
 
 
-@router.post("/accounts/{account_id}/plans", response_model=ProposedOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/accounts/{account_id:id}/plans", response_model=ProposedOut, status_code=status.HTTP_201_CREATED
+)
 def propose_plan(
     request: Request,
     account_id: int,
@@ -93,7 +95,7 @@ def pending_approvals(
         return [ApprovalOut.model_validate(row) for row in found]
 
 
-@router.post("/approvals/{approval_id}/decision", response_model=DecidedOut)
+@router.post("/approvals/{approval_id:id}/decision", response_model=DecidedOut)
 def decide_approval(
     request: Request,
     approval_id: int,
@@ -112,7 +114,7 @@ def decide_approval(
     return DecidedOut.of(decided)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id:id}")
 def get_plan(
     request: Request,
     plan_id: int,

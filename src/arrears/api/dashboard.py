@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -11,6 +10,7 @@ from arrears.analytics.dashboard import Dashboard, dashboard
 from arrears.analytics.rules import DashboardInputError, zone_of
 from arrears.api.deps import permitted, transaction
 from arrears.kit.clock import now
+from arrears.kit.inputs import Day
 from arrears.users.service import StaffUser
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -27,7 +27,7 @@ def _zone(request: Request) -> str:
 def get_dashboard(
     request: Request,
     _user: Annotated[StaffUser, Depends(permitted("dashboard:read"))],
-    as_of: Annotated[date | None, Query(description="The business date (default: today).")] = None,
+    as_of: Annotated[Day | None, Query(description="The business date (default: today).")] = None,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Business days in the window.")] = 30,
 ) -> Dashboard:
     """The book by bucket and regulatory class, the latest completed run's report, the call queues

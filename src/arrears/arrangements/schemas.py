@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arrears.arrangements.rules import PlanKind, PlanTerms, Ruling, Schedule
+from arrears.arrangements.rules import MAX_MONTHS, PlanKind, PlanTerms, Ruling, Schedule
 from arrears.arrangements.service import MAX_COMMENT, Decided, Proposed
+from arrears.kit.inputs import Day
+from arrears.kit.money import Fen
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -18,12 +20,14 @@ class PlanRequest(BaseModel):
 
     model_config = _STRICT
     kind: PlanKind
-    first_due_date: date
-    months: int | None = Field(default=None, description="monthly instalments (instalment plans: 2 to 36)")
-    waived_interest_fen: int = Field(default=0, ge=0)
-    waived_fee_fen: int = Field(default=0, ge=0)
-    down_payment_fen: int = Field(default=0, ge=0)
-    down_payment_date: date | None = None
+    first_due_date: Day
+    months: int | None = Field(
+        default=None, ge=1, le=MAX_MONTHS, description="monthly instalments (instalment plans: 2 to 36)"
+    )
+    waived_interest_fen: Fen = 0
+    waived_fee_fen: Fen = 0
+    down_payment_fen: Fen = 0
+    down_payment_date: Day | None = None
 
     def terms(self) -> PlanTerms:
         return PlanTerms(**self.model_dump())

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from arrears.contacts.templates import Locale
+from arrears.kit.inputs import Moment, RecordId
 from arrears.models import HOLD_KINDS, REQUEST_KINDS
 
 HoldKind = Literal[
@@ -38,9 +39,9 @@ class SmsRequest(BaseModel):
 
 class CallbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    due_at: datetime
+    due_at: Moment
     note: str | None = Field(default=None, max_length=2000)
-    contact_point_id: int | None = None  # the number to call back (default: the primary mobile)
+    contact_point_id: RecordId | None = None  # the number to call back (default: the primary mobile)
 
     _offset = field_validator("due_at")(_with_offset)
 
@@ -54,7 +55,7 @@ class HoldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: HoldKind
     reason: str = Field(min_length=1, max_length=2000)
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     whole_customer: bool = True  # every account of the cardholder (False: this account only)
 
     _offset = field_validator("expires_at")(_with_offset)

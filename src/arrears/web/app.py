@@ -18,6 +18,7 @@ from arrears.config import Settings, get_settings
 from arrears.db import get_engine
 from arrears.kit.crypto import FieldCipher, load_master_key
 from arrears.users.service import token_key
+from arrears.web import bad_input
 from arrears.web.deps import BadCsrf, Forbidden, SignInRequired, locale, page
 from arrears.web.i18n import HERE, gettext
 from arrears.web.labels import N_
@@ -79,6 +80,7 @@ def create_app(
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    bad_input.install(app)  # before _add_handlers: the security headers wrap its answers too
     _add_handlers(app)
 
     @app.get("/healthz", tags=["health"])

@@ -16,11 +16,11 @@ from arrears.audit.repository import audit_transaction
 from arrears.contacts import callbacks, case_requests, holds, sms
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import RecordId, parse_id, parse_moment
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
 from arrears.web.form_errors import refusal
-from arrears.web.i18n import gettext
 from arrears.web.pages.workspace import NotInScope, case_with_error, dialling_check, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -43,9 +43,9 @@ def _zone(request: Request) -> str:
     return zone
 
 
-@router.get("/cases/{account_id}/call-check", response_class=HTMLResponse)
+@router.get("/cases/{account_id:id}/call-check", response_class=HTMLResponse)
 def call_check_fragment(
-    request: Request, account_id: int, session: Checker, contact_point_id: int | None = None
+    request: Request, account_id: int, session: Checker, contact_point_id: RecordId | None = None
 ) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         if not may_open(connection, session.user, account_id):
@@ -86,7 +86,7 @@ def _act(
     return RedirectResponse(f"/cases/{account_id}?done={done}", status_code=303)
 
 
-@router.post("/cases/{account_id}/sms/preview", response_class=HTMLResponse)
+@router.post("/cases/{account_id:id}/sms/preview", response_class=HTMLResponse)
 async def sms_preview(request: Request, account_id: int, session: Texter) -> HTMLResponse:
     form = await form_fields(request)
     with request.app.state.engine.connect() as connection:
@@ -100,7 +100,7 @@ async def sms_preview(request: Request, account_id: int, session: Texter) -> HTM
     return page(request, "_sms_preview.html", texts=shown["texts"])
 
 
-@router.post("/cases/{account_id}/sms")
+@router.post("/cases/{account_id:id}/sms")
 async def sms_send(request: Request, account_id: int, session: Texter) -> Response:
     form = await form_fields(request)
     lang = "zh" if locale(request) == "zh_CN" else "en"
@@ -111,22 +111,19 @@ async def sms_send(request: Request, account_id: int, session: Texter) -> Respon
         hotline=settings.sms_hotline), form=("sms", form))  # fmt: skip
 
 
-def _local_time(request: Request, text: str) -> datetime:
-    """A ``datetime-local`` field's value, in the cardholders' time zone."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        message = gettext(locale(request), "Please give a date and time.")
-        raise ArrearsError(message, message) from None
+def _local_time(request: Request, text: str, field: str) -> datetime:
+    """A ``datetime-local`` field's value, in the cardholders' time zone; InvalidField naming ``field``
+    for one that is not a time or outside the supported dates."""
+    moment = parse_moment(text, field=field)
     return moment.replace(tzinfo=ZoneInfo(_zone(request))) if moment.tzinfo is None else moment
 
 
-@router.post("/cases/{account_id}/callbacks")
+@router.post("/cases/{account_id:id}/callbacks")
 async def callback_schedule(request: Request, account_id: int, session: Scheduler) -> Response:
     form = await form_fields(request)
 
     def schedule(connection: Connection) -> object:
-        due_at = _local_time(request, form.get("due_at", ""))
+        due_at = _local_time(request, form.get("due_at", ""), "due_at")
         return callbacks.schedule_callback(
             connection, account_id=account_id, user_id=session.user.id, due_at=due_at,
             policy=request.app.state.policy, zone=_zone(request), now=now(),
@@ -135,7 +132,7 @@ async def callback_schedule(request: Request, account_id: int, session: Schedule
     return _act(request, session, account_id, "callback", schedule, form=("callback", form))
 
 
-@router.post("/callbacks/{callback_id}/done")
+@router.post("/callbacks/{callback_id:id}/done")
 def callback_done(request: Request, callback_id: int, session: Scheduler) -> Response:
     try:
         with request.app.state.engine.begin() as connection:
@@ -152,17 +149,17 @@ async def _request(request: Request, session: sessions.Session, account_id: int,
         policy=request.app.state.policy, now=now()))  # fmt: skip
 
 
-@router.post("/cases/{account_id}/requests/visit")
+@router.post("/cases/{account_id:id}/requests/visit")
 async def request_visit(request: Request, account_id: int, session: VisitRequester) -> Response:
     return await _request(request, session, account_id, "visit")
 
 
-@router.post("/cases/{account_id}/requests/legal-review")
+@router.post("/cases/{account_id:id}/requests/legal-review")
 async def request_legal_review(request: Request, account_id: int, session: LegalRequester) -> Response:
     return await _request(request, session, account_id, "legal_review")
 
 
-@router.post("/cases/{account_id}/holds")
+@router.post("/cases/{account_id:id}/holds")
 async def hold_place(request: Request, account_id: int, session: HoldKeeper) -> Response:
     form = await form_fields(request)
 
@@ -171,15 +168,15 @@ async def hold_place(request: Request, account_id: int, session: HoldKeeper) -> 
         return holds.place_hold(
             connection, account_id=account_id, kind=form.get("kind", ""), reason=form.get("reason", ""),
             user_id=session.user.id, actor=session.user.username, role=session.user.role, now=now(),
-            expires_at=_local_time(request, expires) if expires else None)  # fmt: skip
+            expires_at=_local_time(request, expires, "expires_at") if expires else None)  # fmt: skip
 
     return _act(request, session, account_id, "hold", place, audited=True, form=("hold", form))
 
 
-@router.post("/holds/{hold_id}/lift")
+@router.post("/holds/{hold_id:id}/lift")
 async def hold_lift(request: Request, hold_id: int, session: HoldKeeper) -> Response:
     form = await form_fields(request)
-    account_id = int(form.get("account_id", "0") or 0)
+    account_id = parse_id(form.get("account_id", ""), field="account_id")
     with request.app.state.engine.connect() as connection:
         if account_id not in holds.hold_accounts(connection, hold_id):
             raise NotInScope()

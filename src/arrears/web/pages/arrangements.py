@@ -14,6 +14,7 @@ from arrears.arrangements.service import decide_approval, pending_approvals, pre
 from arrears.audit.repository import audit_transaction
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import parse_day
 from arrears.kit.money import parse_amount_fen
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
@@ -27,12 +28,12 @@ Approver = Annotated[sessions.Session, Depends(signed_in("plan:approve"))]
 
 def _yuan(form: dict[str, str], name: str) -> int:
     text = form.get(name, "").strip()
-    return parse_amount_fen(text) if text else 0
+    return parse_amount_fen(text, field=name) if text else 0
 
 
 def _day(form: dict[str, str], name: str) -> date | None:
     text = form.get(name, "").strip()
-    return date.fromisoformat(text) if text else None
+    return parse_day(text, field=name) if text else None
 
 
 def terms_of(form: dict[str, str]) -> PlanTerms:
@@ -56,7 +57,7 @@ def terms_of(form: dict[str, str]) -> PlanTerms:
     )
 
 
-@router.post("/cases/{account_id}/plans/preview", response_class=HTMLResponse)
+@router.post("/cases/{account_id:id}/plans/preview", response_class=HTMLResponse)
 async def plan_preview(request: Request, account_id: int, session: Proposer) -> HTMLResponse:
     """The schedule the terms make, and who must approve it (an htmx fragment; nothing is stored)."""
     form, lang = await form_fields(request), locale(request)
@@ -70,7 +71,7 @@ async def plan_preview(request: Request, account_id: int, session: Proposer) -> 
     return page(request, "_plan_preview.html", plan=preview.schedule, ruling=preview.ruling)
 
 
-@router.post("/cases/{account_id}/plans")
+@router.post("/cases/{account_id:id}/plans")
 async def plan_propose(request: Request, account_id: int, session: Proposer) -> Response:
     """Stores the plan: active within the proposer's authority, else waiting for approval."""
     form, lang = await form_fields(request), locale(request)
@@ -93,7 +94,7 @@ def approvals(request: Request, session: Approver) -> HTMLResponse:
     return page(request, "approvals.html", approvals=waiting, done=request.query_params.get("done"))
 
 
-@router.post("/approvals/{approval_id}")
+@router.post("/approvals/{approval_id:id}")
 async def decide(request: Request, approval_id: int, session: Approver) -> Response:
     form, lang = await form_fields(request), locale(request)
     decision = form.get("decision", "")

@@ -3,7 +3,6 @@ with charts drawn on the server as SVG (no outside service)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from markupsafe import Markup
 
 from arrears.analytics.dashboard import BandFigures, Dashboard, dashboard
 from arrears.kit.clock import now
+from arrears.kit.inputs import Day
 from arrears.web import sessions
 from arrears.web.charts import Series, bar_chart, grouped_bar_chart, line_chart
 from arrears.web.deps import locale, page, signed_in
@@ -80,7 +80,7 @@ def charts(figures: Dashboard, lang: str) -> dict[str, Markup]:
 def dashboard_page(
     request: Request,
     session: Manager,
-    as_of: date | None = None,
+    as_of: Day | None = None,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> HTMLResponse:
     zone = request.app.state.settings.timezone

@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse
 from arrears.api.deps import business_date
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import InvalidField, parse_day
 from arrears.visits.planning import DroppedCandidate, plan_visits
 from arrears.visits.repository import VisitRepository
 from arrears.visits.setup import travel_times
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
-from arrears.web.i18n import gettext
 from arrears.web.pages.workspace import form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -109,21 +109,21 @@ def _render(
                 planned=dropped is not None, status_code=status_code)  # fmt: skip
 
 
-def _day(text: str | None, request: Request) -> date | None:
-    if not text:
-        return business_date(request)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+def _day(text: str | None, request: Request) -> date:
+    """The date asked for (default: the business date); InvalidField naming ``date`` otherwise."""
+    return parse_day(text, field="date") if text else business_date(request)
+
+
+def _refused(request: Request, problem: InvalidField) -> HTMLResponse:
+    return _render(request, business_date(request), error=problem.message(locale(request)), status_code=422)
 
 
 @router.get("/visits/plan", response_class=HTMLResponse)
 def visit_plan(request: Request, session: Planner, date: str | None = None) -> HTMLResponse:
-    day = _day(date, request)
-    if day is None:
-        message = gettext(locale(request), "Please give a date (YYYY-MM-DD).")
-        return _render(request, business_date(request), error=message, status_code=422)
+    try:
+        day = _day(date, request)
+    except InvalidField as problem:
+        return _refused(request, problem)
     return _render(request, day)
 
 
@@ -131,10 +131,10 @@ def visit_plan(request: Request, session: Planner, date: str | None = None) -> H
 async def visit_replan(request: Request, session: Planner) -> HTMLResponse:
     """Plans the day again (the routes not started yet are replaced) and shows who was left out."""
     form, lang = await form_fields(request), locale(request)
-    day = _day(form.get("date"), request)
-    if day is None:
-        message = gettext(lang, "Please give a date (YYYY-MM-DD).")
-        return _render(request, business_date(request), error=message, status_code=422)
+    try:
+        day = _day(form.get("date"), request)
+    except InvalidField as problem:
+        return _refused(request, problem)
     settings = request.app.state.settings
     try:
         with request.app.state.engine.begin() as connection:

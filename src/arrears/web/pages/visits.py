@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 from arrears.audit.repository import audit_transaction
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.inputs import optional_id, parse_id
 from arrears.kit.money import parse_amount_fen
 from arrears.models import DELINQUENCY_REASONS
 from arrears.visits import fieldwork, safety
@@ -109,7 +110,7 @@ def _stop_page(
     )
 
 
-@router.get("/visits/stops/{stop_id}", response_class=HTMLResponse)
+@router.get("/visits/stops/{stop_id:id}", response_class=HTMLResponse)
 def stop(request: Request, stop_id: int, session: Visitor) -> HTMLResponse:
     return _stop_page(request, session, stop_id)
 
@@ -131,7 +132,7 @@ def _step(request: Request, session: sessions.Session, stop_id: int, done: str, 
     return RedirectResponse(f"/visits/stops/{stop_id}?done={done}", status_code=303)
 
 
-@router.post("/visits/stops/{stop_id}/check-in")
+@router.post("/visits/stops/{stop_id:id}/check-in")
 async def check_in(request: Request, stop_id: int, session: Visitor) -> Response:
     """The arrival, with the browser's position when it gave one (else flagged as unknown)."""
     form = await form_fields(request)
@@ -168,7 +169,7 @@ def _protocol_of(form: dict[str, str]) -> fieldwork.Protocol:
     )
 
 
-@router.post("/visits/stops/{stop_id}/protocol")
+@router.post("/visits/stops/{stop_id:id}/protocol")
 async def protocol(request: Request, stop_id: int, session: Visitor) -> Response:
     """The visit protocol; the rulebook refuses a visit by one staff member, unrecorded or out of hours."""
     form, settings = await form_fields(request), request.app.state.settings
@@ -193,7 +194,7 @@ def _outcome_of(form: dict[str, str]) -> fieldwork.Outcome:
     return fieldwork.Outcome.model_validate(
         {
             "kind": kind,
-            "amount_fen": parse_amount_fen(amount) if kind == "promise" and amount else None,
+            "amount_fen": parse_amount_fen(amount, field="amount") if kind == "promise" and amount else None,
             "promised_date": form.get("promised_date") or None if kind == "promise" else None,
             "plan_months": form.get("plan_months") or None if kind == "plan" else None,
             "plan_first_due_date": form.get("plan_first_due_date") or None if kind == "plan" else None,
@@ -201,7 +202,7 @@ def _outcome_of(form: dict[str, str]) -> fieldwork.Outcome:
     )
 
 
-@router.post("/visits/stops/{stop_id}/outcome")
+@router.post("/visits/stops/{stop_id:id}/outcome")
 async def outcome(request: Request, stop_id: int, session: Visitor) -> Response:
     form, zone = await form_fields(request), request.app.state.settings.timezone
     return _step(
@@ -215,7 +216,7 @@ async def outcome(request: Request, stop_id: int, session: Visitor) -> Response:
     )
 
 
-@router.post("/visits/stops/{stop_id}/photos")
+@router.post("/visits/stops/{stop_id:id}/photos")
 async def photos(request: Request, stop_id: int, session: Visitor) -> Response:
     """A photo (multipart), encrypted at rest."""
     length = int(request.headers.get("content-length") or 0)
@@ -245,7 +246,7 @@ async def photos(request: Request, stop_id: int, session: Visitor) -> Response:
     )
 
 
-@router.get("/visits/stops/{stop_id}/photos/{photo_id}")
+@router.get("/visits/stops/{stop_id:id}/photos/{photo_id:id}")
 def photo(request: Request, stop_id: int, photo_id: int, session: Visitor) -> Response:
     try:
         with request.app.state.engine.connect() as connection:
@@ -261,7 +262,7 @@ def photo(request: Request, stop_id: int, photo_id: int, session: Visitor) -> Re
     return Response(data, media_type=kind, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/visits/stops/{stop_id}/check-out")
+@router.post("/visits/stops/{stop_id:id}/check-out")
 def check_out(request: Request, stop_id: int, session: Visitor) -> Response:
     return _step(
         request,
@@ -276,9 +277,9 @@ def check_out(request: Request, stop_id: int, session: Visitor) -> Response:
 async def panic(request: Request, session: Visitor) -> Response:
     """The panic button: the team lead is alerted at once (with the position when the browser gave it)."""
     form = await form_fields(request)
-    stop_id = int(form["stop_id"]) if form.get("stop_id", "").isdigit() else None
+    stop_id = optional_id(form.get("stop_id", ""))
     try:
-        route_id = int(form.get("route_id", ""))
+        route_id = parse_id(form.get("route_id", ""), field="route_id")
         with audit_transaction(request.app.state.engine) as connection:
             safety.panic(
                 connection,
@@ -320,7 +321,7 @@ def alerts_badge(request: Request, session: Lead) -> HTMLResponse:
     return _page(request, "_visit_alert_badge.html", waiting=waiting)
 
 
-@router.post("/visits/alerts/{alert_id}/acknowledge")
+@router.post("/visits/alerts/{alert_id:id}/acknowledge")
 async def acknowledge(request: Request, alert_id: int, session: Lead) -> Response:
     form, lang = await form_fields(request), locale(request)
     try:

@@ -156,7 +156,7 @@ def case_context(
     }
 
 
-@router.get("/cases/{account_id}", response_class=HTMLResponse)
+@router.get("/cases/{account_id:id}", response_class=HTMLResponse)
 def case_page(request: Request, account_id: int, session: Reader) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         context = case_context(connection, request, session, account_id)
@@ -164,7 +164,7 @@ def case_page(request: Request, account_id: int, session: Reader) -> HTMLRespons
     return page(request, "case.html", notice=notice, **form_state(None), **context)
 
 
-@router.post("/cases/{account_id}/reveal", response_class=HTMLResponse)
+@router.post("/cases/{account_id:id}/reveal", response_class=HTMLResponse)
 def reveal_personal_data(request: Request, account_id: int, session: Revealer) -> HTMLResponse:
     """The cardholder's personal data in clear, for this user, audited (an htmx fragment)."""
     with audit_transaction(request.app.state.engine) as connection:
@@ -179,7 +179,7 @@ def _call_of(form: dict[str, Any]) -> CallLog:
     promise = None
     if form.get("promise_amount"):
         promise = {
-            "amount_fen": parse_amount_fen(form["promise_amount"]),
+            "amount_fen": parse_amount_fen(form["promise_amount"], field="promise_amount"),
             "promised_date": form.get("promise_date"),
         }
     return CallLog.model_validate(
@@ -189,7 +189,7 @@ def _call_of(form: dict[str, Any]) -> CallLog:
     )  # fmt: skip
 
 
-@router.post("/cases/{account_id}/calls", response_class=HTMLResponse)
+@router.post("/cases/{account_id:id}/calls", response_class=HTMLResponse)
 async def post_call(request: Request, account_id: int, session: Caller) -> Response:
     """Logs a call (and a promise to pay); back to the case page with the outcome, or the form's error."""
     form, lang = await form_fields(request), locale(request)

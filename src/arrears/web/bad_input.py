@@ -1,0 +1,185 @@
+"""Bad input answers 4xx naming the field, never 500: on the API as FastAPI's JSON 422 (``detail``, each
+error with its ``loc``), on the pages as the error page in the user's language.
+
+- a path id that cannot exist finds no route (``{name:id}``, see ``arrears.api.params``): 404;
+- a query, form or body value its type refuses (an id, a date out of range, an amount): 422;
+- a service's NotFound or refusal that an endpoint let through: 404 or 422 with its message;
+- a NUL character anywhere in the query string, a form or a JSON body: 422, refused by ``NulGuard``
+  before any endpoint runs, because PostgreSQL cannot store it in text and no person types it.
+  (Multipart bodies are not read here: they carry files, where NUL is data.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from arrears.kit.errors import ArrearsError, ConfigurationError, NotFound
+from arrears.kit.inputs import NUL, InvalidField, nul_field
+from arrears.web.deps import locale, page
+from arrears.web.i18n import gettext
+from arrears.web.labels import N_
+
+_PLACES = {"body", "query", "path", "form", "header", "cookie"}
+_TITLE = N_("Please check your input")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _refused_page(request: Request, message: str, *, status_code: int = 422) -> Response:
+    return page(request, "error.html", status_code=status_code, title=gettext(locale(request), _TITLE),
+                message=message)  # fmt: skip
+
+
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "promise", "amount_fen")`` -> ``"promise.amount_fen"``."""
+    return ".".join(str(part) for part in loc if part not in _PLACES) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """The handlers and the NUL guard (add it before any middleware that must wrap its answers)."""
+    app.add_middleware(NulGuard)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, problem: RequestValidationError) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, problem)
+        fields = ", ".join(dict.fromkeys(field_name(error["loc"]) for error in problem.errors()))
+        return _refused_page(
+            request, gettext(locale(request), "Please check these fields: %(fields)s", fields=fields)
+        )
+
+    @app.exception_handler(InvalidField)
+    async def invalid_field(request: Request, problem: InvalidField) -> Response:
+        if _is_api(request):
+            error = {"type": "value_error", "loc": ["body", problem.field], "msg": problem.message_en}
+            return JSONResponse({"detail": [error]}, status_code=422)
+        return _refused_page(request, problem.message(locale(request)))
+
+    @app.exception_handler(NotFound)
+    async def missing(request: Request, problem: NotFound) -> Response:
+        """A service's NotFound that no endpoint turned into its answer (an id no row has)."""
+        if _is_api(request):
+            return JSONResponse({"detail": problem.message_en}, status_code=404)
+        lang = locale(request)
+        return page(request, "error.html", status_code=404, title=gettext(lang, "Not found"),
+                    message=problem.message(lang))  # fmt: skip
+
+    @app.exception_handler(ArrearsError)
+    async def refused(request: Request, problem: ArrearsError) -> Response:
+        """A service's refusal that no endpoint turned into its answer: 422 with its message (a broken
+        configuration stays a server error)."""
+        if isinstance(problem, ConfigurationError):
+            raise problem
+        if _is_api(request):
+            return JSONResponse({"detail": problem.message_en}, status_code=422)
+        return _refused_page(request, problem.message(locale(request)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, problem: StarletteHTTPException) -> Response:
+        if problem.status_code != 404 or _is_api(request):
+            return await http_exception_handler(request, problem)
+        lang = locale(request)
+        return page(request, "error.html", status_code=404, title=gettext(lang, "Not found"),
+                    message=gettext(lang, "There is no such page."))  # fmt: skip
+
+
+def _strings(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(dotted path, text) of every key and string in a JSON document."""
+    if isinstance(value, str):
+        yield ".".join(path), value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield ".".join((*path, key)), key
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, str(index)))
+
+
+def _form_fields(body: bytes) -> list[tuple[str, str]]:
+    return parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace")
+
+
+def body_nul_field(content_type: str, body: bytes) -> str | None:
+    """The field of a form or JSON body holding a NUL character, or None."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return nul_field(_form_fields(body)) if b"%00" in body or b"\x00" in body else None
+    if "json" in content_type and (b"\\u0000" in body or b"\x00" in body):
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return "body" if b"\x00" in body else None
+        return nul_field(_strings(document))
+    return None
+
+
+class NulGuard:
+    """Refuses (422, naming the field) a request whose query string, form or JSON body holds a NUL
+    character; the body is read once and passed on unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        where, field = "query", nul_field(parse_qsl(query, keep_blank_values=True, errors="replace"))
+        content_type = Request(scope).headers.get("content-type", "")
+        if field is None and (
+            content_type.startswith("application/x-www-form-urlencoded") or "json" in content_type
+        ):
+            body, receive = await _buffered(receive)
+            where, field = "body", body_nul_field(content_type, body)
+        if field is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        shown = field.replace(NUL, "\\x00")
+        if _is_api(request):
+            error = {
+                "type": "string_nul",
+                "loc": [where, *shown.split(".")],
+                "msg": "NUL characters are not allowed",
+            }
+            response: Response = JSONResponse({"detail": [error]}, status_code=422)
+        else:
+            message = gettext(
+                locale(request), "%(field)s: a NUL character is not allowed in text.", field=shown
+            )
+            response = _refused_page(request, message)
+        await response(scope, receive, send)
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it on as one message."""
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), _replay([message], receive)
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    return body, _replay([{"type": "http.request", "body": body, "more_body": False}], receive)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    async def replayed() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replayed
