@@ -278,6 +278,15 @@ def test_the_panic_button_with_ids_that_cannot_exist_answers_404(site: Site) -> 
         assert answer.status_code == 404, (stop, route, answer.status_code, answer.text[:300])
 
 
+@pytest.mark.parametrize("amount", ["1e999990", "1e999999999"])
+def test_a_visit_outcome_with_an_amount_in_scientific_notation_is_refused(site: Site, amount: str) -> None:
+    """The amount is refused before any number is built (no stop here: the answer is the stop's 404)."""
+    answer = site.send(
+        "POST", "/visits/stops/1/outcome", "visitor", data={"kind": "promise", "amount": amount}
+    )
+    assert 400 <= answer.status_code < 500, answer.text[:300]
+
+
 NUL_CASES = [
     ("POST", "/api/v1/accounts/{account}/holds", {"json": {"kind": "dispute", "reason": "a\x00b"}}, "reason"),
     ("POST", "/api/v1/accounts/{account}/requests/visit", {"json": {"reason": "\x00"}}, "reason"),
