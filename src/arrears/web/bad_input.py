@@ -12,12 +12,14 @@ error with its ``loc``), on the pages as the error page in the user's language.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -47,6 +49,21 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc if part not in _PLACES) or "body"
 
 
+def echoable(value: Any) -> Any:
+    """``value`` (decoded JSON) with what JSON cannot carry made text: a number that is not finite
+    (NaN, Infinity, 1e999 as Python reads them) and a string that is not Unicode text (a lone
+    surrogate), so that a refusal repeating the refused input never fails to be written."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {echoable(key): echoable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [echoable(item) for item in value]
+    return value
+
+
 def install(app: FastAPI) -> None:
     """The handlers and the NUL guard (add it before any middleware that must wrap its answers)."""
     app.add_middleware(NulGuard)
@@ -54,7 +71,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, problem: RequestValidationError) -> Response:
         if _is_api(request):
-            return await request_validation_exception_handler(request, problem)
+            return JSONResponse({"detail": echoable(jsonable_encoder(problem.errors()))}, status_code=422)
         fields = ", ".join(dict.fromkeys(field_name(error["loc"]) for error in problem.errors()))
         return _refused_page(
             request, gettext(locale(request), "Please check these fields: %(fields)s", fields=fields)

@@ -342,3 +342,30 @@ def test_the_pages_name_the_field_in_the_users_language(site: Site) -> None:
                 assert (en if lang == "en" else zh) in answer.text, answer.text[:800]
     finally:
         browser.client.get("/lang/zh", follow_redirects=False)
+
+
+JSON = {"Content-Type": "application/json"}
+# JSON bodies whose refused value cannot be echoed back as JSON: not a finite number (Python's json
+# reads NaN, Infinity and 1e999), or a string that is not Unicode text (a lone surrogate)
+UNECHOABLE = [
+    ("/api/v1/accounts/{account}/plans/preview", '{"kind": "instalment", "first_due_date": "2099-01-01", '
+     '"months": %s}', "months"),
+    ("/api/v1/accounts/{account}/plans", '{"kind": "instalment", "first_due_date": "2099-01-01", '
+     '"months": 3, "down_payment_fen": %s}', "down_payment_fen"),
+    ("/api/v1/accounts/{account}/calls", '{"outcome": "promise", "promise": {"promised_date": "2099-01-01", '
+     '"amount_fen": %s}}', "amount_fen"),
+    ("/api/v1/accounts/{account}/calls", '{"outcome": "no_answer", "notes": %s}', "notes"),
+    ("/api/v1/accounts/{account}/holds", '{"kind": "dispute", "reason": %s}', "reason"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "body", "field"), UNECHOABLE)
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999", '"\\ud800"', '"a\\udfffb"'])
+def test_a_json_value_that_cannot_be_echoed_answers_422_naming_the_field(
+    site: Site, path: str, body: str, field: str, value: str
+) -> None:
+    concrete = path.format(account=site.account)
+    headers = site.api() | JSON
+    answer = site.client.post(concrete, content=(body % value).encode(), headers=headers)
+    assert answer.status_code == 422, (concrete, value, answer.status_code, answer.text[:300])
+    assert names(answer, field), answer.text[:1000]
