@@ -5,8 +5,10 @@ error with its ``loc``), on the pages as the error page in the user's language.
 - a query, form or body value its type refuses (an id, a date out of range, an amount): 422;
 - a service's NotFound or refusal that an endpoint let through: 404 or 422 with its message;
 - a NUL character anywhere in the query string, a form or a JSON body: 422, refused by ``NulGuard``
-  before any endpoint runs, because PostgreSQL cannot store it in text and no person types it.
-  (Multipart bodies are not read here: they carry files, where NUL is data.)
+  before any endpoint runs, because PostgreSQL cannot store it in text and no person types it. A
+  multipart form is scanned as it streams to the form parser (its files stay on disk, unbuffered):
+  a NUL in a text field (a part without a file name) is refused the same way when the form is read;
+  in a file it is data.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,6 +106,10 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": problem.message_en}, status_code=422)
         return _refused_page(request, problem.message(locale(request)))
 
+    @app.exception_handler(NulInForm)
+    async def nul_in_form(request: Request, problem: NulInForm) -> Response:
+        return _nul_refusal(request, "body", problem.field)
+
     @app.exception_handler(StarletteHTTPException)
     async def not_found(request: Request, problem: StarletteHTTPException) -> Response:
         if problem.status_code != 404 or _is_api(request):
@@ -162,23 +169,97 @@ class NulGuard:
             body, receive = await _buffered(receive)
             where, field = "body", body_nul_field(content_type, body)
         if field is None:
+            if content_type.startswith("multipart/form-data"):
+                receive = _scanned(receive, content_type)
             await self.app(scope, receive, send)
             return
-        request = Request(scope, receive)
-        shown = field.replace(NUL, "\\x00")
-        if _is_api(request):
-            error = {
-                "type": "string_nul",
-                "loc": [where, *shown.split(".")],
-                "msg": "NUL characters are not allowed",
-            }
-            response: Response = JSONResponse({"detail": [error]}, status_code=422)
-        else:
-            message = gettext(
-                locale(request), "%(field)s: a NUL character is not allowed in text.", field=shown
-            )
-            response = _refused_page(request, message)
+        response = _nul_refusal(Request(scope, receive), where, field)
         await response(scope, receive, send)
+
+
+def _nul_refusal(request: Request, where: str, field: str) -> Response:
+    shown = field.replace(NUL, "\\x00")
+    if _is_api(request):
+        error = {
+            "type": "string_nul",
+            "loc": [where, *shown.split(".")],
+            "msg": "NUL characters are not allowed",
+        }
+        return JSONResponse({"detail": [error]}, status_code=422)
+    message = gettext(locale(request), "%(field)s: a NUL character is not allowed in text.", field=shown)
+    return _refused_page(request, message)
+
+
+class NulInForm(StarletteHTTPException):
+    """A multipart form's text field holding a NUL character, found while the form is read (an
+    HTTPException, so that FastAPI's form parsing lets it through to its handler)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(422, f"{field}: NUL characters are not allowed")
+        self.field = field
+
+
+class _TextPartScanner:
+    """Follows a multipart body chunk by chunk: the name of the first text field (a part without a
+    file name) holding a NUL character. A body the parser cannot follow is left to the form parser."""
+
+    def __init__(self, boundary: bytes) -> None:
+        self.found: str | None = None
+        self._header, self._disposition, self._name, self._text = b"", b"", "", False
+        callbacks: Any = {
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+        }
+        self._parser: MultipartParser | None = MultipartParser(boundary, callbacks)
+
+    def feed(self, chunk: bytes) -> None:
+        if self._parser is None or self.found is not None:
+            return
+        try:
+            self._parser.write(chunk)
+        except Exception:  # malformed: the form parser answers it
+            self._parser = None
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        if self._header.lower() == b"content-disposition":
+            self._disposition += data[start:end]
+
+    def _header_end(self) -> None:
+        self._header = b""
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        self._name = options.get(b"name", b"").decode("utf-8", "replace")
+        self._text, self._disposition = b"filename" not in options, b""
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._text and self.found is None and b"\x00" in data[start:end]:
+            self.found = self._name or "body"
+
+
+def _scanned(receive: Receive, content_type: str) -> Receive:
+    """``receive`` that scans a multipart body as it passes and raises :class:`NulInForm` at the first
+    text field holding a NUL character."""
+    boundary = parse_options_header(content_type)[1].get(b"boundary")
+    if not boundary:
+        return receive
+    scanner = _TextPartScanner(boundary)
+
+    async def scanning() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            scanner.feed(message.get("body", b""))
+            if scanner.found is not None:
+                raise NulInForm(scanner.found)
+        return message
+
+    return scanning
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:

@@ -369,3 +369,31 @@ def test_a_json_value_that_cannot_be_echoed_answers_422_naming_the_field(
     answer = site.client.post(concrete, content=(body % value).encode(), headers=headers)
     assert answer.status_code == 422, (concrete, value, answer.status_code, answer.text[:300])
     assert names(answer, field), answer.text[:1000]
+
+
+# multipart forms: a NUL in a text field is refused like one in any other form, a file keeps its bytes
+MULTIPART_NUL_CASES = [
+    ("/cases/{account}/calls", {"outcome": "no_answer", "notes": "x\x00y"}, "notes"),
+    ("/cases/{account}/holds", {"kind": "dispute", "reason": "a\x00"}, "reason"),
+    ("/login", {"username": "manager1\x00", "password": PASSWORD}, "username"),
+    ("/api/v1/auth/token", {"username": "manager1\x00", "password": PASSWORD}, "username"),
+]
+
+
+@pytest.mark.parametrize(("path", "fields", "field"), MULTIPART_NUL_CASES)
+def test_a_nul_character_in_a_multipart_text_field_answers_422_naming_it(
+    site: Site, path: str, fields: dict[str, str], field: str
+) -> None:
+    concrete = path.format(account=site.account)
+    extra = {"attachment": ("a.bin", b"\x00\x01", "application/octet-stream")}
+    answer = site.send("POST", concrete, data=fields, files=extra)
+    assert answer.status_code == 422, (concrete, answer.status_code, answer.text[:300])
+    assert names(answer, field), answer.text[:1000]
+
+
+def test_a_nul_byte_in_a_multipart_file_is_data(site: Site) -> None:
+    extra = {"attachment": ("a.bin", b"\x00" * 70_000, "application/octet-stream")}
+    fields = {"outcome": "no_answer", "notes": "fine"}
+    answer = site.send("POST", f"/cases/{site.account}/calls", data=fields, files=extra)
+    assert answer.status_code != 422 or "NUL" not in answer.text, answer.text[:300]
+    assert answer.status_code < 500
