@@ -13,11 +13,12 @@ import typer
 from rich.table import Table
 
 from arrears.cli.common import console, err_console, parse_day
+from arrears.visits.solver import SOLVER
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from arrears.visits.planning import VisitDay
+    from arrears.visits.plan_result import VisitDay
 
 app = typer.Typer(
     help="Field visits: profiles, pairs, appointments and the day's routes.", no_args_is_help=True
@@ -62,10 +63,13 @@ def _bad(option: str) -> Callable[[str], typer.BadParameter]:
 @app.command()
 def plan(
     date_: str = typer.Option(..., "--date", help="The day to plan (YYYY-MM-DD)."),
-    seconds: float = typer.Option(5.0, "--seconds", min=0.01, help="Time limit for the solver."),
-    seed: int = typer.Option(1, "--seed", help="Seed of the solver's random numbers."),
-    iterations: int | None = typer.Option(
-        None, "--iterations", min=1, help="Stop after this many iterations (the same plan for a seed)."
+    seconds: float = typer.Option(SOLVER["seconds"], "--seconds", min=0.01, help="Time cap for the solver."),
+    seed: int = typer.Option(SOLVER["seed"], "--seed", help="Seed of the solver's random numbers."),
+    iterations: int = typer.Option(
+        SOLVER["iterations"],
+        "--iterations",
+        min=1,
+        help="Stop after this many iterations (the same plan for the same input and seed; the page's).",
     ),
     policy: str = typer.Option("cn", "--policy", help="Compliance policy for the legal visiting hours."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),

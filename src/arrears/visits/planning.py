@@ -5,6 +5,11 @@ requests and the day's open appointments (which must be kept). One candidate per
 appointment wins, else the largest value. Each is visited at its customer's home address with
 coordinates, else a work address; an account with neither is dropped (``no_coordinates``).
 
+Holds: a candidate whose account (or customer) is under a hold the policy's CN-HOLD blocks, active when
+the plan is made, is left out with the hold as the reason (``on_hold``), whatever its source: visits
+requested by collectors and appointments too. Candidates that come from an open visit request are
+marked ``requested``, on the routes and in the left-out list.
+
 Availability: a candidate other than an appointment whose customer has ``visit_availability``
 windows for the day's weekday (or every day) is visited only inside them, cut to the legal hours
 (the visit must start and end inside both); when none is left it is dropped
@@ -39,89 +44,15 @@ from sqlalchemy import Connection
 
 from arrears.compliance.policy import Policy
 from arrears.visits.matrix import TravelTimes
+from arrears.visits.plan_result import DroppedCandidate, PlannedRoute, PlannedStop, SkippedPair, VisitDay
 from arrears.visits.repository import VisitRepository
 from arrears.visits.routing import DAY, Candidate, DayPlan, Pair, PlanningError, day_points, plan_day
+from arrears.visits.solver import SOLVER as SOLVER
 
 VISIT_LIFT = 0.20  # the default strategy's visit lift (strategies/default.yaml, economics.visit)
 UNSCORED_P_DEFAULT = 0.5
 SERVICE_MINUTES = 30
 COST_PER_HOUR_FEN = 10_000
-
-REASONS: dict[str, tuple[str, str]] = {  # code -> (en, zh)
-    "no_coordinates": ("no address with coordinates", "没有带坐标的地址"),
-    "outside_territory": ("outside every pair's territory", "不在任何外访组的辖区内"),
-    "outside_every_window": (
-        "no window left inside the legal visiting hours",
-        "合法走访时段内没有可用时间窗",
-    ),
-    "unreachable_in_legal_hours": (
-        "no pair can get there and back within its shift",
-        "没有外访组能在班次内往返",
-    ),
-    "no_time_or_capacity": ("worth a visit, but the pairs' day is full", "值得走访，但外访组当天已排满"),
-    "not_worth_the_travel": ("its value is below the cost of the detour", "价值低于绕行成本"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedStop:
-    sequence: int
-    account_id: int
-    account_no: str
-    district: str | None
-    address_masked: str
-    lat: float
-    lon: float
-    arrival_at: datetime  # UTC
-    start_at: datetime  # UTC, after any wait
-    value_fen: int
-    appointment: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedRoute:
-    pair_code: str
-    base_lat: float
-    base_lon: float
-    depart_at: datetime  # UTC
-    back_at: datetime  # UTC
-    value_fen: int
-    travel_minutes: int
-    stops: tuple[PlannedStop, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DroppedCandidate:
-    account_no: str
-    reason: str  # a key of REASONS
-
-    @property
-    def reason_en(self) -> str:
-        return REASONS[self.reason][0]
-
-    @property
-    def reason_zh(self) -> str:
-        return REASONS[self.reason][1]
-
-
-@dataclass(frozen=True, slots=True)
-class SkippedPair:
-    code: str
-    reason_en: str
-    reason_zh: str
-
-
-@dataclass(frozen=True, slots=True)
-class VisitDay:
-    plan_date: date
-    run_date: date
-    routes: tuple[PlannedRoute, ...]
-    dropped: tuple[DroppedCandidate, ...]
-    skipped_pairs: tuple[SkippedPair, ...]
-    kept_routes: int  # routes already under way, left as they were
-    value_fen: int
-    travel_minutes: int
-    solver_seconds: float
 
 
 @dataclass(slots=True)
@@ -134,6 +65,7 @@ class _Wanted:
     value_fen: int
     windows: tuple[tuple[int, int], ...] = ((0, DAY),)
     appointment_id: int | None = None
+    requested: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +127,12 @@ def plan_visits(
     busy_accounts = repository.accounts_on_routes([route["id"] for route in started])
     midnight = datetime.combine(plan_date, time(), ZoneInfo(zone))
     setup.wanted = _wanted(repository, run_date=run_date, midnight=midnight, skip=busy_accounts)
+    held = _held(repository, setup.wanted, policy, now=now)
     unavailable = _availability(repository, setup.wanted, weekday=plan_date.weekday(),
                                 legal=legal_hours(policy))  # fmt: skip
     setup.addresses = repository.addresses([w.customer_id for w in setup.wanted.values()])
     candidates, dropped = _candidates(setup)
-    dropped = unavailable + dropped
+    dropped = held + unavailable + dropped
     pairs = [usable.pair for usable in setup.pairs]
     durations = travel_times.durations(day_points(pairs=pairs, candidates=candidates))
     plan = plan_day(candidates=candidates, pairs=pairs, durations=durations, legal_hours=legal_hours(policy),
@@ -207,7 +140,8 @@ def plan_visits(
                     iterations=iterations)  # fmt: skip
     repository.delete_replaceable_routes(plan_date=plan_date)
     routes = _store(repository, setup, plan, candidates, durations, midnight=midnight, now=now)
-    dropped += [DroppedCandidate(d.candidate_id, d.reason.value) for d in plan.dropped]
+    dropped += [DroppedCandidate(d.candidate_id, d.reason.value, setup.wanted[d.candidate_id].requested)
+                for d in plan.dropped]  # fmt: skip
     return VisitDay(plan_date=plan_date, run_date=run_date, routes=routes, dropped=tuple(dropped),
                     skipped_pairs=tuple(setup.skipped), kept_routes=len(started), value_fen=plan.value_fen,
                     travel_minutes=sum(r.travel_minutes for r in routes),
@@ -280,7 +214,9 @@ def _wanted(
         )
     for row in repository.open_visit_requests():
         value = request_value(overdue_fen=row["overdue_fen"], p_default=row["p_default"])
-        _merge(wanted, _Wanted(row["account_id"], row["customer_id"], row["account_no"], value))
+        _merge(
+            wanted, _Wanted(row["account_id"], row["customer_id"], row["account_no"], value, requested=True)
+        )
     start, end = midnight.astimezone(UTC), (midnight + timedelta(days=1)).astimezone(UTC)
     for row in repository.open_appointments(start=start, end=end):
         value = request_value(overdue_fen=row["overdue_fen"], p_default=row["p_default"])
@@ -298,8 +234,26 @@ def _merge(wanted: dict[str, _Wanted], new: _Wanted) -> None:
         wanted[new.account_no] = new
         return
     old.value_fen = max(old.value_fen, new.value_fen)
+    old.requested = old.requested or new.requested
     if new.appointment_id is not None and old.appointment_id is None:
         old.windows, old.appointment_id = new.windows, new.appointment_id
+
+
+def _held(
+    repository: VisitRepository, wanted: dict[str, _Wanted], policy: Policy, *, now: datetime
+) -> list[DroppedCandidate]:
+    """Removes and returns the candidates under a hold that the policy's CN-HOLD blocks, active ``now``:
+    no visit may be made to them, whoever asked for it."""
+    blocking = set(policy.holds.blocking) if policy.holds else set()
+    holds = repository.active_holds([one.customer_id for one in wanted.values()], at=now) if blocking else {}
+    dropped: list[DroppedCandidate] = []
+    for one in list(wanted.values()):
+        kinds = sorted({kind for account_id, kind in holds.get(one.customer_id, [])
+                        if kind in blocking and account_id in (None, one.account_id)})  # fmt: skip
+        if kinds:
+            del wanted[one.account_no]
+            dropped.append(DroppedCandidate(one.account_no, "on_hold", one.requested, tuple(kinds)))
+    return dropped
 
 
 def _availability(
@@ -322,7 +276,7 @@ def _availability(
         one.windows = tuple((early, late) for early, late in cut if early <= late)
         if not one.windows:
             del wanted[one.account_no]
-            dropped.append(DroppedCandidate(one.account_no, "outside_every_window"))
+            dropped.append(DroppedCandidate(one.account_no, "outside_every_window", one.requested))
     return dropped
 
 
@@ -339,9 +293,9 @@ def _candidates(setup: _Setup) -> tuple[list[Candidate], list[DroppedCandidate]]
     for account_no, one in setup.wanted.items():
         address = setup.addresses.get(one.customer_id)
         if address is None:
-            dropped.append(DroppedCandidate(account_no, "no_coordinates"))
+            dropped.append(DroppedCandidate(account_no, "no_coordinates", one.requested))
         elif not anywhere and (address["district"] or "") not in covered:
-            dropped.append(DroppedCandidate(account_no, "outside_territory"))
+            dropped.append(DroppedCandidate(account_no, "outside_territory", one.requested))
         else:
             candidates.append(Candidate(account_no, address["lat"], address["lon"], one.value_fen,
                                         SERVICE_MINUTES, one.windows,
@@ -392,7 +346,7 @@ def _stop(setup: _Setup, sequence: int, account_no: str, arrival: datetime, star
     address = setup.addresses[one.customer_id]
     return PlannedStop(sequence, one.account_id, account_no, address["district"], address["value_masked"],
                        address["lat"], address["lon"], arrival, start, one.value_fen,
-                       one.appointment_id is not None)  # fmt: skip
+                       one.appointment_id is not None, one.requested)  # fmt: skip
 
 
 def _stop_row(setup: _Setup, stop: PlannedStop) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
 
 from arrears.models import (
     AccountScore,
@@ -18,6 +18,7 @@ from arrears.models import (
     CollectionAction,
     ContactPoint,
     DailyRun,
+    Hold,
     Team,
     VisitAppointment,
     VisitAvailability,
@@ -42,6 +43,7 @@ _ACTION, _REQUEST, _POINT, _RUN = (
 )
 _APPOINTMENT, _PROFILE, _PAIR = table_of(VisitAppointment), table_of(VisitorProfile), table_of(VisitPair)
 _ROUTE, _STOP, _AVAILABILITY = table_of(VisitRoute), table_of(VisitStop), table_of(VisitAvailability)
+_HOLD = table_of(Hold)
 ADDRESS_KINDS = ("home_address", "work_address")  # in order of preference
 REPLACEABLE = ("planned", "cancelled")  # route statuses that planning again may replace
 
@@ -121,6 +123,29 @@ class VisitRepository:
         found: dict[int, list[tuple[int, int]]] = {}
         for customer_id, start, end in self._connection.execute(query):
             found.setdefault(customer_id, []).append((start, end))
+        return found
+
+    def active_holds(
+        self, customer_ids: Sequence[int], *, at: datetime
+    ) -> dict[int, list[tuple[int | None, str]]]:
+        """Per customer, the holds active at ``at``: (account id, None for all the customer's accounts;
+        kind)."""
+        if not customer_ids:
+            return {}
+        h = _HOLD
+        query = (
+            select(h.c.customer_id, h.c.account_id, h.c.kind)
+            .where(
+                h.c.customer_id.in_(sorted(set(customer_ids))),
+                h.c.placed_at <= at,
+                or_(h.c.lifted_at.is_(None), h.c.lifted_at > at),
+                or_(h.c.expires_at.is_(None), h.c.expires_at > at),
+            )
+            .order_by(h.c.customer_id, h.c.id)
+        )
+        found: dict[int, list[tuple[int | None, str]]] = {}
+        for customer_id, account_id, kind in self._connection.execute(query):
+            found.setdefault(customer_id, []).append((account_id, kind))
         return found
 
     def addresses(self, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -269,8 +294,17 @@ class VisitRepository:
         if not by_id:
             return routes
         s, c, p = _STOP, _ACCOUNT, _POINT
+        requested = exists().where(
+            _REQUEST.c.account_id == s.c.account_id, _REQUEST.c.kind == "visit", _REQUEST.c.status == "open"
+        )
         query = (
-            select(s, c.c.account_no, p.c.district, p.c.value_masked.label("address_masked"))
+            select(
+                s,
+                c.c.account_no,
+                p.c.district,
+                p.c.value_masked.label("address_masked"),
+                requested.label("requested"),
+            )
             .join(c, c.c.id == s.c.account_id)
             .outerjoin(p, p.c.id == s.c.contact_point_id)
             .where(s.c.route_id.in_(list(by_id)))

@@ -13,7 +13,8 @@ from arrears.kit.clock import now
 from arrears.kit.crypto import FieldCipher
 from arrears.models import CardAccount, VisitAppointment, VisitorProfile, table_of
 from arrears.visits.matrix import HaversineMatrix
-from arrears.visits.planning import VisitDay, plan_visits
+from arrears.visits.plan_result import VisitDay
+from arrears.visits.planning import plan_visits
 from arrears.visits.setup import SetupError, add_availability, parse_clock
 from web_book import RUN
 

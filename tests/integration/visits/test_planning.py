@@ -8,13 +8,17 @@ from typing import Any
 
 import pytest
 from planning_book import APPOINTMENT_AT, ZONE, build_visit_book
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from arrears.compliance.policy import load_policy
 from arrears.kit.clock import now
 from arrears.kit.crypto import FieldCipher
 from arrears.models import (
+    CardAccount,
+    CaseRequest,
+    CollectionAction,
     ContactPoint,
+    Hold,
     VisitAppointment,
     VisitorProfile,
     VisitPair,
@@ -23,7 +27,9 @@ from arrears.models import (
     table_of,
 )
 from arrears.visits.matrix import HaversineMatrix
-from arrears.visits.planning import VisitDay, legal_hours, plan_visits, request_value
+from arrears.visits.plan_result import VisitDay
+from arrears.visits.planning import legal_hours, plan_visits, request_value
+from arrears.visits.repository import VisitRepository
 from arrears.visits.routing import PlanningError
 from arrears.visits.setup import SetupError, add_pair, parse_shift
 from web_book import RUN
@@ -168,3 +174,41 @@ def test_a_shift_names_its_field_when_it_is_wrong() -> None:
 def test_the_legal_hours_exclude_the_end_minute_under_cn() -> None:
     assert legal_hours(load_policy("cn")) == (8 * 60, 22 * 60 - 1)
     assert isinstance(datetime(2005, 10, 1), datetime)
+
+
+def _request_visit(connection: Any, account_id: int, customer_id: int, *, hold: str | None = None) -> None:
+    at, whose = now(), {"account_id": account_id, "customer_id": customer_id}
+    request = {"kind": "visit", "reason": "asked by the collector", "status": "open", "requested_at": at}
+    connection.execute(insert(table_of(CaseRequest)).values(**whose, **request))
+    if hold is not None:
+        connection.execute(
+            insert(table_of(Hold)).values(**whose, kind=hold, reason="under review", placed_at=at)
+        )
+
+
+def test_held_accounts_are_left_out_with_the_hold_and_requests_are_marked(book: Engine) -> None:
+    a = table_of(CardAccount)
+    with book.begin() as connection:
+        (held, held_customer, held_no), (asked, asked_customer, asked_no) = connection.execute(
+            select(a.c.id, a.c.customer_id, a.c.account_no).order_by(a.c.id).offset(5).limit(2)
+        ).all()
+        connection.execute(
+            delete(table_of(CollectionAction)).where(table_of(CollectionAction).c.account_id == held)
+        )
+        _request_visit(connection, held, held_customer, hold="complaint")
+        _request_visit(connection, asked, asked_customer)
+
+    result = _plan(book)
+
+    left_out = {d.account_no: d for d in result.dropped}
+    assert left_out[held_no].reason == "on_hold" and left_out[held_no].requested
+    assert left_out[held_no].reason_en == "on hold: complaint" and "投诉" in left_out[held_no].reason_zh
+    assert held_no not in {stop.account_no for route in result.routes for stop in route.stops}
+    requested = {s.account_no: s.requested for r in result.routes for s in r.stops} | {
+        d.account_no: d.requested for d in result.dropped
+    }
+    assert requested[asked_no] is True and sum(requested.values()) == 2  # the two requests, no other
+    with book.connect() as connection:
+        stored = {stop["account_no"]: stop["requested"] for route in VisitRepository(connection).day_routes(
+            plan_date=RUN) for stop in route["stops"]}  # fmt: skip
+    assert stored.get(asked_no, True) is True and not any(v for k, v in stored.items() if k != asked_no)

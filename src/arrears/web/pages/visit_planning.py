@@ -16,7 +16,9 @@ from arrears.api.deps import business_date
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import InvalidField, parse_day
-from arrears.visits.planning import DroppedCandidate, plan_visits
+from arrears.visits import planning
+from arrears.visits.plan_result import DroppedCandidate
+from arrears.visits.planning import plan_visits
 from arrears.visits.repository import VisitRepository
 from arrears.visits.setup import travel_times
 from arrears.web import sessions
@@ -26,9 +28,6 @@ from arrears.web.pages.workspace import form_fields
 router = APIRouter(include_in_schema=False)
 Planner = Annotated[sessions.Session, Depends(signed_in("visit:plan"))]
 
-SOLVER_SECONDS = 5.0  # a page waits for the solver: keep it short
-SOLVER_ITERATIONS = 3_000
-SEED = 1
 WIDTH, HEIGHT, MARGIN = 640, 420, 24
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
@@ -139,9 +138,8 @@ async def visit_replan(request: Request, session: Planner) -> HTMLResponse:
     try:
         with request.app.state.engine.begin() as connection:
             result = plan_visits(connection, plan_date=day, policy=request.app.state.policy,
-                                 zone=settings.timezone, travel_times=travel_times(settings),
-                                 seconds=SOLVER_SECONDS, seed=SEED, iterations=SOLVER_ITERATIONS,
-                                 now=now())  # fmt: skip
+                                 zone=settings.timezone, travel_times=travel_times(settings), now=now(),
+                                 **planning.SOLVER)  # fmt: skip
     except ArrearsError as problem:
         return _render(request, day, error=problem.message(lang), status_code=422)
     return _render(request, day, dropped=result.dropped)
