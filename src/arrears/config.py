@@ -86,6 +86,15 @@ class Settings(BaseSettings):
         ),
     )
 
+    field_supervisors: str = Field(
+        default="",
+        description=(
+            "Usernames (comma-separated) of the field supervisors: active team leads or managers who "
+            "receive the safety alerts (panic, missed check-out) of visiting pairs whose team has no "
+            "active team lead. None: such alerts go to every manager."
+        ),
+    )
+
     routing_osrm_url: str | None = Field(
         default=None,
         description=(
@@ -93,6 +102,10 @@ class Settings(BaseSettings):
             "(e.g. http://osrm:5000); unset: great-circle distance at a city speed (no outside service)."
         ),
     )
+
+    def field_supervisor_names(self) -> tuple[str, ...]:
+        """The usernames of ``field_supervisors``."""
+        return tuple(name.strip() for name in self.field_supervisors.split(",") if name.strip())
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,5 +1,6 @@
-"""A field visitor on a phone works a visit: check-in with the phone's position, the protocol, the
-outcome and check-out, in a phone-sized Chromium."""
+"""A field visitor on a phone works a visit: check-in with the phone's position, the protocol (kept as
+typed when refused), the outcome and a confirmed check-out; the full address of today's stop with a map
+link; a visit closed without a protocol says why; in a phone-sized Chromium."""
 
 from __future__ import annotations
 
@@ -70,19 +71,16 @@ def test_a_visitor_checks_in_records_the_visit_and_checks_out(
     form.locator("select[name=reason]").select_option("income_loss")
     form.locator("select[name=solution_offered]").select_option("promise")
     form.locator("select[name=agreement]").select_option("reached")
+    form.locator("textarea[name=notes]").fill("second floor, blue door")
     form.locator("button").click()  # one staff member ticked: the rulebook refuses
     expect(page.locator(".error[role=alert]")).to_be_visible()
-    form = page.locator("#protocol-form")
-    for name in (
-        "partner_present",
-        "staff_id_shown",
-        "recording_on",
-        "identity_confirmed",
-        "situation_heard",
-    ):
-        form.locator(f"input[name={name}]").check()
-    form.locator("select[name=solution_offered]").select_option("promise")
-    form.locator("select[name=agreement]").select_option("reached")
+    form = page.locator("#protocol-form")  # what was typed is still there
+    for name in ("staff_id_shown", "recording_on", "identity_confirmed", "situation_heard"):
+        expect(form.locator(f"input[name={name}]")).to_be_checked()
+    expect(form.locator("select[name=solution_offered]")).to_have_value("promise")
+    expect(form.locator("select[name=agreement]")).to_have_value("reached")
+    expect(form.locator("textarea[name=notes]")).to_have_value("second floor, blue door")
+    form.locator("input[name=partner_present]").check()
     form.locator("button").click()
     expect(page.locator(".notice")).to_be_visible()
 
@@ -93,8 +91,14 @@ def test_a_visitor_checks_in_records_the_visit_and_checks_out(
     outcome.locator("input[name=promised_date]").fill(promised)
     outcome.locator("button").click()
     expect(page.locator("#stop-outcome")).to_be_visible()
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator("#check-out-form button").click()  # dismissed: still open
+    expect(page.locator("#check-out-form")).to_have_count(1)
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("#check-out-form button").click()
     expect(page.locator("#check-out-form")).to_have_count(0)
+    assert len(asked) == 2
 
     with engine.connect() as connection:
         stop = connection.execute(
@@ -109,3 +113,31 @@ def test_a_visitor_checks_in_records_the_visit_and_checks_out(
         and task.kind == "promise_check"
         and task.due_date.isoformat() == promised
     )
+
+
+def test_a_visitor_sees_todays_address_and_closes_a_visit_nobody_answered(
+    visit_server: tuple[str, dict[str, list[int]]], new_page: Callable[..., Page], engine: Engine
+) -> None:
+    server, stops = visit_server
+    page = new_page(viewport=PHONE)
+    sign_in(page, server, "visitor2")
+    page.goto(f"{server}/visits/stops/{stops['a'][1]}")
+    masked = page.locator("#stop-address").inner_text()
+    page.locator("#stop-address button").click()  # htmx: the address in place, with a map link
+    expect(page.locator("#stop-address [data-pii=address]")).to_be_visible()
+    assert "****" in masked and "****" not in page.locator("#stop-address [data-pii=address]").inner_text()
+    assert page.locator("#stop-address a").get_attribute("href").startswith("geo:")  # type: ignore[union-attr]
+
+    page.locator("#check-in-form button").click()
+    expect(page.locator("#check-in-result")).to_be_visible()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator("#check-out-form button").click()  # no reason chosen: the browser asks for one
+    expect(page.locator("#check-out-form")).to_have_count(1)
+    page.locator("#check-out-form select[name=outcome]").select_option("no_contact")
+    page.locator("#check-out-form button").click()
+    expect(page.locator("#stop-outcome")).to_be_visible()
+    with engine.connect() as connection:
+        stop = connection.execute(
+            select(table_of(VisitStop)).where(table_of(VisitStop).c.id == stops["a"][1])
+        ).one()
+    assert stop.status == "done" and stop.outcome == "no_contact"

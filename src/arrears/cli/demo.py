@@ -24,11 +24,11 @@ def demo(
     portfolio imported (24,000 accounts) and summarised, then the probability-of-default model
     trained on it, registered, promoted and used to score the book (var/scores.parquet), the day run
     over the book with the default strategy (`arrears run-day --date 2005-10-01`), the day's agency
-    hand-overs placed with agency A, one user per role (collector1, collector2, visitor1, visitor2, lead1,
-    legal1, compliance1, service1, manager1, admin1, agency1) with the password from
-    ARREARS_DEMO_PASSWORD, or a random one that is printed, and the day's field visits planned for the
-    visitors' pair (pair-1). Then `arrears serve` on
-    http://127.0.0.1:8000 (unless --prepare-only)."""
+    hand-overs placed with agency A, one user per role (collector1, collector2, visitor1, visitor2,
+    lead1 of the phone team, lead2 of the visitors' field team, legal1, compliance1, service1,
+    manager1, admin1, agency1) with the password from ARREARS_DEMO_PASSWORD, or a random one that is
+    printed, and the day's field visits planned for the visitors' pair (pair-1). Then `arrears serve`
+    on http://127.0.0.1:8000 (unless --prepare-only)."""
     import json
 
     from arrears.cli import imports, model, portfolio, run_day
@@ -82,7 +82,7 @@ def _people() -> None:
     from arrears.db import get_engine
     from arrears.kit.clock import now
     from arrears.users.demo import AGENCY, PAIR, USERS, create_demo_users
-    from arrears.visits.planning import plan_visits
+    from arrears.visits.planning import SOLVER, plan_visits
     from arrears.visits.setup import travel_times
 
     given = os.environ.get(PASSWORD_VARIABLE)
@@ -92,8 +92,7 @@ def _people() -> None:
         create_demo_users(connection, password=password, now=now())
         placed = place_run_hand_overs(connection, run_date=run_date, agency_code=AGENCY, now=now())
         visits = plan_visits(connection, plan_date=run_date, policy=load_policy("cn"), zone=settings.timezone,
-                             travel_times=travel_times(settings), seconds=3.0, seed=1, iterations=1_000,
-                             now=now())  # fmt: skip
+                             travel_times=travel_times(settings), now=now(), **SOLVER)  # fmt: skip
     console.print(f"\n{placed:,} accounts placed with agency {AGENCY} for 90 days.")
     stops = sum(len(route.stops) for route in visits.routes)
     left = len(visits.dropped)

@@ -1,5 +1,6 @@
-"""The demo's teams and users: one user per role (two visitors), in teams, with one password; the two
-visitors' profiles (bases in Zhongshan, where the synthetic addresses are) and their pair."""
+"""The demo's teams and users: one user per role (two visitors; a team lead for the phone team and one
+for the visitors' field team), in teams, with one password; the two visitors' profiles (bases in
+Zhongshan, where the synthetic addresses are) and their pair."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ USERS = (  # username, role, team
     ("visitor1", "visitor", "field-1"),
     ("visitor2", "visitor", "field-1"),
     ("lead1", "team_lead", "phone-1"),
+    ("lead2", "team_lead", "field-1"),  # leads the visitors' team: their safety alerts reach lead2
     ("legal1", "legal", None),
     ("compliance1", "compliance", None),
     ("service1", "customer_service", None),

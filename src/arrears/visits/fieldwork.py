@@ -9,27 +9,25 @@ commit; every step appends to the audit chain, so the edge runs them in ``audit_
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection
 
 from arrears.accounts.case_file import case_file
+from arrears.arrangements.rules import FIRST_DUE_WITHIN_DAYS
 from arrears.audit.repository import AuditLog
 from arrears.compliance import Policy, check
 from arrears.contacts.repository import ContactRepository
-from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.masking import mask_name
-from arrears.models.contact_event import DelinquencyReason
 from arrears.users.permissions import require
 from arrears.users.service import StaffUser
 from arrears.visits.fieldwork_repository import FieldworkRepository
+from arrears.visits.schemas import CLOSING_REASONS, Outcome, Protocol
 
 FAR_METRES = 300.0  # a check-in farther than this from the address is flagged
 EARTH_RADIUS_M = 6_371_008.8
@@ -45,52 +43,6 @@ class VisitRefused(ArrearsError):
     def __init__(self, message_en: str, message_zh: str, rules: tuple[str, ...] = ()) -> None:
         super().__init__(message_en, message_zh)
         self.rules = rules
-
-
-class Protocol(BaseModel):
-    """What the pair records at the door, before and while talking about the debt."""
-
-    model_config = ConfigDict(extra="forbid")
-    staff_count: int = Field(ge=0, le=10)  # staff present at the visit
-    staff_id_shown: bool
-    identity_confirmed: bool
-    recording_on: bool
-    consent_to_enter: bool = False
-    entered_home: bool = False
-    situation_heard: bool = False
-    reason: DelinquencyReason | None = None
-    solution_offered: Literal["promise", "plan", "none"] = "none"
-    agreement: Literal["reached", "refused"] = "refused"
-    notes: str | None = Field(default=None, max_length=2000)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Protocol:
-        if self.entered_home and not self.consent_to_enter:
-            raise ValueError("entering the home needs the cardholder's consent first")
-        if self.solution_offered != "none" and not self.identity_confirmed:
-            raise ValueError("a solution is offered only to the cardholder, once identified")
-        if self.agreement == "reached" and self.solution_offered == "none":
-            raise ValueError("an agreement needs a solution offered")
-        return self
-
-
-class Outcome(BaseModel):
-    """The visit's result: a promise to pay, a plan to propose, or neither."""
-
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["promise", "plan", "none"]
-    amount_fen: int | None = Field(default=None, gt=0)
-    promised_date: date | None = None
-    plan_months: int | None = Field(default=None, ge=1, le=60)
-    plan_first_due_date: date | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> Outcome:
-        if self.kind == "promise" and (self.amount_fen is None or self.promised_date is None):
-            raise ValueError("a promise needs an amount and a date")
-        if self.kind == "plan" and self.plan_first_due_date is None:
-            raise ValueError("a plan needs its first due date")
-        return self
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -117,7 +69,7 @@ def todays_route(connection: Connection, *, user: StaffUser, today: date) -> dic
     return route | {"stops": stops}
 
 
-def _stop(connection: Connection, stop_id: int, user: StaffUser, *, lock: bool = False) -> dict[str, Any]:
+def pair_stop(connection: Connection, stop_id: int, user: StaffUser, *, lock: bool = False) -> dict[str, Any]:
     found = FieldworkRepository(connection).stop_for(stop_id=stop_id, user_id=user.id, lock=lock)
     if found is None:
         raise StopNotFound(f"no visit stop {stop_id}", f"没有外访任务 {stop_id}")
@@ -126,7 +78,7 @@ def _stop(connection: Connection, stop_id: int, user: StaffUser, *, lock: bool =
 
 def stop_dossier(connection: Connection, *, stop_id: int, user: StaffUser) -> dict[str, Any]:
     """The stop, the account's case file (personal data masked), the protocol, photos and tasks."""
-    stop = _stop(connection, stop_id, user)
+    stop = pair_stop(connection, stop_id, user)
     repository = FieldworkRepository(connection)
     return {
         "stop": stop,
@@ -137,7 +89,7 @@ def stop_dossier(connection: Connection, *, stop_id: int, user: StaffUser) -> di
     }
 
 
-def _audit(
+def audit_stop(
     connection: Connection, user: StaffUser, now: datetime, action: str, stop_id: int, details: dict[str, Any]
 ) -> None:
     AuditLog(connection).append(
@@ -162,12 +114,28 @@ def check_in(
     user: StaffUser,
     lat: float | None,
     lon: float | None,
+    policy: Policy,
+    zone: str,
     now: datetime,
 ) -> dict[str, Any]:
     """Records the arrival: the distance from the address (flagged beyond ``FAR_METRES``, and flagged
-    when the position is unknown) and when the pair should be out again (now + service minutes)."""
-    stop = _stop(connection, stop_id, user, lock=True)
+    when the position is unknown) and when the pair should be out again (now + service minutes).
+
+    Refused (:class:`VisitRefused`) when the rulebook does not allow the visit now, by the same rules
+    as the protocol but for the staff and recording (recorded with the protocol): outside the visiting
+    hours, under a blocking hold; and while the pair is checked in at another stop. The pair's row is
+    locked, so two check-ins of one pair cannot both pass."""
+    stop = pair_stop(connection, stop_id, user, lock=True)
     _require(stop, status="planned", en="the visit is checked in already", zh="该外访已签到")
+    _allowed(connection, stop, policy.model_copy(update={"visit": None}), None, zone=zone, now=now)
+    repository = FieldworkRepository(connection)
+    open_stop = repository.open_check_in(pair_id=stop["pair_id"], lock=True)
+    if open_stop is not None:
+        number = open_stop["sequence"]
+        raise VisitRefused(
+            f"the pair is checked in at visit {number}: check out there first",
+            f"本组仍在第 {number} 个外访点签到中：请先在该处签退",
+        )
     known = lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
     distance = haversine_m(stop["lat"], stop["lon"], lat, lon) if known else None  # type: ignore[arg-type]
     values = {
@@ -179,16 +147,17 @@ def check_in(
         "check_in_far": distance is None or distance > FAR_METRES,
         "expected_checkout_at": now + timedelta(minutes=stop["service_minutes"]),
     }
-    FieldworkRepository(connection).update_stop(stop_id, **values)
+    repository.update_stop(stop_id, **values)
     details = {"distance_m": values["check_in_distance_m"], "far": values["check_in_far"]}
-    _audit(connection, user, now, "visit.checked_in", stop_id, details)
+    audit_stop(connection, user, now, "visit.checked_in", stop_id, details)
     return values
 
 
 def visit_situation(
-    stop: dict[str, Any], protocol: Protocol, *, holds: list[str], zone: str, now: datetime
+    stop: dict[str, Any], protocol: Protocol | None, *, holds: list[str], zone: str, now: datetime
 ) -> dict[str, Any]:
-    """The rulebook's input for this visit (the check contract of COMPLIANCE.md)."""
+    """The rulebook's input for this visit (the check contract of COMPLIANCE.md); before the protocol
+    (``None``) the staff present and the recording are not known yet."""
     return {
         "id": f"stop-{stop['id']}",
         "now": now.isoformat(),
@@ -198,11 +167,39 @@ def visit_situation(
             "actor": "bank",
             "purpose": "collect",
             "discloses_debt": True,
-            "staff_count": protocol.staff_count,
-            "recording": protocol.recording_on,
+            "staff_count": protocol.staff_count if protocol else None,
+            "recording": protocol.recording_on if protocol else None,
         },
         "debtor": {"timezones": [zone], "holds": holds},
     }
+
+
+def _allowed(
+    connection: Connection,
+    stop: dict[str, Any],
+    policy: Policy,
+    protocol: Protocol | None,
+    *,
+    zone: str,
+    now: datetime,
+) -> None:
+    """Raises :class:`VisitRefused` with the rulebook's reason and rules unless it allows the visit now.
+    The refusal is audited by the edge (``audit_refusal``): this transaction is rolled back."""
+    holds = ContactRepository(connection).active_holds(
+        customer_id=stop["customer_id"], account_id=stop["account_id"], at=now
+    )
+    decision = check(policy, visit_situation(stop, protocol, holds=holds, zone=zone, now=now))
+    if decision.decision != "allow":
+        raise VisitRefused(decision.reason_en, decision.reason_zh, decision.rules)
+
+
+def audit_refusal(
+    connection: Connection, *, stop_id: int, user: StaffUser, step: str, rules: tuple[str, ...], now: datetime
+) -> None:
+    """Appends ``visit.refused`` for a step the rulebook refused (in a transaction of its own, as the
+    step's was rolled back); nothing when the stop is not the user's pair's."""
+    if FieldworkRepository(connection).stop_for(stop_id=stop_id, user_id=user.id) is not None:
+        audit_stop(connection, user, now, "visit.refused", stop_id, {"step": step, "rules": list(rules)})
 
 
 def submit_protocol(
@@ -217,29 +214,33 @@ def submit_protocol(
 ) -> None:
     """Stores the protocol once the rulebook allows the visit (two staff, recording, inside the hours,
     no blocking hold) and the staff showed their IDs; :class:`VisitRefused` otherwise."""
-    stop = _stop(connection, stop_id, user, lock=True)
+    stop = pair_stop(connection, stop_id, user, lock=True)
     _require(stop, status="checked_in", en="check in before starting the visit", zh="请先签到再开始外访")
-    holds = ContactRepository(connection).active_holds(
-        customer_id=stop["customer_id"], account_id=stop["account_id"], at=now
-    )
-    decision = check(policy, visit_situation(stop, protocol, holds=holds, zone=zone, now=now))
-    if decision.decision != "allow":
-        _audit(connection, user, now, "visit.refused", stop_id, {"rules": list(decision.rules)})
-        raise VisitRefused(decision.reason_en, decision.reason_zh, decision.rules)
+    _allowed(connection, stop, policy, protocol, zone=zone, now=now)
     if not protocol.staff_id_shown:
         raise VisitRefused("the staff must show their IDs first", "外访人员须先出示工作证件")
     FieldworkRepository(connection).update_stop(stop_id, protocol=protocol.model_dump_json())
     details = {"agreement": protocol.agreement, "offered": protocol.solution_offered}
-    _audit(connection, user, now, "visit.protocol", stop_id, details)
+    audit_stop(connection, user, now, "visit.protocol", stop_id, details)
 
 
-def check_out(connection: Connection, *, stop_id: int, user: StaffUser, now: datetime) -> None:
-    """Closes the visit; without an outcome it counts as no contact."""
-    stop = _stop(connection, stop_id, user, lock=True)
+def check_out(
+    connection: Connection, *, stop_id: int, user: StaffUser, outcome: str | None, now: datetime
+) -> str:
+    """Closes the visit with its outcome, and returns it. After the protocol, the outcome is the one
+    recorded (``record_outcome``) and check-out waits for it; without a protocol the pair says why the
+    visit ends (one of ``CLOSING_REASONS``: nobody met, a wrong address, broken off)."""
+    stop = pair_stop(connection, stop_id, user, lock=True)
     _require(stop, status="checked_in", en="the visit is not checked in", zh="该外访尚未签到")
-    outcome = stop["outcome"] or "no_contact"
-    FieldworkRepository(connection).update_stop(stop_id, status="done", checked_out_at=now, outcome=outcome)
-    _audit(connection, user, now, "visit.checked_out", stop_id, {"outcome": outcome})
+    closing = stop["outcome"]
+    if closing is None and stop["protocol"] is not None:
+        raise VisitRefused("record the visit's outcome before checking out", "请先记录外访结果再签退")
+    if closing is None and outcome not in CLOSING_REASONS:
+        raise VisitRefused("choose the visit's outcome before checking out", "签退前请选择外访结果")
+    closing = closing or outcome
+    FieldworkRepository(connection).update_stop(stop_id, status="done", checked_out_at=now, outcome=closing)
+    audit_stop(connection, user, now, "visit.checked_out", stop_id, {"outcome": closing})
+    return str(closing)
 
 
 def _outcome_code(protocol: dict[str, Any], outcome: Outcome) -> str:
@@ -287,6 +288,11 @@ def _follow_up(
         assert outcome.plan_first_due_date is not None
         if outcome.plan_first_due_date < today:
             raise VisitRefused("the plan's first due date is in the past", "还款计划首期日期已过")
+        if outcome.plan_first_due_date > today + timedelta(days=FIRST_DUE_WITHIN_DAYS):
+            raise VisitRefused(
+                f"a plan's first payment falls due within {FIRST_DUE_WITHIN_DAYS} days",
+                f"还款计划首期须在 {FIRST_DUE_WITHIN_DAYS} 天内到期",
+            )
         # the visitor agrees the terms; a collector or team lead proposes the plan (propose_plan)
         task_id = repository.add_task(
             account_id=stop["account_id"],
@@ -314,7 +320,7 @@ def record_outcome(
     the visit in the account's contact history. A promise needs ``promise:take``."""
     if outcome.kind == "promise":
         require(user.role, "promise:take")
-    stop = _stop(connection, stop_id, user, lock=True)
+    stop = pair_stop(connection, stop_id, user, lock=True)
     _require(stop, status="checked_in", en="the visit is not checked in", zh="该外访尚未签到")
     if stop["protocol"] is None:
         raise VisitRefused("record the visit protocol first", "请先填写外访记录")
@@ -344,53 +350,5 @@ def record_outcome(
             "notes": protocol.get("notes"),
         }
     )
-    _audit(connection, user, now, "visit.outcome", stop_id, {"outcome": code} | follow)
+    audit_stop(connection, user, now, "visit.outcome", stop_id, {"outcome": code} | follow)
     return {"outcome": code} | follow
-
-
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-PHOTO_SIGNATURES = {  # the content types taken, and how their files begin
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/webp": (b"RIFF",),
-}
-
-
-def add_photo(
-    connection: Connection,
-    *,
-    stop_id: int,
-    user: StaffUser,
-    content_type: str,
-    data: bytes,
-    cipher: FieldCipher,
-    now: datetime,
-) -> int:
-    """Stores a photo of a checked-in visit, encrypted (it may show people or documents): JPEG, PNG or
-    WebP up to ``MAX_PHOTO_BYTES``, its content checked against its type."""
-    stop = _stop(connection, stop_id, user)
-    if stop["status"] not in ("checked_in", "done"):
-        raise VisitRefused("check in before adding photos", "请先签到再上传照片")
-    signatures = PHOTO_SIGNATURES.get(content_type)
-    if signatures is None or not data.startswith(signatures):
-        raise VisitRefused("only JPEG, PNG or WebP photos are taken", "只接受 JPEG、PNG 或 WebP 格式的照片")
-    if len(data) > MAX_PHOTO_BYTES:
-        limit = MAX_PHOTO_BYTES // (1024 * 1024)
-        raise VisitRefused(f"the photo is larger than {limit} MB", f"照片超过 {limit} MB")
-    encrypted = cipher.encrypt(base64.b64encode(data).decode("ascii"))
-    photo_id = FieldworkRepository(connection).add_photo(
-        stop_id=stop_id, content_type=content_type, data_enc=encrypted, user_id=user.id, now=now
-    )
-    _audit(connection, user, now, "visit.photo_added", stop_id, {"photo_id": photo_id, "bytes": len(data)})
-    return photo_id
-
-
-def photo_bytes(
-    connection: Connection, *, stop_id: int, photo_id: int, user: StaffUser, cipher: FieldCipher
-) -> tuple[str, bytes]:
-    """A photo of the pair's stop, decrypted: (content type, bytes)."""
-    _stop(connection, stop_id, user)
-    found = FieldworkRepository(connection).photo(stop_id=stop_id, photo_id=photo_id)
-    if found is None:
-        raise StopNotFound(f"no photo {photo_id}", f"没有照片 {photo_id}")
-    return found["content_type"], base64.b64decode(cipher.decrypt(found["data_enc"]))

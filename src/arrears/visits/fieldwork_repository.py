@@ -72,6 +72,7 @@ class FieldworkRepository:
             select(
                 _STOP,
                 _ROUTE.c.plan_date,
+                _ROUTE.c.status.label("route_status"),
                 _ROUTE.c.pair_id,
                 _PAIR.c.first_user_id,
                 _PAIR.c.second_user_id,
@@ -86,6 +87,29 @@ class FieldworkRepository:
         )
         if lock:
             query = query.with_for_update(of=_STOP)
+        row = self._connection.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def open_check_in(self, *, pair_id: int, lock: bool = False) -> dict[str, Any] | None:
+        """The pair's stop checked in and not out yet, on any of its routes (None: none). With ``lock``
+        the pair's row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction is
+        one writer already), so that one check-in at a time sees the answer."""
+        if lock:
+            self._connection.execute(select(_PAIR.c.id).where(_PAIR.c.id == pair_id).with_for_update())
+        query = (
+            select(_STOP.c.id, _STOP.c.sequence)
+            .join(_ROUTE, _ROUTE.c.id == _STOP.c.route_id)
+            .where(_ROUTE.c.pair_id == pair_id, _STOP.c.status == "checked_in")
+            .order_by(_STOP.c.id)
+        )
+        row = self._connection.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def address_point(self, contact_point_id: int | None) -> dict[str, Any] | None:
+        """The stop's address point: its id and encrypted value (decrypted by the caller only)."""
+        if contact_point_id is None:
+            return None
+        query = select(_POINT.c.id, _POINT.c.value_enc).where(_POINT.c.id == contact_point_id)
         row = self._connection.execute(query).mappings().first()
         return dict(row) if row else None
 

@@ -1,11 +1,17 @@
 """Safety on visits: a pair that has not checked out in time, or that pressed the panic button, alerts
-its team lead in the app until someone acknowledges the alert. Raising and acknowledging are audited.
+someone on duty in the app until someone acknowledges the alert. Raising and acknowledging are audited.
+
+Who an alert reaches (``rules.alert_recipients``): the active team lead(s) of the pair's team; when the
+team has none, the field supervisors (``ARREARS_FIELD_SUPERVISORS``: usernames of active team leads or
+managers, passed in as ``supervisors``); when there is none of them either, every active manager.
+Managers see every alert in any case.
 
 The caller owns the transaction (``audit_transaction``) and passes ``now``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +21,9 @@ from arrears.audit.repository import AuditLog
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.models import AppUser, SafetyAlert, VisitPair, VisitRoute, VisitStop, table_of
 from arrears.users.service import StaffUser
+from arrears.visits.rules import Recipients, alert_recipients
 
+SUPERVISOR_ROLES = ("team_lead", "manager")  # the roles that watch alerts (permission visit:plan)
 MARGIN = timedelta(minutes=15)  # after the expected check-out, before the team lead is alerted
 SYSTEM_ACTOR = "system:safety"
 _ALERT, _STOP, _ROUTE = table_of(SafetyAlert), table_of(VisitStop), table_of(VisitRoute)
@@ -119,16 +127,51 @@ def panic(
     return alert_id
 
 
-def _visible(user: StaffUser) -> Any:
-    """The alerts a user may see: a manager all of them, a team lead those of the team's pairs."""
+def _team_has_a_lead() -> Any:
+    """The alert's pair's team has an active team lead (a correlated condition on ``_PAIR``)."""
+    return exists().where(
+        _USER.c.team_id == _PAIR.c.team_id, _USER.c.role == "team_lead", _USER.c.is_active.is_(True)
+    )
+
+
+def _visible(user: StaffUser, supervisors: Sequence[str]) -> Any:
+    """The alerts a user may see: a manager all of them, a team lead those of the team's pairs, and a
+    field supervisor also those of the pairs whose team has no active lead."""
     if user.role == "manager":
         return true()
-    if user.role == "team_lead" and user.team_id is not None:
-        return _PAIR.c.team_id == user.team_id
-    return false()
+    own = (
+        _PAIR.c.team_id == user.team_id if user.role == "team_lead" and user.team_id is not None else false()
+    )
+    if user.role in SUPERVISOR_ROLES and user.username in supervisors:
+        return or_(own, ~_team_has_a_lead())
+    return own
 
 
-def open_alerts(connection: Connection, *, user: StaffUser) -> list[dict[str, Any]]:
+def recipients(connection: Connection, *, route_id: int, supervisors: Sequence[str]) -> Recipients:
+    """Who the alerts of the route's pair reach now (display names), by ``rules.alert_recipients``."""
+    team_id = connection.execute(
+        select(_PAIR.c.team_id).join(_ROUTE, _ROUTE.c.pair_id == _PAIR.c.id).where(_ROUTE.c.id == route_id)
+    ).scalar()
+    active = select(_USER.c.display_name).where(_USER.c.is_active.is_(True)).order_by(_USER.c.id)
+    leads: list[str] = []
+    if team_id is not None:
+        leads = list(
+            connection.execute(
+                active.where(_USER.c.role == "team_lead", _USER.c.team_id == team_id)
+            ).scalars()
+        )
+    named = active.where(_USER.c.username.in_(list(supervisors)), _USER.c.role.in_(SUPERVISOR_ROLES))
+    managers = active.where(_USER.c.role == "manager")
+    return alert_recipients(
+        team_leads=leads,
+        field_supervisors=list(connection.execute(named).scalars()) if supervisors else [],
+        managers=list(connection.execute(managers).scalars()),
+    )
+
+
+def open_alerts(
+    connection: Connection, *, user: StaffUser, supervisors: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """The unacknowledged alerts the user watches, newest first, with the pair and the stop."""
     first, second = _USER.alias("first_user"), _USER.alias("second_user")
     query = (
@@ -146,21 +189,27 @@ def open_alerts(connection: Connection, *, user: StaffUser) -> list[dict[str, An
         .join(first, first.c.id == _PAIR.c.first_user_id)
         .join(second, second.c.id == _PAIR.c.second_user_id)
         .outerjoin(_STOP, _STOP.c.id == _ALERT.c.stop_id)
-        .where(_ALERT.c.acknowledged_at.is_(None), _visible(user))
+        .where(_ALERT.c.acknowledged_at.is_(None), _visible(user, supervisors))
         .order_by(_ALERT.c.raised_at.desc(), _ALERT.c.id.desc())
     )
     return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def acknowledge(
-    connection: Connection, *, alert_id: int, user: StaffUser, note: str | None, now: datetime
+    connection: Connection,
+    *,
+    alert_id: int,
+    user: StaffUser,
+    note: str | None,
+    now: datetime,
+    supervisors: Sequence[str] = (),
 ) -> None:
     """Marks the alert seen and handled by ``user`` (audited ``safety.acknowledged``)."""
     visible = (
         select(_ALERT.c.id, _ALERT.c.acknowledged_at, _ALERT.c.kind)
         .join(_ROUTE, _ROUTE.c.id == _ALERT.c.route_id)
         .join(_PAIR, _PAIR.c.id == _ROUTE.c.pair_id)
-        .where(_ALERT.c.id == alert_id, _visible(user))
+        .where(_ALERT.c.id == alert_id, _visible(user, supervisors))
     )
     found = connection.execute(visible).first()
     if found is None:

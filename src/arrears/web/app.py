@@ -19,7 +19,7 @@ from arrears.db import get_engine
 from arrears.kit.crypto import FieldCipher, load_master_key
 from arrears.users.service import token_key
 from arrears.web import bad_input
-from arrears.web.deps import BadCsrf, Forbidden, SignInRequired, locale, page
+from arrears.web.deps import BadCsrf, BodyTooLarge, Forbidden, SignInRequired, locale, page
 from arrears.web.i18n import HERE, gettext
 from arrears.web.labels import N_
 from arrears.web.pages import actions as action_pages
@@ -116,6 +116,10 @@ def _add_handlers(app: FastAPI) -> None:
         return _error_page(
             request, 403, N_("Not allowed"), N_("The form has expired. Please reload the page.")
         )
+
+    @app.exception_handler(BodyTooLarge)
+    def too_large(request: Request, problem: BodyTooLarge) -> Response:
+        return _error_page(request, 413, N_("Too large"), N_("The file is too large."))
 
     @app.exception_handler(NotInScope)
     def not_in_scope(request: Request, problem: NotInScope) -> Response:

@@ -41,6 +41,31 @@ class BadCsrf(Exception):
     """A form or htmx request without the session's CSRF token (403)."""
 
 
+class BodyTooLarge(Exception):
+    """A request body over its route's limit (413), refused before anything parses it."""
+
+
+def bounded_body(limit: int) -> Callable[[Request], Coroutine[Any, Any, None]]:
+    """A route dependency (in the route's ``dependencies=``, which run before its parameters' and so
+    before the session's form is read): reads the body, at most ``limit`` bytes, and raises
+    :class:`BodyTooLarge` past them, by Content-Length and while reading (a chunked body declares no
+    length). The body read is kept for the form parser."""
+
+    async def dependency(request: Request) -> None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge()
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+        request._body = b"".join(chunks)  # what Request.body() keeps: the form is parsed from it
+
+    return dependency
+
+
 def locale(request: Request) -> str:
     return locale_of(request.cookies.get(LANG_COOKIE), request.app.state.settings.locale)
 

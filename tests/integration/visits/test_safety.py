@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog, audit_transaction
+from arrears.compliance import load_policy
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.models import SafetyAlert, VisitStop, table_of
@@ -19,6 +20,7 @@ from arrears.visits import fieldwork, safety
 
 DAY = date(2026, 11, 23)
 MORNING = datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
+CN = load_policy("cn")
 
 
 @pytest.fixture
@@ -28,9 +30,8 @@ def stops(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> dict[str, list
 
 def _check_in(engine: Engine, stop_id: int, who: str) -> None:
     with audit_transaction(engine) as connection:
-        fieldwork.check_in(
-            connection, stop_id=stop_id, user=user(connection, who), lat=HOME[0], lon=HOME[1], now=MORNING
-        )
+        fieldwork.check_in(connection, stop_id=stop_id, user=user(connection, who), lat=HOME[0], lon=HOME[1],
+                           policy=CN, zone="Asia/Shanghai", now=MORNING)  # fmt: skip
 
 
 def _raise(engine: Engine, at: datetime) -> list[int]:
@@ -45,15 +46,16 @@ def _route_of(engine: Engine, stop_id: int) -> int:
 
 
 def test_a_missed_check_out_raises_exactly_one_alert(engine: Engine, stops: dict[str, list[int]]) -> None:
-    _check_in(engine, stops["a"][0], "visitor1")  # expected out at 10:30, alerted after 10:45
-    _check_in(engine, stops["a"][1], "visitor1")
+    _check_in(engine, stops["b"][0], "visitor3")  # checked out in time: no alert
     with audit_transaction(engine) as connection:
         fieldwork.check_out(
             connection,
-            stop_id=stops["a"][1],
-            user=user(connection, "visitor1"),
+            stop_id=stops["b"][0],
+            user=user(connection, "visitor3"),
+            outcome="no_contact",
             now=MORNING + timedelta(minutes=20),
         )
+    _check_in(engine, stops["a"][0], "visitor1")  # expected out at 10:30, alerted after 10:45
     assert _raise(engine, MORNING + timedelta(minutes=44)) == []
     raised = _raise(engine, MORNING + timedelta(minutes=46))
     assert len(raised) == 1
@@ -139,3 +141,47 @@ def test_acknowledging_is_audited_and_the_chain_verifies(engine: Engine, stops: 
         and acknowledged[0].subject_id == str(mine)
     )
     assert verify(entries) == []
+
+
+def _panic(engine: Engine, stop_id: int, who: str) -> int:
+    with audit_transaction(engine) as connection:
+        return safety.panic(connection, user=user(connection, who), route_id=_route_of(engine, stop_id),
+                            stop_id=stop_id, lat=None, lon=None, now=MORNING)  # fmt: skip
+
+
+def test_a_panic_of_a_team_without_a_lead_reaches_the_field_supervisor(
+    engine: Engine, stops: dict[str, list[int]]
+) -> None:
+    """Pair B's team (phone-b) has no team lead: the field supervisor named in the settings is told."""
+    alert_id = _panic(engine, stops["b"][0], "visitor3")
+    supervisors = ("team_lead1",)  # leads another team, and is the field supervisor
+    with engine.connect() as connection:
+        told = safety.recipients(
+            connection, route_id=_route_of(engine, stops["b"][0]), supervisors=supervisors
+        )
+        seen = safety.open_alerts(connection, user=user(connection, "team_lead1"), supervisors=supervisors)
+    assert told.kind == "field_supervisor" and told.names == ("team_lead one",)
+    assert [alert["id"] for alert in seen] == [alert_id]
+    with audit_transaction(engine) as connection:
+        safety.acknowledge(connection, alert_id=alert_id, user=user(connection, "team_lead1"), note=None,
+                           now=MORNING, supervisors=supervisors)  # fmt: skip
+
+
+def test_without_a_lead_or_a_supervisor_every_manager_is_told(
+    engine: Engine, stops: dict[str, list[int]]
+) -> None:
+    alert_id = _panic(engine, stops["b"][0], "visitor3")
+    with engine.connect() as connection:
+        told = safety.recipients(connection, route_id=_route_of(engine, stops["b"][0]), supervisors=())
+        lead = safety.open_alerts(connection, user=user(connection, "team_lead1"), supervisors=())
+        manager = safety.open_alerts(connection, user=user(connection, "manager1"), supervisors=())
+    assert told.kind == "managers" and told.names == ("manager one",)
+    assert lead == [] and [alert["id"] for alert in manager] == [alert_id]
+
+
+def test_a_team_with_a_lead_tells_its_lead(engine: Engine, stops: dict[str, list[int]]) -> None:
+    with engine.connect() as connection:
+        told = safety.recipients(
+            connection, route_id=_route_of(engine, stops["a"][0]), supervisors=("manager1",)
+        )
+    assert told.kind == "team_lead" and told.names == ("team_lead one",)

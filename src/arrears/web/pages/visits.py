@@ -1,9 +1,9 @@
-"""The field visitor's pages (phone-sized): today's route, the stop's dossier, check-in, the protocol,
-the outcome, photos, check-out and the panic button; the team lead's safety alerts."""
+"""The field visitor's pages (phone-sized): the route of the day, the stop's dossier, the full address
+on the day, check-in, the protocol, the outcome, photos and check-out; the panic button and the safety
+alerts are in ``visit_safety``."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -13,24 +13,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from arrears.arrangements.rules import MAX_PLAN_MONTHS, MIN_MONTHS
 from arrears.audit.repository import audit_transaction
 from arrears.kit.clock import now
-from arrears.kit.errors import ArrearsError, NotFound
-from arrears.kit.inputs import optional_id, parse_id
-from arrears.kit.money import parse_amount_fen
+from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import InvalidField, parse_day
 from arrears.models import DELINQUENCY_REASONS
-from arrears.visits import fieldwork, safety
+from arrears.users.service import StaffUser
+from arrears.visits import address, fieldwork, photos
+from arrears.visits.schemas import CLOSING_REASONS
 from arrears.web import sessions
-from arrears.web.deps import locale, page, signed_in
+from arrears.web.deps import bounded_body, locale, page, signed_in
 from arrears.web.i18n import gettext
 from arrears.web.labels import N_
+from arrears.web.pages import visit_forms, visit_safety
 from arrears.web.pages.workspace import form_fields
 from arrears.web.route_map import route_map
 
 router = APIRouter(include_in_schema=False)
 Visitor = Annotated[sessions.Session, Depends(signed_in("visit:work"))]
-Lead = Annotated[sessions.Session, Depends(signed_in("visit:plan"))]
-PHOTO_FORM_BYTES = fieldwork.MAX_PHOTO_BYTES + 64 * 1024
+PHOTO_FORM_BYTES = photos.MAX_PHOTO_BYTES + 64 * 1024  # the photo and the form around it
 
 
 def _today(request: Request) -> date:
@@ -47,31 +49,15 @@ def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
     return page(request, template, hhmm=hhmm, **context)
 
 
-def _not_found(request: Request) -> HTMLResponse:
-    lang = locale(request)
-    return page(
-        request,
-        "error.html",
-        status_code=404,
-        title=gettext(lang, "Not found"),
-        message=gettext(lang, "No such visit, or it is not your pair's."),
-    )
-
-
-def _number(text: str | None) -> float | None:
-    """A coordinate from a form field; None when absent or not a finite number."""
-    try:
-        value = float(text) if text else None
-    except ValueError:
-        return None
-    return value if value is not None and math.isfinite(value) else None
-
-
 @router.get("/visits/today", response_class=HTMLResponse)
-def today(request: Request, session: Visitor) -> HTMLResponse:
-    """The pair's route of today: the stops in order, drawn on a map."""
+def today(request: Request, session: Visitor, date: str | None = None) -> HTMLResponse:
+    """The pair's route of today, or of ``?date=YYYY-MM-DD``: the stops in order, drawn on a map."""
+    try:
+        day = parse_day(date, field="date") if date else _today(request)
+    except InvalidField as problem:
+        return _refused_page(request, problem.message(locale(request)))
     with request.app.state.engine.connect() as connection:
-        route = fieldwork.todays_route(connection, user=session.user, today=_today(request))
+        route = fieldwork.todays_route(connection, user=session.user, today=day)
     drawn = None
     if route is not None:
         stops = [(s["lat"], s["lon"], str(s["sequence"]), s["status"]) for s in route["stops"]]
@@ -81,9 +67,17 @@ def today(request: Request, session: Visitor) -> HTMLResponse:
         "visit_today.html",
         route=route,
         map=drawn,
-        day=_today(request),
+        day=day,
+        is_today=day == _today(request),
         done=request.query_params.get("done"),
+        told=visit_safety.told(request, route["id"] if route else None),
     )
+
+
+def _refused_page(request: Request, message: str) -> HTMLResponse:
+    lang = locale(request)
+    return page(request, "error.html", status_code=422, title=gettext(lang, "Please check your input"),
+                message=message)  # fmt: skip
 
 
 def _stop_page(
@@ -93,19 +87,31 @@ def _stop_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    given: dict[str, str] | None = None,
+    invalid: tuple[str, ...] = (),
 ) -> HTMLResponse:
+    """The stop's page; after a refused step, with the error, the fields at fault (``invalid``) and
+    what was typed (``given``) back in the form."""
     try:
         with request.app.state.engine.connect() as connection:
             dossier = fieldwork.stop_dossier(connection, stop_id=stop_id, user=session.user)
     except fieldwork.StopNotFound:
-        return _not_found(request)
+        return visit_forms.not_found(request)
+    stop = dossier["stop"]
     return _page(
         request,
         "visit_stop.html",
         status_code=status_code,
         error=error,
+        given=given or {},
+        invalid=invalid,
         reasons=DELINQUENCY_REASONS,
+        checkboxes=visit_forms.CHECKBOXES,
+        closing_reasons=CLOSING_REASONS,
+        plan_months=(MIN_MONTHS, MAX_PLAN_MONTHS),
+        address_today=stop["plan_date"] == _today(request) and stop["status"] in ("planned", "checked_in"),
         done=request.query_params.get("done"),
+        told=visit_safety.told(request, stop["route_id"]),
         **dossier,
     )
 
@@ -115,58 +121,60 @@ def stop(request: Request, stop_id: int, session: Visitor) -> HTMLResponse:
     return _stop_page(request, session, stop_id)
 
 
-def _step(request: Request, session: sessions.Session, stop_id: int, done: str, work: Any) -> Response:
+def _step(
+    request: Request,
+    session: sessions.Session,
+    stop_id: int,
+    done: str,
+    work: Any,
+    *,
+    form: dict[str, str] | None = None,
+) -> Response:
     """Runs one step of the visit in an audited transaction; back to the stop page with its notice, or
-    the page with the step's error."""
+    the page with the step's error, the fields named and the ``form`` as typed. A refusal by the
+    rulebook is audited in a transaction of its own (the step's is rolled back)."""
     lang = locale(request)
     try:
         with audit_transaction(request.app.state.engine) as connection:
             work(connection)
     except fieldwork.StopNotFound:
-        return _not_found(request)
-    except (ValidationError, ValueError):
-        message = gettext(lang, "Please check the form's fields.")
-        return _stop_page(request, session, stop_id, error=message, status_code=422)
+        return visit_forms.not_found(request)
+    except ValidationError as invalid:
+        message, fields = visit_forms.explain(lang, invalid)
+        return _stop_page(
+            request, session, stop_id, error=message, status_code=422, given=form, invalid=fields
+        )
     except ArrearsError as problem:
-        return _stop_page(request, session, stop_id, error=problem.message(lang), status_code=422)
+        if isinstance(problem, fieldwork.VisitRefused) and problem.rules:
+            _audit_refusal(request, session.user, stop_id, done, problem.rules)
+        field = getattr(problem, "field", None)
+        fields = (visit_forms.form_name(field),) if isinstance(field, str) else ()
+        return _stop_page(request, session, stop_id, error=problem.message(lang), status_code=422,
+                          given=form, invalid=fields)  # fmt: skip
     return RedirectResponse(f"/visits/stops/{stop_id}?done={done}", status_code=303)
+
+
+def _audit_refusal(
+    request: Request, user: StaffUser, stop_id: int, step: str, rules: tuple[str, ...]
+) -> None:
+    with audit_transaction(request.app.state.engine) as connection:
+        fieldwork.audit_refusal(connection, stop_id=stop_id, user=user, step=step, rules=rules, now=now())
 
 
 @router.post("/visits/stops/{stop_id:id}/check-in")
 async def check_in(request: Request, stop_id: int, session: Visitor) -> Response:
     """The arrival, with the browser's position when it gave one (else flagged as unknown)."""
     form = await form_fields(request)
-    lat, lon = _number(form.get("lat")), _number(form.get("lon"))
+    lat, lon = visit_forms.coordinate(form.get("lat")), visit_forms.coordinate(form.get("lon"))
+    policy, zone = request.app.state.policy, request.app.state.settings.timezone
     return _step(
         request,
         session,
         stop_id,
         "checked_in",
-        lambda connection: fieldwork.check_in(
-            connection, stop_id=stop_id, user=session.user, lat=lat, lon=lon, now=now()
-        ),
-    )
-
-
-def _protocol_of(form: dict[str, str]) -> fieldwork.Protocol:
-    def ticked(name: str) -> bool:
-        return form.get(name) == "on"
-
-    return fieldwork.Protocol.model_validate(
-        {
-            "staff_count": 2 if ticked("partner_present") else 1,
-            "staff_id_shown": ticked("staff_id_shown"),
-            "identity_confirmed": ticked("identity_confirmed"),
-            "recording_on": ticked("recording_on"),
-            "consent_to_enter": ticked("consent_to_enter"),
-            "entered_home": ticked("entered_home"),
-            "situation_heard": ticked("situation_heard"),
-            "reason": form.get("reason") or None,
-            "solution_offered": form.get("solution_offered", "none"),
-            "agreement": form.get("agreement", "refused"),
-            "notes": form.get("notes") or None,
-        }
-    )
+        lambda connection: fieldwork.check_in(connection, stop_id=stop_id, user=session.user, lat=lat,
+                                              lon=lon, policy=policy, zone=zone, now=now()),
+    )  # fmt: skip
 
 
 @router.post("/visits/stops/{stop_id:id}/protocol")
@@ -179,50 +187,34 @@ async def protocol(request: Request, stop_id: int, session: Visitor) -> Response
             connection,
             stop_id=stop_id,
             user=session.user,
-            protocol=_protocol_of(form),
+            protocol=visit_forms.protocol_of(form),
             policy=request.app.state.policy,
             zone=settings.timezone,
             now=now(),
         )
 
-    return _step(request, session, stop_id, "protocol", work)
-
-
-def _outcome_of(form: dict[str, str]) -> fieldwork.Outcome:
-    kind = form.get("kind", "none")
-    amount = form.get("amount", "").strip()
-    return fieldwork.Outcome.model_validate(
-        {
-            "kind": kind,
-            "amount_fen": parse_amount_fen(amount, field="amount") if kind == "promise" and amount else None,
-            "promised_date": form.get("promised_date") or None if kind == "promise" else None,
-            "plan_months": form.get("plan_months") or None if kind == "plan" else None,
-            "plan_first_due_date": form.get("plan_first_due_date") or None if kind == "plan" else None,
-        }
-    )
+    return _step(request, session, stop_id, "protocol", work, form=form)
 
 
 @router.post("/visits/stops/{stop_id:id}/outcome")
 async def outcome(request: Request, stop_id: int, session: Visitor) -> Response:
-    form, zone = await form_fields(request), request.app.state.settings.timezone
+    form, zone, lang = await form_fields(request), request.app.state.settings.timezone, locale(request)
     return _step(
         request,
         session,
         stop_id,
         "outcome",
-        lambda connection: fieldwork.record_outcome(
-            connection, stop_id=stop_id, user=session.user, outcome=_outcome_of(form), zone=zone, now=now()
-        ),
-    )
+        lambda connection: fieldwork.record_outcome(connection, stop_id=stop_id, user=session.user,
+                                                    outcome=visit_forms.outcome_of(form, lang), zone=zone,
+                                                    now=now()),
+        form=form,
+    )  # fmt: skip
 
 
-@router.post("/visits/stops/{stop_id:id}/photos")
-async def photos(request: Request, stop_id: int, session: Visitor) -> Response:
-    """A photo (multipart), encrypted at rest."""
-    length = int(request.headers.get("content-length") or 0)
-    if length > PHOTO_FORM_BYTES:
-        message = gettext(locale(request), "The photo is too large.")
-        return _stop_page(request, session, stop_id, error=message, status_code=413)
+@router.post("/visits/stops/{stop_id:id}/photos", dependencies=[Depends(bounded_body(PHOTO_FORM_BYTES))])
+async def add_photo(request: Request, stop_id: int, session: Visitor) -> Response:
+    """A photo (multipart), encrypted at rest. The body is read at most ``PHOTO_FORM_BYTES`` (413
+    beyond, by Content-Length or while reading a chunked body) before the form is parsed."""
     upload = (await request.form()).get("photo")
     if not isinstance(upload, UploadFile):
         message = gettext(locale(request), "Please choose a photo.")
@@ -234,7 +226,7 @@ async def photos(request: Request, stop_id: int, session: Visitor) -> Response:
         session,
         stop_id,
         "photo",
-        lambda connection: fieldwork.add_photo(
+        lambda connection: photos.add_photo(
             connection,
             stop_id=stop_id,
             user=session.user,
@@ -250,7 +242,7 @@ async def photos(request: Request, stop_id: int, session: Visitor) -> Response:
 def photo(request: Request, stop_id: int, photo_id: int, session: Visitor) -> Response:
     try:
         with request.app.state.engine.connect() as connection:
-            kind, data = fieldwork.photo_bytes(
+            kind, data = photos.photo_bytes(
                 connection,
                 stop_id=stop_id,
                 photo_id=photo_id,
@@ -258,80 +250,43 @@ def photo(request: Request, stop_id: int, photo_id: int, session: Visitor) -> Re
                 cipher=request.app.state.cipher,
             )
     except fieldwork.StopNotFound:
-        return _not_found(request)
+        return visit_forms.not_found(request)
     return Response(data, media_type=kind, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/visits/stops/{stop_id:id}/check-out")
-def check_out(request: Request, stop_id: int, session: Visitor) -> Response:
+async def check_out(request: Request, stop_id: int, session: Visitor) -> Response:
+    """Closes the visit: with its recorded outcome, or (no protocol) the reason chosen in the form."""
+    form = await form_fields(request)
+    chosen = form.get("outcome") or None
     return _step(
         request,
         session,
         stop_id,
         "checked_out",
-        lambda connection: fieldwork.check_out(connection, stop_id=stop_id, user=session.user, now=now()),
+        lambda connection: fieldwork.check_out(
+            connection, stop_id=stop_id, user=session.user, outcome=chosen, now=now()
+        ),
+        form=form,
     )
 
 
-@router.post("/visits/panic")
-async def panic(request: Request, session: Visitor) -> Response:
-    """The panic button: the team lead is alerted at once (with the position when the browser gave it)."""
-    form = await form_fields(request)
-    stop_id = optional_id(form.get("stop_id", ""))
-    try:
-        route_id = parse_id(form.get("route_id", ""), field="route_id")
-        with audit_transaction(request.app.state.engine) as connection:
-            safety.panic(
-                connection,
-                user=session.user,
-                route_id=route_id,
-                stop_id=stop_id,
-                lat=_number(form.get("lat")),
-                lon=_number(form.get("lon")),
-                now=now(),
-            )
-    except (ValueError, NotFound):
-        return _not_found(request)
-    back = f"/visits/stops/{stop_id}" if stop_id is not None else "/visits/today"
-    return RedirectResponse(f"{back}?done=panic", status_code=303)
-
-
-def _alerts(request: Request, session: sessions.Session, **context: Any) -> HTMLResponse:
-    at = now()
-    with audit_transaction(request.app.state.engine) as connection:
-        safety.raise_missed_checkouts(connection, now=at)
-        alerts = safety.open_alerts(connection, user=session.user)
-    template = "_visit_alerts.html" if request.headers.get("hx-request") else "visit_alerts.html"
-    return _page(request, template, alerts=alerts, **context)
-
-
-@router.get("/visits/alerts", response_class=HTMLResponse)
-def alerts(request: Request, session: Lead) -> HTMLResponse:
-    """The open safety alerts of the lead's team (all of them for a manager); refreshes itself."""
-    return _alerts(request, session, done=request.query_params.get("done"))
-
-
-@router.get("/visits/alerts/badge", response_class=HTMLResponse)
-def alerts_badge(request: Request, session: Lead) -> HTMLResponse:
-    """The number of open alerts, for the header of every page the lead has open (polled every 30 s):
-    missed check-outs are raised here too, so a lead is alerted wherever they are in the app."""
-    with audit_transaction(request.app.state.engine) as connection:
-        safety.raise_missed_checkouts(connection, now=now())
-        waiting = len(safety.open_alerts(connection, user=session.user))
-    return _page(request, "_visit_alert_badge.html", waiting=waiting)
-
-
-@router.post("/visits/alerts/{alert_id:id}/acknowledge")
-async def acknowledge(request: Request, alert_id: int, session: Lead) -> Response:
-    form, lang = await form_fields(request), locale(request)
+@router.post("/visits/stops/{stop_id:id}/address", response_class=HTMLResponse)
+def full_address(request: Request, stop_id: int, session: Visitor) -> HTMLResponse:
+    """The stop's full address and a map link, on the day of the visit only (audited ``pii.reveal``):
+    an htmx fragment, or the stop page with it."""
+    lang, zone = locale(request), request.app.state.settings.timezone
     try:
         with audit_transaction(request.app.state.engine) as connection:
-            safety.acknowledge(
-                connection, alert_id=alert_id, user=session.user, note=form.get("note"), now=now()
-            )
+            shown = address.reveal_address(connection, stop_id=stop_id, user=session.user,
+                                           cipher=request.app.state.cipher, zone=zone, now=now())  # fmt: skip
+    except fieldwork.StopNotFound:
+        return visit_forms.not_found(request)
     except ArrearsError as problem:
-        return _alerts(request, session, error=problem.message(lang))
-    return RedirectResponse("/visits/alerts?done=acknowledged", status_code=303)
+        return _stop_page(request, session, stop_id, error=problem.message(lang), status_code=422)
+    if request.headers.get("hx-request"):
+        return _page(request, "_visit_address.html", address=shown)
+    return _page(request, "_visit_address.html", address=shown, whole=True)
 
 
 LABELS = (  # stop statuses, outcomes, alert kinds and follow-up tasks the pages show translated
@@ -340,9 +295,13 @@ LABELS = (  # stop statuses, outcomes, alert kinds and follow-up tasks the pages
     N_("done"),
     N_("skipped"),
     N_("no_contact"),
+    N_("wrong_address"),
+    N_("broken_off"),
     N_("no_agreement"),
     N_("missed_checkout"),
     N_("panic"),
     N_("promise_check"),
     N_("plan_proposal"),
 )
+
+router.include_router(visit_safety.router)  # the panic button and the alerts

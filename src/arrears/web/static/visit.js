@@ -1,6 +1,7 @@
 // The visitor's pages: forms marked data-geolocate send the phone's position (hidden lat/lon fields)
 // when the browser gives it within a few seconds, and are sent without it otherwise (the check-in is
-// then flagged as position unknown). The emergency button asks once before alerting.
+// then flagged as position unknown). A button with data-confirm (the emergency button, check-out) asks
+// once before its form is sent.
 (function () {
   "use strict";
   var WAIT_MS = 8000;
@@ -22,10 +23,11 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute || !form.hasAttribute("data-geolocate") || form.dataset.sending) { return; }
-    event.preventDefault();
+    if (!form.hasAttribute || form.dataset.sending) { return; }
     var button = form.querySelector("button[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) { return; }
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); return; }
+    if (!form.hasAttribute("data-geolocate")) { return; }
+    event.preventDefault();
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
     locate(form);
   });
