@@ -146,7 +146,8 @@ def post_callback(
     body: CallbackRequest,
     user: Annotated[StaffUser, Depends(permitted("callback:schedule"))],
 ) -> dict[str, Any]:
-    """Schedules a callback for the caller; refused in the past or when a call then is blocked."""
+    """Schedules a callback for the caller; refused in the past, more than 30 days ahead or when a call
+    then is blocked."""
     with transaction(request) as db:
         in_scope(db, user, account_id)
         with answers():

@@ -73,3 +73,18 @@ def check_promise_date(*, promised: date, today: date, max_days: int) -> None:
             f"承诺还款日期须在 {max_days} 天内（不晚于 {last}），所填为 {promised.isoformat()}；"
             "更长的期限请制定还款计划",
         )
+
+
+CALLBACK_DAYS = 30  # a callback falls due within this many days; an open one is current work as long
+
+
+def check_callback_due(*, due_at: datetime, now: datetime) -> None:
+    """Refuses a callback due in the past or more than ``CALLBACK_DAYS`` days after ``now``: a callback
+    keeps its account in its owner's scope (docs/contact-actions.md), so it may not reach far ahead."""
+    if due_at < now:
+        raise CallRefused("a callback cannot be due in the past", "回拨时间不能早于当前时间")
+    if due_at > now + timedelta(days=CALLBACK_DAYS):
+        raise CallRefused(
+            f"a callback falls due within {CALLBACK_DAYS} days",
+            f"回拨时间须在 {CALLBACK_DAYS} 天之内",
+        )

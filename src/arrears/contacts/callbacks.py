@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from arrears.accounts.free_text import mask_rows
 from arrears.compliance.policy import Policy
+from arrears.contacts.call_rules import check_callback_due
 from arrears.contacts.dialling import aware, call_check
 from arrears.contacts.repository import ContactRepository
 from arrears.contacts.rules import ContactBlocked
@@ -32,11 +33,10 @@ def schedule_callback(
     contact_point_id: int | None = None,
 ) -> dict[str, Any]:
     """Schedules the user's callback on the account at ``due_at``. Refused when ``due_at`` is in the
-    past or the rulebook would block a call to ``contact_point_id`` (default: the primary mobile) then
+    past or more than ``CALLBACK_DAYS`` ahead, or the rulebook would block a call to
+    ``contact_point_id`` (default: the primary mobile) then
     (ContactBlocked says until when)."""
-    aware(due_at, "due_at")
-    if due_at < aware(now, "now"):
-        raise ArrearsError("a callback cannot be due in the past", "回拨时间不能早于当前时间")
+    check_callback_due(due_at=aware(due_at, "due_at"), now=aware(now, "now"))
     check = call_check(
         connection,
         account_id=account_id,

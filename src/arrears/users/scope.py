@@ -3,20 +3,21 @@
 Only a role with ``account:read`` opens any account. Collectors and visitors open the accounts of
 their current work: a claim of theirs or of a team mate that is still open (its lease running), a
 call of the current business date (the latest completed run's) that they or a team mate worked
-(``done``), and an open callback of their own. A lapsed claim, an earlier day's work or a claim taken
-over by someone else grants nothing. Agency users open only the accounts placed with their team's
-agency, while the placement runs; team leads, managers, legal, compliance and customer service see
-the book.
+(``done``), and an open callback of their own due within ``CALLBACK_DAYS`` of now. A lapsed claim,
+an earlier day's work, a claim taken over by someone else or a callback far from now grants
+nothing. Agency users open only the accounts placed with their team's agency, while the placement
+runs; team leads, managers, legal, compliance and customer service see the book.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 from sqlalchemy.sql.selectable import Exists
 
+from arrears.contacts.call_rules import CALLBACK_DAYS
 from arrears.kit.clock import now as clock_now
 from arrears.models import AgencyPlacement, AppUser, Callback, CollectionAction, DailyRun, Team, table_of
 from arrears.users.permissions import allowed
@@ -61,9 +62,11 @@ def _current_work(user: StaffUser, account_id: int, now: datetime) -> ColumnElem
     open_claim = and_(x.c.status == "claimed", x.c.lease_until >= now)
     worked_today = and_(x.c.status == "done", x.c.run_date == _business_date())
     claimed: Exists = exists().where(x.c.account_id == account_id, workers, or_(open_claim, worked_today))
+    horizon = timedelta(days=CALLBACK_DAYS)  # an open callback due near now; not one long past or far ahead
     callback: Exists = exists().where(
-        c.c.account_id == account_id, c.c.user_id == user.id, c.c.status == "open"
-    )
+        c.c.account_id == account_id, c.c.user_id == user.id, c.c.status == "open",
+        c.c.due_at.between(now - horizon, now + horizon),
+    )  # fmt: skip
     return or_(claimed, callback)
 
 

@@ -21,6 +21,7 @@ from arrears.batch.store import RunRepository
 from arrears.compliance import check as check_situation
 from arrears.compliance import load_policy
 from arrears.contacts import callbacks, case_requests, holds, sms
+from arrears.contacts.call_rules import CALLBACK_DAYS
 from arrears.contacts.calls import CallLog, Promise, log_call
 from arrears.contacts.dialling import call_check
 from arrears.contacts.rules import ContactBlocked
@@ -318,6 +319,24 @@ class TestCallbacks:
         hold(book, account, "cease_contact")
         with book.begin() as connection, pytest.raises(ContactBlocked, match="cease_contact"):
             callbacks.schedule_callback(connection, due_at=DAY + timedelta(hours=1), now=DAY, **options)
+
+    def test_refused_more_than_the_horizon_ahead(self, book: Engine) -> None:
+        """A callback far ahead would keep the account in its owner's scope for as long (a claim's
+        access without a claim): it falls due within CALLBACK_DAYS."""
+        account, _ = first_account(book)
+        options: dict[str, Any] = {
+            "account_id": account,
+            "user_id": user_id(book, "collector1"),
+            "policy": POLICY,
+            "zone": ZONE,
+            "now": DAY,
+        }
+        with book.begin() as connection:
+            last = DAY + timedelta(days=CALLBACK_DAYS)
+            assert callbacks.schedule_callback(connection, due_at=last, **options)["status"] == "open"
+            for beyond in (last + timedelta(days=1), datetime(2999, 12, 30, 10, tzinfo=SHANGHAI)):
+                with pytest.raises(ArrearsError, match=f"{CALLBACK_DAYS} days"):
+                    callbacks.schedule_callback(connection, due_at=beyond, **options)
 
 
 class TestRequests:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert, select
 
+from arrears.contacts.call_rules import CALLBACK_DAYS
 from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.crypto import FieldCipher
@@ -120,6 +121,21 @@ def test_an_open_callback_keeps_the_account_for_its_owner(book: Book) -> None:
         c = table_of(Callback)
         connection.execute(c.update().where(c.c.id == callback_id).values(status="done"))
     assert not book.opens("c1", account)
+
+
+@pytest.mark.parametrize("due", [timedelta(days=CALLBACK_DAYS + 1), timedelta(days=-CALLBACK_DAYS - 1)])
+def test_a_callback_far_from_now_grants_nothing(book: Book, due: timedelta) -> None:
+    """Only a callback due within CALLBACK_DAYS of now is current work (one written far ahead before
+    the horizon was checked, or left open long after it fell due, opens nothing)."""
+    account, customer = book.accounts[5]
+    with book.engine.begin() as connection:
+        callback = {"account_id": account, "customer_id": customer, "user_id": book.users["c1"].id,
+                    "due_at": NOW + due, "status": "open", "created_at": NOW}  # fmt: skip
+        connection.execute(insert(table_of(Callback)).values(**callback))
+
+    assert not book.opens("c1", account)
+    inside = NOW + due - (timedelta(days=2) if due > timedelta(0) else timedelta(days=-2))
+    assert book.opens("c1", account, inside)
 
 
 def test_book_wide_roles_and_roles_without_account_read(book: Book) -> None:
