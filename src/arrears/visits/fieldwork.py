@@ -21,7 +21,9 @@ from arrears.accounts.case_file import case_file
 from arrears.arrangements.rules import FIRST_DUE_WITHIN_DAYS
 from arrears.audit.repository import AuditLog
 from arrears.compliance import Policy, check
+from arrears.contacts.call_rules import CallLimits, CallRefused, check_promise_date
 from arrears.contacts.repository import ContactRepository
+from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.masking import mask_name
 from arrears.users.permissions import require
@@ -76,14 +78,17 @@ def pair_stop(connection: Connection, stop_id: int, user: StaffUser, *, lock: bo
     return found
 
 
-def stop_dossier(connection: Connection, *, stop_id: int, user: StaffUser) -> dict[str, Any]:
-    """The stop, the account's case file (personal data masked), the protocol, photos and tasks."""
+def stop_dossier(
+    connection: Connection, *, stop_id: int, user: StaffUser, cipher: FieldCipher | None = None
+) -> dict[str, Any]:
+    """The stop, the account's case file (personal data masked; given the ``cipher``, also the
+    cardholder's own phones, addresses and ID written in its notes), the protocol, photos and tasks."""
     stop = pair_stop(connection, stop_id, user)
     repository = FieldworkRepository(connection)
     return {
         "stop": stop,
         "protocol": json.loads(stop["protocol"]) if stop["protocol"] else None,
-        "case": case_file(connection, stop["account_id"]),
+        "case": case_file(connection, stop["account_id"], cipher=cipher),
         "photos": repository.photos_of(stop_id),
         "tasks": repository.tasks_of_stop(stop_id),
     }
@@ -259,14 +264,17 @@ def _follow_up(
     user: StaffUser,
     today: date,
     now: datetime,
+    promise_days: int,
 ) -> dict[str, Any]:
     """The promise (an ordinary promise to pay: the daily run settles it and escalates it when broken)
     and a task to check it on the promised date; or a task to propose the agreed plan."""
     repository = FieldworkRepository(connection)
     if outcome.kind == "promise":
         assert outcome.amount_fen is not None and outcome.promised_date is not None
-        if outcome.promised_date < today:
-            raise VisitRefused("the promised date is in the past", "承诺还款日期已过")
+        try:  # the same window as a promise taken on a call
+            check_promise_date(promised=outcome.promised_date, today=today, max_days=promise_days)
+        except CallRefused as refused:
+            raise VisitRefused(refused.message_en, refused.message_zh) from None
         promise_id = repository.add_promise(
             account_id=stop["account_id"],
             amount_fen=outcome.amount_fen,
@@ -314,7 +322,14 @@ def _follow_up(
 
 
 def record_outcome(
-    connection: Connection, *, stop_id: int, user: StaffUser, outcome: Outcome, zone: str, now: datetime
+    connection: Connection,
+    *,
+    stop_id: int,
+    user: StaffUser,
+    outcome: Outcome,
+    zone: str,
+    now: datetime,
+    promise_days: int = CallLimits().promise_days,
 ) -> dict[str, Any]:
     """Records the result of the visit after its protocol, with the promise or plan agreed, and logs
     the visit in the account's contact history. A promise needs ``promise:take``."""
@@ -329,7 +344,9 @@ def record_outcome(
     protocol = json.loads(stop["protocol"])
     if outcome.kind != "none" and protocol["agreement"] != "reached":
         raise VisitRefused("no agreement was reached on the visit", "外访未达成协议")
-    follow = _follow_up(connection, stop, outcome, user=user, today=local_date(now, zone), now=now)
+    follow = _follow_up(
+        connection, stop, outcome, user=user, today=local_date(now, zone), now=now, promise_days=promise_days
+    )
     code = _outcome_code(protocol, outcome)
     protocol["outcome"] = {"kind": outcome.kind} | follow
     repository = FieldworkRepository(connection)

@@ -185,6 +185,27 @@ def test_an_outcome_with_a_promise_creates_the_promise_and_a_follow_up(
     assert stop["outcome"] == "promise" and json.loads(str(stop["protocol"]))["outcome"]["kind"] == "promise"
 
 
+@pytest.mark.parametrize("days", [31, 365])
+def test_a_visit_promise_falls_due_within_the_promise_window(
+    engine: Engine, stops: dict[str, list[int]], days: int
+) -> None:
+    """As on a call: a promise further out than the promise window is a plan, not a promise."""
+    stop_id = stops["a"][0]
+    _check_in(engine, stop_id)
+    _protocol(engine, stop_id)
+    with audit_transaction(engine) as connection, pytest.raises(VisitRefused, match="30"):
+        fieldwork.record_outcome(
+            connection,
+            stop_id=stop_id,
+            user=user(connection, "visitor1"),
+            zone="Asia/Shanghai",
+            now=MORNING,
+            outcome=Outcome(kind="promise", amount_fen=100, promised_date=DAY + timedelta(days=days)),
+        )
+    with engine.connect() as connection:
+        assert connection.execute(select(table_of(PromiseToPay))).first() is None
+
+
 def test_an_agreed_plan_leaves_a_task_to_propose_it(engine: Engine, stops: dict[str, list[int]]) -> None:
     stop_id = stops["a"][0]
     _check_in(engine, stop_id)

@@ -94,7 +94,9 @@ def _stop_page(
     what was typed (``given``) back in the form."""
     try:
         with request.app.state.engine.connect() as connection:
-            dossier = fieldwork.stop_dossier(connection, stop_id=stop_id, user=session.user)
+            dossier = fieldwork.stop_dossier(
+                connection, stop_id=stop_id, user=session.user, cipher=request.app.state.cipher
+            )
     except fieldwork.StopNotFound:
         return visit_forms.not_found(request)
     stop = dossier["stop"]
@@ -198,7 +200,8 @@ async def protocol(request: Request, stop_id: int, session: Visitor) -> Response
 
 @router.post("/visits/stops/{stop_id:id}/outcome")
 async def outcome(request: Request, stop_id: int, session: Visitor) -> Response:
-    form, zone, lang = await form_fields(request), request.app.state.settings.timezone, locale(request)
+    form, settings, lang = await form_fields(request), request.app.state.settings, locale(request)
+    zone = settings.timezone
     return _step(
         request,
         session,
@@ -206,7 +209,7 @@ async def outcome(request: Request, stop_id: int, session: Visitor) -> Response:
         "outcome",
         lambda connection: fieldwork.record_outcome(connection, stop_id=stop_id, user=session.user,
                                                     outcome=visit_forms.outcome_of(form, lang), zone=zone,
-                                                    now=now()),
+                                                    now=now(), promise_days=settings.promise_max_days),
         form=form,
     )  # fmt: skip
 
