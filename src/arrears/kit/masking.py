@@ -52,7 +52,9 @@ _NATIONAL_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
 _CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){15,18}(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)(?:\(?(?:\+|00)?86\)?[ -]?)?(1[3-9]\d(?:[ -]?\d){8})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)\(?(0\d{2,3})\)?[ -]?(\d{3,4}[ -]?\d{4})(?!\d)")
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+# An address starts where a run of its characters starts (the lookbehind): matching from inside a run
+# too would retry a long run from each of its characters, quadratic in the run's length.
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _digits(text: str) -> str:

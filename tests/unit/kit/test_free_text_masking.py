@@ -3,6 +3,8 @@ cardholder's own known values."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -66,3 +68,14 @@ def test_no_mobile_number_survives(number: str, words: str) -> None:
 )
 def test_no_national_id_survives(number: str, words: str) -> None:
     assert number not in mask_free_text(f"{words}{number}{words}")
+
+
+@pytest.mark.parametrize("run", ["n" * 60_000, "1" * 60_000, "a." * 30_000, "a@" + "b" * 60_000])
+def test_masking_time_grows_in_step_with_the_text(run: str) -> None:
+    """A long run of word characters (a pasted blob in a note) is masked in linear time: a pattern
+    that retried the run from each of its characters took minutes per page (the case page hung the
+    server). 60,000 characters take milliseconds; quadratic work here took tens of seconds."""
+    started = time.perf_counter()
+    masked = mask_free_text(f"x {run} 13812345678")
+    assert time.perf_counter() - started < 1.0
+    assert masked.endswith("138****5678")
