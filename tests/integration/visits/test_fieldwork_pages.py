@@ -355,3 +355,25 @@ def test_a_chunked_photo_over_the_limit_is_refused_while_reading(app: FastAPI, e
     assert answer.status_code == 413
     with engine.connect() as connection:
         assert connection.execute(select(table_of(VisitPhoto))).first() is None
+
+
+def test_a_stop_of_another_day_leads_back_to_its_route_and_shows_statuses_translated(
+    app: FastAPI, engine: Engine
+) -> None:
+    stop_id = app.state.stops["a"][0]
+    s = table_of(VisitStop)
+    with engine.begin() as connection:
+        connection.execute(
+            update(table_of(VisitRoute))
+            .where(table_of(VisitRoute).c.id == _route_id(engine, stop_id))
+            .values(plan_date=date(2005, 10, 1))
+        )
+        account_id = connection.execute(select(s.c.account_id).where(s.c.id == stop_id)).scalar_one()
+        promise = {"account_id": account_id, "amount_fen": 10_000, "taken_on": NOW.date(), "status": "open"}
+        connection.execute(
+            table_of(PromiseToPay).insert().values(**promise, promised_date=NOW.date(), created_at=NOW)
+        )
+    page = Person(app, "visitor1").client.get(f"/visits/stops/{stop_id}").text
+    assert 'href="/visits/today?date=2005-10-01"' in page  # not today's (empty) route
+    history = page.split("<details>", 1)[1]
+    assert "未结" in history and ">open<" not in history  # the status as people read it, not its code

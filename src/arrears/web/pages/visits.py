@@ -112,6 +112,7 @@ def _stop_page(
         closing_reasons=CLOSING_REASONS,
         plan_months=(MIN_MONTHS, MAX_PLAN_MONTHS),
         address_today=stop["plan_date"] == _today(request) and stop["status"] in ("planned", "checked_in"),
+        route_day=None if stop["plan_date"] == _today(request) else stop["plan_date"],
         done=request.query_params.get("done"),
         told=visit_safety.told(request, stop["route_id"]),
         **dossier,
