@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arrears.kit.errors import ArrearsError, ConfigurationError, NotFound
-from arrears.kit.inputs import NUL, InvalidField, nul_field
+from arrears.kit.inputs import FIRST_DAY, LAST_DAY, NUL, InvalidField, nul_field
 from arrears.web.deps import locale, page
 from arrears.web.i18n import gettext
 from arrears.web.labels import N_
@@ -50,6 +50,24 @@ def _refused_page(request: Request, message: str, *, status_code: int = 422) -> 
 def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     """``("body", "promise", "amount_fen")`` -> ``"promise.amount_fen"``."""
     return ".".join(str(part) for part in loc if part not in _PLACES) or "body"
+
+
+def _is_date(error: Any) -> bool:
+    """A date or time that could not be read or lies outside the dates any field takes."""
+    return str(error["type"]).startswith(("date", "datetime")) or str(FIRST_DAY) in str(error["msg"])
+
+
+def page_problem(lang: str, errors: list[Any]) -> str:
+    """A page's refusal of query or form fields: each field named, a date's with the dates taken."""
+    dated = {field_name(error["loc"]) for error in errors if _is_date(error)}
+    dates = {"first": str(FIRST_DAY), "last": str(LAST_DAY)}
+    fields = [
+        gettext(lang, "%(field)s (a date from %(first)s to %(last)s)", field=name, **dates)
+        if name in dated
+        else name
+        for name in dict.fromkeys(field_name(error["loc"]) for error in errors)
+    ]
+    return gettext(lang, "Please check these fields: %(fields)s", fields=", ".join(fields))
 
 
 def echoable(value: Any) -> Any:
@@ -75,10 +93,7 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, problem: RequestValidationError) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": echoable(jsonable_encoder(problem.errors()))}, status_code=422)
-        fields = ", ".join(dict.fromkeys(field_name(error["loc"]) for error in problem.errors()))
-        return _refused_page(
-            request, gettext(locale(request), "Please check these fields: %(fields)s", fields=fields)
-        )
+        return _refused_page(request, page_problem(locale(request), list(problem.errors())))
 
     @app.exception_handler(InvalidField)
     async def invalid_field(request: Request, problem: InvalidField) -> Response:

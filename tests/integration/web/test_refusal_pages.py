@@ -1,0 +1,17 @@
+"""A page refusing a query or form field says, in the reader's language, what the field takes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from web_support import signed_in_as
+
+
+def test_a_date_out_of_range_says_which_dates_are_taken(web: TestClient) -> None:
+    manager = signed_in_as(web, "manager1")
+    for day in ("0001-01-02", "9999-12-31", "2005-13-01"):
+        page = manager.client.get(f"/dashboard?as_of={day}")
+        assert page.status_code == 422 and "as_of" in page.text, day
+        assert "1900-01-01" in page.text and "2999-12-31" in page.text, day
+    manager.client.get("/lang/en")
+    page = manager.client.get("/dashboard?as_of=0001-01-02")
+    assert page.status_code == 422 and "a date from 1900-01-01 to 2999-12-31" in page.text
