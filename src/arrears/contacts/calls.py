@@ -64,10 +64,10 @@ class CallLog(BaseModel):
         answered = self.outcome in _ANSWERED
         if self.conversation and not answered:
             raise InvalidField("conversation", f"no conversation can follow the outcome {self.outcome}",
-                               f"通话结果为 {self.outcome}（未接通），不能记录与持卡人的交谈")  # fmt: skip
+                               "通话未接通，不能记录与持卡人的交谈")  # fmt: skip
         if self.promise is not None and not answered:
             raise InvalidField("outcome", f"a promise to pay needs an answered call, not {self.outcome}",
-                               f"通话结果为 {self.outcome}（未接通），不能记录还款承诺")  # fmt: skip
+                               "通话未接通，不能记录还款承诺")  # fmt: skip
         if self.outcome == "promise" and self.promise is None:
             raise InvalidField("promise", "the outcome promise needs the promise (amount and date)",
                                "通话结果为承诺还款时，须填写承诺金额和日期")  # fmt: skip
