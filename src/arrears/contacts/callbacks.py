@@ -16,6 +16,7 @@ from arrears.contacts.repository import ContactRepository
 from arrears.contacts.rules import ContactBlocked
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.inputs import check_text
 
 MAX_LISTED = 200
 
@@ -36,6 +37,7 @@ def schedule_callback(
     past or more than ``CALLBACK_DAYS`` ahead, or the rulebook would block a call to
     ``contact_point_id`` (default: the primary mobile) then
     (ContactBlocked says until when)."""
+    check_text(note or "", field="note")
     check_callback_due(due_at=aware(due_at, "due_at"), now=aware(now, "now"))
     check = call_check(
         connection,

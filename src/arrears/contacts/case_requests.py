@@ -16,6 +16,7 @@ from arrears.contacts.dialling import aware
 from arrears.contacts.repository import ContactRepository
 from arrears.contacts.rules import blocking_holds
 from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import check_text
 from arrears.models import REQUEST_KINDS
 
 MAX_LISTED = 500
@@ -44,7 +45,7 @@ def request_case(
     the kind is open already, or under a hold that blocks contact; NotFound for a missing account."""
     _known(kind)
     aware(now, "now")
-    if not reason.strip():
+    if not check_text(reason, field="reason").strip():
         raise ArrearsError("a request needs a reason", "申请必须说明理由")
     repository = ContactRepository(connection)
     account = repository.account(account_id, lock=True)  # one request at a time per account

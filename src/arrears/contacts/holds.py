@@ -22,6 +22,7 @@ from arrears.contacts.dialling import aware
 from arrears.contacts.repository import ContactRepository
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.inputs import check_text
 from arrears.models import HOLD_KINDS
 from arrears.users.permissions import allowed
 
@@ -40,6 +41,7 @@ class HoldNotPermitted(ArrearsError):
 
 
 def _reason(reason: str, what_en: str, what_zh: str) -> str:
+    check_text(reason, field="reason")
     if not reason.strip():
         raise ArrearsError(f"{what_en} needs a reason", f"{what_zh}必须说明理由")
     return reason.strip()
@@ -65,9 +67,9 @@ def place_hold(
         raise ArrearsError(
             f"unknown hold kind {kind} (one of {', '.join(HOLD_KINDS)})", f"未知停催类型 {kind}"
         )
+    text = _reason(reason, "a hold", "停催")
     if not hold_rules.may_place(role=role, kind=kind):
         raise HoldNotPermitted(role=role, kind=kind, lifting=False)
-    text = _reason(reason, "a hold", "停催")
     if expires_at is not None and aware(expires_at, "expires_at") <= aware(now, "now"):
         raise ArrearsError("a hold cannot expire in the past", "停催的到期时间不能早于当前时间")
     repository = ContactRepository(connection)
@@ -103,6 +105,7 @@ def lift_hold(
     placer's reason masked unless ``role`` may see personal data (the cardholder's known values found
     too, given the ``cipher``)."""
     aware(now, "now")
+    check_text(reason, field="reason")
     repository = ContactRepository(connection)
     hold = repository.hold(hold_id)
     if hold is None:

@@ -6,7 +6,8 @@ Anything outside them is refused with the field named before it reaches arithmet
   larger one cannot exist (and would fail the query there; SQLite's stop at 2^63-1);
 - a date (or the date of a time) lies from 1900-01-01 to 2999-12-31, so that adding the longest
   window or plan to it, or moving it between time zones, never overflows;
-- text never holds a NUL character (PostgreSQL refuses it in text; no person types it).
+- text never holds a NUL character (PostgreSQL refuses it in text; no person types it), and free text
+  (reasons, notes, comments) holds at most ``MAX_TEXT`` characters, whichever edge it comes through.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ MAX_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL int4); raise it with the 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 NUL = "\x00"
+MAX_TEXT = 2_000  # characters of free text: a hold's reason, a note, a request's reason
 _SHOWN = 24  # characters of a refused value repeated in its message
 
 
@@ -83,6 +85,17 @@ def check_day(value: date, *, field: str) -> date:
             field,
             f"the date must be between {FIRST_DAY} and {LAST_DAY}",
             f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间",
+        )
+    return value
+
+
+def check_text(value: str, *, field: str) -> str:
+    """Free text of at most ``MAX_TEXT`` characters; InvalidField naming ``field`` otherwise."""
+    if len(value) > MAX_TEXT:
+        raise InvalidField(
+            field,
+            f"the text is longer than {MAX_TEXT} characters ({len(value)})",
+            f"文字不能超过 {MAX_TEXT} 个字符（现为 {len(value)} 个）",
         )
     return value
 

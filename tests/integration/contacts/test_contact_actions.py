@@ -28,6 +28,7 @@ from arrears.contacts.rules import ContactBlocked
 from arrears.contacts.templates import TemplateError
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.inputs import MAX_TEXT, InvalidField
 from arrears.models import ContactEvent, ContactPoint, Customer, PlanInstalment, RepaymentPlan, table_of
 from arrears.scoring.store import store_accounts
 
@@ -458,3 +459,37 @@ def test_the_check_decides_as_the_daily_run_would(book: Engine) -> None:
         assert (mine.allowed, mine.rules) == (run_decision.decision == "allow", run_decision.rules)
         assert mine.next_allowed_at == run_decision.next_allowed_at
     assert mine.rules == ("CN-CALL-CONNECTED",)  # the consent lifts the hours, not the cap
+
+
+class TestFreeTextBounds:
+    """Free text is bounded in the services (MAX_TEXT characters), whichever edge it comes through: the
+    pages passed a 1 MB hold reason straight to the store, where the API's schemas stopped it."""
+
+    LONG = "r" * (MAX_TEXT + 1)
+
+    def test_a_hold_reason_and_a_lift_reason(self, book: Engine) -> None:
+        account, _ = first_account(book)
+        options: dict[str, Any] = {"user_id": None, "actor": "compliance1", "role": "compliance", "now": DAY}
+        with audit_transaction(book) as connection, pytest.raises(InvalidField) as refused:
+            holds.place_hold(connection, account_id=account, kind="dispute", reason=self.LONG, **options)
+        assert refused.value.field == "reason"
+        placed = hold(book, account, "dispute")
+        with audit_transaction(book) as connection, pytest.raises(InvalidField) as refused:
+            holds.lift_hold(connection, hold_id=placed["id"], reason=self.LONG, **options)
+        assert refused.value.field == "reason"
+
+    def test_a_callback_note_and_a_request_reason(self, book: Engine) -> None:
+        account, _ = first_account(book)
+        me = user_id(book, "collector1")
+        with book.begin() as connection, pytest.raises(InvalidField) as refused:
+            callbacks.schedule_callback(
+                connection, account_id=account, user_id=me, due_at=DAY + timedelta(hours=1), policy=POLICY,
+                zone=ZONE, now=DAY, note=self.LONG,
+            )  # fmt: skip
+        assert refused.value.field == "note"
+        with book.begin() as connection, pytest.raises(InvalidField) as refused:
+            case_requests.request_case(
+                connection, account_id=account, kind="visit", reason=self.LONG, user_id=me, policy=POLICY,
+                now=DAY,
+            )  # fmt: skip
+        assert refused.value.field == "reason"

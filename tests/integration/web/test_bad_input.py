@@ -25,7 +25,7 @@ from arrears import migrate
 from arrears.config import Settings
 from arrears.db import make_engine
 from arrears.kit.crypto import FieldCipher
-from arrears.kit.inputs import MAX_ID
+from arrears.kit.inputs import MAX_ID, MAX_TEXT
 from arrears.models import CardAccount, Hold, table_of
 from arrears.users import passwords
 from arrears.users.permissions import allowed
@@ -223,6 +223,11 @@ FIELD_CASES = [
     *[("POST", f"{CASE}/plans", {"data": {**PLAN, field: "1e999999999"}}, field)
       for field in ("waived_fee", "waived_interest", "down_payment")],
     *[("POST", f"{CASE}/plans", {"data": {**PLAN, "first_due_date": day}}, "first_due_date") for day in DAYS],
+    # free text beyond MAX_TEXT through the pages (the API's schemas bound it already)
+    ("POST", f"{CASE}/holds", {"data": {"kind": "dispute", "reason": "r" * 1_000_000}}, "reason"),
+    ("POST", f"{CASE}/callbacks", {"data": {"due_at": "2099-01-01T10:00", "note": "n" * (MAX_TEXT + 1)}},
+     "note"),
+    ("POST", f"{CASE}/requests/legal-review", {"data": {"reason": "r" * (MAX_TEXT + 1)}}, "reason"),
 ]  # fmt: skip
 
 
