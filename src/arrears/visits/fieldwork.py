@@ -25,6 +25,7 @@ from arrears.contacts.call_rules import CallLimits, CallRefused, check_promise_d
 from arrears.contacts.repository import ContactRepository
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.localtime import local_text
 from arrears.kit.masking import mask_name
 from arrears.users.permissions import require
 from arrears.users.service import StaffUser
@@ -195,7 +196,11 @@ def _allowed(
     )
     decision = check(policy, visit_situation(stop, protocol, holds=holds, zone=zone, now=now))
     if decision.decision != "allow":
-        raise VisitRefused(decision.reason_en, decision.reason_zh, decision.rules)
+        later_en = later_zh = ""
+        if decision.next_allowed_at is not None:  # in the visit's zone, labelled
+            later = local_text(decision.next_allowed_at, ZoneInfo(zone))
+            later_en, later_zh = f" (allowed from {later})", f"（{later} 起允许）"
+        raise VisitRefused(decision.reason_en + later_en, decision.reason_zh + later_zh, decision.rules)
 
 
 def audit_refusal(

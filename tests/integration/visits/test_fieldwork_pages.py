@@ -377,3 +377,13 @@ def test_a_stop_of_another_day_leads_back_to_its_route_and_shows_statuses_transl
     assert 'href="/visits/today?date=2005-10-01"' in page  # not today's (empty) route
     history = page.split("<details>", 1)[1]
     assert "未结" in history and ">open<" not in history  # the status as people read it, not its code
+
+
+def test_a_night_check_in_says_from_when_the_visit_is_allowed(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visitor = Person(app, "visitor1")
+    here = f"/visits/stops/{app.state.stops['a'][0]}"
+    monkeypatch.setattr(visits, "now", lambda: NOW.replace(hour=3, minute=14))
+    refused = visitor.post(f"{here}/check-in", {"lat": str(HOME[0]), "lon": str(HOME[1])}, page=here)
+    assert refused.status_code == 422 and f"{NOW.date().isoformat()} 08:00 UTC+8" in refused.text
