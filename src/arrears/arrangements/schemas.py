@@ -22,7 +22,11 @@ class PlanRequest(BaseModel):
     kind: PlanKind
     first_due_date: Day
     months: int | None = Field(
-        default=None, ge=1, le=MAX_MONTHS, description="monthly instalments (instalment plans: 2 to 36)"
+        default=None,
+        strict=True,
+        ge=1,
+        le=MAX_MONTHS,
+        description="monthly instalments (instalment plans: 2 to 36)",
     )
     waived_interest_fen: Fen = 0
     waived_fee_fen: Fen = 0

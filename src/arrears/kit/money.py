@@ -22,8 +22,10 @@ MAX_AMOUNT_FEN = 100_000_000_00  # 100 million yuan: far above any card debt, fa
 _AMOUNT = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
 _LONGEST = 12  # characters of the largest amount: 999999999.99
 
-Fen = Annotated[int, Field(ge=0, le=MAX_AMOUNT_FEN, description="fen, 0 to 10,000,000,000")]
-PositiveFen = Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN, description="fen, 1 to 10,000,000,000")]
+Fen = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT_FEN, description="fen, 0 to 10,000,000,000")]
+PositiveFen = Annotated[
+    int, Field(strict=True, gt=0, le=MAX_AMOUNT_FEN, description="fen, 1 to 10,000,000,000")
+]
 
 
 class InvalidAmount(InvalidField):

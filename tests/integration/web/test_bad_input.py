@@ -218,6 +218,12 @@ FIELD_CASES = [
       for amount in ("1e999990", "1e999999999", "2.00E+05", "100000000.01", "-5", "1.234")],
     *[("POST", f"{API}/plans{end}", {"json": {**PLAN, field: 10**20}}, field)
       for end in ("/preview", "") for field in FEN_FIELDS],
+    # a boolean or a fraction is not a number of fen (JSON true would count as 1 fen)
+    *[("POST", f"{API}/plans{end}", {"json": {**PLAN, field: bad}}, field)
+      for end in ("/preview", "") for field in FEN_FIELDS for bad in (True, 1.5)],
+    ("POST", f"{API}/calls",
+     {"json": {"outcome": "promise", "promise": {"amount_fen": True, "promised_date": "2099-01-01"}}},
+     "amount_fen"),
     *[("POST", f"{API}/plans{end}", {"json": {**PLAN, "first_due_date": day}}, "first_due_date")
       for end in ("/preview", "") for day in DAYS],
     *[("POST", f"{CASE}/plans", {"data": {**PLAN, field: "1e999999999"}}, field)
