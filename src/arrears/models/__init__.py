@@ -21,6 +21,18 @@ from arrears.models.daily_run import RUN_STATUSES, DailyRun
 from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
+from arrears.models.outbox import (
+    INBOUND_KINDS,
+    MESSAGE_CHANNELS,
+    MESSAGE_KINDS,
+    MESSAGE_STATUSES,
+    TEMPLATE_STATUSES,
+    DispatcherWorker,
+    InboundMessage,
+    MessageTemplate,
+    OutboxEvent,
+    OutboxMessage,
+)
 from arrears.models.payment import Payment
 from arrears.models.plan_approval import APPROVAL_STATUSES, PlanApproval
 from arrears.models.promise_to_pay import PROMISE_STATUSES, PromiseToPay
@@ -69,7 +81,11 @@ __all__ = [
     "CONTACT_PARTIES",
     "DELINQUENCY_REASONS",
     "HOLD_KINDS",
+    "INBOUND_KINDS",
     "INSTALMENT_STATUSES",
+    "MESSAGE_CHANNELS",
+    "MESSAGE_KINDS",
+    "MESSAGE_STATUSES",
     "PLAN_KINDS",
     "PLAN_STATUSES",
     "PROMISE_STATUSES",
@@ -80,6 +96,7 @@ __all__ = [
     "RUN_STATUSES",
     "STOP_STATUSES",
     "TASK_STATUSES",
+    "TEMPLATE_STATUSES",
     "AccountScore",
     "AgencyPlacement",
     "AppUser",
@@ -94,9 +111,14 @@ __all__ = [
     "Customer",
     "DailyRun",
     "DelinquencySnapshot",
+    "DispatcherWorker",
     "FollowUpTask",
     "Hold",
     "ImportRun",
+    "InboundMessage",
+    "MessageTemplate",
+    "OutboxEvent",
+    "OutboxMessage",
     "Payment",
     "PlanApproval",
     "PlanInstalment",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, LargeBinary, String, UniqueConstraint, false, true
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -32,4 +32,7 @@ class ContactPoint(Base):
     consent_extra_calls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # permanent delivery failures in a row (a bounce, an unknown number); at the limit the point is invalid
+    failed_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invalid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,6 +28,11 @@ PERMISSIONS: dict[str, str] = {
     "dashboard:read": "see the manager dashboard and run reports",
     "user:admin": "create users and change roles",
     "agency:work": "work accounts placed with the user's agency",
+    "template:edit": "write and preview message and letter templates (a new version waits for approval)",
+    "template:approve": "approve or reject a template version (audited)",
+    "outbox:read": "see the outbox: messages by channel and status, failures, the dispatchers",
+    "outbox:manage": "retry or cancel a message in the outbox (audited)",
+    "letters:manage": "render the day's letters and load tracking numbers",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
@@ -39,7 +44,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "team_lead": frozenset(_COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "visit:plan"}),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
     "compliance": frozenset(
-        {"account:read", "compliance:check", "compliance:override", "audit:read", "hold:manage"}
+        {
+            "account:read",
+            "compliance:check",
+            "compliance:override",
+            "audit:read",
+            "hold:manage",
+            "template:edit",
+            "template:approve",
+            "outbox:read",
+        }
     ),
     "customer_service": frozenset(
         {
@@ -52,9 +66,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "manager": frozenset(
-        _COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "audit:read", "visit:plan"}
+        _COLLECTOR
+        | {
+            "plan:approve",
+            "dashboard:read",
+            "pii:reveal",
+            "audit:read",
+            "visit:plan",
+            "template:edit",
+            "outbox:read",
+            "outbox:manage",
+            "letters:manage",
+        }
     ),
-    "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check"}),
+    "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),
     "agency_user": frozenset(
         {"agency:work", "account:read", "contact:log", "promise:take", "compliance:check"}
     ),
