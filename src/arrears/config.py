@@ -103,6 +103,33 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- E-mail over SMTP: sender, bounce address and mailbox, TLS trust -------------------------------
+    email_from: str = Field(
+        default="催收中心 <collections@bank.example>",
+        description="The From of every e-mail (a display name may precede the address in angle brackets).",
+    )
+    email_bounce_address: str | None = Field(
+        default=None,
+        description=(
+            "Envelope sender (Return-Path) for bounces, e.g. bounces@bank.example; each message is sent "
+            "from bounces+<key>@... (VERP) so a bounce names its message. Default: the From address."
+        ),
+    )
+    email_bounces: str | None = Field(
+        default=None,
+        description=(
+            "Mailbox the bounces (DSN) and cardholders' replies arrive in: maildir:/path or "
+            "imap(s)://user:pass@host/INBOX. Unset: bounces are not read back."
+        ),
+    )
+    email_tls_ca: str | None = Field(
+        default=None,
+        description=(
+            "CA file (PEM) trusted for the SMTP and IMAP servers' certificates instead of the system's; "
+            "'insecure' skips verification (tests only)."
+        ),
+    )
+
     def field_supervisor_names(self) -> tuple[str, ...]:
         """The usernames of ``field_supervisors``."""
         return tuple(name.strip() for name in self.field_supervisors.split(",") if name.strip())
