@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+
+sys.path.insert(0, str(Path(__file__).parent / "support"))  # local servers (SMPP, SMTP, HTTP) for tests
 
 from arrears import migrate
 from arrears.db import make_engine
