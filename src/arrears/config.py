@@ -130,6 +130,61 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- messaging: the outbox and the dispatcher ------------------------------------------------
+    sms_transport: str | None = Field(
+        default=None,
+        description=(
+            "Where SMS go: file:DIR (one JSON line per message), smpp://system_id:password@host:port or "
+            "https://... (an HTTP SMS platform). Default: file:<data_dir>/outbox/sms."
+        ),
+    )
+    email_transport: str | None = Field(
+        default=None,
+        description=(
+            "Where e-mail goes: file:DIR or smtp(s)://user:pass@host:port. "
+            "Default: file:<data_dir>/outbox/email."
+        ),
+    )
+    push_transport: str | None = Field(
+        default=None,
+        description=(
+            "Where app and WeChat notices go: file:DIR or https://... Default: file:<data_dir>/outbox/push."
+        ),
+    )
+    letter_dir: str | None = Field(
+        default=None, description="Where the day's letters are rendered. Default: <data_dir>/outbox/letter."
+    )
+    sms_rate: float = Field(default=0, ge=0, description="SMS sent per second at most (0: unlimited).")
+    email_rate: float = Field(default=0, ge=0, description="E-mails sent per second at most (0: unlimited).")
+    push_rate: float = Field(default=0, ge=0, description="Notices sent per second at most (0: unlimited).")
+    dispatch_max_attempts: int = Field(
+        default=6, ge=1, le=50, description="Tries of a message before a transient failure fails it."
+    )
+    dispatch_backoff_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="Wait before the first retry; doubled at each further try (capped at 1 h).",
+    )
+    dispatch_batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Messages a dispatcher claims and sends at once."
+    )
+    dispatch_claim_seconds: int = Field(
+        default=120,
+        ge=10,
+        description=(
+            "How long a dispatcher's claim on a batch holds; a batch still 'sending' after that (its "
+            "dispatcher died) is sent again with the same idempotency key."
+        ),
+    )
+
+    def transport_url(self, channel: str) -> str:
+        """The transport URL of ``channel`` (sms, email, push), the file transport by default."""
+        configured: str | None = getattr(self, f"{channel}_transport", None)
+        return configured or f"file:{(self.data_dir / 'outbox' / channel).as_posix()}"
+
+    def letter_directory(self) -> Path:
+        return Path(self.letter_dir) if self.letter_dir else self.data_dir / "outbox" / "letter"
+
     def field_supervisor_names(self) -> tuple[str, ...]:
         """The usernames of ``field_supervisors``."""
         return tuple(name.strip() for name in self.field_supervisors.split(",") if name.strip())
