@@ -177,6 +177,24 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- messaging: what comes back (receipts, replies, opt-outs, invalid contact points) ----------
+    opt_out_keywords: str = Field(
+        default="退订,TD,T,STOP,N",
+        description=(
+            "Comma-separated replies that opt the sender out of that channel at once; a reply matches "
+            "when the whole of it, trimmed, is one of them (case and full-width forms ignored)."
+        ),
+    )
+    invalid_after_failures: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description=(
+            "Permanent delivery failures in a row (an unknown number, a bounced address) after which a "
+            "mobile or e-mail is marked invalid and no longer picked; a delivery resets the count."
+        ),
+    )
+
     def transport_url(self, channel: str) -> str:
         """The transport URL of ``channel`` (sms, email, push), the file transport by default."""
         configured: str | None = getattr(self, f"{channel}_transport", None)
