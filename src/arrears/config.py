@@ -203,6 +203,32 @@ class Settings(BaseSettings):
     def letter_directory(self) -> Path:
         return Path(self.letter_dir) if self.letter_dir else self.data_dir / "outbox" / "letter"
 
+    # --- HTTP SMS platform and app push / WeChat notices: signing and webhooks ----------------------------
+    sms_hmac_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Shared secret with the HTTP SMS platform: signs the requests (HMAC-SHA256) and verifies its "
+            "receipt and reply webhooks (POST /api/v1/webhooks/sms). Unset: the http(s) SMS transport "
+            "refuses to start and the webhook answers 503. Never logged."
+        ),
+    )
+    push_hmac_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Shared secret with the app push / WeChat notice platform, as sms_hmac_key for the push "
+            "transport and its webhook (POST /api/v1/webhooks/push). Never logged."
+        ),
+    )
+    webhook_window_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description=(
+            "A signed webhook is refused (400) when its X-Arrears-Timestamp is further than this from the "
+            "server's clock, or when its nonce was already used within the window."
+        ),
+    )
+
     def field_supervisor_names(self) -> tuple[str, ...]:
         """The usernames of ``field_supervisors``."""
         return tuple(name.strip() for name in self.field_supervisors.split(",") if name.strip())
