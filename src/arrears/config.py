@@ -229,6 +229,34 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- SMS over SMPP 3.4 (smpp:// transport); the URL's ?source= ?window= ?enquire= override -----------
+    sms_smpp_source: str = Field(
+        default="",
+        max_length=20,
+        description="Source address of each submit_sm (the bank's SMS number or sender ID); empty: SMSC's.",
+    )
+    sms_smpp_key_tlv: int = Field(
+        default=0x1F01,
+        ge=0x1400,
+        le=0x3FFF,
+        description=(
+            "Vendor-specific optional parameter (TLV tag, 0x1400-0x3FFF) carrying each submit_sm's "
+            "idempotency key, so an SMSC that deduplicates answers a re-send with the first message id."
+        ),
+    )
+    sms_smpp_window: int = Field(
+        default=50, ge=1, le=1000, description="submit_sm sent ahead of their responses (the SMPP window)."
+    )
+    sms_smpp_enquire_seconds: float = Field(
+        default=30, ge=1, le=3600, description="Idle seconds after which an enquire_link checks the bind."
+    )
+    sms_smpp_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=300,
+        description="Wait for the connection, the bind and each response before it counts as lost.",
+    )
+
     def field_supervisor_names(self) -> tuple[str, ...]:
         """The usernames of ``field_supervisors``."""
         return tuple(name.strip() for name in self.field_supervisors.split(",") if name.strip())
