@@ -21,7 +21,7 @@ from arrears.models import (
 )
 
 MOBILE = "13812345678"
-EMAIL = "Li.Si@Example.com"
+EMAIL = "li.si@example.com"
 NAME = "李四"
 NOW = datetime(2026, 11, 24, 2, tzinfo=UTC)  # 10:00 in Shanghai
 
