@@ -195,6 +195,32 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- letters: the printed demand letters (arrears letters render) ------------------------------
+    letter_font_dir: Path = Field(
+        default=Path("/usr/share/fonts/opentype/noto"),
+        description=(
+            "Folder of the CJK font embedded in the letters (Noto Sans CJK from Debian's fonts-noto-cjk, "
+            "or Source Han Sans, Noto Serif CJK); rendering refuses when it holds none."
+        ),
+    )
+    bank_name: str = Field(
+        default="示例银行", description="The issuing bank's name, printed in the letters' header and text."
+    )
+    bank_address: str = Field(
+        default="示例市示例区示例路 1 号 信用卡中心",
+        description="The bank's postal address, printed in the letters' header (where to write to).",
+    )
+    pay_url: str = Field(
+        default="https://bank.example/my/pay",
+        description=(
+            "Online payment page printed in each letter (and as its QR code) with ?ref=<an opaque "
+            "reference> added; the reference names the letter, never the cardholder."
+        ),
+    )
+    letter_deadline_days: int = Field(
+        default=15, ge=1, le=90, description="A letter asks for payment within this many days of its date."
+    )
+
     def transport_url(self, channel: str) -> str:
         """The transport URL of ``channel`` (sms, email, push), the file transport by default."""
         configured: str | None = getattr(self, f"{channel}_transport", None)
