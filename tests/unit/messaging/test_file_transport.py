@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from arrears.config import Settings
-from arrears.messaging.transport import Outgoing, TransportError
+from arrears.messaging.transport import Outgoing, Receipt, TransportError
 from arrears.messaging.transports import open_transport, transport_class
 from arrears.messaging.transports.file import FileTransport, provider_id, written_keys
 
@@ -71,6 +71,7 @@ class TestFileTransport:
 
         [receipt] = transport.inbound()
 
+        assert isinstance(receipt, Receipt)
         assert (receipt.status, receipt.key, receipt.provider_id) == ("delivered", "a", provider_id("a"))
         assert transport.inbound() == []
 
