@@ -20,8 +20,8 @@ def _out(key: str, message_id: int = 1) -> Outgoing:
     return Outgoing(message_id, key, "sms", "13800138000", f"text of {key}")
 
 
-def _transport(directory: Path, **options: bool) -> FileTransport:
-    return FileTransport(directory, clock=lambda: NOW, **options)
+def _transport(directory: Path) -> FileTransport:
+    return FileTransport(directory, clock=lambda: NOW)
 
 
 class TestFileTransport:
