@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from arrears.compliance.policy import Policy
-from arrears.contacts import templates
 from arrears.contacts.dialling import aware, check_contact
 from arrears.contacts.repository import ContactRepository
 from arrears.contacts.rules import ContactBlocked
-from arrears.contacts.templates import HOTLINE, SmsFacts
+from arrears.contacts.templates import HOTLINE, LOCALES, SmsFacts
 from arrears.kit.masking import mask_name
+from arrears.messaging.templates import TemplateError, fill
 
 
 def facts_of(connection: Connection, account_id: int) -> SmsFacts:
@@ -38,11 +38,26 @@ def facts_of(connection: Connection, account_id: int) -> SmsFacts:
     )
 
 
+def _texts(
+    connection: Connection, *, account_id: int, template: str, locales: tuple[str, ...], hotline: str
+) -> dict[str, str]:
+    """The approved version in use of a collection SMS template, filled for the account (masked data
+    only) in each locale; TemplateError when it cannot be filled."""
+    facts = facts_of(connection, account_id).message_facts(hotline=hotline)
+    texts = {}
+    for locale in locales:
+        filled = fill(connection, name=template, channel="sms", facts=facts, locale=locale)
+        if filled.kind != "collection":  # a one-time code or a receipt is never a collector's to send
+            raise TemplateError(f"unknown SMS template {template}", f"未知短信模板 {template}")
+        texts[locale] = filled.text
+    return texts
+
+
 def preview(
     connection: Connection, *, account_id: int, template: str, hotline: str = HOTLINE
 ) -> dict[str, Any]:
     """The template filled for the account in zh and en (masked data only); nothing is recorded."""
-    texts = templates.render_all(template, facts_of(connection, account_id), hotline=hotline)
+    texts = _texts(connection, account_id=account_id, template=template, locales=LOCALES, hotline=hotline)
     return {"account_id": account_id, "template": template, "texts": texts}
 
 
@@ -62,7 +77,11 @@ def send(
     it (the outbox). Raises ContactBlocked (with the decision) when blocked, TemplateError when the
     template cannot be filled, NotFound for a missing account."""
     aware(now, "now")
-    text = templates.render(template, facts_of(connection, account_id), locale=locale, hotline=hotline)
+    if locale not in LOCALES:
+        raise TemplateError(f"unknown locale {locale} (zh or en)", f"未知语言 {locale}（zh 或 en）")
+    text = _texts(connection, account_id=account_id, template=template, locales=(locale,), hotline=hotline)[
+        locale
+    ]
     check = check_contact(connection, account_id=account_id, channel="sms", policy=policy, zone=zone, at=now)
     if not check.allowed:
         raise ContactBlocked(check, "the SMS", "该短信")

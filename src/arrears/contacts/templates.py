@@ -1,7 +1,8 @@
-"""SMS templates: the texts in ``sms_templates.toml`` (zh and en), filled with masked data only.
+"""The collection SMS templates a collector may send, as shipped (``messaging/templates/shipped.toml``).
 
-Rendering is pure: :class:`SmsFacts` in (already masked), text out. A template whose facts are missing
-(a promise reminder without an open promise) is refused with a message, never sent half-filled.
+What is sent is the approved version in the store (:func:`arrears.messaging.templates.fill`, used by
+:mod:`arrears.contacts.sms`); this module keeps the shipped texts at hand as pure data: their names
+and placeholders, and :func:`render`, which fills a shipped text with masked facts (no database).
 """
 
 from __future__ import annotations
@@ -11,40 +12,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from string import Formatter
 from types import MappingProxyType
 from typing import Literal
 
-from arrears.kit.errors import ArrearsError
-from arrears.kit.money import format_fen
+from arrears.messaging.templates.errors import TemplateError
+from arrears.messaging.templates.facts import HOTLINE, MessageFacts
+from arrears.messaging.templates.rules import fill_draft, normal_locale
+from arrears.messaging.templates.shipped import shipped
+
+__all__ = ["HOTLINE", "LOCALES", "PLACEHOLDERS", "TEMPLATE_NAMES", "Locale", "SmsFacts", "SmsTemplate",
+           "TemplateError", "parse_templates", "render", "render_all", "template", "templates"]  # fmt: skip
 
 Locale = Literal["zh", "en"]
 LOCALES: tuple[str, ...] = Locale.__args__  # type: ignore[attr-defined]
 TEMPLATE_NAMES = ("reminder", "overdue", "promise_reminder", "plan_confirmation")
-HOTLINE = "400-000-0000"
-"""The collections hotline printed in every SMS (a placeholder number: pass the bank's own)."""
-
-# placeholder -> (the fact it needs, the fact's name in English and Chinese)
-_NEEDS: Mapping[str, tuple[str, str, str]] = MappingProxyType(
-    {
-        "due_date": ("due_date", "a due date (a statement)", "还款日（账单）"),
-        "promise_yuan": ("promised_date", "an open promise to pay", "未到期的还款承诺"),
-        "promised_date": ("promised_date", "an open promise to pay", "未到期的还款承诺"),
-        "instalments": ("next_due_date", "an active plan with an open instalment", "执行中的还款计划"),
-        "next_instalment_yuan": (
-            "next_due_date",
-            "an active plan with an open instalment",
-            "执行中的还款计划",
-        ),
-        "next_due_date": ("next_due_date", "an active plan with an open instalment", "执行中的还款计划"),
-    }
-)
-PLACEHOLDERS = frozenset({"name", "account_tail", "overdue_yuan", "hotline", *_NEEDS})
-
-
-class TemplateError(ArrearsError):
-    """A template that is unknown, malformed, or cannot be filled for the account."""
+PLACEHOLDERS = frozenset(
+    {"name", "account_tail", "overdue_yuan", "hotline", "due_date", "promise_yuan", "promised_date",
+     "instalments", "next_instalment_yuan", "next_due_date"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +60,18 @@ class SmsFacts:
     next_instalment_fen: int | None = None
     next_due_date: date | None = None
 
+    def message_facts(self, *, hotline: str = HOTLINE) -> MessageFacts:
+        return MessageFacts(
+            name=self.name, account_tail=self.account_tail, hotline=hotline, overdue_fen=self.overdue_fen,
+            due_date=self.due_date, promise_fen=self.promise_fen, promised_date=self.promised_date,
+            instalments=self.instalments, next_instalment_fen=self.next_instalment_fen,
+            next_due_date=self.next_due_date,
+        )  # fmt: skip
+
 
 def parse_templates(text: str) -> dict[str, SmsTemplate]:
     """The templates of a TOML text; every one needs a text per locale and known placeholders only."""
-    templates = {}
+    found = {}
     for name, entry in tomllib.loads(text).items():
         if not isinstance(entry, dict) or not all(isinstance(entry.get(locale), str) for locale in LOCALES):
             raise TemplateError(
@@ -90,15 +84,17 @@ def parse_templates(text: str) -> dict[str, SmsTemplate]:
                 f"SMS template {name} uses unknown placeholders: {', '.join(unknown)}",
                 f"短信模板 {name} 使用了未知占位符：{', '.join(unknown)}",
             )
-        templates[name] = template
-    return templates
+        found[name] = template
+    return found
 
 
 @lru_cache(maxsize=1)
 def templates() -> Mapping[str, SmsTemplate]:
-    """The shipped templates, by name."""
-    text = (resources.files("arrears.contacts") / "sms_templates.toml").read_text("utf-8")
-    return MappingProxyType(parse_templates(text))
+    """The shipped collection SMS templates, by name."""
+    drafts = [d for d in shipped().templates.values() if d.channel == "sms" and d.kind == "collection"]
+    return MappingProxyType(
+        {d.name: SmsTemplate(d.name, d.description or "", {"zh": d.body_zh, "en": d.body_en}) for d in drafts}
+    )
 
 
 def template(name: str) -> SmsTemplate:
@@ -111,52 +107,14 @@ def template(name: str) -> SmsTemplate:
     return found
 
 
-def _day(value: date, locale: str) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if locale == "zh" else value.isoformat()
-
-
-def values(facts: SmsFacts, *, locale: str, hotline: str = HOTLINE) -> dict[str, str]:
-    """The placeholder values the facts give (a placeholder whose fact is missing has none)."""
-    filled = {
-        "name": facts.name,
-        "account_tail": facts.account_tail,
-        "overdue_yuan": format_fen(facts.overdue_fen),
-        "hotline": hotline,
-    }
-    if facts.due_date is not None:
-        filled["due_date"] = _day(facts.due_date, locale)
-    if facts.promise_fen is not None and facts.promised_date is not None:
-        filled |= {
-            "promise_yuan": format_fen(facts.promise_fen),
-            "promised_date": _day(facts.promised_date, locale),
-        }
-    if (
-        facts.next_due_date is not None
-        and facts.instalments is not None
-        and facts.next_instalment_fen is not None
-    ):
-        filled |= {
-            "instalments": str(facts.instalments),
-            "next_instalment_yuan": format_fen(facts.next_instalment_fen),
-            "next_due_date": _day(facts.next_due_date, locale),
-        }
-    return filled
-
-
 def render(name: str, facts: SmsFacts, *, locale: str = "zh", hotline: str = HOTLINE) -> str:
-    """The template's text in ``locale`` for the facts; TemplateError when a fact it needs is missing."""
+    """The shipped text in ``locale`` for the facts; TemplateError when a fact it needs is missing."""
     if locale not in LOCALES:
         raise TemplateError(f"unknown locale {locale} (zh or en)", f"未知语言 {locale}（zh 或 en）")
-    chosen = template(name)
-    filled = values(facts, locale=locale, hotline=hotline)
-    missing = sorted(chosen.placeholders - set(filled))
-    if missing:
-        _, en, zh = _NEEDS[missing[0]]
-        raise TemplateError(
-            f"the SMS template {name} needs {en}; the account has none",
-            f"短信模板 {name} 需要{zh}，该账户没有",
-        )
-    return chosen.texts[locale].format_map(filled)
+    template(name)
+    book = shipped()
+    return fill_draft(book.templates[name], facts=facts.message_facts(hotline=hotline),
+                      locale=normal_locale(locale), version=1, book=book).text  # fmt: skip
 
 
 def render_all(name: str, facts: SmsFacts, *, hotline: str = HOTLINE) -> dict[str, str]:

@@ -1,0 +1,112 @@
+"""What a template may say about an account (:class:`MessageFacts`) and the variable values they give.
+
+Pure. SMS, e-mail and push say only masked data (``name`` is already masked, e.g. 张*); a letter, which
+goes in an envelope to the cardholder, says the name in full (``full_name``) and may give the mailing
+address. A value is missing when its fact is None: the template that needs it cannot be filled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from arrears.kit.money import format_fen
+
+HOTLINE: Final = "400-000-0000"
+"""The collections hotline (a placeholder number: pass the bank's own, ARREARS_SMS_HOTLINE)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageFacts:
+    """The facts a message may state; amounts in fen. ``name`` is masked; ``full_name`` and ``address``
+    (in clear) are read by letters only."""
+
+    name: str
+    account_tail: str
+    hotline: str = HOTLINE
+    issuer: str | None = None  # the bank's name; None: the shipped wording ("本行" / "the bank")
+    card_masked: str | None = None
+    overdue_fen: int | None = None
+    due_date: date | None = None
+    minimum_fen: int | None = None  # the minimum that brings the account up to date
+    dpd: int | None = None
+    pay_link: str | None = None
+    promise_fen: int | None = None
+    promised_date: date | None = None
+    instalments: int | None = None
+    next_instalment_fen: int | None = None
+    next_due_date: date | None = None
+    balance_fen: int | None = None
+    principal_fen: int | None = None
+    interest_fen: int | None = None
+    fees_fen: int | None = None
+    payoff_fen: int | None = None
+    deadline: date | None = None
+    full_name: str | None = None
+    address: str | None = None
+    letter_date: date | None = None
+    code: str | None = None
+    valid_minutes: int | None = None
+    paid_fen: int | None = None
+    paid_date: date | None = None
+
+
+def day_text(value: date, locale: str) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if locale == "zh" else value.isoformat()
+
+
+_AMOUNTS: Final = {
+    "overdue_yuan": "overdue_fen",
+    "minimum_yuan": "minimum_fen",
+    "promise_yuan": "promise_fen",
+    "next_instalment_yuan": "next_instalment_fen",
+    "balance": "balance_fen",
+    "principal_yuan": "principal_fen",
+    "interest_yuan": "interest_fen",
+    "fees_yuan": "fees_fen",
+    "payoff_yuan": "payoff_fen",
+    "paid_yuan": "paid_fen",
+}
+_DATES: Final = ("due_date", "promised_date", "next_due_date", "deadline", "letter_date", "paid_date")
+_PLAIN: Final = ("account_tail", "hotline", "card_masked", "pay_link", "address", "code")
+_NUMBERS: Final = ("dpd", "instalments", "valid_minutes")
+
+
+def fact_values(facts: MessageFacts, *, channel: str, locale: str) -> dict[str, str]:
+    """The variables the facts give (sections aside); a variable whose fact is None has none."""
+    found: dict[str, str] = {}
+    name = facts.full_name if channel == "letter" else facts.name
+    if name:
+        found["name"] = name
+    for variable, attribute in _AMOUNTS.items():
+        fen = getattr(facts, attribute)
+        if fen is not None:
+            found[variable] = format_fen(fen)
+    for attribute in _DATES:
+        value = getattr(facts, attribute)
+        if value is not None:
+            found[attribute] = day_text(value, locale)
+    for attribute in _PLAIN:
+        text = getattr(facts, attribute)
+        if text:
+            found[attribute] = text
+    for attribute in _NUMBERS:
+        number = getattr(facts, attribute)
+        if number is not None:
+            found[attribute] = str(number)
+    if facts.issuer:
+        found["issuer"] = facts.issuer
+    return found
+
+
+def sample_facts(*, today: date) -> MessageFacts:
+    """Made-up facts for previews on the template pages (no real person)."""
+    return MessageFacts(
+        name="张*", full_name="张三", account_tail="0001", card_masked="6222 **** **** 0001",
+        overdue_fen=123_450, due_date=today, minimum_fen=50_000, dpd=35, pay_link="https://pay.example/a1",
+        promise_fen=50_000, promised_date=today, instalments=6, next_instalment_fen=100_000,
+        next_due_date=today, balance_fen=1_234_500, principal_fen=1_100_000, interest_fen=98_000,
+        fees_fen=36_500, payoff_fen=1_234_500, deadline=today, address="上海市浦东新区示例路1号",
+        letter_date=today, code="246810", valid_minutes=5, paid_fen=50_000, paid_date=today,
+    )  # fmt: skip
