@@ -60,7 +60,7 @@ def test_a_day_over_a_synthetic_book_twice_gives_the_same_files(trained: tuple[C
                 name
             )
     report = json.loads(outputs[0]["report.json"])
-    assert report["accounts"] == 4_000 and report["strategy"] == {"name": "default", "version": 1}
+    assert report["accounts"] == 4_000 and report["strategy"] == {"name": "default", "version": 2}
 
 
 def test_a_bad_portfolio_is_named_and_nothing_is_written(trained: tuple[Cli, Path]) -> None:

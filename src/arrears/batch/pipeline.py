@@ -4,7 +4,8 @@
 due actions, compliance and consolidation per customer (a partition holds whole customers). It
 returns the actions worth doing (``kind`` action) and counts for the report (``kind`` segment:
 accounts per segment and arm; ``checked``: due actions per channel and decision; ``blocked``:
-blocked actions per rule). ``prepare_scored`` is the same after scoring: store mode scores the book
+blocked actions per rule; ``skipped``: due actions per channel without a contact point to go to,
+the reason in ``rule``). ``prepare_scored`` is the same after scoring: store mode scores the book
 itself, with the reasons it keeps per account. ``finish`` allocates capacity over the whole book and
 lays out the outputs.
 """
@@ -20,6 +21,7 @@ import polars as pl
 from arrears.batch.allocate import allocate
 from arrears.batch.steps.actions import due_actions
 from arrears.batch.steps.comply import comply, consolidate
+from arrears.batch.steps.reach import reachable
 from arrears.batch.steps.score import score
 from arrears.compliance.policy import Policy
 from arrears.scoring.model import ScoringModel
@@ -52,6 +54,8 @@ OUTPUT_FILES = {
     "letter": "letters",
     "legal_review": "legal_tasks",
     "agency_placement": "agency_tasks",
+    "email": "email_outbox",
+    "push": "push_outbox",
 }
 OUTPUT_COLUMNS = ("account_id", "customer_id", "segment", "arm", "treatment", "template", "value_fen",
                   "deadline_day", "scheduled_at")  # fmt: skip
@@ -85,7 +89,8 @@ def prepare(accounts: pl.DataFrame, day: Day) -> pl.DataFrame:
 def prepare_scored(scored: pl.DataFrame, day: Day) -> pl.DataFrame:
     """``prepare`` for a partition already scored (p_default, score and risk_tier added)."""
     segmented = segment(scored.with_columns(hold=pl.col("holds").list.len() > 0), strategy=day.strategy)
-    candidates = due_actions(segmented, strategy=day.strategy, as_of=day.as_of)
+    due = due_actions(segmented, strategy=day.strategy, as_of=day.as_of)
+    candidates, skipped = reachable(due, segmented)
     checked = comply(candidates, segmented, policy=day.policy, as_of=day.as_of)
     shared = segmented.filter(pl.col("customer_id").is_duplicated()).get_column("customer_id").unique()
     labels = segmented.select("account_id", "segment", "arm", "treatment")
@@ -106,6 +111,7 @@ def prepare_scored(scored: pl.DataFrame, day: Day) -> pl.DataFrame:
             _laid_out(segments, "segment"),
             _laid_out(decisions, "checked"),
             _laid_out(blocked, "blocked"),
+            _laid_out(skipped, "skipped"),
         ]
     )
 
@@ -143,6 +149,7 @@ def report(prepared: pl.DataFrame, chosen: pl.DataFrame, day: Day) -> dict[str, 
     )
     checked = _sums(prepared, "checked", ["channel", "decision"], ["actions"])
     blocked = _sums(prepared, "blocked", ["rule"], ["actions"])
+    skipped = _sums(prepared, "skipped", ["rule"], ["actions"])
     by_channel = chosen.group_by("channel").agg(
         actions=pl.len(), expected_value_fen=pl.col("value_fen").sum()
     )
@@ -158,6 +165,8 @@ def report(prepared: pl.DataFrame, chosen: pl.DataFrame, day: Day) -> dict[str, 
         "allowed": allowed,
         "blocked": candidates - allowed,
         "blocked_by_rule": {row["rule"]: row["actions"] for row in blocked.iter_rows(named=True)},
+        "skipped": int(skipped.get_column("actions").sum()),
+        "skipped_by_reason": {row["rule"]: row["actions"] for row in skipped.iter_rows(named=True)},
         "worth_doing": int((prepared.get_column("kind") == "action").sum()),
         "chosen": {
             row["channel"]: {"actions": row["actions"], "expected_value_fen": row["expected_value_fen"]}

@@ -5,9 +5,13 @@ Columns (Parquet), beyond the model's input layout (``scoring.features.INPUT_COL
 
     account_id (String, unique), customer_id (String), product (String), dpd (Int), balance_fen
     (Int), holds (List[String]), was_late_before (Boolean), promise_broken (Boolean), zones
-    (List[String], the home zone first), contact_point (String, null: no phone), consents and
-    opted_out_points (List[String]), recent_contacts (List[Struct]: at (Datetime UTC), channel,
+    (List[String], the home zone first), contact_point (String, null: no phone), email_point (String,
+    null: no e-mail address), consents and opted_out_points (List[String]; ``push`` there: app and
+    WeChat notices turned off), recent_contacts (List[Struct]: at (Datetime UTC), channel,
     contact_point, party, connected, conversation)
+
+Every column but the required ones may be left out (taken as empty): files written before a column
+existed keep working.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ PORTFOLIO_SCHEMA: dict[str, pl.DataType] = {
     "promise_broken": pl.Boolean(),
     "zones": pl.List(pl.String()),
     "contact_point": pl.String(),
+    "email_point": pl.String(),
     "consents": pl.List(pl.String()),
     "opted_out_points": pl.List(pl.String()),
     "recent_contacts": pl.List(CONTACT),
@@ -78,6 +83,7 @@ def check_portfolio(frame: pl.DataFrame, source: str, *, first_row: int = 1) -> 
         "was_late_before": pl.lit(False),
         "promise_broken": pl.lit(False),
         "contact_point": pl.lit(None, pl.String()),
+        "email_point": pl.lit(None, pl.String()),
         "consents": pl.lit([], pl.List(pl.String())),
         "opted_out_points": pl.lit([], pl.List(pl.String())),
         "recent_contacts": pl.lit([], pl.List(CONTACT)),

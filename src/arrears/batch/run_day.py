@@ -119,13 +119,24 @@ def store_portfolio(
         promise_broken=pl.col("promise_broken").fill_null(False),
         zones=pl.lit([zone]),
         contact_point=point,
+        email_point=pl.col("email_id").cast(pl.String),
         consents=consents.fill_null([]),
-        opted_out_points=pl.when(pl.col("opted_out").fill_null(False))
-        .then(pl.concat_list(point))
-        .otherwise(pl.lit([], pl.List(pl.String))),
+        opted_out_points=_opted_out(
+            (point, pl.col("opted_out")), (pl.col("email_id").cast(pl.String), pl.col("email_opted_out"))
+        ),
         recent_contacts=pl.col("recent_contacts").fill_null(pl.lit([], pl.List(CONTACT))),
     )
     return check_portfolio(portfolio, f"the store on {run_date}")
+
+
+def _opted_out(*points: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+    """The points (id, opted-out flag) that are opted out, as a list: the rulebook decides which
+    channels each blocks (CN-OPT-OUT: any channel to the point; US-OPT-OUT: SMS, e-mail and notices)."""
+    lists = [
+        pl.when(flag.fill_null(False)).then(pl.concat_list(point)).otherwise(pl.lit([], pl.List(pl.String)))
+        for point, flag in points
+    ]
+    return pl.concat_list(lists)
 
 
 def action_rows(outputs: Outputs, run_date: date) -> list[dict[str, Any]]:

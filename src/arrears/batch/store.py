@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -50,6 +51,20 @@ _PAYMENT, _RUN, _STRATEGY = table_of(Payment), table_of(DailyRun), table_of(Stra
 _PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
 _EVENT = table_of(ContactEvent)
 RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
+
+
+def _valid_point(kind: str) -> Any:
+    """customer_id and ``point_id``: each customer's point of ``kind`` that the run contacts. A point
+    marked invalid (``invalid_at``: it failed permanently too often) is never picked; of the others the
+    primary one comes first, then the oldest (the lowest id)."""
+    c = _POINT
+    primary = func.min(case((c.c.is_primary, c.c.id), else_=None))
+    return (
+        select(c.c.customer_id, func.coalesce(primary, func.min(c.c.id)).label("point_id"))
+        .where(c.c.kind == kind, c.c.invalid_at.is_(None))
+        .group_by(c.c.customer_id)
+        .subquery()
+    )
 
 
 def _grouped(rows: Sequence[Any], key: str) -> dict[int, list[Any]]:
@@ -208,14 +223,12 @@ class RunRepository:
     # --- the book -------------------------------------------------------------------------------
 
     def accounts(self, run_date: date) -> pl.DataFrame:
-        """The accounts' delinquency on the run date, with customer, product and primary phone."""
+        """The accounts' delinquency on the run date, with customer, product, the phone (``point_id``)
+        with its consents and opt-out, and the e-mail address (``email_id``) with its opt-out. Each is
+        the customer's valid point of its kind (:func:`_valid_point`)."""
         s, a, c = _SNAPSHOT, _ACCOUNT, _POINT
-        phone = (
-            select(c.c.customer_id, func.min(c.c.id).label("point_id"))
-            .where(c.c.kind == "mobile", c.c.is_primary)
-            .group_by(c.c.customer_id)
-            .subquery()
-        )
+        phone, email = _valid_point("mobile"), _valid_point("email")
+        mail = c.alias("mail")
         query = (
             select(
                 s.c.account_id,
@@ -228,10 +241,14 @@ class RunRepository:
                 cast(c.c.consent_outside_hours, Integer).label("consent_outside_hours"),
                 cast(c.c.consent_extra_calls, Integer).label("consent_extra_calls"),
                 cast(c.c.opted_out, Integer).label("opted_out"),
+                email.c.point_id.label("email_id"),
+                cast(mail.c.opted_out, Integer).label("email_opted_out"),
             )
             .join(a, a.c.id == s.c.account_id)
             .outerjoin(phone, phone.c.customer_id == a.c.customer_id)
             .outerjoin(c, c.c.id == phone.c.point_id)
+            .outerjoin(email, email.c.customer_id == a.c.customer_id)
+            .outerjoin(mail, mail.c.id == email.c.point_id)
             .where(s.c.as_of_date == run_date)
         )
         schema = {
@@ -245,8 +262,11 @@ class RunRepository:
             "consent_outside_hours": pl.Int8(),
             "consent_extra_calls": pl.Int8(),
             "opted_out": pl.Int8(),
+            "email_id": pl.Int64(),
+            "email_opted_out": pl.Int8(),
         }
-        flags = ["consent_outside_hours", "consent_extra_calls", "opted_out"]  # booleans travel as 0/1
+        # booleans travel as 0/1
+        flags = ["consent_outside_hours", "consent_extra_calls", "opted_out", "email_opted_out"]
         return read_frame(self._connection, query, schema).with_columns(pl.col(flags).cast(pl.Boolean))
 
     def holds(self, run_date: date) -> pl.DataFrame:

@@ -3,8 +3,9 @@
 Each account bootstraps a delinquent row of the real UCI data (``PAY_0`` of 1 or more): its limit,
 profile, six statuses, bills and payments, with amounts jittered by a few percent. Days past due
 follow the status (k months late: 30(k-1)+1 to 30k days, a longer tail past 180); the balance is the
-latest bill. Holds, consents, opt-outs, a second zone and broken promises come at small fixed rates;
-the last week's contacts follow the stage (reminder SMS early, calls from 16 DPD).
+latest bill. Holds, consents, opt-outs (of the phone, the e-mail address and app notices), a second
+zone and broken promises come at small fixed rates, and 4 accounts in 5 have an e-mail address; the
+last week's contacts follow the stage (reminder SMS early, calls from 16 DPD).
 
 Deterministic: the same (accounts, seed, as_of) give the same rows; random numbers are drawn per
 block of accounts (``synth_base.Draws``), so the rows do not depend on the chunk size.
@@ -35,6 +36,15 @@ MAX_CONTACTS = 6
 
 def _pick(options: list[list[str]], index: IntArray) -> pl.Series:
     return pl.Series(options, dtype=pl.List(pl.String)).gather(pl.Series(index))
+
+
+def _opted_out(*flags: npt.NDArray[np.bool_]) -> pl.Series:
+    """The opted-out points of each account: the phone ``m1``, the e-mail ``e1``, app notices ``push``."""
+    points = [
+        pl.when(pl.lit(pl.Series(flag))).then(pl.lit([name])).otherwise(pl.lit([], pl.List(pl.String)))
+        for name, flag in zip(("m1", "e1", "push"), flags, strict=True)
+    ]
+    return pl.select(pl.concat_list(points)).to_series()
 
 
 def _cured_before(statuses: IntArray) -> npt.NDArray[np.bool_]:
@@ -95,6 +105,8 @@ def portfolio_chunk(draws: Draws, sample: UciSample, as_of: date, delinquent: In
     limit = np.rint(sample.limit[rows] * jitter).astype(np.int64)
     ids = np.arange(draws.start, draws.stop)
     held = np.where(u[:, 3] < 0.03, 1 + (u[:, 4] * 3).astype(np.int64), 0)
+    digital = draws.uniform(Stream.PORTFOLIO_DIGITAL, 3)  # a stream of its own: the other draws stay
+    email = digital[:, 0] < 0.8
     columns: dict[str, object] = {
         "account_id": prefixed("P", ids, 10),
         "customer_id": prefixed("C", ids, 10),
@@ -109,7 +121,8 @@ def portfolio_chunk(draws: Draws, sample: UciSample, as_of: date, delinquent: In
         "zones": _pick(ZONES, (u[:, 6] < 0.04).astype(np.int64)),
         "contact_point": pl.select(pl.when(pl.lit(pl.Series(u[:, 7] < 0.95))).then(pl.lit("m1"))).to_series(),
         "consents": _pick([[], ["extra_calls"]], (u[:, 8] < 0.02).astype(np.int64)),
-        "opted_out_points": _pick([[], ["m1"]], (u[:, 9] < 0.01).astype(np.int64)),
+        "email_point": pl.select(pl.when(pl.lit(pl.Series(email))).then(pl.lit("e1"))).to_series(),
+        "opted_out_points": _opted_out(u[:, 9] < 0.01, email & (digital[:, 1] < 0.01), digital[:, 2] < 0.01),
         "recent_contacts": _contacts(draws, dpd, as_of),
         "LIMIT_BAL": limit,
         "AGE": sample.age[rows],

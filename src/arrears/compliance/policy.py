@@ -16,7 +16,8 @@ from arrears.kit.errors import ConfigurationError
 from arrears.kit.named_files import read_named_or_file
 from arrears.models.hold import HOLD_KINDS
 
-Channel = Literal["call", "sms", "email", "voicemail", "letter", "visit"]
+# push: an app or WeChat official-account notice, an electronic notice like SMS for the rules
+Channel = Literal["call", "sms", "email", "push", "voicemail", "letter", "visit"]
 Purpose = Literal["collect", "locate", "relay_message"]
 Consent = Literal["outside_hours", "extra_calls"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
@@ -97,6 +98,19 @@ class Agency(_Rule):
     require_valid_contract: bool = True
 
 
+class Lexicon(_Rule):
+    """Terms a template may not carry (matched ignoring case, full-width forms and spaces)."""
+
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _not_blank(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not term.strip() for term in terms):
+            raise ValueError("a term is empty")
+        return terms
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -112,6 +126,8 @@ class Policy(BaseModel):
     holds: Holds | None = None
     visit: Visit | None = None
     agency: Agency | None = None
+    template_threats: Lexicon | None = None  # what no template may say (threats, misleading claims)
+    service_content: Lexicon | None = None  # the demand terms a service message may not carry
 
 
 def _location(error: dict[str, object]) -> str:

@@ -43,6 +43,7 @@ class Stream(IntEnum):
     PAYMENT = 11
     PORTFOLIO = 12
     PORTFOLIO_CONTACTS = 13
+    PORTFOLIO_DIGITAL = 14  # e-mail addresses and opt-outs of the e-mail and app channels
 
 
 @dataclass(frozen=True, slots=True)

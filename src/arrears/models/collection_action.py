@@ -10,12 +10,13 @@ from arrears.models.types import UTCDateTime
 
 _PLANNED_CALL = "channel = 'call' AND status = 'planned'"
 _CLAIMED_CALL = "channel = 'call' AND status = 'claimed'"
-ACTION_CHANNELS = ("sms", "call", "letter", "visit", "legal_review", "agency_placement")
+ACTION_CHANNELS = ("sms", "call", "letter", "visit", "legal_review", "agency_placement", "email", "push")
 
 
 class CollectionAction(Base):
-    """An action a daily run decided: an SMS in the outbox, a call in the queue, a visit candidate, a
-    letter, a legal or agency task. Every one passed the compliance rulebook at ``scheduled_at``."""
+    """An action a daily run decided: an SMS, e-mail or app/WeChat notice (push) for the outbox, a call
+    in the queue, a visit candidate, a letter, a legal or agency task. Every one passed the compliance
+    rulebook at ``scheduled_at``."""
 
     __tablename__ = "collection_action"
     __table_args__ = (

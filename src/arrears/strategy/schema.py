@@ -9,17 +9,41 @@ promise to pay.
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from arrears.accounts.rules import DEFAULT_BUCKETS
 
-Channel = Literal["sms", "call", "letter", "visit", "legal_review", "agency_placement"]
+# email: to the customer's e-mail address; push: an app or WeChat notice to the customer's account
+Channel = Literal["sms", "call", "letter", "visit", "legal_review", "agency_placement", "email", "push"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 BUCKETS = tuple(band.code for band in DEFAULT_BUCKETS.bands)
+MESSAGE_CHANNELS = ("sms", "email", "push")  # a step's template is a governed template of its channel
+NEEDS_TEMPLATE = ("email", "push")
 TIERS = ("A", "B", "C", "D", "E")
+
+
+@lru_cache(maxsize=1)
+def governed_templates() -> Mapping[str, str]:
+    """Name -> channel of the collection templates Arrears ships (``messaging/templates/shipped.toml``),
+    which the store seeds as approved version 1: the names a strategy's message steps may use (a
+    service template, a one-time code say, never carries collection content)."""
+    text = resources.files("arrears.messaging.templates").joinpath("shipped.toml").read_text("utf-8")
+    entries = tomllib.loads(text)["templates"].items()
+    return MappingProxyType(
+        {
+            str(name): str(entry["channel"])
+            for name, entry in entries
+            if entry.get("kind", "collection") == "collection"
+        }
+    )
 
 
 class _Strict(BaseModel):
@@ -47,6 +71,21 @@ class Step(_Strict):
             raise ValueError("a step needs days, every or within")
         if any(day < 1 for day in self.days):
             raise ValueError("days count from 1 (the day the account enters the segment)")
+        return self
+
+    @model_validator(mode="after")
+    def _template(self) -> Step:
+        """A message step names a governed template of its channel (an e-mail or notice must name one)."""
+        if self.template is None:
+            if self.channel in NEEDS_TEMPLATE:
+                raise ValueError(f"a step of channel {self.channel} needs a template")
+            return self
+        if self.channel in MESSAGE_CHANNELS and governed_templates().get(self.template) != self.channel:
+            known = sorted(name for name, channel in governed_templates().items() if channel == self.channel)
+            raise ValueError(
+                f"template {self.template} is not a governed {self.channel} collection template"
+                f" (known: {', '.join(known)})"
+            )
         return self
 
 

@@ -36,7 +36,7 @@ LABELS = (
     N_("complaint"), N_("hardship"), N_("deceased"), N_("bankruptcy"), N_("litigation"), N_("cease_contact"),
     N_("breathing_space"),
     # channels and timeline entries
-    N_("sms"), N_("call"), N_("letter"), N_("visit"), N_("legal_review"), N_("agency_placement"),
+    N_("sms"), N_("call"), N_("letter"), N_("visit"), N_("legal_review"), N_("agency_placement"), N_("push"),
     N_("call logged"), N_("sms logged"), N_("visit logged"), N_("payment"), N_("instalment"), N_("plan"),
     # statuses
     N_("planned"), N_("claimed"), N_("done"), N_("open"), N_("kept"), N_("partly_kept"), N_("broken"),

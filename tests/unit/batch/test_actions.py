@@ -56,22 +56,28 @@ def champion(dpd: int) -> str:
     raise AssertionError("no champion account")
 
 
-def test_reminder_sms_on_the_days_of_the_treatment() -> None:
-    # early: 3-15 DPD, SMS on days 1, 5 and 10 of the segment (3, 7 and 12 DPD)
+def test_reminders_on_the_days_of_the_treatment() -> None:
+    # early: 3-15 DPD, an app notice on days 1 and 7 of the segment (3 and 9 DPD), an e-mail on day 2
+    # (4 DPD), SMS on days 3, 5 and 10 (5, 7 and 12 DPD)
     account = champion(3)
-    assert due(3, [], account=account) == {"sms"}
-    assert due(4, [], account=account) == set()
+    assert due(3, [], account=account) == {"push"}
+    assert due(4, [], account=account) == {"email"}
+    assert due(5, [], account=account) == {"sms"}
+    assert due(6, [], account=account) == set()
     assert due(7, [], account=account) == {"sms"}
+    assert due(9, [], account=account) == {"push"}
     assert due(12, [], account=account) == {"sms"}
 
 
 def test_a_deadline_step_is_due_until_the_channel_was_used_in_the_segment() -> None:
-    # late_m1 (16-30 DPD): SMS on day 1; calls within 2 days and every 3 days after
-    assert due(16, []) == {"sms", "call"}
-    assert due(18, [contact("call", 1)]) == set()  # called yesterday, in the segment
-    assert due(18, [contact("call", 3)]) == {"call"}  # called 3 days ago: before the segment (day 3)
-    assert due(25, [contact("call", 3)]) == {"call"}  # every 3 days
-    assert due(25, [contact("call", 2)]) == set()
+    # late_m1 (16-30 DPD): SMS on day 1; calls within 2 days and every 3 days after; e-mail weekly
+    mailed = contact("email", 1)
+    assert due(16, []) == {"sms", "call", "email"}
+    assert due(18, [contact("call", 1), mailed]) == set()  # called yesterday, in the segment
+    assert due(18, [contact("call", 3), mailed]) == {"call"}  # called 3 days ago: before the segment
+    assert due(25, [contact("call", 3), mailed]) == {"call"}  # every 3 days
+    assert due(25, [contact("call", 2), mailed]) == set()
+    assert due(25, [contact("call", 2), contact("email", 7)]) == {"email"}  # every 7 days
 
 
 def test_a_broken_promise_escalates_to_the_next_treatment() -> None:
@@ -82,4 +88,8 @@ def test_a_broken_promise_escalates_to_the_next_treatment() -> None:
 def test_values_follow_balance_lift_probability_and_cost() -> None:
     found = due_actions(segment(frame(16, []), strategy=DEFAULT), strategy=DEFAULT, as_of=AS_OF)
     values = dict(found.select("channel", "value_fen").iter_rows())
-    assert values == {"sms": round(1_000_000 * 0.02 * 0.75) - 5, "call": round(1_000_000 * 0.08 * 0.75) - 400}
+    assert values == {
+        "sms": round(1_000_000 * 0.02 * 0.75) - 5,
+        "call": round(1_000_000 * 0.08 * 0.75) - 400,
+        "email": round(1_000_000 * 0.015 * 0.75) - 2,
+    }

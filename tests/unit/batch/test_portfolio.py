@@ -61,3 +61,25 @@ def test_partitions_keep_customers_whole_and_count_rows_across_batches(
     broken.write_parquet(tmp_path / "broken.parquet")
     with pytest.raises(PortfolioError, match="row 2,501, column balance_fen"):
         list(portfolio_partitions(tmp_path / "broken.parquet", 1_000))
+
+
+def test_a_file_of_before_the_email_column_is_read_as_without_email(
+    book: pl.DataFrame, tmp_path: Path
+) -> None:
+    """Backward compatible: a portfolio written without ``email_point`` runs, its accounts get no e-mail."""
+    book.drop("email_point").write_parquet(tmp_path / "old.parquet")
+    read = read_portfolio(tmp_path / "old.parquet")
+    assert read.schema == pl.Schema(PORTFOLIO_SCHEMA)
+    assert read["email_point"].null_count() == book.height
+    assert read.drop("email_point").equals(book.drop("email_point"))
+
+
+def test_the_synthetic_book_has_email_addresses_and_opt_outs_of_every_digital_channel(
+    book: pl.DataFrame,
+) -> None:
+    assert 0.75 < book["email_point"].is_not_null().mean() < 0.85  # type: ignore[operator]
+    opted = set(book["opted_out_points"].explode().drop_nulls())
+    assert opted == {"m1", "e1", "push"}
+    # an e-mail opt-out only where there is an e-mail address
+    mailed_out = book.filter(pl.col("opted_out_points").list.contains("e1"))
+    assert mailed_out["email_point"].is_not_null().all()

@@ -9,15 +9,40 @@ from arrears.batch.steps.comply import situation_of
 from arrears.compliance import decide, parse_situation
 
 GOLDEN = [
-    # account, dpd, balance (yuan), holds, opted-out points -> the one action of the day
-    ("G1", 3, 10_000, [], [], "sms"),  # early, champion arm (FNV-1a slot 7071 of 10,000)
-    ("G17", 3, 10_000, [], [], "call"),  # early, challenger arm: SMS then a call; the call is worth more
-    ("G2", 16, 10_000, [], [], "call"),
-    ("G3", 45, 10_000, [], ["m1"], "letter"),  # calls and SMS to m1 are opted out; the demand letter is not
-    ("G4", 75, 8_000, [], [], "visit"),
-    ("G5", 75, 8_000, ["dispute"], [], None),  # on hold: left alone
-    ("G6", 400, 10_000, [], [], "agency_placement"),
+    # account, dpd, balance (yuan), holds, opted-out points, phone, e-mail -> the one action of the day
+    ("G1", 3, 10_000, [], [], "m1", "e1", "push"),  # early, champion arm (FNV-1a): an app notice first
+    ("G17", 3, 10_000, [], [], "m1", "e1", "call"),  # early, challenger arm: the call is worth more
+    ("G2", 16, 10_000, [], [], "m1", "e1", "call"),  # late M1: SMS, call and e-mail due, the call wins
+    ("G3", 45, 10_000, [], ["m1"], "m1", "e1", "letter"),  # calls and SMS to m1 opted out; the letter is not
+    ("G4", 75, 8_000, [], [], "m1", "e1", "visit"),
+    ("G5", 75, 8_000, ["dispute"], [], "m1", "e1", None),  # on hold: left alone
+    ("G6", 400, 10_000, [], [], "m1", "e1", "agency_placement"),
+    ("G8", 4, 10_000, [], [], "m1", "e1", "email"),  # early, day 2: the e-mail
+    ("G9", 4, 10_000, [], [], "m1", None, None),  # no e-mail address: skipped (no_email)
+    ("G10", 5, 10_000, [], [], None, "e1", None),  # day 3's SMS without a phone: skipped (no_phone)
+    ("G11", 3, 10_000, [], ["push"], "m1", "e1", None),  # app and WeChat notices turned off: CN-OPT-OUT
+    ("G13", 4, 10_000, [], ["e1"], "m1", "e1", None),  # the e-mail address opted out: CN-OPT-OUT
+    (
+        "G14",
+        16,
+        10_000,
+        [],
+        [],
+        None,
+        "e1",
+        "email",
+    ),  # no phone: the call and SMS are skipped, the e-mail goes
 ]
+FILES: dict[str | None, str | None] = {
+    "sms": "sms_outbox",
+    "call": "call_queue",
+    "letter": "letters",
+    "visit": "visit_candidates",
+    "agency_placement": "agency_tasks",
+    "email": "email_outbox",
+    "push": "push_outbox",
+    None: None,
+}
 
 
 def test_golden_accounts_of_the_default_strategy(book: pl.DataFrame, day: Day) -> None:
@@ -30,41 +55,36 @@ def test_golden_accounts_of_the_default_strategy(book: pl.DataFrame, day: Day) -
         opted_out_points=pl.Series([g[4] for g in GOLDEN], dtype=pl.List(pl.String)),
         promise_broken=False,
         recent_contacts=pl.lit([], book.schema["recent_contacts"]),
-        contact_point=pl.lit("m1"),
+        contact_point=pl.Series([g[5] for g in GOLDEN], dtype=pl.String),
+        email_point=pl.Series([g[6] for g in GOLDEN], dtype=pl.String),
     )
     outputs = finish(prepare(rows, day), day)
-    files = {}
+    files: dict[str, str] = {}
     for stem, frame in outputs.frames.items():
         files |= dict.fromkeys(frame["account_id"], stem)
-    expected = {
-        "sms": "sms_outbox",
-        "call": "call_queue",
-        "letter": "letters",
-        "visit": "visit_candidates",
-        "agency_placement": "agency_tasks",
-        None: None,
-    }
-    assert [files.get(g[0]) for g in GOLDEN] == [expected[g[5]] for g in GOLDEN]
-    assert outputs.report["blocked_by_rule"] == {"CN-OPT-OUT": 2}
+    assert [files.get(g[0]) for g in GOLDEN] == [FILES[g[7]] for g in GOLDEN]
+    assert outputs.report["blocked_by_rule"] == {"CN-OPT-OUT": 4}
+    assert outputs.report["skipped_by_reason"] == {"no_email": 1, "no_phone": 3}
+    assert outputs.report["skipped"] == 4
 
 
 def test_every_action_sent_passes_the_rulebook_at_its_time(book: pl.DataFrame, day: Day) -> None:
     outputs = finish(prepare(book, day), day)
     by_id = {row["account_id"]: row for row in book.iter_rows(named=True)}
-    checked = 0
-    for stem, channel in (
-        ("sms_outbox", "sms"),
-        ("call_queue", "call"),
-        ("visit_candidates", "visit"),
-        ("letters", "letter"),
-    ):
+    checked, reached = 0, set()
+    for channel, stem in FILES.items():
+        if channel is None or stem is None or channel in ("legal_review", "agency_placement"):
+            continue
         for action in outputs.frames[stem].iter_rows(named=True):
             situation = parse_situation(
                 situation_of(by_id[action["account_id"]], channel, action["scheduled_at"])
             )
             assert decide(day.policy, situation).decision == "allow", action
+            if channel in ("call", "sms", "email"):  # a point to go to: the phone, the e-mail address
+                assert situation.action.contact_point is not None, action
             checked += 1
-    assert checked > 1_000
+            reached.add(channel)
+    assert checked > 1_000 and reached == {"sms", "call", "visit", "letter", "email", "push"}
     held = book.filter(pl.col("holds").list.len() > 0)["account_id"]
     sent = pl.concat(frame.select("account_id") for frame in outputs.frames.values())["account_id"]
     assert not set(held) & set(sent)

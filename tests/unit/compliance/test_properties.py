@@ -73,7 +73,7 @@ ZONES = [
     "Europe/London",
 ]
 START = datetime(2026, 1, 1, tzinfo=UTC)
-POINTS = ["m1", "m2", "e1"]
+POINTS = ["m1", "m2", "e1", "push"]  # push: the customer's app account, the point of a notice
 
 
 def stamp(moment: datetime) -> str:
@@ -154,6 +154,29 @@ def test_the_vectorised_form_decides_like_the_scalar_one(policy: str, rng: rando
             many["rules"],
             many["next_allowed_at"],
         )
+
+
+@settings(max_examples=30, deadline=None)
+@given(policy=st.sampled_from(sorted(POLICIES)), rng=RANDOMS)
+def test_email_and_notices_are_decided_alike_by_both_forms(policy: str, rng: random.Random) -> None:
+    """30 batches of 100 e-mails and app/WeChat notices (push), to their own points or to others."""
+    rulebook = POLICIES[policy]
+    batch = []
+    for _ in range(100):
+        data = scenario(rng)
+        channel = rng.choice(["email", "push"])
+        point = rng.choice([{"email": "e1", "push": "push"}[channel], *POINTS, None])
+        batch.append(data | {"action": data["action"] | {"channel": channel, "contact_point": point}})
+    situations = [parse_situation(data) for data in batch]
+    scalar = [decide(rulebook, s) for s in situations]
+    vectorised = decide_frame(rulebook, *situations_frames(situations)).to_dicts()
+    for one, many in zip(scalar, vectorised, strict=True):
+        assert (one.decision, list(one.rules), one.next_allowed_at) == (
+            many["decision"],
+            many["rules"],
+            many["next_allowed_at"],
+        )
+    assert {s.action.channel for s in situations} == {"email", "push"}
 
 
 @settings(max_examples=1000, deadline=None)

@@ -1,10 +1,11 @@
 """Compliance step: every due action passes the rulebook (the vectorised check of issue 4).
 
-Contacts (calls, SMS, visits, letters) are checked at the time they are planned on the day, in the
-debtor's home zone; an action blocked only until later that day is kept for that later time. Tasks
+Contacts (calls, SMS, e-mails, app and WeChat notices, visits, letters) are checked at the time they
+are planned on the day, in the debtor's home zone, each with the contact point it goes to
+(``reach.point_of``); an action blocked only until later that day is kept for that later time. Tasks
 (legal review, agency placement) are people's work, not contacts: an active hold that the policy
-says blocks contact blocks them too. Contacts are consolidated per customer: one call, one SMS and
-one visit at most per customer and day, for the account where it is worth most.
+says blocks contact blocks them too. Contacts are consolidated per customer: one call, one SMS, one
+e-mail, one notice and one visit at most per customer and day, for the account where it is worth most.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from arrears.batch.steps.reach import PUSH_POINT, point_of
 from arrears.compliance.frame import CANDIDATE_SCHEMA, HISTORY_SCHEMA, decide_frame
 from arrears.compliance.policy import Policy
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
-PLANNED = {"call": time(9), "sms": time(10), "visit": time(10), "letter": time(9)}
+PLANNED = {"call": time(9), "sms": time(10), "visit": time(10), "letter": time(9), "email": time(9),
+           "push": time(10)}  # fmt: skip
 TASKS = ("legal_review", "agency_placement")
-CONSOLIDATED = ("call", "sms", "visit")
+CONSOLIDATED = ("call", "sms", "email", "push", "visit")
 HOLD_RULE = "HOLD"
 
 
@@ -44,7 +47,7 @@ def situation_of(account: dict[str, Any], channel: str, now: datetime) -> dict[s
         "now": now.isoformat(),
         "action": {
             "channel": channel,
-            "contact_point": account["contact_point"] if channel in ("call", "sms") else None,
+            "contact_point": _point(account, channel),
             "staff_count": 2 if channel == "visit" else None,
             "recording": True,
         },
@@ -56,6 +59,13 @@ def situation_of(account: dict[str, Any], channel: str, now: datetime) -> dict[s
         },
         "history": [{**c, "at": c["at"].isoformat()} for c in account["recent_contacts"]],
     }
+
+
+def _point(account: dict[str, Any], channel: str) -> str | None:
+    """The contact point of ``channel`` on a portfolio row, as ``reach.point_of`` picks it."""
+    columns = {"call": "contact_point", "sms": "contact_point", "email": "email_point"}
+    point: str | None = account[columns[channel]] if channel in columns else None
+    return PUSH_POINT if channel == "push" else point
 
 
 def _history(accounts: pl.DataFrame) -> pl.DataFrame:
@@ -75,7 +85,14 @@ def _history(accounts: pl.DataFrame) -> pl.DataFrame:
 def comply(candidates: pl.DataFrame, accounts: pl.DataFrame, *, policy: Policy, as_of: date) -> pl.DataFrame:
     """The candidates with decision (allow or block), rules and scheduled_at (null when blocked)."""
     people = accounts.select(
-        "account_id", "customer_id", "zones", "holds", "consents", "opted_out_points", "contact_point"
+        "account_id",
+        "customer_id",
+        "zones",
+        "holds",
+        "consents",
+        "opted_out_points",
+        "contact_point",
+        "email_point",
     )
     rows = candidates.join(people, on="account_id", how="left", maintain_order="left")
     contacts = rows.filter(~pl.col("channel").is_in(TASKS))
@@ -109,7 +126,7 @@ def _contacts(rows: pl.DataFrame, accounts: pl.DataFrame, policy: Policy, as_of:
             "now",
             "channel",
             party=pl.lit("debtor"),
-            contact_point=pl.when(pl.col("channel").is_in(["call", "sms"])).then(pl.col("contact_point")),
+            contact_point=point_of(pl.col("channel")),
             actor=pl.lit("bank"),
             purpose=pl.lit("collect"),
             discloses_debt=pl.lit(False),
