@@ -9,11 +9,9 @@ promise to pay.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Annotated, Literal
 
@@ -35,15 +33,10 @@ def governed_templates() -> Mapping[str, str]:
     """Name -> channel of the collection templates Arrears ships (``messaging/templates/shipped.toml``),
     which the store seeds as approved version 1: the names a strategy's message steps may use (a
     service template, a one-time code say, never carries collection content)."""
-    text = resources.files("arrears.messaging.templates").joinpath("shipped.toml").read_text("utf-8")
-    entries = tomllib.loads(text)["templates"].items()
-    return MappingProxyType(
-        {
-            str(name): str(entry["channel"])
-            for name, entry in entries
-            if entry.get("kind", "collection") == "collection"
-        }
-    )
+    from arrears.messaging.templates.shipped import shipped  # the template package reads the store
+
+    drafts = shipped().templates.values()
+    return MappingProxyType({d.name: d.channel for d in drafts if d.kind == "collection"})
 
 
 class _Strict(BaseModel):

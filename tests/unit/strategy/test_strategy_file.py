@@ -90,3 +90,40 @@ def test_a_missing_file_is_named() -> None:
 def test_every_channel_used_needs_its_economics() -> None:
     message = refused(GOOD.replace("call: {cost: 4, lift: 0.08}", "letter: {cost: 6, lift: 0.04}"))
     assert "economics: no cost and lift for call" in message
+
+
+DIGITAL = GOOD.replace(
+    "economics: {sms: {cost: 0.05, lift: 0.02},",
+    "economics: {email: {cost: 0.02, lift: 0.015}, push: {cost: 0.01, lift: 0.01},"
+    " sms: {cost: 0.05, lift: 0.02},",
+).replace(
+    "steps: [{channel: sms, days: [1, 5]}]}",
+    "steps: [{channel: push, days: [1], template: app_overdue},"
+    " {channel: email, days: [2], template: email_overdue}, {channel: sms, days: [3], template: reminder}]}",
+)
+
+
+def test_email_and_push_steps_name_governed_templates_of_their_channel() -> None:
+    steps = parse_strategy(DIGITAL, "plan.yaml").strategy.treatments["sms"].steps
+    assert [(step.channel, step.template) for step in steps] == [
+        ("push", "app_overdue"),
+        ("email", "email_overdue"),
+        ("sms", "reminder"),
+    ]
+    unknown = refused(DIGITAL.replace("template: app_overdue", "template: app_threat"))
+    assert (
+        "line 7, treatments.sms.steps.0: Value error, template app_threat is not a governed push" in unknown
+    )
+    assert "(known: app_overdue, wechat_overdue)" in unknown
+    # an SMS template is not an e-mail; a service template (a one-time code) never collects
+    assert "not a governed email collection template" in refused(
+        DIGITAL.replace("template: email_overdue", "template: reminder")
+    )
+    assert "not a governed sms collection template" in refused(
+        DIGITAL.replace("template: reminder", "template: otp")
+    )
+
+
+def test_an_email_or_notice_without_a_template_is_refused() -> None:
+    message = refused(DIGITAL.replace(", template: email_overdue", ""))
+    assert "treatments.sms.steps.1: Value error, a step of channel email needs a template" in message
