@@ -11,6 +11,7 @@ from arrears.cli import (
     compliance,
     db,
     demo,
+    dispatch,
     imports,
     model,
     portfolio,
@@ -44,6 +45,7 @@ app.command("run-day")(run_day.run_day)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="user")
 app.command("demo")(demo.demo)
+app.command("dispatch")(dispatch.dispatch)
 
 
 def _version(value: bool) -> None:

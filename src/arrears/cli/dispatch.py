@@ -1,0 +1,84 @@
+"""``arrears dispatch``: sends the queued messages through their transports, exactly once."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+
+import typer
+
+from arrears.cli.common import console, err_console, reports_errors
+
+
+class ChannelOption(StrEnum):
+    sms = "sms"
+    email = "email"
+    push = "push"
+    letter = "letter"
+
+
+@reports_errors
+def dispatch(
+    channel: ChannelOption | None = typer.Option(
+        None, "--channel", help="One channel only (default: sms, email and push)."
+    ),
+    once: bool = typer.Option(False, "--once", help="Send what is due now, then exit."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=32, help="Worker processes, each claiming its own batches."
+    ),
+    policy: str = typer.Option(
+        "cn", "--policy", help="Compliance policy of the re-check: cn, us or a policy file."
+    ),
+) -> None:
+    """Send the outbox: claim due messages in batches, re-check each against the rulebook at the
+    moment of sending (hours, holds, opt-outs, invalid contact points; service messages go at once),
+    send them through the channel's transport (ARREARS_SMS_TRANSPORT, ARREARS_EMAIL_TRANSPORT,
+    ARREARS_PUSH_TRANSPORT; default file:<data_dir>/outbox/<channel>) at the rate the settings allow,
+    and record what became of each; receipts and replies the transport reports are applied. Without
+    --once it runs until SIGTERM or Ctrl-C, finishing the batch in hand. --channel letter renders the
+    due letters for the print house.
+
+    Exit codes:
+    0 all done (messages waiting for the hours or a retry are not failures);
+    1 an error (settings, input);
+    3 the transport was down (the messages wait and are tried again within their deadline);
+    4 messages failed or expired;
+    5 both 3 and 4.
+    """
+    from arrears import migrate
+    from arrears.config import get_settings
+    from arrears.db import get_engine
+    from arrears.messaging import runner
+
+    engine = get_engine(get_settings())
+    migrate.upgrade(engine)
+    if channel is ChannelOption.letter:
+        raise typer.Exit(code=_letters())
+    channels = [channel.value] if channel is not None else list(runner.DISPATCHED)
+    started = time.perf_counter()
+    if workers > 1:
+        code = runner.run_processes(channels=channels, once=once, policy=policy, workers=workers)
+        console.print(
+            f"{workers} dispatchers stopped after {time.perf_counter() - started:.1f} s (exit {code})"
+        )
+        raise typer.Exit(code=code)
+    tally = runner.run_here(channels=channels, once=once, policy=policy)
+    figures = {
+        "sent": tally.sent,
+        "retried": tally.retried,
+        "failed": tally.failed,
+        "expired": tally.expired,
+        "cancelled": tally.cancelled,
+        "waiting": tally.waiting,
+        "receipts and replies": tally.inbound,
+    }
+    said = ", ".join(f"{name} {count:,}" for name, count in figures.items())
+    console.print(f"{said} in {time.perf_counter() - started:.1f} s")
+    if tally.down:
+        err_console.print(f"[yellow]the transport was down: {tally.errors[-1]}[/yellow]", highlight=False)
+    raise typer.Exit(code=runner.exit_code(tally))
+
+
+def _letters() -> int:
+    err_console.print("[red]letters are rendered with `arrears letters render`[/red]", highlight=False)
+    return 1

@@ -1,0 +1,112 @@
+"""Running dispatchers: in this process, or in N worker processes that each claim their own batches.
+
+SIGTERM and SIGINT stop a dispatcher gracefully: the batch in hand is finished and recorded, then it
+stops. The parent of worker processes passes the signal on to each of them and waits.
+
+Exit codes (``arrears dispatch``): 0 all done; 3 the transport was down (messages wait); 4 messages
+failed or expired; 5 both; 1 an error (settings, input).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from arrears.compliance import load_policy
+from arrears.config import Settings, get_settings
+from arrears.db import get_engine
+from arrears.kit.crypto import cipher_for
+from arrears.messaging import inbound
+from arrears.messaging.dispatcher import DispatchConfig, Dispatcher, Tally, run
+from arrears.messaging.transports import open_transport
+
+EXIT_OK, EXIT_ERROR, EXIT_DOWN, EXIT_FAILED, EXIT_BOTH = 0, 1, 3, 4, 5
+DISPATCHED = ("sms", "email", "push")  # letters are rendered for the print house (arrears letters)
+
+
+def exit_code(tally: Tally) -> int:
+    down, failed = tally.down > 0, tally.failed + tally.expired > 0
+    return EXIT_BOTH if down and failed else EXIT_DOWN if down else EXIT_FAILED if failed else EXIT_OK
+
+
+def worker_name(index: int) -> str:
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{index}"
+
+
+def build(settings: Settings, *, channels: Sequence[str], policy: str, index: int = 0) -> list[Dispatcher]:
+    """A dispatcher per channel, each with the transport its setting names."""
+    engine, cipher = get_engine(settings), cipher_for(settings)
+    rules, chosen = inbound.inbound_rules(settings), load_policy(policy)
+    return [
+        Dispatcher(
+            engine=engine,
+            transport=open_transport(settings.transport_url(channel), channel=channel, settings=settings),
+            config=DispatchConfig.from_settings(settings, channel=channel),
+            policy=chosen,
+            cipher=cipher,
+            name=worker_name(index),
+            inbound_rules=rules,
+        )
+        for channel in channels
+    ]
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_here(
+    *,
+    channels: Sequence[str],
+    once: bool,
+    policy: str,
+    index: int = 0,
+    on_step: Callable[[Tally], None] = lambda _tally: None,
+) -> Tally:
+    """Dispatches in this process until done (``once``) or a signal."""
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    dispatchers = build(get_settings(), channels=channels, policy=policy, index=index)
+    try:
+        return run(dispatchers, once=once, stop=stop, on_step=on_step)
+    finally:
+        for dispatcher in dispatchers:
+            dispatcher.transport.close()
+
+
+def _child(channels: Sequence[str], once: bool, policy: str, index: int) -> None:
+    raise SystemExit(exit_code(run_here(channels=channels, once=once, policy=policy, index=index)))
+
+
+def run_processes(*, channels: Sequence[str], once: bool, policy: str, workers: int) -> int:
+    """Dispatches in ``workers`` processes; the worst of their exit codes (an error above all)."""
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_child, args=(tuple(channels), once, policy, index), name=f"dispatch-{index}")
+        for index in range(workers)
+    ]
+    for child in children:
+        child.start()
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        child.join()
+    codes = {child.exitcode or 0 for child in children}
+    if codes - {EXIT_OK, EXIT_DOWN, EXIT_FAILED, EXIT_BOTH}:
+        return EXIT_ERROR
+    return max(codes)
