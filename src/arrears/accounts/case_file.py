@@ -15,6 +15,7 @@ from arrears.accounts.free_text import known_masks, mask_text
 from arrears.arrangements.repository import PlanRepository
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_name
+from arrears.messaging.report import timeline_items
 from arrears.models import (
     CardAccount,
     CardTransaction,
@@ -148,10 +149,11 @@ def consumption(connection: Connection, account_id: int) -> list[dict[str, Any]]
 
 
 def timeline(connection: Connection, account_id: int, *, zone: ZoneInfo = _UTC) -> list[dict[str, Any]]:
-    """Actions, contacts, payments, promises, plans and the instalments of plans in force, newest
-    first. A contact keeps its instant (``at``) and is dated by its day in ``zone``. A plan shows with
-    its status and its decision's comment; the instalments of one waiting for approval or rejected
-    were never due, and are not listed."""
+    """Actions, contacts, messages (with their status steps) and replies, payments, promises, plans
+    and the instalments of plans in force, newest first. A contact, a message or a reply keeps its
+    instant (``at``) and is dated by its day in ``zone``. A plan shows with its status and its
+    decision's comment; the instalments of one waiting for approval or rejected were never due, and
+    are not listed."""
     x, pay, pr = table_of(CollectionAction), table_of(Payment), table_of(PromiseToPay)
     plan, inst = table_of(RepaymentPlan), table_of(PlanInstalment)
     items = [
@@ -200,6 +202,7 @@ def timeline(connection: Connection, account_id: int, *, zone: ZoneInfo = _UTC) 
         )
     ]
     items += plan_items(connection, account_id)
+    items += timeline_items(connection, account_id, zone=zone)  # messages with their status steps, replies
     return sorted(items, key=_newest, reverse=True)[:TIMELINE_ITEMS]
 
 

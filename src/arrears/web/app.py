@@ -26,6 +26,7 @@ from arrears.web.pages import actions as action_pages
 from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
+from arrears.web.pages import outbox as outbox_page
 from arrears.web.pages import visit_planning, workspace
 from arrears.web.pages import visits as visit_pages
 from arrears.web.pages.workspace import NotInScope
@@ -77,6 +78,7 @@ def create_app(
         action_pages.router,
         visit_pages.router,
         visit_planning.router,
+        outbox_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
