@@ -100,14 +100,16 @@ class ImapBox:
             )
         else:
             imap = imaplib.IMAP4(config.host, config.port, timeout=config.timeout)
-            if "STARTTLS" not in imap.capabilities:
-                imap.logout()
-                raise imaplib.IMAP4.error(
-                    "the IMAP server offers no STARTTLS; the password is not sent in clear"
-                )
-            imap.starttls(ssl_context=self.context)
-        imap.login(config.username, config.password)
-        _check(imap.select(_quoted(config.folder)))
+        try:
+            if not config.implicit_tls:
+                if "STARTTLS" not in imap.capabilities:
+                    raise imaplib.IMAP4.error("no STARTTLS offered: the password is not sent in clear")
+                imap.starttls(ssl_context=self.context)
+            imap.login(config.username, config.password)
+            _check(imap.select(_quoted(config.folder)))
+        except BaseException:
+            imap.shutdown()
+            raise
         self._imap = imap
         return imap
 
