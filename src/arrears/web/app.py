@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from arrears import __version__
-from arrears.api import accounts, actions, arrangements, auth, compliance, dashboard, queue
+from arrears.api import accounts, actions, arrangements, auth, compliance, dashboard, queue, webhooks
 from arrears.compliance import load_policy
 from arrears.config import Settings, get_settings
 from arrears.db import get_engine
@@ -68,6 +68,7 @@ def create_app(
         arrangements.router,
         actions.router,
         dashboard.router,
+        webhooks.router,  # signed by the platforms, no staff sign-in
     ):
         app.include_router(router)
     for router in (
