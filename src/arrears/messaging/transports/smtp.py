@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import re
 import smtplib
 import ssl
 from collections import Counter
@@ -126,15 +127,10 @@ def parse_smtp_url(url: str, *, settings: Settings) -> SmtpConfig:
         raise _bad_url(url, "timeout and port are numbers", "timeout 与端口须为数字") from error
     if not 0 < timeout <= 600:
         raise _bad_url(url, "timeout is 0 to 600 seconds", "timeout 须在 0 到 600 秒之间")
-    sender = options.get("from") or settings.email_from
-    address = parseaddr(sender)[1]
-    if not is_address(address):
-        raise _bad_url(url, "the From address is not an e-mail address", "发件人地址不是电子邮件地址")
-    bounce = settings.email_bounce_address or address
-    if not is_address(bounce):
-        raise _bad_url(
-            url, "ARREARS_EMAIL_BOUNCE_ADDRESS is not an e-mail address", "退信地址不是电子邮件地址"
-        )
+    sender, bounce = _addresses(url, options.get("from") or settings.email_from, settings=settings)
+    helo = options.get("helo") or parseaddr(sender)[1].rpartition("@")[2]
+    if not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f.:]+\]", helo):
+        raise _bad_url(url, "helo is a host name", "helo 须为主机名")
     implicit = parts.scheme == "smtps"
     return SmtpConfig(
         host=parts.hostname,
@@ -144,11 +140,24 @@ def parse_smtp_url(url: str, *, settings: Settings) -> SmtpConfig:
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
         timeout=timeout,
-        helo=options.get("helo") or address.rpartition("@")[2],
+        helo=helo,
         sender=sender,
         bounce_address=bounce,
         shown=redact(url),
     )
+
+
+def _addresses(url: str, sender: str, *, settings: Settings) -> tuple[str, str]:
+    """The From header and the bounce address, both checked."""
+    address = parseaddr(sender)[1]
+    if not is_address(address):
+        raise _bad_url(url, "the From address is not an e-mail address", "发件人地址不是电子邮件地址")
+    bounce = settings.email_bounce_address or address
+    if not is_address(bounce):
+        raise _bad_url(
+            url, "ARREARS_EMAIL_BOUNCE_ADDRESS is not an e-mail address", "退信地址不是电子邮件地址"
+        )
+    return sender, bounce
 
 
 def _down(config: SmtpConfig, en: str, zh: str) -> TransportDown:
