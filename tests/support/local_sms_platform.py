@@ -263,6 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no wait between writes
         with self.server.platform._lock:
             self.server.platform._connections.add(self.connection)
             self.server.platform.connections_opened += 1

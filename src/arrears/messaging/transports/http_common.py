@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,10 +101,12 @@ class PlatformClient:
         headers = {"User-Agent": f"arrears/{__version__}", "Content-Type": "application/json; charset=utf-8"}
         if options.app:
             headers["X-Arrears-App"] = options.app
+        pool = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+        nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # a request's head and body leave at once
         self._client = httpx.Client(
             timeout=timeout,
             headers=headers,
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+            transport=httpx.HTTPTransport(limits=pool, socket_options=nodelay),
         )
 
     def send(
