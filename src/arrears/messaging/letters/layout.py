@@ -1,0 +1,97 @@
+"""A letter as data for the Typst layout (letter.typ): plain JSON values, every text as it is printed.
+
+Pure. The document is passed to Typst as JSON (``sys.inputs``), never spliced into markup, so a name or
+an address with ``#``, ``$``, ``[`` or ``*`` in it prints as written.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import segno
+
+from arrears.messaging.letters import rules, wording
+from arrears.messaging.letters.rules import Owed
+
+
+@dataclass(frozen=True, slots=True)
+class Bank:
+    name: str
+    address: str
+    hotline: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LetterInput:
+    """Everything one letter prints (the name and address in clear: build it just before typesetting)."""
+
+    letter_id: str
+    locale: str
+    bank: Bank
+    recipient: str
+    address: str
+    card_masked: str
+    account_tail: str
+    letter_date: date
+    deadline: date
+    owed: Owed
+    title: str | None  # the template's subject; None: the form's own title
+    body: str  # the filled template
+    educated: bool  # the body ends with the financial-education block
+    pay_url: str
+    pay_ref: str
+
+
+def _lines(paragraph: str) -> list[str]:
+    return [line.strip() for line in paragraph.splitlines() if line.strip()]
+
+
+def document(letter: LetterInput, *, font: str) -> dict[str, Any]:
+    """The letter as the layout reads it (``qr_svg`` is added by :func:`with_qr` when typesetting)."""
+    locale = wording.locale_of(letter.locale)
+    labels = wording.LABELS[locale]
+    paragraphs, education = rules.split_body(letter.body, educated=letter.educated)
+    return {
+        "lang": locale,
+        "font": font,
+        "labels": dict(labels),
+        "bank": {"name": letter.bank.name, "address": letter.bank.address, "hotline": letter.bank.hotline},
+        "letter": {
+            "key": letter.letter_id,
+            "number": letter.letter_id,
+            "title": letter.title or labels["title"],
+        },
+        "recipient": {"name": letter.recipient, "address_lines": rules.address_lines(letter.address)},
+        "reference": [
+            {"label": labels["date"], "value": wording.day(letter.letter_date, locale)},
+            {"label": labels["card"], "value": letter.card_masked},
+            {"label": labels["letter_no"], "value": letter.letter_id},
+            {"label": labels["pay_ref"], "value": letter.pay_ref},
+        ],
+        "body": [_lines(paragraph) for paragraph in paragraphs],
+        "amounts": rules.owed_rows(letter.owed, dict(labels)),
+        "deadline": wording.day(letter.deadline, locale),
+        "pay": {
+            "lines": wording.pay_lines(
+                locale=locale, account_tail=letter.account_tail, hotline=letter.bank.hotline
+            ),
+            "url": letter.pay_url,
+        },
+        "education": _lines(education) if education else [],
+    }
+
+
+def qr_svg(url: str) -> str:
+    """The payment link as a QR code (SVG, no quiet zone: the layout leaves the room)."""
+    code = segno.make(url, error="m", micro=False)
+    out = io.BytesIO()
+    code.save(out, kind="svg", xmldecl=False, border=0)
+    return out.getvalue().decode("ascii")
+
+
+def with_qr(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document with its payment link's QR code."""
+    return doc | {"pay": doc["pay"] | {"qr_svg": qr_svg(doc["pay"]["url"])}}

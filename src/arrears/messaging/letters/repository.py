@@ -1,0 +1,175 @@
+"""All SQL of the letters: the day's letter messages with their account and cardholder, the mailing
+addresses, the due dates, the letters' numbers, and the tracking the post sends back. Recording what
+became of a message (sent, failed, cancelled) goes through the outbox's own repository
+(:class:`arrears.messaging.repository.OutboxRepository`), as for every channel.
+
+The caller owns the transaction. Nothing here logs: names and addresses are personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from arrears.messaging.letters.rules import ADDRESS_KINDS, LETTER_ID_PREFIX, AddressPoint
+from arrears.messaging.repository import Claimed
+from arrears.models import (
+    CardAccount,
+    ContactPoint,
+    Customer,
+    DelinquencySnapshot,
+    OutboxEvent,
+    OutboxMessage,
+    Statement,
+    table_of,
+)
+
+_MESSAGE, _EVENT, _ACCOUNT = table_of(OutboxMessage), table_of(OutboxEvent), table_of(CardAccount)
+_CUSTOMER, _POINT = table_of(Customer), table_of(ContactPoint)
+_STATEMENT, _SNAPSHOT = table_of(Statement), table_of(DelinquencySnapshot)
+CHUNK = 2_000
+RENDERED = ("sent", "delivered")
+
+
+@dataclass(frozen=True, slots=True)
+class LetterRow:
+    """A letter message with what its letter says about the account (never the address: see
+    :meth:`LetterRepository.addresses`)."""
+
+    message: Claimed
+    provider_id: str | None
+    account_no: str | None
+    name: str | None
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int
+    overdue_fen: int
+    dpd: int
+
+
+@dataclass(frozen=True, slots=True)
+class MailingAddress:
+    point: AddressPoint
+    customer_id: int
+    opted_out: bool
+    value_enc: bytes
+
+
+def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _letter(row: Any) -> LetterRow:
+    message = Claimed(
+        id=int(row.id), key=row.idempotency_key, channel=row.channel, kind=row.kind, source=row.source,
+        account_id=row.account_id, customer_id=row.customer_id or row.account_customer_id,
+        contact_point_id=row.contact_point_id, user_id=row.user_id, template=row.template,
+        locale=row.locale, subject=row.subject, body=row.body, target=row.target,
+        attempts=int(row.attempts), deadline_at=row.deadline_at, run_date=row.run_date, in_doubt=False,
+    )  # fmt: skip
+    return LetterRow(
+        message=message, provider_id=row.provider_id, account_no=row.account_no, name=row.name,
+        principal_fen=int(row.principal_fen or 0), interest_fen=int(row.interest_fen or 0),
+        fee_fen=int(row.fee_fen or 0), overdue_fen=int(row.overdue_fen or 0), dpd=int(row.dpd or 0),
+    )  # fmt: skip
+
+
+class LetterRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def letters(self, *, run_date: date, reprint: bool) -> list[LetterRow]:
+        """The day's letter messages still queued (or, to reprint, those already rendered), in the
+        order they are numbered; locked for the transaction on PostgreSQL, so that two renderings of
+        one day never print a letter twice."""
+        m, a, c = _MESSAGE, _ACCOUNT, _CUSTOMER
+        status = m.c.status.in_(RENDERED) if reprint else m.c.status == "queued"
+        query = (
+            select(
+                m,
+                a.c.account_no,
+                a.c.principal_fen,
+                a.c.interest_fen,
+                a.c.fee_fen,
+                a.c.overdue_fen,
+                a.c.dpd,
+                a.c.customer_id.label("account_customer_id"),
+                c.c.name,
+            )
+            .outerjoin(a, a.c.id == m.c.account_id)
+            .outerjoin(c, c.c.id == func.coalesce(m.c.customer_id, a.c.customer_id))
+            .where(m.c.channel == "letter", m.c.run_date == run_date, status)
+            .order_by(m.c.provider_id if reprint else m.c.id, m.c.id)
+            .with_for_update(of=m)
+        )
+        if reprint:
+            query = query.where(m.c.provider_id.like(f"{LETTER_ID_PREFIX}{run_date.isoformat()}#%"))
+        return [_letter(row) for row in self._connection.execute(query)]
+
+    def addresses(self, customer_ids: Sequence[int]) -> dict[int, list[MailingAddress]]:
+        """The mailing addresses (home and work) of the customers, by customer."""
+        p = _POINT
+        found: dict[int, list[MailingAddress]] = {}
+        columns = (p.c.id, p.c.customer_id, p.c.kind, p.c.is_primary, p.c.invalid_at, p.c.opted_out,
+                   p.c.value_enc)  # fmt: skip
+        for chunk in _chunks(sorted(set(customer_ids))):
+            query = select(*columns).where(p.c.customer_id.in_(chunk), p.c.kind.in_(ADDRESS_KINDS))
+            for row in self._connection.execute(query.order_by(p.c.id)):
+                point = AddressPoint(int(row.id), row.kind, bool(row.is_primary), row.invalid_at is not None)
+                address = MailingAddress(
+                    point, int(row.customer_id), bool(row.opted_out), bytes(row.value_enc)
+                )
+                found.setdefault(int(row.customer_id), []).append(address)
+        return found
+
+    def due_dates(self, account_ids: Sequence[int], *, as_of: date) -> dict[int, date]:
+        """The due date each account first missed: its delinquency snapshot's oldest unpaid one on
+        ``as_of``, else its latest statement's due date on or before ``as_of``."""
+        s, st = _SNAPSHOT, _STATEMENT
+        found: dict[int, date] = {}
+        for chunk in _chunks(sorted(set(account_ids))):
+            latest = (
+                select(st.c.account_id, func.max(st.c.due_date).label("due"))
+                .where(st.c.account_id.in_(chunk), st.c.due_date <= as_of)
+                .group_by(st.c.account_id)
+            )
+            found |= {int(row.account_id): row.due for row in self._connection.execute(latest)}
+            oldest = select(s.c.account_id, s.c.oldest_unpaid_due_date).where(
+                s.c.account_id.in_(chunk), s.c.as_of_date == as_of, s.c.oldest_unpaid_due_date.is_not(None)
+            )
+            found |= {
+                int(row.account_id): row.oldest_unpaid_due_date for row in self._connection.execute(oldest)
+            }
+        return found
+
+    def last_sequence(self, run_date: date) -> int:
+        """The highest letter number given on ``run_date`` (0: none yet)."""
+        m = _MESSAGE
+        prefix = f"{LETTER_ID_PREFIX}{run_date.isoformat()}#"
+        found = self._connection.execute(
+            select(func.max(m.c.provider_id)).where(
+                m.c.channel == "letter", m.c.provider_id.like(f"{prefix}%")
+            )
+        ).scalar()
+        return int(str(found).removeprefix(prefix)) if found else 0
+
+    def set_addresses(self, sent: Sequence[tuple[int, int]]) -> None:
+        """Records the address each letter went to, (message id, contact point id): a returned letter
+        counts against that address."""
+        if sent:
+            m = _MESSAGE
+            self._connection.execute(
+                update(m).where(m.c.id == bindparam("_id")).values(contact_point_id=bindparam("_point")),
+                [{"_id": message_id, "_point": point_id} for message_id, point_id in sent],
+            )
+
+    def add_events(self, *, message_ids: Sequence[int], status: str, at: datetime, detail: str) -> None:
+        rows = [{"message_id": one, "at": at, "status": status, "provider_id": None, "detail": detail}
+                for one in message_ids]  # fmt: skip
+        for start in range(0, len(rows), CHUNK):
+            self._connection.execute(_EVENT.insert(), rows[start : start + CHUNK])
