@@ -53,7 +53,7 @@ _EVENT = table_of(ContactEvent)
 RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
 
 
-def _valid_point(kind: str) -> Any:
+def reached_point(kind: str) -> Any:
     """customer_id and ``point_id``: each customer's point of ``kind`` that the run contacts. A point
     marked invalid (``invalid_at``: it failed permanently too often) is never picked; of the others the
     primary one comes first, then the oldest (the lowest id)."""
@@ -225,9 +225,9 @@ class RunRepository:
     def accounts(self, run_date: date) -> pl.DataFrame:
         """The accounts' delinquency on the run date, with customer, product, the phone (``point_id``)
         with its consents and opt-out, and the e-mail address (``email_id``) with its opt-out. Each is
-        the customer's valid point of its kind (:func:`_valid_point`)."""
+        the customer's valid point of its kind (:func:`reached_point`)."""
         s, a, c = _SNAPSHOT, _ACCOUNT, _POINT
-        phone, email = _valid_point("mobile"), _valid_point("email")
+        phone, email = reached_point("mobile"), reached_point("email")
         mail = c.alias("mail")
         query = (
             select(
