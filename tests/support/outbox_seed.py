@@ -48,6 +48,7 @@ def seed_cardholders(
                          "currency": "CNY", "credit_limit_fen": 1_000_000, "principal_fen": 500_000,
                          "interest_fen": 0, "fee_fen": 0, "open_date": date(2020, 1, 1), "cycle_day": 1,
                          "due_day": 20, "status": "open", "dpd": 40, "bucket": "M2", "overdue_fen": 120_000,
+                         "arrears_fen": 120_000, "arrears_due_date": date(2026, 10, 20),
                          "created_at": SEEDED, "updated_at": SEEDED}
                         for n, cid in zip(part, customer_ids, strict=True)]  # fmt: skip
             account_ids = [

@@ -4,8 +4,9 @@ Steps, each in its own transaction and recorded on the day's ``daily_run`` row: 
 extract is given; the import is idempotent), ``snapshot`` (delinquency on the date), ``promises``
 (settle the promises and plan instalments whose date passed: kept, partly kept, broken), then
 ``decide``: the same per-partition function as file mode over the book read from the store (scored
-here, with the reasons), allocation, and the actions and each account's latest score
-(``account_score``) written with the report and the run's completion in one transaction.
+here, with the reasons), allocation, and the actions, their outbox messages (SMS, e-mail, notices and
+letters: :mod:`arrears.messaging.from_run`) and each account's latest score (``account_score``)
+written with the report and the run's completion in one transaction.
 So a run killed half-way leaves no half-written outputs, and running it again completes it; a
 completed date is not run again; a date before the last completed run is refused.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from arrears.batch.steps.score import score_rows, score_with_reasons
 from arrears.batch.store import RunRepository
 from arrears.compliance.policy import Policy
 from arrears.kit.errors import ArrearsError
+from arrears.messaging.from_run import RunTexts, enqueue_run
 from arrears.scoring.account_scores import AccountScoreRepository
 from arrears.scoring.model import ScoringModel
 from arrears.scoring.store import store_accounts
@@ -50,6 +52,7 @@ class RunInputs:
     policy: Policy
     zone: str  # the cardholders' time zone
     now: Callable[[], datetime]
+    texts: RunTexts = field(default_factory=RunTexts)  # what messages say besides the accounts' facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +220,15 @@ def _decide(
     outputs = finish(prepare_scored(scored, day), day)
     report = outputs.report | {"model": inputs.model_version, "strategy_sha256": strategy.sha256}
     repository.replace_actions(run_date, action_rows(outputs, run_date))
+    queued = enqueue_run(
+        connection,
+        run_date=run_date,
+        zone=inputs.zone,
+        policy=inputs.policy,
+        texts=inputs.texts,
+        now=inputs.now(),
+    )
+    report["outbox"] = queued.report()
     AccountScoreRepository(connection).replace(
         score_rows(scores, run_date=run_date, model_version=inputs.model_version)
     )

@@ -35,6 +35,7 @@ def run_day(
     from arrears.db import get_engine
     from arrears.kit import clock
     from arrears.kit.errors import NotFound
+    from arrears.messaging.from_run import RunTexts
     from arrears.scoring.model import load_model
     from arrears.scoring.registry import ModelRegistry
     from arrears.strategy.load import load_strategy
@@ -60,6 +61,7 @@ def run_day(
         policy=load_policy(policy),
         zone=settings.timezone,
         now=clock.now,
+        texts=RunTexts(hotline=settings.sms_hotline, issuer=settings.bank_name, pay_link=settings.pay_url),
     )
     result = run(
         engine,
@@ -109,3 +111,12 @@ def print_report(report: dict[str, Any], *, seconds: float) -> None:
     console.print(table)
     blocked = ", ".join(f"{rule} {count:,}" for rule, count in report["blocked_by_rule"].items()) or "none"
     console.print(f"candidates {report['candidates']:,}, blocked {report['blocked']:,} ({blocked})")
+    outbox = report.get("outbox")
+    if outbox:
+        channels = ", ".join(
+            f"{channel} {count:,}" for channel, count in sorted(outbox["by_channel"].items())
+        )
+        failed = sum(outbox["failed"].values())
+        console.print(f"messages queued {outbox['queued']:,} ({channels or 'none'}); not made {failed:,}")
+        for reason, count in sorted(outbox["failed"].items()):
+            console.print(f"  {count:,} not made: {reason}", highlight=False)
