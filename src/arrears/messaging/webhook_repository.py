@@ -60,14 +60,3 @@ def count_refused(connection: Connection, *, transport: str, reason: str, now: d
             outcome="invalid",
         )
     )
-
-
-def refused_since(connection: Connection, *, since: datetime) -> dict[str, int]:
-    """Refused calls since ``since`` by reason."""
-    i = _INBOUND.c
-    query = (
-        select(i.status, func.count())
-        .where(i.kind == KIND, i.outcome == "invalid", i.received_at >= since)
-        .group_by(i.status)
-    )
-    return {str(reason): int(count) for reason, count in connection.execute(query)}

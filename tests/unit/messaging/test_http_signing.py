@@ -94,3 +94,17 @@ class TestVerify:
         given["X-Arrears-Signature"] = signature(key=KEY, timestamp="999999999999", nonce=NONCE, body=BODY)
 
         assert reason(given) == "stale"
+
+
+def test_the_documented_test_vector() -> None:
+    """docs/messaging-http.md gives platforms this example to check their implementation against."""
+    body = (
+        '{"messages":[{"client_ref":"run:2026-11-23:1201:sms","to":"13800138000","text":"您好",'
+        '"kind":"collection"}]}'
+    ).encode()
+
+    found = signature(
+        key=b"example-key", timestamp="1795395600", nonce="5f2b8c0e9a7d4e31b6c2a8f0d4e6b1c3", body=body
+    )
+
+    assert found == "24c41b45310baafb7fdd3922380e3438aff995a72d1b7631ba145201df45969c"
