@@ -18,9 +18,9 @@ import html
 import re
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from arrears.messaging.transport import Outgoing
 
@@ -156,16 +156,23 @@ def html_of(text: str, *, title: str) -> str:
 def build_email(item: Outgoing, *, sender: str, now: datetime) -> EmailMessage:
     """The message for one outgoing e-mail: From, To, Subject, Date, Message-ID, a plain-text part
     and an HTML part, in UTF-8 (headers encoded as RFC 2047 words where they are not ASCII)."""
+    if not is_address(item.recipient):
+        raise ValueError("not an e-mail address")  # the headers below are stored as they are
     recipient = wire_address(item.recipient)
     message = EmailMessage(policy=policy.SMTPUTF8 if needs_smtputf8(recipient) else SEVEN_BIT)
-    name, address = parseaddr(sender)
-    message["From"] = Address(display_name=name, addr_spec=address)
-    message["To"] = recipient
     subject = subject_of(item)
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id_for(item.key, domain=sender_domain(sender))
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: asks responders not to answer automatically
+    # encoded here and stored as they are (set_raw): the policy's header parser is the slow part of
+    # building a message; the values are single-line (subject_of folds whitespace) and checked addresses
+    name, address = parseaddr(sender)
+    message.set_raw("From", formataddr((name, address), charset="utf-8"))
+    message.set_raw("To", recipient)
+    charset = "us-ascii" if subject.isascii() else "utf-8"
+    message.set_raw("Subject", Header(subject, charset, header_name="Subject").encode(linesep="\n"))
+    message.set_raw("Date", format_datetime(now))
+    message.set_raw("Message-ID", message_id_for(item.key, domain=sender_domain(sender)))
+    message.set_raw(
+        "Auto-Submitted", "auto-generated"
+    )  # RFC 3834: asks responders not to answer automatically
     message.set_content(item.text, charset="utf-8")
     message.add_alternative(html_of(item.text, title=subject), subtype="html", charset="utf-8")
     return message

@@ -118,6 +118,14 @@ def test_a_header_injection_in_the_subject_stays_in_the_subject() -> None:
     assert message["Subject"] == "提醒 Bcc: victim@example.com"
 
 
+def test_an_ascii_subject_stays_readable_and_a_bad_recipient_is_refused() -> None:
+    wire = build_email(_item(subject="Payment reminder"), sender="ops@bank.example", now=NOW).as_bytes()
+    assert b"\r\nSubject: Payment reminder\r\n" in wire
+    assert wire.startswith(b"From: ops@bank.example\r\n")
+    with pytest.raises(ValueError, match="not an e-mail address"):
+        build_email(_item(recipient="a@example.com\r\nBcc: b@example.com"), sender=SENDER, now=NOW)
+
+
 def test_a_non_ascii_domain_goes_out_as_idna() -> None:
     assert wire_address("li@例子.中国") == "li@xn--fsqu00a.xn--fiqs8s"
 
