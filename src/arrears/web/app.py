@@ -27,7 +27,7 @@ from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import outbox as outbox_page
-from arrears.web.pages import visit_planning, workspace
+from arrears.web.pages import templates_library, visit_planning, workspace
 from arrears.web.pages import visits as visit_pages
 from arrears.web.pages.workspace import NotInScope
 
@@ -80,6 +80,7 @@ def create_app(
         visit_pages.router,
         visit_planning.router,
         outbox_page.router,
+        templates_library.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

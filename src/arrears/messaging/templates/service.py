@@ -30,6 +30,12 @@ def seed_shipped(connection: Connection, *, now: datetime, names: tuple[str, ...
     return TemplateRepository(connection).seed(chosen, at=now)
 
 
+def ensure_seeded(connection: Connection, *, now: datetime) -> int:
+    """Seeds the shipped templates the store has never seen (none when it has them all: no write)."""
+    missing = tuple(set(shipped().templates) - TemplateRepository(connection).names())
+    return seed_shipped(connection, now=now, names=missing) if missing else 0
+
+
 def approved(connection: Connection, *, name: str, channel: str) -> Stored:
     """The version of ``name`` in use (seeding a shipped template the store lacks); TemplateError when
     there is none or it is not a template of ``channel``."""
