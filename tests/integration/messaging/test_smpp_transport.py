@@ -3,12 +3,13 @@ submit (UCS-2, GSM, concatenated), outcomes, the idempotency key across a droppe
 
 from __future__ import annotations
 
+import signal
 import socket
 import time
 from collections.abc import Iterator
 
 import pytest
-from local_smsc import LocalSmsc
+from local_smsc import LocalSmsc, spawn
 
 from arrears.config import Settings
 from arrears.messaging.transport import Outgoing, TransportDown, TransportError
@@ -181,3 +182,22 @@ def test_url_parameters_override_the_settings() -> None:
         0x1401,
     )
     assert "pw" not in repr(session)
+
+
+@pytest.mark.slow
+def test_pipelined_submits_reach_2000_a_second_on_a_local_smsc_in_another_process() -> None:
+    process, url = spawn("--no-record")
+    transport = SmppTransport.from_url(url + "?window=100", settings=settings())
+    try:
+        started, outcomes, receipts = time.perf_counter(), [], 0
+        for start in range(0, 20_000, 500):
+            outcomes += [r.outcome for r in transport.send([sms(f"k{n}") for n in range(start, start + 500)])]
+            receipts += len(transport.inbound())
+        rate = len(outcomes) / (time.perf_counter() - started)
+    finally:
+        transport.close()
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert outcomes == ["sent"] * 20_000
+    assert rate >= 2_000, f"{rate:,.0f} messages/s"
+    assert receipts > 15_000  # the receipts come back on the same bind while sending

@@ -134,6 +134,17 @@ def test_a_malformed_deliver_sm_is_counted_answered_and_logged_without_content(
     assert "malformed" in logged and "8613912345678" not in logged and "secret-stuff" not in logged
 
 
+def test_a_pdu_of_impossible_length_ends_the_bind_and_the_next_send_binds_again(
+    smsc: LocalSmsc, transport: SmppTransport
+) -> None:
+    transport.send([sms("k1")])
+    smsc.send_raw(struct.pack(">LLLL", 8, 0x05, 0, 1))  # shorter than a header: the stream is out of step
+    assert smsc.wait_for(lambda: transport.stats.drops == 1)
+    assert transport.stats.malformed == 1
+    assert transport.send([sms("k2")])[0].outcome == "sent"
+    assert smsc.counts["bind"] == 2
+
+
 def test_enquire_link_goes_both_ways(smsc: LocalSmsc, transport: SmppTransport) -> None:
     transport.send([sms("k1")])
     assert smsc.wait_for(lambda: smsc.counts["enquire_link"] >= 1, timeout=3)  # idle 0.3 s: the ESME asks
