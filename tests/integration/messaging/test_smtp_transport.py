@@ -158,8 +158,11 @@ def test_554_after_data_is_permanent(server: LocalSmtp, transport: SmtpTransport
 def test_not_an_address_is_permanent_without_a_word_to_the_server(
     server: LocalSmtp, transport: SmtpTransport
 ) -> None:
-    (result,) = transport.send([_item("zhang.san@example.com\r\nRCPT TO:<x@evil.example>")])
-    assert result.outcome == "permanent"
+    bad = [_item("zhang.san@example.com\r\nRCPT TO:<x@evil.example>"), _item("li@例子..中国")]
+    assert [(r.outcome, r.reason) for r in transport.send(bad)] == [
+        ("permanent", "not an e-mail address"),
+        ("permanent", "the domain is not a valid name"),
+    ]
     assert server.messages == []
 
 

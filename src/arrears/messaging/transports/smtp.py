@@ -269,6 +269,10 @@ class SmtpTransport:
     def _deliver(self, item: Outgoing) -> SendResult:
         if not is_address(item.recipient):
             return SendResult(key=item.key, outcome="permanent", reason="not an e-mail address")
+        try:
+            wire_address(item.recipient)
+        except UnicodeError:
+            return SendResult(key=item.key, outcome="permanent", reason="the domain is not a valid name")
         for attempt in (1, 2):
             smtp = self._session()
             try:
