@@ -117,6 +117,19 @@ def test_replies_become_replies_decoded_and_joined(smsc: LocalSmsc, transport: S
     assert smsc.wait_for(lambda: smsc.counts["deliver_sm_resp"] == smsc.counts["deliver_sm"] == 6)
 
 
+def test_an_idle_transport_binds_from_inbound_to_hear_replies(
+    smsc: LocalSmsc, transport: SmppTransport
+) -> None:
+    assert transport.inbound() == []  # nothing sent yet: this call binds
+    assert smsc.counts["bind"] == 1
+    smsc.send_mo("8613900139000", "TD", data_coding=0)
+    [reply] = collect(transport, 1)
+    assert isinstance(reply, Reply) and (reply.sender, reply.text) == ("8613900139000", "TD")
+    transport.close()
+    smsc.drop()
+    assert transport.inbound() == [] and smsc.counts["bind"] == 1  # closed: no bind again
+
+
 def test_a_malformed_deliver_sm_is_counted_answered_and_logged_without_content(
     smsc: LocalSmsc, transport: SmppTransport, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -21,8 +21,9 @@ without a window, so the session (:mod:`.smpp_session`) drives the socket itself
   are transient (retried with the same key); any other refusal (ESME_RINVDSTADR...) is permanent.
   A refused connection raises ``TransportDown``; a refused bind raises :class:`SmppBindRefused` (a
   ``TransportDown``) naming the system_id, never the password.
-- Reconnect: a dropped bind is opened again by the next ``send``, or by ``inbound`` (at most every few
-  seconds, backing off to 30 s) so receipts keep coming while nothing is sent.
+- Reconnect: a dropped bind is opened again by the next ``send``, or by ``inbound`` (which binds even
+  before the first send, backing off from 1 to 30 s while the SMSC cannot be reached) so receipts and
+  replies keep coming while nothing is sent.
 """
 
 from __future__ import annotations
@@ -142,7 +143,9 @@ def parse_url(url: str, *, settings: Settings) -> SmppOptions:
     system_type, source = query.get("system_type", ""), query.get("source", settings.sms_smpp_source)
     if len(system_type) > 12 or len(source) > 20 or not (system_type + source).isascii():
         raise _bad(
-            url, "system_type (12) or source (20) is too long.", "system_type（12）或 source（20）过长。"
+            url,
+            "system_type holds at most 12 and source 20 ASCII characters.",
+            "system_type 最多 12 个、source 最多 20 个 ASCII 字符。",
         )
     window = settings.sms_smpp_window
     if "window" in query:
@@ -185,6 +188,7 @@ class SmppTransport:
         self._replies = ReplyAssembler()
         self._retry_at = 0.0
         self._retry_delay = 1.0
+        self._closed = False
         source_ton, source_npi, source = _ton_npi(options.source)
         self._source = {"source_addr_ton": source_ton, "source_addr_npi": source_npi, "source_addr": source}
 
@@ -217,7 +221,7 @@ class SmppTransport:
 
     # --- sending -------------------------------------------------------------------------------------
     def _plan(self, message: Outgoing) -> _Plan:
-        ton, npi, destination = _ton_npi(message.recipient.strip().replace(" ", ""))
+        ton, npi, destination = _ton_npi(message.recipient.strip().replace(" ", "").replace("-", ""))
         if not destination.isdigit() or len(destination) > 20:
             refused = SendResult(message.key, "permanent", reason="the recipient is not a mobile number")
             return _Plan([], refused)
@@ -271,7 +275,9 @@ class SmppTransport:
 
     # --- what comes back ------------------------------------------------------------------------------
     def _reconnect_if_due(self) -> None:
-        if self._session is None or self._session.alive or time.monotonic() < self._retry_at:
+        if self._closed or (self._session is not None and self._session.alive):
+            return
+        if time.monotonic() < self._retry_at:
             return
         try:
             self._bound()
@@ -281,7 +287,8 @@ class SmppTransport:
             log.warning("SMPP reconnect failed: %s", error.message_en)
 
     def inbound(self) -> list[Inbound]:
-        """Receipts and replies received since the last call; re-binds a dropped session when due."""
+        """Receipts and replies received since the last call. Binds when there is no bind (replies come
+        only to a bound ESME), backing off from 1 to 30 s while the SMSC cannot be reached."""
         self._reconnect_if_due()
         events: list[Inbound] = []
         while self._events:
@@ -314,7 +321,8 @@ class SmppTransport:
         )
 
     def close(self) -> None:
+        """Unbind; ``inbound`` binds no more (``send`` would bind again)."""
         with self._lock:
-            session, self._session = self._session, None
+            session, self._session, self._closed = self._session, None, True
         if session is not None:
             session.close()
