@@ -36,6 +36,7 @@ from arrears.models import (
     DailyRun,
     DelinquencySnapshot,
     Hold,
+    OutboxMessage,
     Payment,
     PlanInstalment,
     PromiseToPay,
@@ -49,7 +50,10 @@ _ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot
 _POINT, _ACTION, _PROMISE = table_of(ContactPoint), table_of(CollectionAction), table_of(PromiseToPay)
 _PAYMENT, _RUN, _STRATEGY = table_of(Payment), table_of(DailyRun), table_of(StrategyVersion)
 _PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
-_EVENT = table_of(ContactEvent)
+_EVENT, _MESSAGE = table_of(ContactEvent), table_of(OutboxMessage)
+# calls count when logged; messages when sent (the dispatcher logs SMS, e-mails and notices; letters
+# count from the outbox): never as planned
+COUNTED_WHEN_SENT = ("call", "sms", "email", "push", "letter")
 RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
 
 
@@ -274,10 +278,16 @@ class RunRepository:
         return BookRepository(self._connection).held(as_of=run_date)
 
     def recent_contacts(self, run_date: date) -> pl.DataFrame:
-        """The contacts of the last days that the caps and cadences count: the calls logged, and the
-        other actions of earlier runs (SMS, letters, visits, hand-overs, taken as done)."""
-        x, e = _ACTION, _EVENT
+        """The contacts of the last days that the caps and cadences count: the contacts logged (calls,
+        and the SMS, e-mails and notices the dispatcher sent), the letters sent, and the other actions
+        of earlier runs (visits, hand-overs, taken as done). A message the run only queued counts
+        once it went out, never before."""
+        x, e, m = _ACTION, _EVENT, _MESSAGE
         since = run_date - timedelta(days=RECENT_DAYS)
+        start, end = (
+            datetime.combine(since, time(0), UTC),
+            datetime.combine(run_date + timedelta(days=1), time(0), UTC),
+        )
         planned = select(
             x.c.account_id,
             x.c.customer_id,
@@ -287,7 +297,22 @@ class RunRepository:
             literal("debtor").label("party"),
             literal(False).label("connected"),
             literal(False).label("conversation"),
-        ).where(x.c.run_date >= since, x.c.run_date < run_date, x.c.channel != "call")
+        ).where(x.c.run_date >= since, x.c.run_date < run_date, x.c.channel.not_in(COUNTED_WHEN_SENT))
+        mailed = select(
+            m.c.account_id,
+            m.c.customer_id,
+            m.c.channel,
+            m.c.sent_at,
+            m.c.contact_point_id,
+            literal("debtor").label("party"),
+            literal(False).label("connected"),
+            literal(False).label("conversation"),
+        ).where(
+            m.c.channel == "letter",
+            m.c.status.in_(("sent", "delivered")),
+            m.c.sent_at >= start,
+            m.c.sent_at < end,
+        )
         logged = select(
             e.c.account_id,
             e.c.customer_id,
@@ -297,10 +322,7 @@ class RunRepository:
             e.c.party,
             e.c.connected,
             e.c.conversation,
-        ).where(
-            e.c.at >= datetime.combine(since, time(0), UTC),
-            e.c.at < datetime.combine(run_date + timedelta(days=1), time(0), UTC),
-        )
+        ).where(e.c.at >= start, e.c.at < end)
         schema = {
             "account_id": pl.Int64(),
             "customer_id": pl.Int64(),
@@ -312,7 +334,8 @@ class RunRepository:
             "conversation": pl.Boolean(),
         }
         # through SQLAlchemy's types: the instants come back aware on both backends
-        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all()]
+        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all(),
+                *self._connection.execute(mailed).all()]  # fmt: skip
         return pl.DataFrame(rows, schema=schema, orient="row")
 
     def broken_promises(self, run_date: date) -> pl.DataFrame:

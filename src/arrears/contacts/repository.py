@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, literal, or_, select, update
 
-from arrears.batch.store import RECENT_DAYS
+from arrears.batch.store import COUNTED_WHEN_SENT, RECENT_DAYS
 from arrears.contacts.rules import PastContact, Point
 from arrears.kit.errors import NotFound
 from arrears.models import (
@@ -24,6 +24,7 @@ from arrears.models import (
     ContactPoint,
     Customer,
     Hold,
+    OutboxMessage,
     PlanInstalment,
     PromiseToPay,
     RepaymentPlan,
@@ -114,10 +115,11 @@ class ContactRepository:
 
     def recent_contacts(self, *, customer_id: int, at: datetime) -> list[PastContact]:
         """The contacts the caps and cadences count, as the daily run reads them: from ``RECENT_DAYS``
-        days before ``at``, every contact logged (later ones too, as the run counts a whole day), and
-        the runs' other actions whose time has come, taken as done (the runs' calls count once
-        logged)."""
-        x, e = _ACTION, _EVENT
+        days before ``at``, every contact logged (later ones too, as the run counts a whole day: calls,
+        and the SMS, e-mails and notices the dispatcher sent), the letters sent, and the runs' other
+        actions whose time has come, taken as done (a run's calls and messages count once logged or
+        sent, never as planned)."""
+        x, e, m = _ACTION, _EVENT, table_of(OutboxMessage)
         since = at - timedelta(days=RECENT_DAYS)
         planned = select(
             x.c.scheduled_at.label("at"),
@@ -129,13 +131,21 @@ class ContactRepository:
         ).where(
             x.c.customer_id == customer_id,
             x.c.run_date >= since.date(),
-            x.c.channel != "call",
+            x.c.channel.not_in(COUNTED_WHEN_SENT),
             x.c.scheduled_at <= at,
         )
+        mailed = select(
+            m.c.sent_at, m.c.channel, m.c.contact_point_id, literal("debtor").label("party"),
+            literal(False).label("connected"), literal(False).label("conversation"),
+        ).where(
+            m.c.customer_id == customer_id, m.c.channel == "letter", m.c.status.in_(("sent", "delivered")),
+            m.c.sent_at >= since,
+        )  # fmt: skip
         logged = select(
             e.c.at, e.c.channel, e.c.contact_point_id, e.c.party, e.c.connected, e.c.conversation
         ).where(e.c.customer_id == customer_id, e.c.at >= since)
-        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all()]
+        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all(),
+                *self._connection.execute(mailed).all()]  # fmt: skip
         return [
             PastContact(r[0], r[1], None if r[2] is None else int(r[2]), r[3], bool(r[4]), bool(r[5]))
             for r in rows

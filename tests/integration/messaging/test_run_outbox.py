@@ -4,18 +4,21 @@ cannot be filled fails that message alone."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from outbox_seed import seed_cardholders
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
+from arrears.batch.store import RunRepository
 from arrears.compliance import load_policy
+from arrears.contacts.repository import ContactRepository
 from arrears.kit.crypto import FieldCipher
 from arrears.messaging.from_run import RunTexts, enqueue_run, run_key
-from arrears.models import CollectionAction, OutboxEvent, OutboxMessage, table_of
+from arrears.messaging.outbox import NewMessage, enqueue
+from arrears.models import CollectionAction, ContactEvent, OutboxEvent, OutboxMessage, table_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RUN = date(2026, 11, 24)
@@ -104,3 +107,48 @@ def test_a_template_that_cannot_be_filled_fails_that_message_alone(
     with engine.connect() as connection:
         statuses = sorted(connection.execute(select(e.c.status)).scalars())
     assert statuses == ["failed", "failed", "queued"]
+
+
+def test_the_next_run_counts_what_was_sent_not_what_was_planned(
+    engine: Engine, book: list[tuple[int, int, int]]
+) -> None:
+    (c1, a1, p1), _, _ = book
+    yesterday = SMS_AT - timedelta(days=1)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(CollectionAction)),
+            [
+                {
+                    "run_date": RUN - timedelta(days=1),
+                    "account_id": a1,
+                    "customer_id": c1,
+                    "channel": channel,
+                    "template": "t",
+                    "segment": "m2",
+                    "arm": "champion",
+                    "treatment": "phone_m2",
+                    "value_fen": 1,
+                    "scheduled_at": yesterday,
+                    "status": "planned",
+                }
+                for channel in ("sms", "letter", "visit")
+            ],
+        )
+        enqueue(connection, messages=[
+            NewMessage(key=f"letter:{status}", channel="letter", source="run", not_before=yesterday,
+                       deadline_at=SMS_AT, account_id=a1, customer_id=c1) for status in ("sent", "queued")
+        ], now=yesterday)  # fmt: skip
+        m = table_of(OutboxMessage)
+        connection.execute(
+            update(m).where(m.c.idempotency_key == "letter:sent").values(status="sent", sent_at=yesterday)
+        )
+        connection.execute(insert(table_of(ContactEvent)).values(
+            account_id=a1, customer_id=c1, at=yesterday, channel="sms", contact_point_id=p1, party="debtor",
+            connected=False, conversation=False, outcome="sent"))  # fmt: skip
+
+    with engine.connect() as connection:
+        found = RunRepository(connection).recent_contacts(RUN)
+        seen = ContactRepository(connection).recent_contacts(customer_id=c1, at=SMS_AT)
+
+    assert sorted(found.get_column("channel").to_list()) == ["letter", "sms", "visit"]
+    assert sorted(contact.channel for contact in seen) == ["letter", "sms", "visit"]
