@@ -103,11 +103,16 @@ def outbox_report(connection: Connection, *, day: date, zone: ZoneInfo, now: dat
     )
 
 
+_STATUS_ZH = {"queued": "排队中", "sending": "发送中", "sent": "已发送", "delivered": "已送达",
+              "failed": "发送失败", "expired": "已过期", "cancelled": "已取消"}  # fmt: skip
+
+
 def _refused(message_id: int, status: str | None, *, en: str, zh: str) -> ArrearsError:
     if status is None:
         return NotFound(f"no message {message_id}", f"没有消息 {message_id}")
     return OutboxActionRefused(
-        f"message {message_id} is {status}: {en}", f"消息 {message_id} 的状态为 {status}：{zh}"
+        f"message {message_id} is {status}: {en}",
+        f"消息 {message_id} 的状态为{_STATUS_ZH.get(status, status)}：{zh}",
     )
 
 
