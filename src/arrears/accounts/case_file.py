@@ -64,7 +64,9 @@ def case_file(
     customer = connection.execute(select(c).where(c.c.id == account["customer_id"])).mappings().one()
     points = _rows(
         connection,
-        select(p.c.id, p.c.kind, p.c.value_masked, p.c.district, p.c.is_primary, p.c.opted_out)
+        select(
+            p.c.id, p.c.kind, p.c.value_masked, p.c.district, p.c.is_primary, p.c.opted_out, p.c.invalid_at
+        )
         .where(p.c.customer_id == customer["id"])
         .order_by(p.c.id),
     )

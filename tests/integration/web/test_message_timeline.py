@@ -53,6 +53,7 @@ def test_the_case_page_shows_messages_with_their_steps_and_masked_replies(
     assert "已送达" in steps or "delivered" in steps
     assert "P-101" in page and f'data-message="{seeded.failed}"' in page
     assert "下周还款" in page and name not in page
+    assert '<span class="pill bad" title="' in page  # the contact point made invalid says so
 
 
 def _bearer(client: TestClient, username: str) -> dict[str, str]:
