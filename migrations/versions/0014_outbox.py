@@ -180,6 +180,7 @@ def upgrade() -> None:
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inbound_message_account_id"), ["account_id"], unique=False)
         batch_op.create_index("ix_inbound_message_received", ["received_at"], unique=False)
+        batch_op.create_index("ix_inbound_message_provider", ["provider_id"], unique=False)
 
     op.create_table(
         "outbox_event",
@@ -216,6 +217,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox_event")
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_inbound_message_provider")
         batch_op.drop_index("ix_inbound_message_received")
         batch_op.drop_index(batch_op.f("ix_inbound_message_account_id"))
 

@@ -11,7 +11,7 @@ from arrears.models.types import UTCDateTime, key_string
 MESSAGE_CHANNELS = ("sms", "email", "push", "letter")
 MESSAGE_KINDS = ("collection", "service")  # a service message: asked for by the cardholder, no collection
 MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "expired", "cancelled")
-INBOUND_KINDS = ("receipt", "reply", "bounce")
+INBOUND_KINDS = ("receipt", "reply", "bounce", "webhook")  # webhook: a signed call kept for its nonce
 TEMPLATE_STATUSES = ("draft", "approved", "rejected", "retired")
 _DUE = "status = 'queued'"
 
@@ -90,7 +90,10 @@ class InboundMessage(Base):
     keyed hash."""
 
     __tablename__ = "inbound_message"
-    __table_args__ = (Index("ix_inbound_message_received", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbound_message_received", "received_at"),
+        Index("ix_inbound_message_provider", "provider_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
