@@ -100,10 +100,11 @@ def fact_values(facts: MessageFacts, *, channel: str, locale: str) -> dict[str, 
     return found
 
 
-def sample_facts(*, today: date) -> MessageFacts:
-    """Made-up facts for previews on the template pages (no real person)."""
+def sample_facts(*, today: date, locale: str = "zh") -> MessageFacts:
+    """Made-up facts for previews on the template pages (no real person; a Latin name in English)."""
+    name, full_name = ("张*", "张三") if locale == "zh" else ("W***", "Wang Fang")
     return MessageFacts(
-        name="张*", full_name="张三", account_tail="0001", card_masked="6222 **** **** 0001",
+        name=name, full_name=full_name, account_tail="0001", card_masked="6222 **** **** 0001",
         overdue_fen=123_450, due_date=today, minimum_fen=50_000, dpd=35, pay_link="https://pay.example/a1",
         promise_fen=50_000, promised_date=today, instalments=6, next_instalment_fen=100_000,
         next_due_date=today, balance_fen=1_234_500, principal_fen=1_100_000, interest_fen=98_000,

@@ -44,7 +44,11 @@ def preview(draft: Draft, *, today: date) -> list[Preview]:
     for locale in LOCALES:
         try:
             filled = fill_draft(
-                draft, facts=sample_facts(today=today), locale=locale, version=0, book=shipped()
+                draft,
+                facts=sample_facts(today=today, locale=locale),
+                locale=locale,
+                version=0,
+                book=shipped(),
             )
         except TemplateError as problem:
             measured = length_of(draft.body(locale)) if draft.channel == "sms" else None
