@@ -44,10 +44,13 @@ def test_a_day_over_a_synthetic_book_twice_gives_the_same_files(trained: tuple[C
             work / name,
         )
         assert "4,000 accounts" in result.stdout and "call" in result.stdout
+        assert "skipped, nowhere to reach" in result.stdout and "no_email" in result.stdout
         outputs.append({path.name: path.read_bytes() for path in sorted((work / name).iterdir())})
     assert outputs[0].keys() == {
         "report.json",
         "sms_outbox.parquet",
+        "email_outbox.parquet",
+        "push_outbox.parquet",
         "call_queue.parquet",
         "visit_candidates.parquet",
         "letters.parquet",
@@ -61,6 +64,14 @@ def test_a_day_over_a_synthetic_book_twice_gives_the_same_files(trained: tuple[C
             )
     report = json.loads(outputs[0]["report.json"])
     assert report["accounts"] == 4_000 and report["strategy"] == {"name": "default", "version": 2}
+    # e-mails and app notices of the early reminders, each e-mail to an account with an address
+    book_rows = pl.read_parquet(book).select("account_id", "email_point")
+    for stem in ("email_outbox", "push_outbox"):
+        sent = pl.read_parquet(work / "first" / f"{stem}.parquet")
+        assert sent.height == report["chosen"][stem.split("_")[0]]["actions"] > 0
+    mailed = pl.read_parquet(work / "first" / "email_outbox.parquet").join(book_rows, on="account_id")
+    assert mailed["email_point"].is_not_null().all()
+    assert report["skipped_by_reason"]["no_email"] > 0
 
 
 def test_a_bad_portfolio_is_named_and_nothing_is_written(trained: tuple[Cli, Path]) -> None:

@@ -111,6 +111,10 @@ def print_report(report: dict[str, Any], *, seconds: float) -> None:
     console.print(table)
     blocked = ", ".join(f"{rule} {count:,}" for rule, count in report["blocked_by_rule"].items()) or "none"
     console.print(f"candidates {report['candidates']:,}, blocked {report['blocked']:,} ({blocked})")
+    skipped = report.get("skipped_by_reason") or {}  # reports of runs before e-mail and notices have none
+    if skipped:
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in skipped.items())
+        console.print(f"skipped, nowhere to reach: {sum(skipped.values()):,} ({reasons})")
     outbox = report.get("outbox")
     if outbox:
         channels = ", ".join(
