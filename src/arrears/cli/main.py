@@ -13,6 +13,7 @@ from arrears.cli import (
     demo,
     dispatch,
     imports,
+    letters,
     model,
     portfolio,
     routing,
@@ -41,6 +42,7 @@ app.add_typer(strategy.app, name="strategy")
 app.add_typer(batch.app, name="batch")
 app.add_typer(routing.app, name="routing")
 app.add_typer(visits.app, name="visits")
+app.add_typer(letters.app, name="letters")
 app.command("run-day")(run_day.run_day)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="user")

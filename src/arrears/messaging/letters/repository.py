@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from arrears.messaging.letters.rules import ADDRESS_KINDS, LETTER_ID_PREFIX, AddressPoint
+from arrears.messaging.letters.tracking_rules import TrackedLetter
 from arrears.messaging.repository import Claimed
 from arrears.models import (
     CardAccount,
@@ -173,3 +174,75 @@ class LetterRepository:
                 for one in message_ids]  # fmt: skip
         for start in range(0, len(rows), CHUNK):
             self._connection.execute(_EVENT.insert(), rows[start : start + CHUNK])
+
+
+class TrackingRepository:
+    """The SQL of the post's tracking: finding the letters a file names, what it said before, and
+    recording what it says now."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _select(self) -> Any:
+        m, a = _MESSAGE, _ACCOUNT
+        columns = (m.c.id, m.c.provider_id, a.c.account_no, m.c.status, m.c.run_date, m.c.sent_at,
+                   m.c.contact_point_id)  # fmt: skip
+        rendered = m.c.provider_id.like(f"{LETTER_ID_PREFIX}%")
+        return (
+            select(*columns).outerjoin(a, a.c.id == m.c.account_id).where(m.c.channel == "letter", rendered)
+        )
+
+    @staticmethod
+    def _tracked(row: Any) -> TrackedLetter:
+        return TrackedLetter(
+            int(row.id), row.provider_id, row.account_no, row.status, row.run_date, row.sent_at,
+            row.contact_point_id,
+        )  # fmt: skip
+
+    def by_letter_id(self, letter_ids: Sequence[str]) -> dict[str, TrackedLetter]:
+        found: dict[str, TrackedLetter] = {}
+        for start in range(0, len(letter_ids), CHUNK):
+            query = self._select().where(_MESSAGE.c.provider_id.in_(letter_ids[start : start + CHUNK]))
+            found |= {row.provider_id: self._tracked(row) for row in self._connection.execute(query)}
+        return found
+
+    def by_account(self, account_nos: Sequence[str]) -> dict[str, list[TrackedLetter]]:
+        """The rendered letters of each account, latest first."""
+        found: dict[str, list[TrackedLetter]] = {}
+        for start in range(0, len(account_nos), CHUNK):
+            query = self._select().where(_ACCOUNT.c.account_no.in_(account_nos[start : start + CHUNK]))
+            for row in self._connection.execute(
+                query.order_by(_MESSAGE.c.run_date.desc(), _MESSAGE.c.id.desc())
+            ):
+                found.setdefault(row.account_no, []).append(self._tracked(row))
+        return found
+
+    def said(self, message_ids: Sequence[int]) -> set[tuple[int, str, str | None]]:
+        """(message, status, detail) of the events already recorded for the letters."""
+        e, found = _EVENT, set()
+        for start in range(0, len(message_ids), CHUNK):
+            query = select(e.c.message_id, e.c.status, e.c.detail).where(
+                e.c.message_id.in_(message_ids[start : start + CHUNK])
+            )
+            found |= {
+                (int(row.message_id), row.status, row.detail) for row in self._connection.execute(query)
+            }
+        return found
+
+    def record(self, *, events: Sequence[dict[str, Any]], updates: Sequence[dict[str, Any]]) -> None:
+        """Adds the tracking events and sets each letter's tracking number and status (``_status``,
+        ``_delivered``, ``_finished``, ``_error``: None keeps what is there)."""
+        m = _MESSAGE
+        if updates:
+            self._connection.execute(
+                update(m).where(m.c.id == bindparam("_id")).values(
+                    tracking_no=bindparam("_tracking"),
+                    status=func.coalesce(bindparam("_status"), m.c.status),
+                    delivered_at=func.coalesce(bindparam("_delivered"), m.c.delivered_at),
+                    finished_at=func.coalesce(bindparam("_finished"), m.c.finished_at),
+                    last_error=func.coalesce(bindparam("_error"), m.c.last_error),
+                ),
+                list(updates),
+            )  # fmt: skip
+        for start in range(0, len(events), CHUNK):
+            self._connection.execute(_EVENT.insert(), list(events[start : start + CHUNK]))
