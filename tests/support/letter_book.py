@@ -1,4 +1,4 @@
-"""The letter tests' book: cardholders with Chinese names and mailing addresses (their clear values
+"""The letter tests' book (integration and e2e): cardholders with Chinese names and mailing addresses (their clear values
 known), overdue accounts with a statement, and letter messages queued for the day as the daily run
 leaves them (seeded directly, no run)."""
 
