@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 from sqlalchemy import Connection
 
 from arrears.api.deps import permitted, transaction
@@ -120,9 +120,15 @@ def send_sms(
     account_id: int,
     body: SmsRequest,
     user: Annotated[StaffUser, Depends(permitted("sms:send"))],
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"),
+    ] = None,
 ) -> dict[str, Any]:
-    """Sends the template to the primary mobile when the rulebook allows it now (recorded as a
-    contact event, the outbox); a blocked SMS answers 422 with the decision and records nothing."""
+    """Queues the template for the primary mobile when the rulebook allows it now: the dispatcher
+    sends it (checking it again then) and the answer's ``status`` is ``queued``. The same
+    ``Idempotency-Key`` queues it once and answers the same message (without one: the same template
+    within the minute). A blocked SMS answers 422 with the decision and records nothing."""
     with transaction(request) as db:
         in_scope(db, user, account_id)
         with answers():
@@ -136,6 +142,7 @@ def send_sms(
                 zone=zone(request),
                 now=now(),
                 hotline=request.app.state.settings.sms_hotline,
+                request_key=idempotency_key,
             )
 
 

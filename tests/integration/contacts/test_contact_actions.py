@@ -29,7 +29,15 @@ from arrears.contacts.templates import TemplateError
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import MAX_TEXT, InvalidField
-from arrears.models import ContactEvent, ContactPoint, Customer, PlanInstalment, RepaymentPlan, table_of
+from arrears.models import (
+    ContactEvent,
+    ContactPoint,
+    Customer,
+    OutboxMessage,
+    PlanInstalment,
+    RepaymentPlan,
+    table_of,
+)
 from arrears.scoring.store import store_accounts
 
 POLICY = load_policy("cn")
@@ -190,29 +198,27 @@ class TestSms:
         assert "701.50" in texts["zh"] and "400-123-4567" in texts["en"] and "2005年9月25日" in texts["zh"]
         assert sms_events(book) == 0
 
-    def test_sent_in_the_day_and_recorded_as_a_contact(self, book: Engine) -> None:
+    def test_queued_in_the_day_once_per_request(self, book: Engine) -> None:
         account, customer = first_account(book)
-        with book.begin() as connection:
-            sent = sms.send(
-                connection,
-                account_id=account,
-                template="reminder",
-                user_id=None,
-                policy=POLICY,
-                zone=ZONE,
-                now=DAY,
-            )
-        e = table_of(ContactEvent)
+
+        def send() -> dict[str, Any]:
+            with book.begin() as connection:
+                return sms.send(connection, account_id=account, template="reminder", user_id=None,
+                                policy=POLICY, zone=ZONE, now=DAY, request_key="click-000001")  # fmt: skip
+
+        sent, again = send(), send()
+
+        m = table_of(OutboxMessage)
         with book.connect() as connection:
-            row = connection.execute(select(e).where(e.c.id == sent["id"])).mappings().one()
-        assert (row["channel"], row["outcome"], row["template"], row["party"]) == (
-            "sms",
-            "sent",
-            "reminder",
-            "debtor",
-        )
-        assert row["contact_point_id"] == point_of(book, customer, "mobile") and row["notes"] == sent["text"]
-        assert row["at"] == DAY and sent["check"]["allowed"]
+            rows = connection.execute(select(m)).mappings().all()
+        [row] = rows
+        assert (sent["status"], again["id"], sent["id"]) == ("queued", sent["id"], row["id"])
+        assert (row["channel"], row["source"], row["template"], row["template_version"]) == (
+            "sms", "workspace", "reminder", 1)  # fmt: skip
+        assert row["contact_point_id"] == point_of(book, customer, "mobile") and row["body"] == sent["text"]
+        assert row["not_before"] == DAY and row["deadline_at"] == DAY.replace(hour=22)
+        assert row["idempotency_key"] == f"ws:{account}:0:click-000001" and sent["check"]["allowed"]
+        assert sms_events(book) == 0  # logged by the dispatcher when it sends
 
     def test_a_blocked_sms_records_nothing(self, book: Engine) -> None:
         account, _ = first_account(book)

@@ -19,7 +19,7 @@ from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog
 from arrears.config import Settings
 from arrears.kit.crypto import FieldCipher
-from arrears.models import ContactEvent, table_of
+from arrears.models import ContactEvent, OutboxMessage, table_of
 from arrears.web.app import create_app
 
 
@@ -65,6 +65,11 @@ def events(engine: Engine) -> int:
         return int(connection.execute(select(func.count()).select_from(table_of(ContactEvent))).scalar_one())
 
 
+def queued(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table_of(OutboxMessage))).scalar_one())
+
+
 def test_the_call_check_before_dialling(api: Api) -> None:
     client, me = api.client, api.headers("collector1")
     url = f"/api/v1/accounts/{api.account}/call-check"
@@ -105,12 +110,23 @@ def test_sms_preview_and_send(api: Api) -> None:
         == 403
     )
 
-    sent = client.post(base, json={"template": "reminder", "locale": "en"}, headers=me)
-    assert sent.status_code == 201 and sent.json()["text"].startswith("Dear") and events(engine) == 1
+    once = me | {"Idempotency-Key": "click-0001"}
+    sent = client.post(base, json={"template": "reminder", "locale": "en"}, headers=once)
+    again = client.post(base, json={"template": "reminder", "locale": "en"}, headers=once)
+    assert (
+        sent.status_code == 201
+        and sent.json()["text"].startswith("Dear")
+        and sent.json()["status"] == "queued"
+    )
+    assert again.json()["id"] == sent.json()["id"] and queued(engine) == 1 and events(engine) == 0
+    assert (
+        client.post(base, json={"template": "reminder"}, headers=me | {"Idempotency-Key": "x"}).status_code
+        == 422
+    )
     api.clock[0] = NIGHT
     blocked = client.post(base, json={"template": "reminder"}, headers=me)
     assert blocked.status_code == 422 and blocked.json()["detail"]["rules"] == ["CN-HOURS"]
-    assert blocked.json()["detail"]["next_allowed_at"] == "2026-11-25T08:00:00+08:00" and events(engine) == 1
+    assert blocked.json()["detail"]["next_allowed_at"] == "2026-11-25T08:00:00+08:00" and queued(engine) == 1
     assert (
         client.post(base, json={"template": "reminder"}, headers=api.headers("collector2")).status_code == 404
     )

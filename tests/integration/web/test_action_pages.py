@@ -12,7 +12,7 @@ from web_support import Browser, signed_in_as
 
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog
-from arrears.models import Callback, CaseRequest, ContactEvent, Hold, table_of
+from arrears.models import Callback, CaseRequest, ContactEvent, Hold, OutboxMessage, table_of
 
 
 def claimed(web: TestClient, username: str = "collector1") -> tuple[Browser, str]:
@@ -34,11 +34,23 @@ def test_an_sms_is_previewed_masked_and_sent_or_refused(web: TestClient, book: E
     assert preview.status_code == 200 and "blockquote" in preview.text
     answer = browser.post(f"{case}/sms", {"template": "reminder"}, token_from=case)
     with book.connect() as connection:
-        sent = connection.execute(select(table_of(ContactEvent).c.channel)).scalars().all()
+        queued = connection.execute(select(table_of(OutboxMessage).c.status)).scalars().all()
+        logged = connection.execute(select(table_of(ContactEvent).c.channel)).scalars().all()
+    assert logged == []  # the dispatcher logs the contact when it sends
     if answer.status_code == 303:  # inside the SMS hours
-        assert sent == ["sms"]
+        assert queued == ["queued"] and answer.headers["location"].endswith("?done=sms")
+        assert 'id="sms-queued"' in browser.client.get(answer.headers["location"]).text
     else:  # outside them: refused with the rulebook's reason, nothing recorded
-        assert answer.status_code == 422 and 'role="alert"' in answer.text and sent == []
+        assert answer.status_code == 422 and 'role="alert"' in answer.text and queued == []
+
+
+def test_a_double_click_queues_one_sms(web: TestClient, book: Engine) -> None:
+    browser, case = claimed(web)
+    form = {"template": "reminder", "request_key": "form-key-0001"}
+    answers = [browser.post(f"{case}/sms", form, token_from=case).status_code for _ in range(2)]
+    with book.connect() as connection:
+        queued = connection.execute(select(table_of(OutboxMessage).c.status)).scalars().all()
+    assert answers in ([303, 303], [422, 422]) and len(queued) == (1 if answers[0] == 303 else 0)
 
 
 def test_a_callback_a_request_and_a_hold(web: TestClient, book: Engine) -> None:

@@ -108,7 +108,8 @@ async def sms_send(request: Request, account_id: int, session: Texter) -> Respon
     return _act(request, session, account_id, "sms", lambda connection: sms.send(
         connection, account_id=account_id, template=form.get("template", ""), user_id=session.user.id,
         policy=request.app.state.policy, zone=settings.timezone, now=now(), locale=form.get("locale", lang),
-        hotline=settings.sms_hotline), form=("sms", form))  # fmt: skip
+        hotline=settings.sms_hotline, request_key=form.get("request_key") or None,
+    ), form=("sms", form))  # fmt: skip
 
 
 def _local_time(request: Request, text: str, field: str) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -150,6 +151,7 @@ def case_context(
         "hold_kinds": hold_rules.placeable_kinds(session.user.role),
         "lift_kinds": hold_rules.liftable_kinds(session.user.role),
         "sms_templates": list(templates().values()),
+        "sms_request_key": secrets.token_urlsafe(16),  # the SMS form's idempotency key (a double click)
         "call_check": dialling_check(connection, request, account_id, phones[0]["id"] if phones else None)
         if allowed(session.user.role, "compliance:check")
         else None,
