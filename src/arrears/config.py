@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     )
     dispatch_claim_seconds: int = Field(
         default=120,
-        ge=10,
+        ge=1,
         description=(
             "How long a dispatcher's claim on a batch holds; a batch still 'sending' after that (its "
             "dispatcher died) is sent again with the same idempotency key."
