@@ -21,6 +21,7 @@ from arrears.cli import (
     serve,
     strategy,
     synth,
+    templates,
     users,
     visits,
 )
@@ -46,6 +47,7 @@ app.add_typer(letters.app, name="letters")
 app.command("run-day")(run_day.run_day)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="user")
+app.add_typer(templates.app, name="templates")
 app.command("demo")(demo.demo)
 app.command("dispatch")(dispatch.dispatch)
 
