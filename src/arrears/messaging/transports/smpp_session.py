@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import select
+import selectors
 import socket
 import threading
 import time
@@ -295,10 +295,11 @@ class SmppSession:
         sock = self._sock
         assert sock is not None
         buffer = bytearray()
+        selector = selectors.DefaultSelector()  # not select(): a descriptor may be past 1024
         try:
+            selector.register(sock, selectors.EVENT_READ)
             while self._alive:
-                ready, _w, _x = select.select([sock], [], [], _TICK)
-                if not ready:
+                if not selector.select(_TICK):
                     self._idle()
                     continue
                 chunk = sock.recv(256 * 1024)
@@ -313,6 +314,7 @@ class SmppSession:
         except Exception as error:  # never leave a session that looks alive without its reader
             self._die(f"reader stopped ({type(error).__name__})")
         finally:
+            selector.close()
             sock.close()
 
     def _handle_buffer(self, buffer: bytearray) -> int:
