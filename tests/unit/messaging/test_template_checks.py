@@ -4,6 +4,7 @@ a letter's disclosures, the shape; the shipped templates and the education block
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from arrears.compliance.content import template_threats
 from arrears.messaging.templates import TemplateError, TemplateRefused
 from arrears.messaging.templates.checks import check_draft
 from arrears.messaging.templates.shipped import Draft, shipped
-from arrears.messaging.templates.variables import allowed_variables, check_variables, placeholders
+from arrears.messaging.templates.variables import VARIABLES, allowed_variables, check_variables, placeholders
 
 CN, US = load_policy("cn"), load_policy("us")
 SMS = Draft(name="overdue", channel="sms", kind="collection", body_zh="{name}您好", body_en="Dear {name}")
@@ -88,3 +89,8 @@ def test_both_languages_and_an_email_subject_are_needed() -> None:
     refused = refusal(replace(mail, subject_en=" ", body_zh=""))
     assert refused.reasons_en == ("the template needs a Chinese and an English text",
                                   "an e-mail template needs a Chinese and an English subject")  # fmt: skip
+
+
+def test_the_docs_list_every_variable() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "templates.md").read_text("utf-8")
+    assert [name for name in VARIABLES if f"| `{{{name}}}` |" not in docs] == []
