@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -47,6 +47,7 @@ __all__ = ["InboundRules", "InboundSummary", "apply_inbound", "inbound_rules", "
 
 ACTOR = "system"  # who the audit names for what a cardholder's reply or a gateway's receipt did
 MAX_TEXT = 1_000  # characters of a reply kept (masked) and put in a task
+RESENT_WITHIN = timedelta(days=2)  # a reply with a provider id seen this recently is a resend
 REPLY_TAG = "[reply]"  # how a reply task's note starts (the pages and the team find them by it)
 
 
@@ -227,8 +228,9 @@ def _point_effects(
 def _apply_reply(
     connection: Connection, reply: Reply, *, now: datetime, cipher: FieldCipher, rules: InboundRules
 ) -> InboundSummary:
+    since = now - RESENT_WITHIN
     if reply.provider_id and repo.reply_seen(
-        connection, transport=reply.transport, provider_id=reply.provider_id
+        connection, transport=reply.transport, provider_id=reply.provider_id, since=since
     ):
         return InboundSummary(duplicates=1)
     candidates = sender_candidates(reply.sender, channel=reply.channel)

@@ -112,11 +112,15 @@ def add_inbound(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
         connection.execute(insert(_INBOUND), list(rows))
 
 
-def reply_seen(connection: Connection, *, transport: str, provider_id: str) -> bool:
-    """Whether this reply was handled already (a webhook delivered twice, a gateway that resends)."""
+def reply_seen(connection: Connection, *, transport: str, provider_id: str, since: datetime) -> bool:
+    """Whether this reply was handled already since ``since`` (a webhook delivered twice, a gateway
+    that resends); the window keeps the look-up on the received-time index."""
     i = _INBOUND
     query = select(i.c.id).where(
-        i.c.kind == "reply", i.c.transport == transport, i.c.provider_id == provider_id
+        i.c.received_at >= since,
+        i.c.kind == "reply",
+        i.c.transport == transport,
+        i.c.provider_id == provider_id,
     )
     return connection.execute(query.limit(1)).first() is not None
 
