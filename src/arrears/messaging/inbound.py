@@ -225,6 +225,23 @@ def _point_effects(
 # --- replies ------------------------------------------------------------------------------------
 
 
+def _sender(
+    connection: Connection, reply: Reply, *, cipher: FieldCipher
+) -> tuple[list[repo.PointRef], int | None, str]:
+    """The contact points the sender's number or address names, the account the reply is about, and
+    the sender's keyed hash (what is kept of the sender)."""
+    candidates = sender_candidates(reply.sender, channel=reply.channel)
+    hashes = [cipher.lookup_hash(value) for value in candidates]
+    points = repo.points_by_hash(connection, hashes=hashes, kinds=point_kinds(reply.channel))
+    sender_hash = hashes[0] if hashes else cipher.lookup_hash(normalise_reply(reply.sender))
+    if not points:
+        return points, None, sender_hash
+    account_id = repo.reply_account(
+        connection, point_ids=[p.id for p in points], customer_ids=[p.customer_id for p in points]
+    )
+    return points, account_id, sender_hash
+
+
 def _apply_reply(
     connection: Connection, reply: Reply, *, now: datetime, cipher: FieldCipher, rules: InboundRules
 ) -> InboundSummary:
@@ -233,20 +250,7 @@ def _apply_reply(
         connection, transport=reply.transport, provider_id=reply.provider_id, since=since
     ):
         return InboundSummary(duplicates=1)
-    candidates = sender_candidates(reply.sender, channel=reply.channel)
-    points = repo.points_by_hash(
-        connection,
-        hashes=[cipher.lookup_hash(value) for value in candidates],
-        kinds=point_kinds(reply.channel),
-    )
-    sender_hash = cipher.lookup_hash(candidates[0] if candidates else normalise_reply(reply.sender))
-    account_id = (
-        repo.reply_account(
-            connection, point_ids=[p.id for p in points], customer_ids=[p.customer_id for p in points]
-        )
-        if points
-        else None
-    )
+    points, account_id, sender_hash = _sender(connection, reply, cipher=cipher)
     customer_id = repo.account_customer(connection, account_id) if account_id is not None else None
     masks = known_masks(connection, [customer_id], cipher=cipher).get(customer_id, {}) if customer_id else {}
     text = mask_free_text(reply.text[:MAX_TEXT], known=masks)
