@@ -85,12 +85,13 @@ class ContactRepository:
         return _point(row) if row else None
 
     def primary_mobile(self, customer_id: int) -> Point | None:
-        """The primary mobile, as the daily run picks it (the lowest id of the primary mobiles)."""
+        """The mobile the daily run picks (``batch.store.reached_point``): never one marked invalid
+        (``invalid_at``); the primary first, then the oldest."""
         p = _POINT
         query = (
             self._points()
-            .where(p.c.customer_id == customer_id, p.c.kind == "mobile", p.c.is_primary)
-            .order_by(p.c.id)
+            .where(p.c.customer_id == customer_id, p.c.kind == "mobile", p.c.invalid_at.is_(None))
+            .order_by(p.c.is_primary.desc(), p.c.id)
             .limit(1)
         )
         row = self._connection.execute(query).first()

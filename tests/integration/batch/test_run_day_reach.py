@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from arrears.batch.run_day import RunInputs, run_day, store_portfolio
 from arrears.batch.store import RunRepository
 from arrears.compliance import load_policy
+from arrears.contacts.dialling import call_check
 from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.crypto import FieldCipher
@@ -130,7 +131,7 @@ def test_a_day_plans_app_notices_and_emails_to_customers_with_an_address(
 
 def test_an_invalid_mobile_is_not_picked_another_valid_one_is(store: Engine, model: ScoringModel) -> None:
     with store.begin() as connection:
-        (_, second), (_, alone) = late(connection, 2)
+        (account, second), (_, alone) = late(connection, 2)
         spare = {"customer_id": second, "kind": "mobile", "value_enc": b"x", "value_hash": "spare",
                  "value_masked": "139****0000", "is_primary": False, "created_at": NOW}  # fmt: skip
         spare_id = connection.execute(insert(_POINT).values(**spare).returning(_POINT.c.id)).scalar_one()
@@ -141,6 +142,10 @@ def test_an_invalid_mobile_is_not_picked_another_valid_one_is(store: Engine, mod
     phone = dict(book.select(pl.col("customer_id").cast(pl.Int64), "contact_point").iter_rows())
     assert phone[second] == str(spare_id)  # the primary failed for good: the spare mobile
     assert phone[alone] is None  # no valid mobile left: no phone
+    with store.connect() as connection:  # the case page's check before dialling picks the same
+        at = datetime(2005, 10, 1, 10, tzinfo=UTC)
+        options = {"policy": load_policy("cn"), "zone": "Asia/Shanghai", "at": at}
+        assert call_check(connection, account_id=account, **options).contact_point_id == spare_id
     report = run(store, model)
     assert report["skipped_by_reason"] == {"no_phone": 1}  # the lone customer's call
     planned = actions(store)
