@@ -4,16 +4,21 @@ message exactly once (the file transport's lines are counted per key)."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from dispatch_kill import command_env, drain_with_kills
-from outbox_seed import queue_sms, seed_cardholders, statuses
+from outbox_seed import queue_sms, seed_cardholders, statuses, written
+from sqlalchemy import Engine
 
 from arrears import migrate
 from arrears.db import make_engine
 from arrears.kit.crypto import FieldCipher
+from arrears.messaging.repository import OutboxRepository
 from fixed_keys import TEST_KEY
 
 
@@ -35,4 +40,48 @@ def test_a_dispatcher_killed_at_random_loses_and_repeats_nothing(tmp_path: Path)
     assert drained.kills == 4
     assert (drained.duplicates, drained.lost, drained.unsent) == (0, 0, 0)
     assert statuses(engine) == {"sent": 3_000}
+    engine.dispose()
+
+
+def _setup(
+    tmp_path: Path, *, count: int, deadline: timedelta
+) -> tuple[Engine, dict[str, str], Path, list[str]]:
+    url = f"sqlite:///{tmp_path / 'arrears.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    people = seed_cardholders(engine, FieldCipher(TEST_KEY), count=20, consent_outside_hours=True)
+    keys = queue_sms(engine, people, count=count, now=now, deadline=deadline)
+    out = tmp_path / "out"
+    env = command_env(data_dir=tmp_path, database_url=url, out=out,
+                      key=base64.b64encode(TEST_KEY).decode(), claim_seconds=60)  # fmt: skip
+    return engine, env, out, keys
+
+
+def _dispatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "arrears", "dispatch", *args], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+
+
+@pytest.mark.slow  # three interpreters start (about 20 s on two shared cores)
+def test_worker_processes_share_the_drain(tmp_path: Path) -> None:
+    engine, env, out, keys = _setup(tmp_path, count=600, deadline=timedelta(days=1))
+    env["ARREARS_DISPATCH_BATCH_SIZE"] = "50"
+
+    finished = _dispatch(env, "--once", "--workers", "2")
+
+    assert finished.returncode == 0, finished.stderr
+    assert written(out) == Counter(keys) and statuses(engine) == {"sent": 600}
+    with engine.connect() as connection:
+        workers = OutboxRepository(connection).workers()
+    assert len(workers) == 2 and sum(worker["sent"] for worker in workers) == 600
+    engine.dispose()
+
+
+def test_expired_messages_give_exit_code_4(tmp_path: Path) -> None:
+    engine, env, _, _ = _setup(tmp_path, count=3, deadline=timedelta(seconds=30))
+
+    finished = _dispatch(env, "--once")
+
+    assert finished.returncode == 4 and "expired 3" in finished.stdout
     engine.dispose()
