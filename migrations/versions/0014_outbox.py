@@ -141,6 +141,8 @@ def upgrade() -> None:
             sqlite_where=sa.text("status = 'queued'"),
         )
         batch_op.create_index("ix_outbox_message_provider", ["provider_id"], unique=False)
+        batch_op.create_index("ix_outbox_message_created", ["created_at"], unique=False)
+        batch_op.create_index("ix_outbox_message_finished", ["status", "finished_at"], unique=False)
         batch_op.create_index("ix_outbox_message_status", ["status", "channel", "created_at"], unique=False)
 
     op.create_table(
@@ -204,11 +206,21 @@ def upgrade() -> None:
     with op.batch_alter_table("contact_point", schema=None) as batch_op:
         batch_op.add_column(sa.Column("failed_sends", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("invalid_at", sa.DateTime(timezone=True), nullable=True))
+        for column in ("opted_out_at", "invalid_at"):
+            batch_op.create_index(
+                f"ix_contact_point_{column}",
+                [column],
+                unique=False,
+                postgresql_where=sa.text(f"{column} IS NOT NULL"),
+                sqlite_where=sa.text(f"{column} IS NOT NULL"),
+            )
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("contact_point", schema=None) as batch_op:
+        batch_op.drop_index("ix_contact_point_invalid_at")
+        batch_op.drop_index("ix_contact_point_opted_out_at")
         batch_op.drop_column("invalid_at")
         batch_op.drop_column("failed_sends")
 
@@ -224,6 +236,8 @@ def downgrade() -> None:
     op.drop_table("inbound_message")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_message_status")
+        batch_op.drop_index("ix_outbox_message_finished")
+        batch_op.drop_index("ix_outbox_message_created")
         batch_op.drop_index("ix_outbox_message_provider")
         batch_op.drop_index(
             "ix_outbox_message_due",

@@ -2,12 +2,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, false, true
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
 from arrears.models.types import UTCDateTime, key_string
 
+_OPTED_OUT, _INVALID = "opted_out_at IS NOT NULL", "invalid_at IS NOT NULL"
 CONTACT_KINDS = ("mobile", "home_phone", "work_phone", "email", "home_address", "work_address", "other")
 
 
@@ -15,7 +28,14 @@ class ContactPoint(Base):
     """A phone number, email or address of a customer; the value is encrypted, a masked copy is kept."""
 
     __tablename__ = "contact_point"
-    __table_args__ = (UniqueConstraint("customer_id", "kind", "value_hash"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "kind", "value_hash"),
+        # the outbox page's opt-outs and invalidated points of a day
+        Index("ix_contact_point_opted_out_at", "opted_out_at",
+              postgresql_where=text(_OPTED_OUT), sqlite_where=text(_OPTED_OUT)),
+        Index("ix_contact_point_invalid_at", "invalid_at",
+              postgresql_where=text(_INVALID), sqlite_where=text(_INVALID)),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # the unique key (customer_id, kind, value_hash) also serves lookups by customer

@@ -29,6 +29,8 @@ class OutboxMessage(Base):
               postgresql_where=text(_DUE), sqlite_where=text(_DUE)),
         Index("ix_outbox_message_status", "status", "channel", "created_at"),
         Index("ix_outbox_message_provider", "provider_id"),
+        Index("ix_outbox_message_created", "created_at"),  # the outbox page's day
+        Index("ix_outbox_message_finished", "status", "finished_at"),  # failures and expiries of a day
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
