@@ -42,9 +42,10 @@ def test_only_the_newest_approved_version_is_filled(engine: Engine) -> None:
     with engine.begin() as connection:
         seed_shipped(connection, now=NOW)
         base = {"name": "overdue", "channel": "sms", "body_en": "v{account_tail}", "created_at": NOW}
-        connection.execute(insert(T), [{**base, "version": 2, "body_zh": "二", "status": "approved"},
-                                       {**base, "version": 3, "body_zh": "三", "status": "draft"},
-                                       {**base, "version": 4, "body_zh": "四", "status": "rejected"}])  # fmt: skip
+        rows = [{**base, "version": 2, "body_zh": "二", "status": "approved"},
+                {**base, "version": 3, "body_zh": "三", "status": "draft"},
+                {**base, "version": 4, "body_zh": "四", "status": "rejected"}]  # fmt: skip
+        connection.execute(insert(T), rows)
         assert fill(connection, name="overdue", channel="sms", facts=FACTS, locale="zh").text == "二"
         connection.execute(update(T).where(T.c.name == "overdue", T.c.version == 3).values(status="approved"))
         assert fill(connection, name="overdue", channel="sms", facts=FACTS, locale="zh").version == 3
@@ -70,7 +71,7 @@ def test_seeding_from_several_connections_at_once_adds_each_template_once(engine
             with engine.begin() as connection:
                 barrier.wait(timeout=10)
                 seed_shipped(connection, now=NOW)
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=seed) for _ in range(4)]

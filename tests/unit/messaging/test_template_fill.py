@@ -68,9 +68,11 @@ def test_letters_and_emails_carry_the_education_block_sms_only_when_chosen() -> 
 
 
 def test_service_messages_never_carry_the_education_block() -> None:
-    service = Draft(name="otp", channel="sms", kind="service", body_zh="{code}", body_en="{code}", education=True)
-    assert not educated(service)
-    assert filled("otp", locale="en") == "Your verification code is 246810, valid for 5 minutes. Never share it with anyone."
+    service = Draft(name="otp", channel="sms", kind="service", body_zh="{code}", body_en="{code}")
+    assert not educated(replace(service, education=True))
+    assert filled("otp", locale="en") == (
+        "Your verification code is 246810, valid for 5 minutes. Never share it with anyone."
+    )
 
 
 def test_subjects_are_filled_and_locales_normalised() -> None:
