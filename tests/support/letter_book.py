@@ -1,6 +1,6 @@
-"""The letter tests' book (integration and e2e): cardholders with Chinese names and mailing addresses (their clear values
-known), overdue accounts with a statement, and letter messages queued for the day as the daily run
-leaves them (seeded directly, no run)."""
+"""The letter tests' book (integration and e2e): cardholders with Chinese names and mailing addresses
+(their clear values known), overdue accounts with a statement, and letter messages queued for the day
+as the daily run leaves them (seeded directly, no run)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def _point(connection: Connection, cipher: FieldCipher, customer_id: int, kind: 
     return int(connection.execute(insert(table).values(row).returning(table.c.id)).scalar_one())
 
 
-def _holder(connection: Connection, cipher: FieldCipher, n: int, name: str, with_address: bool) -> Holder:
+def _holder(
+    connection: Connection, cipher: FieldCipher, n: int, name: str, with_address: bool, values: dict[str, Any]
+) -> Holder:
     c, a = table_of(Customer), table_of(CardAccount)
     customer_id = connection.execute(insert(c).values(
         customer_no=f"C{n}", name=name, national_id_enc=cipher.encrypt(f"ID{n}"),
@@ -72,7 +74,7 @@ def _holder(connection: Connection, cipher: FieldCipher, n: int, name: str, with
     _point(connection, cipher, customer_id, "mobile", f"1380000{n:04d}")
     address = ADDRESS.format(n=n) if with_address else None
     address_id = _point(connection, cipher, customer_id, "home_address", address) if address else None
-    message_id = queue_letter(connection, account_id=account_id, customer_id=customer_id, n=n)
+    message_id = queue_letter(connection, account_id=account_id, customer_id=customer_id, n=n, **values)
     return Holder(int(customer_id), int(account_id), account_no, name, address, address_id, message_id)
 
 
@@ -89,13 +91,18 @@ def queue_letter(connection: Connection, *, account_id: int, customer_id: int, n
 
 
 def seed(
-    engine: Engine, cipher: FieldCipher, *, count: int = 3, without_address: tuple[int, ...] = ()
+    engine: Engine,
+    cipher: FieldCipher,
+    *,
+    count: int = 3,
+    without_address: tuple[int, ...] = (),
+    **values: Any,
 ) -> list[Holder]:
-    """``count`` cardholders (names from NAMES), each with one queued letter; those whose index is in
-    ``without_address`` have no mailing address."""
+    """``count`` cardholders (names from NAMES), each with one queued letter (``values`` set on its
+    message); those whose index is in ``without_address`` have no mailing address."""
     with engine.begin() as connection:
         return [
-            _holder(connection, cipher, n, NAMES[n % len(NAMES)], n not in without_address)
+            _holder(connection, cipher, n, NAMES[n % len(NAMES)], n not in without_address, values)
             for n in range(count)
         ]
 

@@ -114,7 +114,8 @@ def relocatable(pdf: bytes) -> Relocatable:
     while queue:
         idnum = queue.popleft()
         writer = _Writer(number)
-        writer.write(reader.get_object(idnum) or DictionaryObject(), page=local[idnum] in page_numbers)
+        found = reader.get_object(idnum)  # an empty dictionary is falsy: compare with None
+        writer.write(DictionaryObject() if found is None else found, page=local[idnum] in page_numbers)
         objects.append(writer.finish())
     return Relocatable(tuple(objects), tuple(pages))
 
