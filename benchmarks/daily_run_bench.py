@@ -37,6 +37,7 @@ from arrears.batch.allocate import allocate
 from arrears.batch.pipeline import Day, finish, prepare
 from arrears.batch.portfolio import read_portfolio
 from arrears.batch.steps.comply import PLANNED, TASKS, situation_of
+from arrears.batch.steps.reach import NEEDS
 from arrears.batch.synth_portfolio import synth_portfolio
 from arrears.compliance import decide, load_policy, parse_situation
 from arrears.imports.uci import bundled_path
@@ -132,8 +133,8 @@ def loop_day(accounts: pl.DataFrame, day: Day) -> int:
             fresh = since is None or since >= in_segment
             due = in_segment in step.days or (step.within is not None and fresh)
             due = due or (step.every is not None and (fresh or (since is not None and since >= step.every)))
-            if not due:
-                continue
+            if not due or (step.channel in NEEDS and account[NEEDS[step.channel][0]] is None):
+                continue  # not due, or no phone or e-mail address to reach
             economics = strategy.economics[step.channel]
             value = account["balance_fen"] * economics.lift * (1 - p_default) * (1 - economics.commission)
             value = round(value - int(economics.cost * 100))
