@@ -10,7 +10,7 @@ failure shows beside the others and the rest of the batch goes on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -58,6 +58,9 @@ class NewMessage:
     failed_reason: str | None = None
 
 
+_FIELDS = tuple(field.name for field in fields(NewMessage))
+
+
 def _checked(message: NewMessage) -> NewMessage:
     if message.channel not in MESSAGE_CHANNELS or message.kind not in MESSAGE_KINDS:
         raise OutboxError(
@@ -72,7 +75,7 @@ def _checked(message: NewMessage) -> NewMessage:
 
 
 def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
-    values = asdict(message)
+    values = {name: getattr(message, name) for name in _FIELDS}  # shallow: asdict deep-copies
     failed = values.pop("failed_reason")
     values["idempotency_key"] = values.pop("key")
     values |= {"created_at": now, "next_attempt_at": message.not_before, "attempts": 0}

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from arrears.messaging import outbox_sql
 from arrears.messaging.rules import Holds, Pending, PointFacts
 from arrears.models import (
     ContactEvent,
@@ -241,15 +242,8 @@ class OutboxRepository:
         m = _MESSAGE
         free = {"claimed_by": None, "claim_until": None}
         tried = m.c.attempts + bindparam("_tried")
-        sent = [one for one in items if one.status == "sent"]
-        if sent:
-            self._connection.execute(
-                update(m).where(m.c.id == bindparam("_id")).values(
-                    status="sent", provider_id=bindparam("_provider"), sent_at=now, transport=transport,
-                    attempts=m.c.attempts + 1, last_error=None, blocked_rules=None, **free,
-                ),
-                [{"_id": one.message_id, "_provider": one.provider_id} for one in sent],
-            )  # fmt: skip
+        sent = [(one.message_id, one.provider_id) for one in items if one.status == "sent"]
+        outbox_sql.mark_sent(self._connection, sent, transport=transport, now=now)
         later = [one for one in items if one.status == "queued"]
         if later:
             self._connection.execute(
@@ -288,8 +282,7 @@ class OutboxRepository:
 
     def add_events(self, events: Sequence[dict[str, Any]]) -> None:
         rows = [{"provider_id": None, "detail": None} | event for event in events]
-        for start in range(0, len(rows), 5_000):
-            self._connection.execute(insert(_EVENT), rows[start : start + 5_000])
+        outbox_sql.insert_rows(self._connection, _EVENT, rows)
 
     def add_contacts(self, messages: Sequence[Claimed], *, now: datetime) -> None:
         """A ``contact_event`` (outcome ``sent``) per collection message sent about an account: the
@@ -302,8 +295,7 @@ class OutboxRepository:
             for m in messages
             if m.kind == "collection" and m.account_id is not None and m.customer_id is not None
         ]  # fmt: skip
-        for start in range(0, len(rows), 5_000):
-            self._connection.execute(insert(_CONTACT), rows[start : start + 5_000])
+        outbox_sql.insert_rows(self._connection, _CONTACT, rows)
 
     # --- heartbeats -----------------------------------------------------------------------------
 

