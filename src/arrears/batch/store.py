@@ -36,7 +36,6 @@ from arrears.models import (
     DailyRun,
     DelinquencySnapshot,
     Hold,
-    OutboxMessage,
     Payment,
     PlanInstalment,
     PromiseToPay,
@@ -50,9 +49,9 @@ _ACCOUNT, _SNAPSHOT, _HOLD = table_of(CardAccount), table_of(DelinquencySnapshot
 _POINT, _ACTION, _PROMISE = table_of(ContactPoint), table_of(CollectionAction), table_of(PromiseToPay)
 _PAYMENT, _RUN, _STRATEGY = table_of(Payment), table_of(DailyRun), table_of(StrategyVersion)
 _PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
-_EVENT, _MESSAGE = table_of(ContactEvent), table_of(OutboxMessage)
-# calls count when logged; messages when sent (the dispatcher logs SMS, e-mails and notices; letters
-# count from the outbox): never as planned
+_EVENT = table_of(ContactEvent)
+# calls count when logged, messages when sent (the dispatcher logs SMS, e-mails and notices, the
+# letters' rendering logs letters): never as planned
 COUNTED_WHEN_SENT = ("call", "sms", "email", "push", "letter")
 RECENT_DAYS = 9  # contacts older than this cannot matter to any rule or cadence of the default strategy
 
@@ -279,10 +278,10 @@ class RunRepository:
 
     def recent_contacts(self, run_date: date) -> pl.DataFrame:
         """The contacts of the last days that the caps and cadences count: the contacts logged (calls,
-        and the SMS, e-mails and notices the dispatcher sent), the letters sent, and the other actions
-        of earlier runs (visits, hand-overs, taken as done). A message the run only queued counts
-        once it went out, never before."""
-        x, e, m = _ACTION, _EVENT, _MESSAGE
+        the SMS, e-mails and notices the dispatcher sent, the letters rendered for the post), and the
+        other actions of earlier runs (visits, hand-overs, taken as done). A message the run only
+        queued counts once it went out, never before."""
+        x, e = _ACTION, _EVENT
         since = run_date - timedelta(days=RECENT_DAYS)
         start, end = (
             datetime.combine(since, time(0), UTC),
@@ -298,21 +297,6 @@ class RunRepository:
             literal(False).label("connected"),
             literal(False).label("conversation"),
         ).where(x.c.run_date >= since, x.c.run_date < run_date, x.c.channel.not_in(COUNTED_WHEN_SENT))
-        mailed = select(
-            m.c.account_id,
-            m.c.customer_id,
-            m.c.channel,
-            m.c.sent_at,
-            m.c.contact_point_id,
-            literal("debtor").label("party"),
-            literal(False).label("connected"),
-            literal(False).label("conversation"),
-        ).where(
-            m.c.channel == "letter",
-            m.c.status.in_(("sent", "delivered")),
-            m.c.sent_at >= start,
-            m.c.sent_at < end,
-        )
         logged = select(
             e.c.account_id,
             e.c.customer_id,
@@ -334,8 +318,7 @@ class RunRepository:
             "conversation": pl.Boolean(),
         }
         # through SQLAlchemy's types: the instants come back aware on both backends
-        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all(),
-                *self._connection.execute(mailed).all()]  # fmt: skip
+        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all()]
         return pl.DataFrame(rows, schema=schema, orient="row")
 
     def broken_promises(self, run_date: date) -> pl.DataFrame:

@@ -24,7 +24,6 @@ from arrears.models import (
     ContactPoint,
     Customer,
     Hold,
-    OutboxMessage,
     PlanInstalment,
     PromiseToPay,
     RepaymentPlan,
@@ -117,10 +116,10 @@ class ContactRepository:
     def recent_contacts(self, *, customer_id: int, at: datetime) -> list[PastContact]:
         """The contacts the caps and cadences count, as the daily run reads them: from ``RECENT_DAYS``
         days before ``at``, every contact logged (later ones too, as the run counts a whole day: calls,
-        and the SMS, e-mails and notices the dispatcher sent), the letters sent, and the runs' other
-        actions whose time has come, taken as done (a run's calls and messages count once logged or
-        sent, never as planned)."""
-        x, e, m = _ACTION, _EVENT, table_of(OutboxMessage)
+        the SMS, e-mails and notices the dispatcher sent, the letters rendered for the post), and the
+        runs' other actions whose time has come, taken as done (a run's calls and messages count once
+        logged or sent, never as planned)."""
+        x, e = _ACTION, _EVENT
         since = at - timedelta(days=RECENT_DAYS)
         planned = select(
             x.c.scheduled_at.label("at"),
@@ -135,18 +134,10 @@ class ContactRepository:
             x.c.channel.not_in(COUNTED_WHEN_SENT),
             x.c.scheduled_at <= at,
         )
-        mailed = select(
-            m.c.sent_at, m.c.channel, m.c.contact_point_id, literal("debtor").label("party"),
-            literal(False).label("connected"), literal(False).label("conversation"),
-        ).where(
-            m.c.customer_id == customer_id, m.c.channel == "letter", m.c.status.in_(("sent", "delivered")),
-            m.c.sent_at >= since,
-        )  # fmt: skip
         logged = select(
             e.c.at, e.c.channel, e.c.contact_point_id, e.c.party, e.c.connected, e.c.conversation
         ).where(e.c.customer_id == customer_id, e.c.at >= since)
-        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all(),
-                *self._connection.execute(mailed).all()]  # fmt: skip
+        rows = [*self._connection.execute(planned).all(), *self._connection.execute(logged).all()]
         return [
             PastContact(r[0], r[1], None if r[2] is None else int(r[2]), r[3], bool(r[4]), bool(r[5]))
             for r in rows
