@@ -36,7 +36,8 @@ def dispatch(
     ARREARS_PUSH_TRANSPORT; default file:<data_dir>/outbox/<channel>) at the rate the settings allow,
     and record what became of each; receipts and replies the transport reports are applied. Without
     --once it runs until SIGTERM or Ctrl-C, finishing the batch in hand. --channel letter renders the
-    due letters for the print house.
+    due letters for the print house (a batch per run date in ARREARS_LETTER_DIR/DATE,
+    as `arrears letters render` does).
 
     Exit codes:
     0 all done (messages waiting for the hours or a retry are not failures);
@@ -53,7 +54,7 @@ def dispatch(
     engine = get_engine(get_settings())
     migrate.upgrade(engine)
     if channel is ChannelOption.letter:
-        raise typer.Exit(code=_letters())
+        raise typer.Exit(code=_letters(policy))
     channels = [channel.value] if channel is not None else list(runner.DISPATCHED)
     started = time.perf_counter()
     if workers > 1:
@@ -79,6 +80,12 @@ def dispatch(
     raise typer.Exit(code=runner.exit_code(tally))
 
 
-def _letters() -> int:
-    err_console.print("[red]letters are rendered with `arrears letters render`[/red]", highlight=False)
-    return 1
+def _letters(policy: str) -> int:
+    from arrears.messaging import runner
+
+    done = runner.render_due_letters(policy=policy)
+    skipped = ", ".join(f"{status} {count:,}" for status, count in sorted(done.skipped.items())) or "none"
+    console.print(f"letters rendered {done.rendered:,}; not rendered: {skipped}", highlight=False)
+    for folder in done.folders:
+        console.print(f"  batch for the print house: {folder}", highlight=False)
+    return done.exit_code

@@ -348,6 +348,18 @@ class OutboxRepository:
         )  # fmt: skip
         return [dict(row) for row in self._connection.execute(query).mappings()]
 
+    def due_run_dates(self, *, channel: str, now: datetime) -> list[date]:
+        """The run dates of the channel's queued messages whose time has come (letters: the batches)."""
+        m = _MESSAGE
+        query = (
+            select(m.c.run_date)
+            .where(m.c.status == "queued", m.c.channel == channel, m.c.next_attempt_at <= now,
+                   m.c.run_date.is_not(None))
+            .distinct()
+            .order_by(m.c.run_date)
+        )  # fmt: skip
+        return list(self._connection.execute(query).scalars())
+
     def workers(self) -> list[dict[str, Any]]:
         w = _WORKER
         query = select(w).order_by(w.c.seen_at.desc())

@@ -14,15 +14,20 @@ import os
 import signal
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from arrears.compliance import load_policy
 from arrears.config import Settings, get_settings
 from arrears.db import get_engine
+from arrears.kit import clock
 from arrears.kit.crypto import cipher_for
 from arrears.messaging import inbound
 from arrears.messaging.dispatcher import DispatchConfig, Dispatcher, Tally, run
+from arrears.messaging.repository import OutboxRepository
 from arrears.messaging.transports import open_transport
 
 EXIT_OK, EXIT_ERROR, EXIT_DOWN, EXIT_FAILED, EXIT_BOTH = 0, 1, 3, 4, 5
@@ -54,6 +59,50 @@ def build(settings: Settings, *, channels: Sequence[str], policy: str, index: in
         )
         for channel in channels
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class LettersDone:
+    """What ``--channel letter`` did: a batch folder per run date, letters rendered and set aside."""
+
+    folders: list[Path]
+    rendered: int
+    skipped: dict[str, int]  # by what became of the message: failed, cancelled, expired, queued
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FAILED if self.skipped.get("failed", 0) + self.skipped.get("expired", 0) else EXIT_OK
+
+
+def _free_folder(base: Path) -> Path:
+    """``base``, or ``base-2``, ``base-3`` ... when a batch is there already (rendered earlier today)."""
+    folder, number = base, 1
+    while folder.exists() and any(folder.iterdir()):
+        number += 1
+        folder = base.with_name(f"{base.name}-{number}")
+    return folder
+
+
+def render_due_letters(*, policy: str) -> LettersDone:
+    """Hands the queued letters whose time has come to the letters' renderer, a batch per run date in
+    ``ARREARS_LETTER_DIR`` (<data_dir>/outbox/letter)/DATE (each in its own transaction)."""
+    from arrears.messaging.letters import render_letters
+
+    settings, chosen = get_settings(), load_policy(policy)
+    engine, cipher = get_engine(settings), cipher_for(settings)
+    with engine.connect() as connection:
+        dates = OutboxRepository(connection).due_run_dates(channel="letter", now=clock.now())
+    folders, rendered, skipped = [], 0, Counter[str]()
+    for day in dates:
+        folder = _free_folder(settings.letter_directory() / day.isoformat())
+        with engine.begin() as connection:
+            batch = render_letters(connection, run_date=day, out_dir=folder, now=clock.now(), cipher=cipher,
+                                   settings=settings, policy=chosen)  # fmt: skip
+        if batch.paths is not None:
+            folders.append(batch.paths.folder)
+        rendered += len(batch.rendered)
+        skipped.update(one.skip.status for one in batch.skipped)
+    return LettersDone(folders, rendered, dict(skipped))
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

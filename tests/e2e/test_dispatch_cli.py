@@ -1,5 +1,6 @@
-"""``arrears dispatch`` killed with SIGKILL at random moments of a drain: restarted, it sends every
-message exactly once (the file transport's lines are counted per key)."""
+"""``arrears dispatch`` from the command line: killed with SIGKILL at random moments of a drain and
+restarted, it sends every message exactly once (the file transport's lines counted per key); worker
+processes share a drain; expired messages give exit code 4; ``--channel letter`` renders the letters."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from dispatch_kill import command_env, drain_with_kills
+from letter_book import DAY as LETTER_DAY
+from letter_book import message as letter_message
+from letter_book import seed as seed_letters
 from outbox_seed import queue_sms, seed_cardholders, statuses, written
 from sqlalchemy import Engine
 
@@ -84,4 +88,24 @@ def test_expired_messages_give_exit_code_4(tmp_path: Path) -> None:
     finished = _dispatch(env, "--once")
 
     assert finished.returncode == 4 and "expired 3" in finished.stdout
+    engine.dispose()
+
+
+def test_the_letter_channel_hands_the_due_letters_to_the_renderer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'arrears.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    holders = seed_letters(engine, FieldCipher(TEST_KEY), count=2, without_address=(1,),
+                           deadline_at=datetime.now(UTC) + timedelta(hours=12))  # fmt: skip
+    env = command_env(data_dir=tmp_path, database_url=url, out=tmp_path / "out",
+                      key=base64.b64encode(TEST_KEY).decode(), claim_seconds=60)  # fmt: skip
+
+    first = _dispatch(env, "--channel", "letter")
+    again = _dispatch(env, "--channel", "letter")
+
+    assert first.returncode == 4, first.stderr  # the letter without an address failed
+    assert "letters rendered 1" in first.stdout and "failed 1" in first.stdout
+    assert (tmp_path / "outbox" / "letter" / LETTER_DAY.isoformat() / "manifest.csv").exists()
+    assert again.returncode == 0 and "letters rendered 0" in again.stdout
+    assert [letter_message(engine, one.message_id)["status"] for one in holders] == ["sent", "failed"]
     engine.dispose()
