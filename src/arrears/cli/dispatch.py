@@ -42,7 +42,7 @@ def dispatch(
     Exit codes:
     0 all done (messages waiting for the hours or a retry are not failures);
     1 an error (settings, input);
-    3 the transport was down (the messages wait and are tried again within their deadline);
+    3 the transport was down or a step failed (the messages wait and are tried again within their deadline);
     4 messages failed or expired;
     5 both 3 and 4.
     """
@@ -76,7 +76,7 @@ def dispatch(
     said = ", ".join(f"{name} {count:,}" for name, count in figures.items())
     console.print(f"{said} in {time.perf_counter() - started:.1f} s")
     if tally.down:
-        err_console.print(f"[yellow]the transport was down: {tally.errors[-1]}[/yellow]", highlight=False)
+        err_console.print(f"[yellow]stopped by a fault: {tally.errors[-1]}[/yellow]", highlight=False)
     raise typer.Exit(code=runner.exit_code(tally))
 
 

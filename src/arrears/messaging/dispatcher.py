@@ -302,6 +302,19 @@ def _count(kept: Sequence[Settled], tally: Tally) -> None:
             tally.waiting += 1
 
 
+def _step(dispatcher: Dispatcher) -> tuple[int, Tally]:
+    """A step; a fault of the store or the transport in the middle of it (not a TransportDown, which
+    the step handles) counts as the transport being down: what it claimed stays in doubt until its claim
+    runs out, then it is sent again with the same keys. Only the fault's kind is logged (its message may
+    quote what was being written)."""
+    try:
+        return dispatcher.step()
+    except Exception as error:
+        said = f"{type(error).__name__} in the {dispatcher.config.channel} dispatcher"
+        log.error("dispatch step failed: %s", said)
+        return 0, Tally(down=1, errors=[said])
+
+
 def run(
     dispatchers: Sequence[Dispatcher],
     *,
@@ -310,8 +323,8 @@ def run(
     on_step: Callable[[Tally], None] = lambda _tally: None,
 ) -> Tally:
     """Steps the dispatchers in turn until nothing is due (``once``) or ``stop`` is set; a step in
-    hand is always finished. The transport being down makes ``once`` end, and otherwise waits
-    (doubling up to 5 minutes) before the next try."""
+    hand is always finished. The transport being down (or a fault in a step) makes ``once`` end, and
+    otherwise waits (doubling up to 5 minutes) before the next try."""
     total, pause, last_beat = Tally(), 0.0, time.monotonic()
     for dispatcher in dispatchers:
         dispatcher.beat()
@@ -319,7 +332,7 @@ def run(
         while not stop.is_set():
             claimed, down = 0, False
             for dispatcher in dispatchers:
-                count, tally = dispatcher.step()
+                count, tally = _step(dispatcher)
                 claimed, down = claimed + count, down or tally.down > 0
                 total.add(tally)
                 on_step(tally)

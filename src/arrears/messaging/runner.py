@@ -3,8 +3,8 @@
 SIGTERM and SIGINT stop a dispatcher gracefully: the batch in hand is finished and recorded, then it
 stops. The parent of worker processes passes the signal on to each of them and waits.
 
-Exit codes (``arrears dispatch``): 0 all done; 3 the transport was down (messages wait); 4 messages
-failed or expired; 5 both; 1 an error (settings, input).
+Exit codes (``arrears dispatch``): 0 all done; 3 the transport was down or a step failed (messages
+wait); 4 messages failed or expired; 5 both; 1 an error (settings, input).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -25,10 +26,11 @@ from arrears.config import Settings, get_settings
 from arrears.db import get_engine
 from arrears.kit import clock
 from arrears.kit.crypto import cipher_for
+from arrears.kit.errors import ArrearsError
 from arrears.messaging import inbound
 from arrears.messaging.dispatcher import DispatchConfig, Dispatcher, Tally, run
 from arrears.messaging.repository import OutboxRepository
-from arrears.messaging.transports import open_transport
+from arrears.messaging.transports import open_transport, transport_class
 
 EXIT_OK, EXIT_ERROR, EXIT_DOWN, EXIT_FAILED, EXIT_BOTH = 0, 1, 3, 4, 5
 DISPATCHED = ("sms", "email", "push")  # letters are rendered for the print house (arrears letters)
@@ -133,11 +135,20 @@ def run_here(
 
 
 def _child(channels: Sequence[str], once: bool, policy: str, index: int) -> None:
-    raise SystemExit(exit_code(run_here(channels=channels, once=once, policy=policy, index=index)))
+    try:
+        tally = run_here(channels=channels, once=once, policy=policy, index=index)
+    except ArrearsError as error:  # settings: said once, no traceback
+        print(error.message_en, file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_ERROR) from None
+    raise SystemExit(exit_code(tally))
 
 
 def run_processes(*, channels: Sequence[str], once: bool, policy: str, workers: int) -> int:
     """Dispatches in ``workers`` processes; the worst of their exit codes (an error above all)."""
+    settings = get_settings()
+    load_policy(policy)  # a bad policy or transport URL is refused here, once, before any process starts
+    for channel in channels:
+        transport_class(settings.transport_url(channel), channel=channel)
     context = multiprocessing.get_context("spawn")
     children = [
         context.Process(target=_child, args=(tuple(channels), once, policy, index), name=f"dispatch-{index}")

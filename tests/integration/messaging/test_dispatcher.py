@@ -358,3 +358,31 @@ def test_the_heartbeat_names_the_worker_and_adds_up(
         [worker] = OutboxRepository(connection).workers()
     assert (worker["name"], worker["sent"], worker["failed"], worker["channels"]) == ("w1", 4, 1, "sms")
     assert worker["stopped_at"] == DAY.astimezone(UTC)
+
+
+@dataclass
+class Broken(Scripted):
+    """A transport that fails in an unforeseen way (not TransportDown) once: the batch may or may not
+    have gone."""
+
+    faults: int = 1
+
+    def send(self, batch: Sequence[Outgoing]) -> list[SendResult]:
+        if self.faults:
+            self.faults -= 1
+            raise RuntimeError("connection reset in the middle of the batch")
+        return super().send(batch)
+
+
+def test_a_fault_in_the_middle_of_a_step_leaves_the_batch_in_doubt_then_sends_it_once(
+    engine: Engine, book: list[tuple[int, int, int]], cipher: FieldCipher
+) -> None:
+    keys = queue_sms(engine, book, count=3, now=DAY)
+    transport, clock = Broken(), Clock()
+
+    tally = drain(engine, transport, clock, cipher)
+
+    assert tally.down == 1 and "RuntimeError" in tally.errors[0] and statuses(engine) == {"sending": 3}
+    clock.at = DAY + timedelta(minutes=3)  # the claim (2 minutes) ran out
+    assert drain(engine, transport, clock, cipher).sent == 3
+    assert message(engine, keys[0])["events"] == ["queued", "in_doubt", "sent"]
