@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.money import format_fen
 from arrears.messaging.letters import FontMissing, LetterBatch, OutputExists, render_letters
+from arrears.messaging.letters.pdfscan import scan
 from arrears.models import ContactEvent, Hold, table_of
 
 A4 = (595.28, 841.89)
@@ -68,6 +69,7 @@ def test_letters_are_typeset_in_an_embedded_cjk_font_on_a4_merged_and_listed(
     for row, holder in zip(rows, holders, strict=True):
         own = (out / row["file"]).read_bytes()
         assert row["sha256"] == hashlib.sha256(own).hexdigest()
+        assert len(scan(own)[1]) == int(row["pages"])  # Typst's PDF is merged by the fast reader
         assert row["letter_id"] == f"letters-{DAY}#{int(row['sequence']):06d}"
         assert row["address"] == (holder.address or "").replace("\n", " ")
         text = _text(merged, int(row["first_page"]))

@@ -24,8 +24,7 @@ from typing import BinaryIO
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject, StreamObject
 
-PAGES_ROOT = -1  # the hole of a page's /Parent: the merged file's page tree
-Part = bytes | int
+from arrears.messaging.letters.pdfscan import PAGES_ROOT, Part, Unusual, scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +92,16 @@ class _Writer:
 
 
 def relocatable(pdf: bytes) -> Relocatable:
-    """The letter's pages and every object they reach, numbered from 0 in the order first reached."""
+    """The letter's pages and every object they reach, numbered from 0 in the order first reached: read
+    by the fast reader of Typst's plain PDFs (:mod:`.pdfscan`), else by pypdf."""
+    try:
+        return Relocatable(*scan(pdf))
+    except Unusual:
+        return read_relocatable(pdf)
+
+
+def read_relocatable(pdf: bytes) -> Relocatable:
+    """:func:`relocatable` by pypdf, for any PDF."""
     reader = PdfReader(io.BytesIO(pdf))
     local: dict[int, int] = {}
     queue: deque[int] = deque()
