@@ -386,3 +386,14 @@ def test_a_fault_in_the_middle_of_a_step_leaves_the_batch_in_doubt_then_sends_it
     clock.at = DAY + timedelta(minutes=3)  # the claim (2 minutes) ran out
     assert drain(engine, transport, clock, cipher).sent == 3
     assert message(engine, keys[0])["events"] == ["queued", "in_doubt", "sent"]
+
+
+def test_the_receipts_the_transport_reports_are_applied(
+    engine: Engine, book: list[tuple[int, int, int]], cipher: FieldCipher, tmp_path: Path
+) -> None:
+    keys = queue_sms(engine, book, count=2, now=DAY)
+
+    tally = drain(engine, FileTransport(tmp_path, receipts=True, clock=Clock()), Clock(), cipher)
+
+    assert tally.inbound == 2 and statuses(engine) == {"delivered": 2}
+    assert message(engine, keys[0])["events"] == ["queued", "sent", "delivered"]
