@@ -39,6 +39,7 @@ MailKind = Literal["bounce", "reply", "ignored", "bad"]
 REASON_MAX = 300
 _STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _DAEMONS = ("mailer-daemon", "postmaster")
+_REPORT_TYPE = re.compile(r"[a-z0-9.-]{1,40}")
 _PLAUSIBLE, _CLOCK_SKEW = timedelta(days=30), timedelta(hours=1)
 _VERP_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 _ACTIONS: dict[str, ReceiptStatus] = {
@@ -86,7 +87,9 @@ def _read(message: Message, *, received_at: datetime, transport: str) -> ReadMai
         kind = str(message.get_param("report-type", "unknown")).lower()
         if kind == "disposition-notification":  # a read receipt (RFC 8098)
             return ReadMail("ignored", reason="a read receipt")
-        return ReadMail("bad", reason=f"a report of another kind ({kind[:40]})")
+        # the reason is logged: the report type only when it is a token (never an address or a line break)
+        shown = kind if _REPORT_TYPE.fullmatch(kind) else "unreadable"
+        return ReadMail("bad", reason=f"a report of another kind ({shown})")
     if _from_daemon(message):
         return ReadMail("bad", reason="a mailer daemon's message without a delivery-status part")
     if _automatic(message):
@@ -200,9 +203,9 @@ def _date(value: object, received_at: datetime) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(str(value).strip())
-    except (TypeError, ValueError, IndexError):
+        parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: year 9999 west of UTC
         return None
-    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     return parsed if received_at - _PLAUSIBLE <= parsed <= received_at + _CLOCK_SKEW else None
 
 

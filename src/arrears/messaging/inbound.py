@@ -3,7 +3,8 @@
 :func:`apply_inbound` is the one handler: the dispatcher calls it with what ``Transport.inbound()``
 returns, the webhooks with what they parsed, each inside its own transaction (it never commits).
 
-- A receipt names its message by provider id (or idempotency key) and moves it forward only
+- A receipt names its message by provider id (or idempotency key), among the messages its own
+  transport sent (a bounce never names an SMS), and moves it forward only
   (delivered, failed, expired; a late or repeated receipt is kept but changes nothing), with an
   ``outbox_event``. A delivery resets the contact point's count of permanent failures; a permanent
   failure adds one, and at ``invalid_after`` the point is invalid (audited): the next run skips it.
@@ -38,6 +39,7 @@ from arrears.messaging.inbound_rules import (
     normalise_reply,
     point_kinds,
     reaches_limit,
+    receipt_fits,
     rules_of,
     sender_candidates,
 )
@@ -85,10 +87,13 @@ def apply_inbound(
     """Applies receipts and replies (see the module); never commits, never raises for an event that
     matches nothing."""
     receipts = [event for event in events if isinstance(event, Receipt)]
+    replies = [event for event in events if isinstance(event, Reply)]
+    for transport in sorted({reply.transport for reply in replies}):  # first: locks in one order
+        named = [reply.provider_id for reply in replies if reply.transport == transport and reply.provider_id]
+        repo.lock_replies(connection, transport=transport, provider_ids=named)
     summary = _apply_receipts(connection, receipts, now=now, rules=rules) if receipts else InboundSummary()
-    for event in events:
-        if isinstance(event, Reply):
-            summary += _apply_reply(connection, event, now=now, cipher=cipher, rules=rules)
+    for reply in replies:
+        summary += _apply_reply(connection, reply, now=now, cipher=cipher, rules=rules)
     return summary
 
 
@@ -123,10 +128,16 @@ def _matcher(found: Sequence[MessageRef]) -> Any:
         if message.provider_id is not None:
             by_provider.setdefault(message.provider_id, []).append(message)
 
+    def fits(receipt: Receipt, message: MessageRef) -> bool:
+        return receipt_fits(receipt_transport=receipt.transport, message_transport=message.transport,
+                            message_channel=message.channel)  # fmt: skip
+
     def match(receipt: Receipt) -> MessageRef | None:
-        same = by_provider.get(receipt.provider_id or "", [])
-        named = [one for one in same if one.transport in (None, receipt.transport)] or same
-        return named[-1] if named else by_key.get(receipt.key or "")
+        named = [one for one in by_provider.get(receipt.provider_id or "", []) if fits(receipt, one)]
+        if named:
+            return named[-1]
+        keyed = by_key.get(receipt.key or "")
+        return keyed if keyed is not None and fits(receipt, keyed) else None
 
     return match
 
@@ -279,9 +290,9 @@ def _opt_out(connection: Connection, reply: Reply, *, points: Sequence[repo.Poin
     fresh = [point for point in points if not point.opted_out]
     if not fresh:
         return
-    repo.opt_out(connection, point_ids=[point.id for point in fresh], now=now)
+    changed = set(repo.opt_out(connection, point_ids=[point.id for point in fresh], now=now))
     audit = AuditLog(connection)
-    for point in fresh:
+    for point in (point for point in fresh if point.id in changed):
         details = {"customer_id": point.customer_id, "channel": reply.channel, "transport": reply.transport,
                    "via": "reply"}  # fmt: skip
         audit.append(at=now, actor=ACTOR, action="contact_point.opted_out", subject_type="contact_point",

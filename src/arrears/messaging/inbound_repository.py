@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, union_all, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, union_all, update
 
 from arrears.models import (
     AppUser,
@@ -45,6 +45,7 @@ class MessageRef:
     transport: str | None
     account_id: int | None
     contact_point_id: int | None
+    channel: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,27 +62,37 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 
 def _message(row: Any) -> MessageRef:
     return MessageRef(int(row.id), row.idempotency_key, row.status, row.provider_id, row.transport,
-                      row.account_id, row.contact_point_id)  # fmt: skip
+                      row.account_id, row.contact_point_id, row.channel)  # fmt: skip
 
 
 def messages_for(
     connection: Connection, *, provider_ids: Sequence[str], keys: Sequence[str]
 ) -> list[MessageRef]:
     """The messages with one of the provider ids or idempotency keys, locked for the transaction
-    (PostgreSQL; in id order, so that two handlers never wait on each other in a cycle)."""
+    (PostgreSQL): their ids are found first, then all are locked in one id order, so that two handlers
+    (one naming A by provider id and B by key, the other the reverse) never wait on each other in a
+    cycle."""
     m = _MESSAGE
-    columns = (m.c.id, m.c.idempotency_key, m.c.status, m.c.provider_id, m.c.transport,
-               m.c.account_id, m.c.contact_point_id)  # fmt: skip
-    found: dict[int, MessageRef] = {}
+    ids: set[int] = set()
     for column, values in (
         (m.c.provider_id, sorted(set(provider_ids))),
         (m.c.idempotency_key, sorted(set(keys))),
     ):
         for chunk in _chunks(values):
-            query = select(*columns).where(column.in_(chunk)).order_by(m.c.id).with_for_update()
-            for row in connection.execute(query):
-                found[int(row.id)] = _message(row)
-    return list(found.values())
+            ids.update(connection.execute(select(m.c.id).where(column.in_(chunk))).scalars())
+    columns = (m.c.id, m.c.idempotency_key, m.c.status, m.c.provider_id, m.c.transport,
+               m.c.account_id, m.c.contact_point_id, m.c.channel)  # fmt: skip
+    found: list[MessageRef] = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        query = (
+            select(*columns)
+            .where(m.c.id.in_(ordered[start : start + CHUNK]))
+            .order_by(m.c.id)
+            .with_for_update()
+        )
+        found += [_message(row) for row in connection.execute(query)]
+    return found
 
 
 def advance(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -110,6 +121,19 @@ def add_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
 def add_inbound(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         connection.execute(insert(_INBOUND), list(rows))
+
+
+def lock_replies(connection: Connection, *, transport: str, provider_ids: Sequence[str]) -> None:
+    """Makes handlers of the same replies (one reply posted several times at once, each call signed
+    anew) wait for each other, so that the second sees the first's row: an advisory transaction lock
+    per reply on PostgreSQL, taken in one order; SQLite's single writer serialises them already."""
+    if connection.dialect.name != "postgresql":
+        return
+    for provider_id in sorted(set(provider_ids)):
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+            {"name": f"reply:{transport}:{provider_id}"},
+        )
 
 
 def reply_seen(connection: Connection, *, transport: str, provider_id: str, since: datetime) -> bool:
@@ -170,13 +194,17 @@ def points_by_hash(connection: Connection, *, hashes: Sequence[str], kinds: Sequ
     return [PointRef(int(r.id), int(r.customer_id), bool(r.opted_out)) for r in connection.execute(query)]
 
 
-def opt_out(connection: Connection, *, point_ids: Sequence[int], now: datetime) -> None:
+def opt_out(connection: Connection, *, point_ids: Sequence[int], now: datetime) -> list[int]:
+    """Opts the points out; the ids of those this changed (one opted out meanwhile by another handler
+    is not among them: the update waits for that handler and then finds it opted out)."""
     p = _POINT
-    connection.execute(
+    changed = connection.execute(
         update(p)
-        .where(p.c.id.in_(list(point_ids)), p.c.opted_out.is_(False))
+        .where(p.c.id.in_(sorted(point_ids)), p.c.opted_out.is_(False))
         .values(opted_out=True, opted_out_at=now)
+        .returning(p.c.id)
     )
+    return sorted(int(found) for found in changed.scalars())
 
 
 def reply_account(

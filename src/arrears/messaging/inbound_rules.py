@@ -22,6 +22,8 @@ STATUS_RANK = {
 }
 FINAL_STATUSES = frozenset(status for status, rank in STATUS_RANK.items() if rank == 3)
 RECEIPT_STATUSES = ("delivered", "failed", "expired")
+# the channel each transport that reports receipts serves (the file transport serves them all)
+TRANSPORT_CHANNELS = {"smpp": "sms", "http": "sms", "smtp": "email", "push": "push"}
 _SEPARATORS = str.maketrans("", "", " \t-()（）\u3000")
 
 
@@ -39,10 +41,26 @@ def normalise_reply(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
+def _keyword_form(text: str) -> str:
+    """A reply or keyword as compared: normalised, without invisible characters (zero-width spaces and
+    joiners, BOM) and without the punctuation and blanks around it ("退订。", "【TD】", "STOP!")."""
+    visible = "".join(char for char in normalise_reply(text) if unicodedata.category(char) != "Cf")
+    start, end = 0, len(visible)
+    while start < end and _ignorable(visible[start]):
+        start += 1
+    while end > start and _ignorable(visible[end - 1]):
+        end -= 1
+    return visible[start:end]
+
+
+def _ignorable(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("P")
+
+
 def parse_keywords(setting: str) -> frozenset[str]:
     """The keywords of a comma-separated setting (ASCII or full-width commas), normalised."""
     words = unicodedata.normalize("NFKC", setting).split(",")
-    return frozenset(word for word in (normalise_reply(one) for one in words) if word)
+    return frozenset(word for word in (_keyword_form(one) for one in words) if word)
 
 
 def rules_of(*, keywords: str, invalid_after: int) -> InboundRules:
@@ -50,9 +68,9 @@ def rules_of(*, keywords: str, invalid_after: int) -> InboundRules:
 
 
 def is_opt_out(text: str, *, rules: InboundRules) -> bool:
-    """Whether the whole reply is one of the opt-out keywords ("退订", " td ", "ＳＴＯＰ" are; "TD please"
-    is not: it goes to the collector)."""
-    return normalise_reply(text) in rules.opt_out_keywords
+    """Whether the whole reply is one of the opt-out keywords ("退订", " td ", "ＳＴＯＰ", "退订。" are;
+    "TD please" is not: it goes to the collector)."""
+    return _keyword_form(text) in rules.opt_out_keywords
 
 
 def normalise_mobile(sender: str) -> str | None:
@@ -87,6 +105,17 @@ def sender_candidates(sender: str, *, channel: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys((address, address.lower())))
     mobile = normalise_mobile(sender)
     return (mobile,) if mobile else ()
+
+
+def receipt_fits(*, receipt_transport: str, message_transport: str | None, message_channel: str) -> bool:
+    """Whether a receipt from ``receipt_transport`` may speak of a message: one that transport sent, or
+    one whose send is not recorded yet (a crash between sending and recording) on that transport's
+    channel. A push platform's id that is also an SMSC's, or a bounce (anyone may mail the bounce
+    address) naming an SMS's key, moves nothing."""
+    if message_transport is not None:
+        return message_transport == receipt_transport
+    channel = TRANSPORT_CHANNELS.get(receipt_transport)
+    return channel is None or channel == message_channel
 
 
 def point_kinds(channel: str) -> tuple[str, ...]:

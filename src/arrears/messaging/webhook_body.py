@@ -13,6 +13,7 @@ Replies come on the SMS webhook only (an app or WeChat answer goes to the bank's
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -35,6 +37,7 @@ MAX_EVENTS = 1000
 TRANSPORTS = {"sms": "http", "push": "push"}  # the webhook's channel -> the transport's name
 _EARLIEST = datetime.combine(FIRST_DAY, time(), UTC)
 _LATEST = datetime.combine(LAST_DAY, time(23, 59, 59), UTC)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
 
 
 class BadBody(ArrearsError):
@@ -51,6 +54,14 @@ def _text(value: str) -> str:
     return value
 
 
+def _iso_text(value: Any) -> Any:
+    """The contract's times are ISO 8601 text: a number, or digits read as Unix seconds or milliseconds
+    by guesswork (``253402300800`` would be 1978), is refused."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("an ISO 8601 time with its UTC offset, e.g. 2026-11-23T09:00:05+08:00")
+    return value
+
+
 def _moment(value: datetime) -> datetime:
     if not _EARLIEST <= value <= _LATEST:
         raise ValueError(f"a time from {FIRST_DAY} to {LAST_DAY}")
@@ -58,7 +69,7 @@ def _moment(value: datetime) -> datetime:
 
 
 Text = Annotated[str, AfterValidator(_text)]
-Moment = Annotated[AwareDatetime, AfterValidator(_moment)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_moment)]
 
 
 class ReceiptEvent(BaseModel):
@@ -128,6 +139,8 @@ def _where(error: Any) -> str:
     if error["type"] == "json_invalid":
         return "not JSON"
     place = ".".join(str(part) for part in error["loc"] if part not in ("receipt", "reply")) or "body"
+    if error["type"] == "union_tag_invalid":  # pydantic's message repeats the value given
+        return f"{place}: type is receipt or reply"
     return f"{place}: {error['msg']}"[:200]
 
 
