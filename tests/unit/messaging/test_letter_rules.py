@@ -4,11 +4,14 @@ manifest's row and the layout's data."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+import segno
+
 from arrears.messaging.letters import rules
-from arrears.messaging.letters.layout import Bank, LetterInput, document, qr_svg
+from arrears.messaging.letters.layout import QR_MASK, Bank, LetterInput, document, qr_svg
 from arrears.messaging.letters.rules import ADDRESS_INVALID, NO_ADDRESS, AddressPoint, ManifestEntry, Owed
 
 HOME, WORK = "home_address", "work_address"
@@ -136,7 +139,15 @@ class TestLayoutData:
         assert english["labels"]["how_to_pay"] == "How to pay"
         assert document(_letter(), font="F")["deadline"] == "2026年12月9日"
 
-    def test_the_qr_code_is_an_svg_of_the_link(self) -> None:
-        svg = qr_svg("https://bank.example/my/pay?ref=L1.ab")
+    def test_the_qr_code_draws_exactly_the_dark_modules_of_the_link(self) -> None:
+        url = "https://bank.example/my/pay?ref=L1.ab"
+        expected = segno.make(url, error="m", micro=False, mask=QR_MASK).matrix
 
-        assert svg.startswith("<svg") and "path" in svg
+        svg = qr_svg(url)
+
+        drawn = [[False] * len(expected) for _ in expected]
+        for x, y, length in re.findall(r"M(\d+) (\d+)\.5h(\d+)", svg):
+            for column in range(int(x), int(x) + int(length)):
+                drawn[int(y)][column] = True
+        assert drawn == [[bool(module) for module in row] for row in expected]
+        assert f'viewBox="0 0 {len(expected)} {len(expected)}"' in svg

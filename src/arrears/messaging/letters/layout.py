@@ -6,7 +6,6 @@ an address with ``#``, ``$``, ``[`` or ``*`` in it prints as written.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -87,12 +86,25 @@ def document(letter: LetterInput, *, font: str) -> dict[str, Any]:
 
 
 def qr_svg(url: str) -> str:
-    """The payment link as a QR code (SVG, no quiet zone: the layout leaves the room). The mask pattern
-    is fixed instead of scored eight ways (a fifth of the letter's time); any reader takes any mask."""
-    code = segno.make(url, error="m", micro=False, mask=QR_MASK)
-    out = io.BytesIO()
-    code.save(out, kind="svg", xmldecl=False, border=0)
-    return out.getvalue().decode("ascii")
+    """The payment link as a QR code: an SVG of one path, a horizontal stroke per run of dark modules
+    (no quiet zone: the layout leaves the room). The mask pattern is fixed instead of scored eight ways
+    (a fifth of the letter's time); any reader takes any mask."""
+    matrix = segno.make(url, error="m", micro=False, mask=QR_MASK).matrix
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}.5h{x - start}")
+            x += 1
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}">'
+        f'<path stroke="#000" d="{"".join(runs)}"/></svg>'
+    )
 
 
 def with_qr(doc: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -109,9 +110,7 @@ class Typesetter:
             pdf = self.pdf([with_qr(job.document)], letter_date=job.letter_date)
         except typst.TypstError:
             return Typeset(job.sequence, error="the letter could not be typeset")
-        path = Path(job.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_bytes(pdf)
+        with os.fdopen(os.open(job.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+            handle.write(pdf)
         merged = relocatable(pdf)
         return Typeset(job.sequence, hashlib.sha256(pdf).hexdigest(), len(merged.pages), merged)
