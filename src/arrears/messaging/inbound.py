@@ -8,6 +8,8 @@ returns, the webhooks with what they parsed, each inside its own transaction (it
   (delivered, failed, expired; a late or repeated receipt is kept but changes nothing), with an
   ``outbox_event``. A delivery resets the contact point's count of permanent failures; a permanent
   failure adds one, and at ``invalid_after`` the point is invalid (audited): the next run skips it.
+  A message its receipt finds still ``queued`` or ``sending`` went out all the same (the receipt came
+  before the dispatcher recorded the send): the send is recorded with it, and counted by the caps.
 - A reply finds its contact point by the keyed hash of the sender's normalised number or address.
   An opt-out keyword opts that point out at once (audited), which the rulebook's CN-OPT-OUT /
   US-OPT-OUT apply from the next check on; any other reply becomes a callback due now for the
@@ -41,6 +43,7 @@ from arrears.messaging.inbound_rules import (
     reaches_limit,
     receipt_fits,
     rules_of,
+    send_recorded,
     sender_candidates,
 )
 from arrears.messaging.transport import Inbound, Receipt, Reply
@@ -181,6 +184,10 @@ def _apply_receipts(
         steps.append((receipt, message))
     repo.advance(connection, [_advance_row(receipt, message) for receipt, message in steps])
     repo.add_events(connection, [_event_row(receipt, message) for receipt, message in steps])
+    for transport in sorted({receipt.transport for receipt, _m in steps}):
+        unrecorded = [m for r, m in steps if r.transport == transport and not send_recorded(m.status)]
+        if unrecorded:
+            repo.record_sends(connection, unrecorded, transport=transport, now=now)
     invalidated = _point_effects(connection, steps, now=now, rules=rules)
     outcomes += [(r, m, "invalid" if m.id in invalidated else "applied") for r, m in steps]
     repo.add_inbound(connection, [_inbound_row(r, m, now=now, outcome=o) for r, m, o in outcomes])

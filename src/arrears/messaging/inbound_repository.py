@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, text, union_all, update
+from sqlalchemy import Connection, bindparam, func, insert, literal, select, text, union_all, update
 
 from arrears.models import (
     AppUser,
@@ -111,6 +111,40 @@ def advance(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if ended:
         values = common | {"finished_at": bindparam("_at"), "last_error": bindparam("_reason")}
         connection.execute(update(m).where(m.c.id == bindparam("_id")).values(values), ended)
+
+
+def record_sends(
+    connection: Connection, messages: Sequence[MessageRef], *, transport: str, now: datetime
+) -> None:
+    """Messages whose receipt came before their send was recorded (the dispatcher still recording it,
+    dead with it in hand, or told "transient" by a provider that took it): sent by ``transport`` at
+    ``now`` (a try counted for one still being sent), their claim released, and a ``contact_event``
+    (outcome ``sent``) for a collection message about an account, so that the caps and cadences count
+    it. The dispatcher holding one no longer finds it ``sending``: it records nothing more."""
+    m = _MESSAGE
+    sent_at = func.coalesce(m.c.sent_at, literal(now, m.c.sent_at.type))  # typed: stored in UTC
+    for status, tried in (("sending", 1), ("queued", 0)):
+        ids = sorted(message.id for message in messages if message.status == status)
+        if ids:
+            values = {"sent_at": sent_at, "attempts": m.c.attempts + tried, "claimed_by": None,
+                      "transport": func.coalesce(m.c.transport, transport), "claim_until": None}  # fmt: skip
+            connection.execute(update(m).where(m.c.id.in_(ids)).values(values))
+    _add_contacts(connection, sorted(message.id for message in messages), now=now)
+
+
+def _add_contacts(connection: Connection, message_ids: Sequence[int], *, now: datetime) -> None:
+    """A ``contact_event`` (outcome ``sent``) per collection message about an account, as the dispatcher
+    writes for the messages it sends."""
+    m = _MESSAGE
+    query = select(m.c.account_id, m.c.customer_id, m.c.user_id, m.c.channel, m.c.contact_point_id,
+                   m.c.template, m.c.body.label("notes")).where(
+        m.c.id.in_(message_ids), m.c.kind == "collection", m.c.account_id.is_not(None),
+        m.c.customer_id.is_not(None),
+    )  # fmt: skip
+    sent = {"at": now, "party": "debtor", "connected": False, "conversation": False, "outcome": "sent"}
+    rows = [dict(row._mapping) | sent for row in connection.execute(query)]
+    if rows:
+        connection.execute(insert(_CONTACT), rows)
 
 
 def add_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -128,6 +128,12 @@ def moves_forward(current: str, new: str) -> bool:
     return STATUS_RANK.get(new, -1) > STATUS_RANK.get(current, len(STATUS_RANK))
 
 
+def send_recorded(status: str) -> bool:
+    """Whether a message in ``status`` had its send recorded (``queued`` or ``sending`` not yet: a
+    receipt for it came before the dispatcher recorded it)."""
+    return status not in ("queued", "sending")
+
+
 def reaches_limit(*, failed_sends: int, invalid_after: int) -> bool:
     """Whether that many permanent failures in a row make a contact point invalid."""
     return failed_sends >= invalid_after
