@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,14 @@ from letter_book import DAY, NOW, Holder, events, message, queue_letter, seed, s
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, insert, select
 
+from arrears.config import Settings
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.money import format_fen
 from arrears.messaging.letters import FontMissing, LetterBatch, OutputExists, render_letters
+from arrears.messaging.letters.layout import Bank, LetterInput, document
 from arrears.messaging.letters.pdfscan import scan
+from arrears.messaging.letters.rules import Owed
+from arrears.messaging.letters.typeset import Job, Typesetter
 from arrears.models import ContactEvent, Hold, table_of
 
 A4 = (595.28, 841.89)
@@ -200,3 +205,32 @@ def test_no_cjk_font_refuses_before_anything_is_rendered(
 
     assert message(engine, holders[0].message_id)["status"] == "queued"
     assert not (tmp_path / "print").exists()
+
+
+def test_a_letter_typst_refuses_fails_alone_and_the_others_are_cut_apart(tmp_path: Path) -> None:
+    documents = [_document(n) for n in range(3)]
+    del documents[1]["bank"]  # Typst refuses this letter (a field the layout reads is missing)
+    jobs = [Job(n + 1, document, str(tmp_path / f"{n + 1}.pdf"), DAY) for n, document in enumerate(documents)]
+
+    done = Typesetter(Settings().letter_font_dir).typeset(jobs)
+
+    assert done.failed == (2,)
+    assert [(letter.sequence, letter.first, letter.pages) for letter in done.letters] == [
+        (1, 0, 1),
+        (3, 1, 1),
+    ]
+    for letter in done.letters:
+        own = (tmp_path / f"{letter.sequence}.pdf").read_bytes()
+        assert hashlib.sha256(own).hexdigest() == letter.sha256
+        text = PdfReader(io.BytesIO(own)).pages[0].extract_text().replace(" ", "")
+        assert f"张{letter.sequence - 1}" in text and f"#{letter.sequence:06d}" in text
+
+
+def _document(n: int) -> dict[str, Any]:
+    letter = LetterInput(
+        letter_id=f"letters-{DAY}#{n + 1:06d}", locale="zh", bank=Bank("示例银行", "示例路 1 号", "400"),
+        recipient=f"张{n}", address="广东省中山市", card_masked="6222 **** 0001", account_tail="0001",
+        letter_date=DAY, deadline=DAY, owed=Owed(1, 2, 3, 4), title=None, body="正文", educated=False,
+        pay_url="https://bank.example/my/pay?ref=L1.ab", pay_ref="L1.ab",
+    )  # fmt: skip
+    return document(letter, font="Noto Sans CJK SC")

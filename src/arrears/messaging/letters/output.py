@@ -83,11 +83,14 @@ class BatchOutput:
     def relative(self, sequence: int) -> str:
         return f"{self.final.letters.name}/{sequence:06d}.pdf"
 
-    def add(self, merged: Relocatable) -> int:
-        """Appends a letter's pages to the merged file; its first page there (from 1)."""
-        first = self._merged.pages + 1
+    @property
+    def pages(self) -> int:
+        """The merged file's pages so far."""
+        return self._merged.pages
+
+    def add(self, merged: Relocatable) -> None:
+        """Appends letters' pages to the merged file."""
         self._merged.add(merged)
-        return first
 
     def finish(self, *, skipped: Sequence[list[str]]) -> BatchPaths:
         """Closes the merged file, writes the lists and moves the batch into place."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -170,3 +170,32 @@ class MergedPdf:
         handle.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
         handle.write(b"".join(b"%010d 00000 n \n" % offset for offset in self._offsets[1:]))
         handle.write(b"trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (size, start))
+
+
+def extract(whole: Relocatable, pages: Sequence[int]) -> Relocatable:
+    """The given pages of ``whole`` (local numbers) and the objects they reach, numbered from 0: one
+    letter out of a document typeset with several."""
+    local: dict[int, int] = {}
+    queue: deque[int] = deque()
+
+    def number(original: int) -> int:
+        if original not in local:
+            local[original] = len(local)
+            queue.append(original)
+        return local[original]
+
+    kept = tuple(number(page) for page in pages)
+    objects: list[tuple[Part, ...]] = []
+    while queue:
+        parts = whole.objects[queue.popleft()]
+        objects.append(tuple(part if isinstance(part, bytes) or part < 0 else number(part) for part in parts))
+    return Relocatable(tuple(objects), kept)
+
+
+def standalone(letter: Relocatable) -> bytes:
+    """A PDF file of its own for ``letter``."""
+    out = io.BytesIO()
+    merged = MergedPdf(out)
+    merged.add(letter)
+    merged.close()
+    return out.getvalue()

@@ -16,7 +16,7 @@ from typing import Final
 
 from arrears.messaging.letters.typeset import Job, Typeset, Typesetter
 
-CHUNK: Final = 25  # letters per task
+CHUNK: Final = 10  # letters typeset as one document (see Typesetter.typeset), a task of a worker
 IN_PROCESS_BELOW: Final = 200  # letters: fewer are typeset in the calling process
 _worker: Typesetter | None = None
 
@@ -26,9 +26,9 @@ def _start(font_dir: str) -> None:
     _worker = Typesetter(Path(font_dir))
 
 
-def _run(jobs: list[Job]) -> list[Typeset]:
+def _run(jobs: list[Job]) -> Typeset:
     assert _worker is not None
-    return [_worker.job(job) for job in jobs]
+    return _worker.typeset(jobs)
 
 
 def _chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
@@ -42,21 +42,22 @@ def default_workers() -> int:
 
 
 def typeset_all(jobs: Iterable[Job], *, font_dir: Path, workers: int, expected: int) -> Iterator[Typeset]:
-    """Each job typeset, in the jobs' order. ``expected`` (how many jobs there are) decides whether
-    worker processes are worth starting; ``jobs`` is read lazily, a few chunks ahead of the results."""
+    """The jobs typeset chunk by chunk, in the jobs' order. ``expected`` (how many jobs there are)
+    decides whether worker processes are worth starting; ``jobs`` is read lazily, a few chunks ahead
+    of the results."""
     if workers <= 1 or expected < IN_PROCESS_BELOW:
         setter = Typesetter(font_dir)
-        for job in jobs:
-            yield setter.job(job)
+        for chunk in _chunks(jobs, CHUNK):
+            yield setter.typeset(chunk)
         return
     context = multiprocessing.get_context("spawn")  # no inherited database connections or threads
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start, initargs=(str(font_dir),)
     ) as pool:
-        pending: deque[Future[list[Typeset]]] = deque()
+        pending: deque[Future[Typeset]] = deque()
         for chunk in _chunks(jobs, CHUNK):
             pending.append(pool.submit(_run, chunk))
             if len(pending) >= 4 * workers:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         while pending:
-            yield from pending.popleft().result()
+            yield pending.popleft().result()

@@ -33,7 +33,7 @@ from arrears.messaging.letters.pool import default_workers, typeset_all
 from arrears.messaging.letters.prepare import Chosen, Ready
 from arrears.messaging.letters.repository import LetterRepository, LetterRow
 from arrears.messaging.letters.rules import Skip
-from arrears.messaging.letters.typeset import Job, cjk_family
+from arrears.messaging.letters.typeset import Job, LetterPdf, cjk_family
 from arrears.messaging.repository import OutboxRepository, Settled
 
 
@@ -138,28 +138,26 @@ def _typeset(
     jobs = _jobs(ready, output=output, font=font, kept=kept)
     count = workers if workers is not None else default_workers()
     for done in typeset_all(jobs, font_dir=settings.letter_font_dir, workers=count, expected=expected):
-        one = kept.pop(done.sequence)
-        if done.error is not None or done.merged is None:
-            skipped.append((one.row, prepare.UNTYPESET))
-            continue
-        first = output.add(done.merged)
-        output.entries.append(
-            rules.ManifestEntry(
-                sequence=one.sequence,
-                letter_id=one.letter_id,
-                account_no=one.row.account_no or "",
-                recipient=one.letter.recipient,
-                address=one.letter.address,
-                pages=done.pages,
-                first_page=first,
-                file=output.relative(one.sequence),
-                sha256=done.sha256,
-            )
-        )
-        result = LetterResult(one.row.message.id, one.sequence, one.letter_id, one.row.account_no or "",
-                              done.pages, first, done.sha256)  # fmt: skip
-        rendered.append((result, one))
+        skipped += [(kept.pop(sequence).row, prepare.UNTYPESET) for sequence in done.failed]
+        start = output.pages + 1
+        for part in done.merged:
+            output.add(part)
+        for letter in done.letters:
+            one = kept.pop(letter.sequence)
+            first = start + letter.first
+            output.entries.append(_entry(one, letter, first=first, file=output.relative(one.sequence)))
+            result = LetterResult(one.row.message.id, one.sequence, one.letter_id, one.row.account_no or "",
+                                  letter.pages, first, letter.sha256)  # fmt: skip
+            rendered.append((result, one))
     return rendered
+
+
+def _entry(one: Ready, letter: LetterPdf, *, first: int, file: str) -> rules.ManifestEntry:
+    return rules.ManifestEntry(
+        sequence=one.sequence, letter_id=one.letter_id, account_no=one.row.account_no or "",
+        recipient=one.letter.recipient, address=one.letter.address, pages=letter.pages, first_page=first,
+        file=file, sha256=letter.sha256,
+    )  # fmt: skip
 
 
 def _record(

@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Final
 
 import typst
 
-from arrears.messaging.letters.errors import FontMissing
+from arrears.messaging.letters.errors import FontMissing, LetterError
 from arrears.messaging.letters.layout import with_qr
-from arrears.messaging.letters.pdfmerge import Relocatable, relocatable
+from arrears.messaging.letters.pdfmerge import Relocatable, extract, relocatable, standalone
 
 # CJK families that cover simplified Chinese, best first (Noto Sans CJK is Debian's fonts-noto-cjk)
 CJK_FAMILIES: Final = (
@@ -72,15 +72,34 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
-class Typeset:
-    """A letter typeset: its own PDF's digest and pages, and its objects for the merged file; or the
-    reason it could not be typeset (``error``)."""
+class LetterPdf:
+    """A letter typeset: its own PDF's digest, its pages, and its first page within its batch (from 0)."""
 
     sequence: int
-    sha256: str = ""
-    pages: int = 0
-    merged: Relocatable | None = None
-    error: str | None = None
+    sha256: str
+    pages: int
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
+class Typeset:
+    """Letters typeset together: their pages for the merged file (in order), each letter's own PDF, and
+    the letters that could not be typeset."""
+
+    merged: tuple[Relocatable, ...] = ()
+    letters: tuple[LetterPdf, ...] = ()
+    failed: tuple[int, ...] = ()
+
+
+def _joined(parts: list[Typeset]) -> Typeset:
+    """Several results as one: each letter's first page counted from the start of all their pages."""
+    letters: list[LetterPdf] = []
+    offset = 0
+    for part in parts:
+        letters += [replace(letter, first=letter.first + offset) for letter in part.letters]
+        offset += sum(len(merged.pages) for merged in part.merged)
+    merged = tuple(one for part in parts for one in part.merged)
+    return Typeset(merged, tuple(letters), tuple(sequence for part in parts for sequence in part.failed))
 
 
 class Typesetter:
@@ -103,14 +122,32 @@ class Typesetter:
         assert isinstance(out, bytes)
         return out
 
-    def job(self, job: Job) -> Typeset:
-        """Typesets one letter, writes its own PDF (0600: it holds personal data) and readies its
-        objects for the merged file. A letter Typst refuses fails alone (its text is not repeated)."""
+    def _last_pages(self) -> list[tuple[str, int]]:
+        """Each letter of the last document typeset, with its last page (from 1)."""
+        found = json.loads(self._compiler.query("<letter-last>", field="value"))
+        return [(str(one["key"]), int(one["last"])) for one in found]
+
+    def typeset(self, jobs: list[Job]) -> Typeset:
+        """Typesets the letters as one document (a tenth of the time of one by one: the layout's work
+        and the font subset are shared), cuts it into each letter's own PDF, written with mode 0600
+        (it holds personal data). When Typst refuses the document, each letter is typeset alone, so
+        that one it refuses fails alone (its text is not repeated)."""
         try:
-            pdf = self.pdf([with_qr(job.document)], letter_date=job.letter_date)
+            pdf = self.pdf([with_qr(job.document) for job in jobs], letter_date=jobs[0].letter_date)
+            lasts = self._last_pages()
         except typst.TypstError:
-            return Typeset(job.sequence, error="the letter could not be typeset")
-        with os.fdopen(os.open(job.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
-            handle.write(pdf)
-        merged = relocatable(pdf)
-        return Typeset(job.sequence, hashlib.sha256(pdf).hexdigest(), len(merged.pages), merged)
+            if len(jobs) == 1:
+                return Typeset(failed=(jobs[0].sequence,))
+            return _joined([self.typeset([job]) for job in jobs])
+        if [key for key, _ in lasts] != [job.document["letter"]["key"] for job in jobs]:
+            raise LetterError("the typeset letters are not the ones asked for", "排版结果与请求的信函不符")
+        whole = relocatable(pdf)
+        letters = []
+        first = 0
+        for job, (_, last) in zip(jobs, lasts, strict=True):
+            own = standalone(extract(whole, whole.pages[first:last]))
+            with os.fdopen(os.open(job.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+                handle.write(own)
+            letters.append(LetterPdf(job.sequence, hashlib.sha256(own).hexdigest(), last - first, first))
+            first = last
+        return Typeset((whole,), tuple(letters))
