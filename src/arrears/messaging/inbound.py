@@ -182,8 +182,8 @@ def _apply_receipts(
             continue
         status[message.id] = receipt.status
         steps.append((receipt, message))
-    repo.advance(connection, [_advance_row(receipt, message) for receipt, message in steps])
-    repo.add_events(connection, [_event_row(receipt, message) for receipt, message in steps])
+    repo.advance(connection, [_advance_row(receipt, message, now=now) for receipt, message in steps])
+    repo.add_events(connection, [_event_row(receipt, message, now=now) for receipt, message in steps])
     for transport in sorted({receipt.transport for receipt, _m in steps}):
         unrecorded = [m for r, m in steps if r.transport == transport and not send_recorded(m.status)]
         if unrecorded:
@@ -198,15 +198,17 @@ def _apply_receipts(
     )  # fmt: skip
 
 
-def _advance_row(receipt: Receipt, message: MessageRef) -> dict[str, Any]:
-    return {"_id": message.id, "_status": receipt.status, "_at": receipt.at, "_reason": _reason(receipt, 500),
-            "_provider": receipt.provider_id}  # fmt: skip
+def _advance_row(receipt: Receipt, message: MessageRef, *, now: datetime) -> dict[str, Any]:
+    return {"_id": message.id, "_status": receipt.status, "_at": min(receipt.at, now),
+            "_reason": _reason(receipt, 500), "_provider": receipt.provider_id}  # fmt: skip
 
 
-def _event_row(receipt: Receipt, message: MessageRef) -> dict[str, Any]:
+def _event_row(receipt: Receipt, message: MessageRef, *, now: datetime) -> dict[str, Any]:
+    """The message's status step, at the receipt's time but never after ``now`` (a provider's clock
+    years ahead, or an SMSC's local time read as UTC, would hide it from its day on the outbox page)."""
     return {
         "message_id": message.id,
-        "at": receipt.at,
+        "at": min(receipt.at, now),
         "status": receipt.status,
         "provider_id": receipt.provider_id or message.provider_id,
         "detail": _reason(receipt, 500),

@@ -309,3 +309,21 @@ def test_a_stale_receipt_from_before_the_message_was_sent_is_kept_not_applied_ba
 
     assert message(engine, sent)["status"] == "delivered"
     assert events(engine, sent) == ["delivered"]
+
+
+def test_a_receipt_dated_in_the_future_ends_its_message_now_not_then(
+    engine: Engine, cipher: FieldCipher, book: Book
+) -> None:
+    """A platform's clock in 2999 (or an SMSC's local time read as UTC) must not hide a failure from
+    the outbox page's day until then: a receipt's time is at most the time it was applied."""
+    failed = add_message(engine, book, key="k6", provider_id="P6", transport="http")
+    delivered = add_message(engine, book, key="k7", provider_id="P7", transport="http")
+    future = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    late: list[Inbound] = [Receipt("http", "failed", future, provider_id="P6", permanent=False),
+                           Receipt("http", "delivered", future, provider_id="P7")]  # fmt: skip
+
+    with engine.begin() as connection:
+        apply_inbound(connection, late, now=NOW, cipher=cipher, rules=RULES)
+
+    assert message(engine, failed)["finished_at"] == NOW
+    assert message(engine, delivered)["delivered_at"] == NOW
