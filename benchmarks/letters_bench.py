@@ -3,19 +3,20 @@ in at most 120 s on the 2-core reference machine.
 
     .venv/bin/python benchmarks/letters_bench.py                      # 10,000 letters, SQLite
     .venv/bin/python benchmarks/letters_bench.py --letters 2000 --workers 1
-    .venv/bin/python benchmarks/letters_bench.py --alternatives 300   # also time two other ways
+    .venv/bin/python benchmarks/letters_bench.py --alternatives 300   # also time three other ways
 
 The book is a synthetic extract (``arrears synth extract``, seed 7: Chinese names and mailing
-addresses) imported into a fresh SQLite database (or PostgreSQL with ``--postgres-url``) in a
-temporary folder; one letter message (template demand_letter) is queued for each account with a
-mailing address, up to N. Only the rendering is timed: reading the messages, the rulebook's
-re-check, filling the template, typesetting each letter (A4, Noto Sans CJK embedded, a QR code),
-writing each letter's own PDF and its digest, appending it to the merged PDF, writing manifest.csv
-and skipped.csv, and marking the messages sent (committed). CPU seconds count this process and its
-typesetting workers: on a busy machine they say what the wall-clock time would be on a quiet one.
+addresses) imported into a fresh SQLite database in a temporary folder; one letter message (template
+demand_letter) is queued for each account with a mailing address, up to N. Only the rendering is
+timed: reading the messages, the rulebook's re-check, filling the template, typesetting (ten letters
+to a Typst document, A4, Noto Sans CJK embedded, a QR code each), cutting each letter's own PDF out
+and taking its digest, appending the pages to the merged PDF, writing manifest.csv and skipped.csv,
+and marking the messages sent (committed). CPU seconds count this process and its typesetting
+workers: on a busy machine they say what the time would be on a quiet one.
 
-``--alternatives K`` then times K letters in one process three ways: this one (each letter's own PDF,
-the streamed merge), per-letter PDFs merged with pypdf's PdfWriter, and one Typst document holding
+``--alternatives K`` then times K letters in one process four ways: this one; one Typst document per
+letter (its own PDF straight from Typst) with the same streamed merge; one document per letter merged
+with pypdf's PdfWriter (every page held in memory until written); and one Typst document holding
 every letter (no per-letter PDF, so no per-letter digest).
 """
 
@@ -110,36 +111,47 @@ def _sample_documents(count: int) -> list[dict[str, Any]]:
     return [document(letter, font="Noto Sans CJK SC") for letter in letters]
 
 
-def _alternatives(count: int, *, font_dir: Path) -> None:
-    """``count`` letters typeset three ways in this process (see the module doc)."""
+def _alternatives(count: int, *, font_dir: Path, folder: Path) -> None:
+    """``count`` letters typeset four ways in this process (see the module doc)."""
     import pypdf
 
     from arrears.messaging.letters.layout import with_qr
     from arrears.messaging.letters.pdfmerge import MergedPdf, relocatable
-    from arrears.messaging.letters.typeset import Typesetter
+    from arrears.messaging.letters.pool import CHUNK
+    from arrears.messaging.letters.typeset import Job, Typesetter
 
     setter = Typesetter(font_dir)
-    sample = [with_qr(document) for document in _sample_documents(count)]
+    documents = _sample_documents(count)
+    sample = [with_qr(document) for document in documents]
+    started, out = time.perf_counter(), io.BytesIO()
+    merged = MergedPdf(out)
+    jobs = [Job(n, document, str(folder / f"{n:06d}.pdf"), DAY) for n, document in enumerate(documents)]
+    for start in range(0, count, CHUNK):
+        for part in setter.typeset(jobs[start : start + CHUNK]).merged:
+            merged.add(part)
+    merged.close()
+    _said(f"{CHUNK} letters to a document, cut into their own PDFs (this way)", started, count, out)
     started, out = time.perf_counter(), io.BytesIO()
     merged = MergedPdf(out)
     for document in sample:
         merged.add(relocatable(setter.pdf([document], letter_date=DAY)))
     merged.close()
-    _said("per-letter PDF, streamed merge (this way)", started, count, len(out.getvalue()))
+    _said("one document per letter, streamed merge", started, count, out)
     started, out = time.perf_counter(), io.BytesIO()
     writer = pypdf.PdfWriter()
     for document in sample:
         writer.append(pypdf.PdfReader(io.BytesIO(setter.pdf([document], letter_date=DAY))))
     writer.write(out)
-    _said("per-letter PDF, pypdf PdfWriter merge (all held in memory)", started, count, len(out.getvalue()))
+    _said("one document per letter, pypdf PdfWriter merge", started, count, out)
     started = time.perf_counter()
-    whole = setter.pdf(sample, letter_date=DAY)
-    _said("one Typst document for every letter (no per-letter PDF)", started, count, len(whole))
+    whole = io.BytesIO(setter.pdf(sample, letter_date=DAY))
+    _said("one document for every letter (no per-letter PDF)", started, count, whole)
 
 
-def _said(way: str, started: float, count: int, size: int) -> None:
+def _said(way: str, started: float, count: int, out: io.BytesIO) -> None:
     each = (time.perf_counter() - started) / count
-    print(f"  {way}: {each * 1000:.1f} ms a letter, merged file {size / count / 1024:.0f} KiB a letter")
+    size = len(out.getvalue()) / count / 1024
+    print(f"  {way}: {each * 1000:.1f} ms a letter, merged file {size:.0f} KiB a letter")
 
 
 def _cpu_seconds() -> tuple[float, float]:
@@ -176,21 +188,23 @@ def main() -> None:
     )
     parser.add_argument("--letters", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=None, help="typesetting processes (default: cores)")
-    parser.add_argument("--postgres-url", default=None, help="PostgreSQL URL instead of a SQLite file")
-    parser.add_argument("--alternatives", type=int, default=0, help="also time three ways on K letters")
+    parser.add_argument("--alternatives", type=int, default=0, help="also time four ways on K letters")
     parser.add_argument("--keep", type=Path, default=None, help="render into this folder (kept) instead")
     options = parser.parse_args()
     cipher = FieldCipher(KEY)
     with tempfile.TemporaryDirectory(prefix="letters-bench-") as temporary:
         folder = Path(temporary)
-        engine = make_engine(options.postgres_url or f"sqlite:///{folder / 'arrears.db'}")
+        engine = make_engine(f"sqlite:///{folder / 'arrears.db'}")
         started = time.perf_counter()
         queued = _book(engine, folder, letters=options.letters, cipher=cipher)
         print(f"book: {queued:,} letters queued in {time.perf_counter() - started:.1f} s (not timed)")
         out = options.keep or folder / "print"
         _render(engine, out=out, folder=folder, cipher=cipher, workers=options.workers)
         if options.alternatives:
-            _alternatives(options.alternatives, font_dir=Settings().letter_font_dir)
+            (folder / "alternatives").mkdir()
+            _alternatives(
+                options.alternatives, font_dir=Settings().letter_font_dir, folder=folder / "alternatives"
+            )
         engine.dispose()
 
 
