@@ -23,6 +23,9 @@ from urllib.parse import unquote, urlsplit
 from arrears.messaging.transport import TransportError, redact
 
 BAD_FOLDER = "bad"
+# bytes one read holds at most (plus the message that crosses it): cardholders answer with photos and
+# MTAs may return whole messages, and a read of 500 such would hold gigabytes; the rest wait
+FETCH_BYTES = 64 * 1024 * 1024
 
 
 class BounceBox(Protocol):
@@ -45,17 +48,23 @@ class MaildirBox:
 
     def fetch(self, *, limit: int) -> list[tuple[str, bytes]]:
         found: list[tuple[str, bytes]] = []
+        held = 0
         for name in sorted(os.listdir(self.path / "new")):
             if len(found) >= limit:
                 break
             if name.startswith("."):
                 continue
-            claimed = self.path / "cur" / f"{name.split(':', 1)[0]}:2,S"
             try:
+                size = os.stat(self.path / "new" / name).st_size
+                if found and held + size > FETCH_BYTES:  # left in new/ for the next read
+                    break
+                claimed = self.path / "cur" / f"{name.split(':', 1)[0]}:2,S"
                 os.rename(self.path / "new" / name, claimed)
             except FileNotFoundError:  # another reader claimed it first
                 continue
-            found.append((str(claimed), claimed.read_bytes()))
+            raw = claimed.read_bytes()
+            held += len(raw)
+            found.append((str(claimed), raw))
         return found
 
     def done(self, handle: str) -> None:
@@ -118,10 +127,14 @@ class ImapBox:
         data = _check(imap.uid("SEARCH", "UNSEEN"))
         uids = [uid.decode("ascii") for uid in (data[0] or b"").split()][:limit]
         found: list[tuple[str, bytes]] = []
+        held = 0
         for uid in uids:
+            if held >= FETCH_BYTES:  # the rest stay unseen for the next read
+                break
             for item in _check(imap.uid("FETCH", uid, "(BODY.PEEK[])")):
                 if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
                     found.append((uid, item[1]))
+                    held += len(item[1])
                     break
         return found
 
