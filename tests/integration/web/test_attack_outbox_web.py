@@ -123,3 +123,21 @@ def test_a_double_submit_acts_once(web: TestClient, book: Engine) -> None:
 
     assert (first.status_code, second.status_code) == (303, 422)
     assert audits(book) == 1
+
+
+def test_a_providers_reason_with_markup_is_shown_as_text(web: TestClient, book: Engine) -> None:
+    """A failure's reason comes from an SMTP server, an SMSC or a platform: never trusted as HTML."""
+    seeded = seed_outbox(book, now=now())
+    m = table_of(OutboxMessage)
+    with book.begin() as connection:
+        connection.execute(
+            update(m)
+            .where(m.c.id == seeded.failed)
+            .values(last_error='<script>alert("x")</script><img src=x>')
+        )
+
+    page = signed_in_as(web, "manager1").client.get("/outbox")
+
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and "<img src=x>" not in page.text
+    assert "&lt;script&gt;alert" in page.text
