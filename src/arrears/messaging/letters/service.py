@@ -94,13 +94,7 @@ def render_letters(
     rows = repository.letters(run_date=run_date, reprint=reprint)
     if not rows:
         return LetterBatch(run_date, reprint)
-    addresses = repository.addresses([row.message.customer_id for row in rows if row.message.customer_id])
-    chosen, skipped = prepare.choose_addresses(rows, addresses, reprint=reprint)
-    if not reprint:
-        chosen, blocked = prepare.recheck(
-            connection, chosen, policy=policy or load_policy("cn"), zone=settings.timezone, now=now
-        )
-        skipped += blocked
+    chosen, skipped = _chosen(connection, rows, settings=settings, policy=policy, reprint=reprint, now=now)
     accounts = [one.row.message.account_id for one in chosen if one.row.message.account_id is not None]
     context = prepare.Context.of(
         settings=settings, run_date=run_date, cipher=cipher,
@@ -119,6 +113,22 @@ def render_letters(
         run_date, reprint, paths, [result for result, _ in rendered],
         [SkippedLetter(row.message.id, row.account_no or "", skip) for row, skip in _in_order(skipped)],
     )  # fmt: skip
+
+
+def _chosen(
+    connection: Connection, rows: Sequence[LetterRow], *, settings: Settings, policy: Policy | None,
+    reprint: bool, now: datetime,
+) -> tuple[list[Chosen], list[tuple[LetterRow, Skip]]]:  # fmt: skip
+    """The letters with the address each goes to, re-checked by the rulebook (not a reprint: a copy of
+    what was sent), and those set aside with the reason."""
+    customers = [row.message.customer_id for row in rows if row.message.customer_id is not None]
+    addresses = LetterRepository(connection).addresses(customers)
+    chosen, skipped = prepare.choose_addresses(rows, addresses, reprint=reprint)
+    if reprint:
+        return chosen, skipped
+    rulebook = policy or load_policy("cn")
+    allowed, blocked = prepare.recheck(connection, chosen, policy=rulebook, zone=settings.timezone, now=now)
+    return allowed, skipped + blocked
 
 
 def _jobs(ready: Iterator[Ready], *, output: BatchOutput, font: str, kept: dict[int, Ready]) -> Iterator[Job]:
