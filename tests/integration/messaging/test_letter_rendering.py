@@ -31,8 +31,8 @@ def _render(engine: Engine, cipher: FieldCipher, out: Path, **options: Any) -> L
     settings = settings_for(out.parent, **options.pop("settings", {}))
     with engine.begin() as connection:
         return render_letters(
-            connection, run_date=DAY, out_dir=out, now=NOW, cipher=cipher, settings=settings, workers=1,
-            **options,
+            connection, run_date=DAY, out_dir=out, now=NOW, cipher=cipher, settings=settings,
+            **({"workers": 1} | options),
         )  # fmt: skip
 
 
@@ -234,3 +234,23 @@ def _document(n: int) -> dict[str, Any]:
         pay_url="https://bank.example/my/pay?ref=L1.ab", pay_ref="L1.ab",
     )  # fmt: skip
     return document(letter, font="Noto Sans CJK SC")
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_batch_in_order(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holders = seed(engine, cipher, count=12)  # two documents: ten letters, then two
+    monkeypatch.setattr("arrears.messaging.letters.pool.IN_PROCESS_BELOW", 0)
+    out = tmp_path / "print"
+
+    batch = _render(engine, cipher, out, workers=2)
+
+    rows = _csv(out / "manifest.csv")
+    assert [row["account_no"] for row in rows] == [holder.account_no for holder in holders]
+    assert [int(row["first_page"]) for row in rows] == list(range(1, 13))
+    merged = PdfReader(out / f"letters-{DAY}.pdf")
+    for row, holder in zip(rows, holders, strict=True):
+        assert row["sha256"] == hashlib.sha256((out / row["file"]).read_bytes()).hexdigest()
+        assert holder.name in _text(merged, int(row["first_page"]))
+    assert len(batch.rendered) == 12
