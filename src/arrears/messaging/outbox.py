@@ -14,10 +14,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
 from arrears.kit.errors import ArrearsError
+from arrears.messaging import outbox_sql
 from arrears.models import OutboxEvent, OutboxMessage, table_of
 from arrears.models.outbox import MESSAGE_CHANNELS, MESSAGE_KINDS
 
@@ -84,29 +84,18 @@ def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
     return values | {"status": "failed", "finished_at": now, "last_error": failed[:500]}
 
 
-def _insert_new(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[Any]:
-    """Inserts the rows whose key is new; returns (id, key, status) of those inserted."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.c.id, table.c.status, table.c.last_error)
-    )
-    return list(connection.execute(statement, rows).all())
-
-
 def enqueue(connection: Connection, *, messages: Sequence[NewMessage], now: datetime) -> int:
     """Queues the messages whose key is new (the others are left as they are) with a ``queued`` event
     each (``failed`` with the reason for one that could not be made). Returns how many were new."""
     added = 0
     for start in range(0, len(messages), CHUNK):
         rows = [_row(_checked(message), now) for message in messages[start : start + CHUNK]]
-        new = _insert_new(connection, _MESSAGE, rows)
+        new = outbox_sql.insert_new_messages(connection, rows)
         if new:
             events = [
                 {"message_id": row.id, "at": now, "status": row.status, "detail": row.last_error}
                 for row in new
             ]
-            connection.execute(insert(_EVENT), events)
+            outbox_sql.insert_rows(connection, _EVENT, events)
         added += len(new)
     return added

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, text, update
+from sqlalchemy import Column, Connection, MetaData, Table, bindparam, insert, text, update
+from sqlalchemy.dialects import sqlite
 
 from arrears.models import OutboxMessage, table_of
 
@@ -22,6 +23,36 @@ _SENT_PG = text(
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:providers AS varchar[])) AS v(id, provider_id) "
     "WHERE m.id = v.id"
 )
+
+
+_STAGE = "outbox_message_stage"
+
+
+def insert_new_messages(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """Inserts the outbox rows whose idempotency key is new (all rows with the same keys); returns
+    (id, status, last_error) of those inserted. PostgreSQL: the rows are copied into a temporary table
+    and inserted from it in one statement (``ON CONFLICT DO NOTHING``)."""
+    if not rows:
+        return []
+    m = _MESSAGE
+    if connection.dialect.name != "postgresql":
+        statement = (
+            sqlite.insert(m).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(m.c.id, m.c.status, m.c.last_error)
+        )  # fmt: skip
+        return list(connection.execute(statement, list(rows)).all())
+    names = ", ".join(m.c[name].name for name in rows[0])
+    connection.execute(text(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "
+        f"SELECT {names} FROM outbox_message WITH NO DATA"
+    ))  # fmt: skip
+    connection.execute(text(f"TRUNCATE {_STAGE}"))
+    insert_rows(connection, Table(_STAGE, MetaData(), *(Column(name) for name in rows[0])), rows)
+    moved = text(
+        f"INSERT INTO outbox_message ({names}) SELECT {names} FROM {_STAGE} "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, last_error"
+    )
+    return list(connection.execute(moved).all())
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
