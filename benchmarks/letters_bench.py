@@ -7,7 +7,7 @@ in at most 120 s on the 2-core reference machine.
 
 The book is a synthetic extract (``arrears synth extract``, seed 7: Chinese names and mailing
 addresses) imported into a fresh SQLite database in a temporary folder; one letter message (template
-demand_letter) is queued for each account with a mailing address, up to N. Only the rendering is
+demand) is queued for each account with a mailing address, up to N. Only the rendering is
 timed: reading the messages, the rulebook's re-check, filling the template, typesetting (ten letters
 to a Typst document, A4, Noto Sans CJK embedded, a QR code each), cutting each letter's own PDF out
 and taking its digest, appending the pages to the merged PDF, writing manifest.csv and skipped.csv,
@@ -71,7 +71,7 @@ def _book(engine: Engine, folder: Path, *, letters: int, cipher: FieldCipher) ->
 def _message(account_id: int, customer_id: int) -> dict[str, Any]:
     return {
         "idempotency_key": f"bench:{DAY}:letter:{account_id}", "channel": "letter", "source": "run",
-        "account_id": account_id, "customer_id": customer_id, "run_date": DAY, "template": "demand_letter",
+        "account_id": account_id, "customer_id": customer_id, "run_date": DAY, "template": "demand",
         "locale": "zh", "created_at": NOW, "not_before": NOW, "deadline_at": NOW + timedelta(hours=15),
         "status": "queued", "next_attempt_at": NOW,
     }  # fmt: skip

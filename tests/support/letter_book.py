@@ -81,9 +81,9 @@ def _holder(
 def queue_letter(connection: Connection, *, account_id: int, customer_id: int, n: int, **values: Any) -> int:
     m = table_of(OutboxMessage)
     row = {
-        "idempotency_key": f"run:{DAY}:letter:{account_id}:demand_letter:{n}", "channel": "letter",
+        "idempotency_key": f"run:{DAY}:letter:{account_id}:demand:{n}", "channel": "letter",
         "source": "run", "account_id": account_id, "customer_id": customer_id, "run_date": DAY,
-        "template": "demand_letter", "locale": "zh", "created_at": NOW - timedelta(hours=1),
+        "template": "demand", "locale": "zh", "created_at": NOW - timedelta(hours=1),
         "not_before": NOW - timedelta(hours=1), "deadline_at": NOW + timedelta(hours=15),
         "status": "queued", "next_attempt_at": NOW - timedelta(hours=1),
     } | values  # fmt: skip

@@ -23,7 +23,7 @@ from arrears.accounts.rules import DEFAULT_BUCKETS
 Channel = Literal["sms", "call", "letter", "visit", "legal_review", "agency_placement", "email", "push"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 BUCKETS = tuple(band.code for band in DEFAULT_BUCKETS.bands)
-MESSAGE_CHANNELS = ("sms", "email", "push")  # a step's template is a governed template of its channel
+MESSAGE_CHANNELS = ("sms", "email", "push", "letter")  # a step's template is a governed one of its channel
 NEEDS_TEMPLATE = ("email", "push")
 TIERS = ("A", "B", "C", "D", "E")
 

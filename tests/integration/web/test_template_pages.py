@@ -34,7 +34,7 @@ def test_the_library_lists_the_shipped_templates_by_channel(web: TestClient) -> 
         "email_overdue",
         "app_overdue",
         "wechat_overdue",
-        "demand_letter",
+        "demand",
     ):
         assert f'data-template="{name}"' in page.text
     assert 'href="/templates"' in page.text  # the navigation link
@@ -42,7 +42,7 @@ def test_the_library_lists_the_shipped_templates_by_channel(web: TestClient) -> 
 
 
 def test_a_template_shows_its_preview_in_both_languages(web: TestClient) -> None:
-    page = signed_in_as(web, "compliance1").client.get("/templates/demand_letter")
+    page = signed_in_as(web, "compliance1").client.get("/templates/demand")
     assert page.status_code == 200
     assert "尊敬的张三" in page.text and "Dear Wang Fang" in page.text and "金融知识提示" in page.text
     sms = signed_in_as(web, "compliance1").client.get("/templates/overdue").text

@@ -78,7 +78,7 @@ def test_a_service_template_carries_no_collection_content() -> None:
 
 
 def test_a_letter_without_a_disclosure_is_refused() -> None:
-    letter = shipped().templates["demand_letter"]
+    letter = shipped().templates["demand"]
     refused = refusal(replace(letter, body_en=letter.body_en.replace("{how_to_object}", "call us")))
     assert refused.rules == ("LETTER-DISCLOSURES",)
     assert refused.reasons_en == ("English: the letter does not state how to object ({how_to_object})",)

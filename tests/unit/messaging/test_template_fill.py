@@ -31,31 +31,31 @@ def test_the_shipped_sms_keep_their_names_and_texts() -> None:
 
 def test_sms_say_the_masked_name_and_letters_the_full_name() -> None:
     assert filled("overdue").startswith("张*您好") and "张三" not in filled("overdue")
-    letter = filled("demand_letter")
+    letter = filled("demand")
     assert letter.startswith("尊敬的张三：") and "张*" not in letter
     with pytest.raises(TemplateError, match="cardholder's name") as refused:
-        filled("demand_letter", replace(FACTS, full_name=None))
+        filled("demand", replace(FACTS, full_name=None))
     assert "姓名" in refused.value.message_zh
 
 
 def test_a_letter_carries_every_disclosure_filled_in_both_languages() -> None:
     for locale in ("zh", "en"):
-        text = filled("demand_letter", locale=locale)
+        text = filled("demand", locale=locale)
         assert "{" not in text and "12,345.00" in text and "https://pay.example/a1" in text
-    assert "法律依据：您与本行签订的《信用卡领用合约》" in filled("demand_letter")
-    assert "Legal basis: the card agreement between you and the bank" in filled("demand_letter", locale="en")
+    assert "法律依据：您与本行签订的《信用卡领用合约》" in filled("demand")
+    assert "Legal basis: the card agreement between you and the bank" in filled("demand", locale="en")
 
 
 def test_a_missing_fact_refuses_the_message_naming_it() -> None:
     with pytest.raises(TemplateError, match="needs the link to pay online") as refused:
-        filled("demand_letter", replace(FACTS, pay_link=None))  # needed inside the how_to_repay section
+        filled("demand", replace(FACTS, pay_link=None))  # needed inside the how_to_repay section
     assert "在线还款链接" in refused.value.message_zh
     with pytest.raises(TemplateError, match="open promise"):
         filled("promise_reminder", replace(FACTS, promise_fen=None))
 
 
 def test_letters_and_emails_carry_the_education_block_sms_only_when_chosen() -> None:
-    assert "金融知识提示" in filled("demand_letter") and "12378" in filled("email_overdue")
+    assert "金融知识提示" in filled("demand") and "12378" in filled("email_overdue")
     assert "Financial education" in filled("email_overdue", locale="en")
     assert "征信" not in filled("overdue") and not educated(shipped().templates["overdue"])
     chosen = replace(shipped().templates["overdue"], education=True)

@@ -27,7 +27,7 @@ from arrears.messaging.rules import PointFacts
 from arrears.messaging.templates import MessageFacts, TemplateError, approved, fill_stored
 from arrears.messaging.templates.repository import Stored
 
-DEFAULT_TEMPLATE = "demand_letter"
+DEFAULT_TEMPLATE = "demand"
 NO_ACCOUNT = Skip("no_account", "the message names no card account", "该消息未关联信用卡账户")
 UNTYPESET = Skip("typesetting", "the letter could not be typeset", "信函排版失败")
 
