@@ -81,3 +81,19 @@ def test_the_api_case_file_has_the_messages_and_replies(
     assert delivered["message"]["provider_id"] == "P-100"
     [reply] = [item for item in items if item["kind"] == "sms reply"]
     assert reply["status"] == "task" and "下周还款" in reply["note"] and name not in reply["note"]
+
+
+def test_a_returned_letter_step_is_marked_as_a_failure(web: TestClient, book: Engine) -> None:
+    from arrears.models import OutboxEvent
+
+    seeded = seed_outbox(book, now=now())
+    with book.begin() as connection:
+        connection.execute(
+            table_of(OutboxEvent).insert(),
+            {"message_id": seeded.delivered, "at": now(), "status": "returned", "detail": "addressee unknown"},
+        )
+
+    page = signed_in_as(web, "manager1").client.get(f"/cases/{seeded.account_id}").text
+
+    steps = page.split(f'data-message="{seeded.delivered}"', 1)[1].split("</ol>", 1)[0]
+    assert '<span class="pill bad">' + ("退回" if "退回" in steps else "returned") in steps
