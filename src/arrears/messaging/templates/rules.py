@@ -82,7 +82,9 @@ def _values(
 
 def _needs(template: str, variable: str, unfilled: Mapping[str, str]) -> TemplateError:
     fact = VARIABLES.get(unfilled.get(variable, variable))
-    en, zh = (fact.en, fact.zh) if fact else (variable, variable)
+    if fact is None:  # a draft being typed (saving refuses it the same way)
+        return TemplateError(f"unknown variable {{{variable}}}", f"未知变量 {{{variable}}}")
+    en, zh = fact.en, fact.zh
     return TemplateError(
         f"the template {template} needs {en}; the account has none",
         f"模板 {template} 需要{zh}，该账户没有",
