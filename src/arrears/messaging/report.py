@@ -43,6 +43,13 @@ class OutboxReport:
     invalidated: list[dict[str, Any]]
     unassigned_replies: int
     dispatchers: list[dict[str, Any]] = field(default_factory=list)
+    untried: list[dict[str, Any]] = field(default_factory=list)  # queued, not tried yet
+    latest_day: date | None = None  # the day (in the zone) the latest message was made
+
+    @property
+    def made(self) -> int:
+        """The messages made on the day."""
+        return sum(row["total"] for row in self.grid)
 
     @property
     def unknown_receipts(self) -> int:
@@ -83,6 +90,7 @@ def outbox_report(connection: Connection, *, day: date, zone: ZoneInfo, now: dat
     window = {"start": start, "end": end}
     retries_count, retries = repo.retries_waiting(connection)
     workers = [worker | {"alive": is_alive(worker, now=now)} for worker in repo.dispatchers(connection)]
+    latest = repo.latest_made(connection)
     return OutboxReport(
         day=day,
         grid=channel_grid(repo.counts_by_channel_status(connection, **window)),
@@ -100,6 +108,8 @@ def outbox_report(connection: Connection, *, day: date, zone: ZoneInfo, now: dat
         invalidated=repo.points_marked(connection, column="invalid_at", **window),
         unassigned_replies=repo.unassigned_reply_tasks(connection),
         dispatchers=workers,
+        untried=repo.queued_untried(connection),
+        latest_day=latest.astimezone(zone).date() if latest else None,
     )
 
 

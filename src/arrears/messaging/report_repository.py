@@ -117,6 +117,21 @@ def retries_waiting(connection: Connection) -> tuple[int, list[dict[str, Any]]]:
     return count, _rows(connection, _listed(*waiting, order=m.c.next_attempt_at.asc()))
 
 
+def queued_untried(connection: Connection) -> list[dict[str, Any]]:
+    """The queued messages not tried yet (made by a run or a collector, or retried by a manager), the
+    soonest due first."""
+    m = _MESSAGE
+    return _rows(
+        connection, _listed(m.c.status == "queued", m.c.attempts == 0, order=m.c.next_attempt_at.asc())
+    )
+
+
+def latest_made(connection: Connection) -> datetime | None:
+    """When the latest message was made (None: no message yet)."""
+    latest: datetime | None = connection.execute(select(func.max(_MESSAGE.c.created_at))).scalar_one()
+    return latest
+
+
 def queued_count(connection: Connection, *, now: datetime) -> dict[str, int]:
     """The messages waiting to go: due now, and waiting for a later time (the rulebook's hours)."""
     m = _MESSAGE

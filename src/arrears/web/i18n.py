@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from arrears.kit.money import fen_to_yuan
+from arrears.messaging.reason_text import reason_zh
 from arrears.web import timefmt
 
 LOCALES = ("zh_CN", "en")
@@ -77,6 +78,7 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["yuan"] = yuan
     env.filters["percent"] = percent
+    env.filters["reason"] = reason_zh if locale == "zh_CN" else str  # why a message did not go
     timefmt.install(env)
     env.globals["locale"] = locale
     env.globals["lang"] = "zh-CN" if locale == "zh_CN" else "en"
