@@ -5,6 +5,7 @@ owns the transaction."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,8 +166,9 @@ def timeline(connection: Connection, account_id: int, *, zone: ZoneInfo = _UTC) 
             select(x.c.run_date, x.c.channel, x.c.treatment, x.c.status).where(x.c.account_id == account_id),
         )
     ]
+    messages = timeline_items(connection, account_id, zone=zone)  # with their status steps, replies
     e = table_of(ContactEvent)
-    events = select(e.c.at, e.c.channel, e.c.outcome, e.c.reason, e.c.notes).where(
+    events = select(e.c.at, e.c.channel, e.c.outcome, e.c.reason, e.c.notes, e.c.template).where(
         e.c.account_id == account_id
     )
     items += [
@@ -178,7 +180,7 @@ def timeline(connection: Connection, account_id: int, *, zone: ZoneInfo = _UTC) 
             "status": r["outcome"],
             "note": r["notes"],
         }
-        for r in _rows(connection, events)
+        for r in _not_shown(_rows(connection, events), messages)
     ]
     items += [
         {"on": r["paid_date"], "kind": "payment", "detail": r["amount_fen"], "status": r["channel"]}
@@ -204,8 +206,26 @@ def timeline(connection: Connection, account_id: int, *, zone: ZoneInfo = _UTC) 
         )
     ]
     items += plan_items(connection, account_id)
-    items += timeline_items(connection, account_id, zone=zone)  # messages with their status steps, replies
+    items += messages
     return sorted(items, key=_newest, reverse=True)[:TIMELINE_ITEMS]
+
+
+def _not_shown(events: list[dict[str, Any]], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contacts, less those the dispatcher logged for a message the timeline shows already (one
+    contact per message sent: the same channel, template and text)."""
+    shown = Counter(
+        (item["message"]["channel"], item["message"]["template"], item["message"]["body"])
+        for item in messages
+        if "message" in item
+    )
+    kept = []
+    for event in events:
+        key = (event["channel"], event["template"], event["notes"])
+        if event["outcome"] == "sent" and shown[key] > 0:
+            shown[key] -= 1
+        else:
+            kept.append(event)
+    return kept
 
 
 def _newest(item: dict[str, Any]) -> tuple[Any, ...]:

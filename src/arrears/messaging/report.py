@@ -16,6 +16,7 @@ from arrears.messaging import report_repository as repo
 from arrears.models import MESSAGE_CHANNELS, MESSAGE_STATUSES
 
 ALIVE_WITHIN = timedelta(minutes=1)  # a dispatcher seen this recently is alive
+SHORT_TEXTS = ("sms", "push")  # channels whose text the case timeline shows (masked when made)
 RETRY_WINDOW = timedelta(days=1)  # a retried message whose deadline passed may go until then
 
 
@@ -157,7 +158,8 @@ def timeline_items(connection: Connection, account_id: int, *, zone: ZoneInfo) -
     as case timeline items dated by their day in ``zone``."""
     items = [
         {"on": m["created_at"].astimezone(zone).date(), "at": m["created_at"],
-         "kind": f"{m['channel']} message", "detail": m["template"], "status": m["status"], "message": m}
+         "kind": f"{m['channel']} message", "detail": m["template"], "status": m["status"], "message": m,
+         "note": m["body"] if m["channel"] in SHORT_TEXTS else None}
         for m in repo.account_messages(connection, account_id)
     ]  # fmt: skip
     items += [

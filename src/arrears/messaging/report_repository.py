@@ -248,6 +248,7 @@ def account_messages(connection: Connection, account_id: int) -> list[dict[str, 
             m.c.last_error,
             m.c.tracking_no,
             m.c.target,
+            m.c.body,
         )
         .where(m.c.account_id == account_id)
         .order_by(m.c.created_at.desc(), m.c.id.desc())

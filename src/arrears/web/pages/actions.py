@@ -36,6 +36,7 @@ Scheduler = Annotated[sessions.Session, Depends(signed_in("callback:schedule"))]
 VisitRequester = Annotated[sessions.Session, Depends(signed_in("visit:request"))]
 LegalRequester = Annotated[sessions.Session, Depends(signed_in("legal:request"))]
 HoldKeeper = Annotated[sessions.Session, Depends(signed_in("hold:manage"))]
+SMS_LOCALE = "zh"  # the cardholders' language, as the daily run writes; the page's language does not decide
 
 
 def _zone(request: Request) -> str:
@@ -97,18 +98,17 @@ async def sms_preview(request: Request, account_id: int, session: Texter) -> HTM
                                 hotline=request.app.state.settings.sms_hotline)  # fmt: skip
         except ArrearsError as problem:
             return page(request, "_sms_preview.html", error=problem.message(locale(request)))
-    return page(request, "_sms_preview.html", texts=shown["texts"])
+    return page(request, "_sms_preview.html", texts=shown["texts"], chosen=form.get("locale", SMS_LOCALE))
 
 
 @router.post("/cases/{account_id:id}/sms")
 async def sms_send(request: Request, account_id: int, session: Texter) -> Response:
     form = await form_fields(request)
-    lang = "zh" if locale(request) == "zh_CN" else "en"
     settings = request.app.state.settings
     return _act(request, session, account_id, "sms", lambda connection: sms.send(
         connection, account_id=account_id, template=form.get("template", ""), user_id=session.user.id,
-        policy=request.app.state.policy, zone=settings.timezone, now=now(), locale=form.get("locale", lang),
-        hotline=settings.sms_hotline, request_key=form.get("request_key") or None,
+        policy=request.app.state.policy, zone=settings.timezone, now=now(), hotline=settings.sms_hotline,
+        locale=form.get("locale", SMS_LOCALE), request_key=form.get("request_key") or None,
     ), form=("sms", form))  # fmt: skip
 
 
