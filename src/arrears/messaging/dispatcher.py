@@ -136,9 +136,12 @@ class Dispatcher:
         name: str,
         inbound_rules: inbound.InboundRules,
         now: Callable[[], datetime] = clock.now,
+        worker_channels: str | None = None,
     ) -> None:
         self.engine, self.transport, self.config = engine, transport, config
         self.policy, self.cipher, self.name = policy, cipher, name
+        # the heartbeat row is the worker's (``name``): the channels of all its dispatchers
+        self.worker_channels = worker_channels or config.channel
         self._rules, self._now = inbound_rules, now
         self._bucket = TokenBucket(config.rate)
 
@@ -252,7 +255,7 @@ class Dispatcher:
                         connection, contact_point_id=point, now=now, rules=self._rules
                     )
             _count(kept, tally)
-            repository.heartbeat(name=self.name, channels=self.config.channel, now=now,
+            repository.heartbeat(name=self.name, channels=self.worker_channels, now=now,
                                  counts={"sent": tally.sent, "failed": tally.failed + tally.expired,
                                          "retried": tally.retried},
                                  last_error=tally.errors[-1] if tally.errors else None)  # fmt: skip
@@ -272,7 +275,7 @@ class Dispatcher:
         with writer(self.engine) as connection:
             OutboxRepository(connection).heartbeat(
                 name=self.name,
-                channels=self.config.channel,
+                channels=self.worker_channels,
                 now=self._now(),
                 stopped=stopped,
                 last_error=error,

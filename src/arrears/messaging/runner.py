@@ -58,6 +58,7 @@ def build(settings: Settings, *, channels: Sequence[str], policy: str, index: in
             cipher=cipher,
             name=worker_name(index),
             inbound_rules=rules,
+            worker_channels=",".join(channels),
         )
         for channel in channels
     ]
