@@ -9,6 +9,7 @@ step is needed. Each locale has its own Jinja2 environment, so requests never sh
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from arrears.kit.money import fen_to_yuan
 from arrears.messaging.reason_text import reason_zh
 from arrears.web import timefmt
+from arrears.web.labels import LABELS
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -65,6 +67,13 @@ def percent(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio:.1%}"
 
 
+def _labeller(catalog: NullTranslations) -> Callable[[str], str]:
+    """Text translated when it is one of the labels (a shipped template's description), else as it
+    is: unlike ``_``, it never formats the text (a ``%`` a user typed stays a ``%``)."""
+    known = frozenset(LABELS)
+    return lambda text: catalog.gettext(text) if text in known else text
+
+
 @cache
 def environment(locale: str) -> Environment:
     """The Jinja2 environment of one locale: autoescaped, with ``_``/``gettext`` installed."""
@@ -79,6 +88,7 @@ def environment(locale: str) -> Environment:
     env.filters["yuan"] = yuan
     env.filters["percent"] = percent
     env.filters["reason"] = reason_zh if locale == "zh_CN" else str  # why a message did not go
+    env.filters["label"] = _labeller(translations(locale))  # free text that may be a known label
     timefmt.install(env)
     env.globals["locale"] = locale
     env.globals["lang"] = "zh-CN" if locale == "zh_CN" else "en"

@@ -45,8 +45,17 @@ LABELS = (
     N_("instalment plan"), N_("deferral"), N_("unassigned"),
     # regulatory classes
     N_("normal"), N_("special_mention"), N_("substandard"), N_("doubtful"), N_("loss"),
-    # SMS templates
-    N_("reminder"), N_("overdue"), N_("promise_reminder"), N_("plan_confirmation"),
+    # the shipped message templates (messaging/templates/shipped.toml): names, then descriptions
+    N_("reminder"), N_("overdue"), N_("promise_reminder"), N_("plan_confirmation"), N_("otp"),
+    N_("payment_receipt"), N_("email_overdue"), N_("app_overdue"), N_("wechat_overdue"), N_("demand"),
+    N_("final_demand"),
+    N_("payment reminder around the due date"), N_("the account is overdue"),
+    N_("reminder of a promise to pay"), N_("confirmation of a repayment plan"),
+    N_("one-time code for the cardholder's sign-in"), N_("receipt of a payment"),
+    N_("e-mail: the account is overdue"), N_("app notice: the account is overdue"),
+    N_("WeChat official-account notice: the account is overdue"),
+    N_("demand letter (催收函) with the disclosures of CBRC 2011 Art. 69"),
+    N_("final demand letter (最后催收通知函) before legal review, with the disclosures of CBRC 2011 Art. 69"),
 )  # fmt: skip
 CODES = frozenset(
     (

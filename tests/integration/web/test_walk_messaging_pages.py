@@ -143,3 +143,17 @@ def test_an_sms_goes_in_the_cardholders_language_whatever_the_pages(web: TestCli
     with book.connect() as connection:
         locales = connection.execute(select(table_of(OutboxMessage).c.locale)).scalars().all()
     assert locales == (["zh"] if answer.status_code == 303 else [])
+
+
+def test_a_description_with_a_percent_sign_shows_as_typed(web: TestClient, book: Engine) -> None:
+    manager = signed_in_as(web, "manager1")
+    form = {"new": "1", "name": "walk_percent", "channel": "sms", "kind": "collection",
+            "description": "50% off %(x)s <b>", "body_zh": "{name}您好",
+            "body_en": "Dear {name}"}  # fmt: skip
+    assert manager.post("/templates", form, token_from="/templates/new").status_code == 303
+
+    library = manager.client.get("/templates")
+    one = manager.client.get("/templates/walk_percent")
+
+    assert library.status_code == one.status_code == 200
+    assert "50% off %(x)s &lt;b&gt;" in library.text and "50% off %(x)s &lt;b&gt;" in one.text
