@@ -194,8 +194,8 @@ def message_state(connection: Connection, message_id: int) -> tuple[str, datetim
 
 
 def requeue(connection: Connection, *, message_id: int, now: datetime, deadline: datetime) -> bool:
-    """A failed or expired message queued again, due now, its tries counted afresh (False: it was in
-    another status by then)."""
+    """A failed or expired message queued again, due now, its tries counted afresh and its reason
+    cleared (its status steps keep why it ended) (False: it was in another status by then)."""
     m = _MESSAGE
     query = (
         update(m)
@@ -208,6 +208,8 @@ def requeue(connection: Connection, *, message_id: int, now: datetime, deadline:
             finished_at=None,
             claimed_by=None,
             claim_until=None,
+            last_error=None,
+            blocked_rules=None,
         )
     )
     return connection.execute(query).rowcount == 1
