@@ -38,6 +38,7 @@ def test_a_dispatcher_killed_at_random_loses_and_repeats_nothing(tmp_path: Path)
     env = command_env(data_dir=tmp_path, database_url=url, out=out,
                       key=base64.b64encode(TEST_KEY).decode(), claim_seconds=1)  # fmt: skip
     env["ARREARS_DISPATCH_BATCH_SIZE"] = "100"
+    env["ARREARS_SMS_RATE"] = "1000"  # slow enough that four kills land before the drain is over
 
     drained = drain_with_kills(engine, env, out, keys, kills=4, seed=14, latest=0.4)
 

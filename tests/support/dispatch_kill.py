@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,13 +56,17 @@ def _start(env: dict[str, str], *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _kill_once(env: dict[str, str], out: Path, rng: random.Random, *, latest: float) -> bool:
+def _kill_once(
+    env: dict[str, str], out: Path, rng: random.Random, *, latest: float, finished: Callable[[], bool]
+) -> bool:
     """One round: True when the dispatcher was killed mid-drain (False: it had nothing left)."""
-    before, started = _size(out), time.monotonic()
+    before, started, polls = _size(out), time.monotonic(), 0
     process = _start(env)
     try:
         while _size(out) <= before:
-            if process.poll() is not None or time.monotonic() - started > TIMEOUT:
+            polls += 1
+            done = polls % 25 == 0 and finished()  # every half second: nothing left to send?
+            if done or process.poll() is not None or time.monotonic() - started > TIMEOUT:
                 return False
             time.sleep(0.02)
         time.sleep(rng.uniform(0.0, latest))
@@ -86,7 +91,11 @@ def drain_with_kills(
     """Kills the dispatcher ``kills`` times, then drains what is left; counts duplicates and losses."""
     rng, started, done = random.Random(seed), time.monotonic(), 0
     claim = int(env["ARREARS_DISPATCH_CLAIM_SECONDS"])
-    while done < kills and _kill_once(env, out, rng, latest=latest):
+
+    def finished() -> bool:
+        return statuses(engine).get("sent", 0) >= len(keys)
+
+    while done < kills and _kill_once(env, out, rng, latest=latest, finished=finished):
         done += 1
     deadline = time.monotonic() + TIMEOUT
     while statuses(engine).get("sent", 0) < len(keys) and time.monotonic() < deadline:
