@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("deadline_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=12), server_default="queued", nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("retries", sa.Integer(), server_default="0", nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=80), nullable=True),
         sa.Column("claim_until", sa.DateTime(timezone=True), nullable=True),

@@ -37,7 +37,7 @@ from arrears.kit import clock
 from arrears.kit.crypto import FieldCipher
 from arrears.messaging import inbound, rules
 from arrears.messaging.repository import Claimed, OutboxRepository, SendFacts, Settled, writer
-from arrears.messaging.transport import Outgoing, SendResult, Transport, TransportDown
+from arrears.messaging.transport import Outgoing, SendResult, Transport, TransportDown, send_key
 
 log = logging.getLogger(__name__)
 DOWN_WAIT = timedelta(seconds=30)  # a batch released because the transport is down waits this long
@@ -186,7 +186,7 @@ class Dispatcher:
                             reason="no address to send to") for one in unaddressed]  # fmt: skip
         if not batch:
             return settled, []
-        by_key = {one.key: one for one, _ in batch}
+        by_key = {outgoing.key: one for one, outgoing in batch}
         self._bucket.take(len(batch))
         try:
             results = self.transport.send([outgoing for _, outgoing in batch])
@@ -213,7 +213,8 @@ class Dispatcher:
             if recipient is None:
                 missing.append(one)
                 continue
-            outgoing = Outgoing(one.id, one.key, one.channel, recipient, one.body or "",  # type: ignore[arg-type]
+            key = send_key(one.key, one.retries)
+            outgoing = Outgoing(one.id, key, one.channel, recipient, one.body or "",  # type: ignore[arg-type]
                                 subject=one.subject, target=one.target, kind=one.kind)  # fmt: skip
             batch.append((one, outgoing))
         return batch, missing

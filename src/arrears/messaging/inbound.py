@@ -46,7 +46,7 @@ from arrears.messaging.inbound_rules import (
     send_recorded,
     sender_candidates,
 )
-from arrears.messaging.transport import Inbound, Receipt, Reply
+from arrears.messaging.transport import Inbound, Receipt, Reply, base_key
 
 __all__ = ["InboundRules", "InboundSummary", "apply_inbound", "inbound_rules", "record_permanent_failure"]
 
@@ -139,7 +139,7 @@ def _matcher(found: Sequence[MessageRef]) -> Any:
         named = [one for one in by_provider.get(receipt.provider_id or "", []) if fits(receipt, one)]
         if named:
             return named[-1]
-        keyed = by_key.get(receipt.key or "")
+        keyed = by_key.get(base_key(receipt.key or ""))
         return keyed if keyed is not None and fits(receipt, keyed) else None
 
     return match
@@ -170,7 +170,7 @@ def _apply_receipts(
     found = repo.messages_for(
         connection,
         provider_ids=[r.provider_id for r in receipts if r.provider_id],
-        keys=[r.key for r in receipts if r.key],
+        keys=[base_key(r.key) for r in receipts if r.key],
     )
     match, status = _matcher(found), {message.id: message.status for message in found}
     steps: list[tuple[Receipt, MessageRef]] = []

@@ -203,6 +203,7 @@ def requeue(connection: Connection, *, message_id: int, now: datetime, deadline:
         .values(
             status="queued",
             attempts=0,
+            retries=m.c.retries + 1,
             next_attempt_at=now,
             deadline_at=deadline,
             finished_at=None,

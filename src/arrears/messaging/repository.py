@@ -39,7 +39,7 @@ _POINT, _HOLD, _CUSTOMER = table_of(ContactPoint), table_of(Hold), table_of(Cust
 _CONTACT = table_of(ContactEvent)
 _CLAIMED = ("id", "idempotency_key", "channel", "kind", "source", "account_id", "customer_id",
             "contact_point_id", "user_id", "template", "locale", "subject", "body", "target",
-            "attempts", "deadline_at", "run_date", "status")  # fmt: skip
+            "attempts", "retries", "deadline_at", "run_date", "status")  # fmt: skip
 
 
 @contextmanager
@@ -79,6 +79,7 @@ class Claimed:
     body: str | None
     target: str | None
     attempts: int
+    retries: int  # manual retries after the message ended: it goes out under send_key(key, retries)
     deadline_at: datetime
     run_date: date | None
     in_doubt: bool  # its earlier dispatcher died while it was being sent
@@ -119,8 +120,8 @@ def _claimed(row: Any, in_doubt: bool) -> Claimed:
         id=int(row.id), key=row.idempotency_key, channel=row.channel, kind=row.kind, source=row.source,
         account_id=row.account_id, customer_id=row.customer_id, contact_point_id=row.contact_point_id,
         user_id=row.user_id, template=row.template, locale=row.locale, subject=row.subject,
-        body=row.body, target=row.target, attempts=int(row.attempts), deadline_at=row.deadline_at,
-        run_date=row.run_date, in_doubt=in_doubt,
+        body=row.body, target=row.target, attempts=int(row.attempts), retries=int(row.retries),
+        deadline_at=row.deadline_at, run_date=row.run_date, in_doubt=in_doubt,
     )  # fmt: skip
 
 

@@ -104,6 +104,22 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+RETRY_MARK = "~"
+
+
+def send_key(key: str, retries: int) -> str:
+    """The key a message goes out under: its own, or after the n-th manual retry ``<key>~n``, so that a
+    message retried after it ended (undelivered, expired) is a new send for the provider, while a
+    re-send after a crash keeps the key of the send it repeats."""
+    return key if retries <= 0 else f"{key}{RETRY_MARK}{retries}"
+
+
+def base_key(sent: str) -> str:
+    """The message's own key from the key a send went out under (see :func:`send_key`)."""
+    head, mark, tail = sent.rpartition(RETRY_MARK)
+    return head if mark and tail.isdigit() and head else sent
+
+
 def redact(url: str) -> str:
     """A transport URL fit for a log line or a page: the password replaced by ``***``."""
     parts = urlsplit(url)

@@ -59,6 +59,9 @@ class OutboxMessage(Base):
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)  # not sent by then: expired
     status: Mapped[str] = mapped_column(String(12), default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # a manual retry after the message ended: the n-th goes out under the key "<key>~n", a new send the
+    # provider does not answer as a duplicate of the first
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(80))  # dispatcher worker
     claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -80,11 +80,6 @@ def test_twenty_identical_clicks_at_once_act_once(
     assert audited(engine, action) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the retry is sent with the same client_ref, which the platform answers 'duplicate': the "
-    "message is marked sent, nothing goes out (a retry needs a client_ref of its own)",
-)
 def test_a_retried_sms_the_platform_had_taken_goes_out_again(engine: Engine, cipher: FieldCipher) -> None:
     book = seed_cardholders(engine, cipher, count=1, consent_outside_hours=True)
     queue_sms(engine, book, count=1, now=DAY)

@@ -21,3 +21,20 @@ from arrears.messaging.transport import redact
 )
 def test_the_password_never_shows(url: str, shown: str) -> None:
     assert redact(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("key", "retries", "sent"),
+    [("run:2026-12-04:sms:7:overdue", 0, "run:2026-12-04:sms:7:overdue"), ("ws:1:abc", 2, "ws:1:abc~2")],
+)
+def test_a_retry_goes_out_under_a_key_of_its_own_that_leads_back(key: str, retries: int, sent: str) -> None:
+    from arrears.messaging.transport import base_key, send_key
+
+    assert send_key(key, retries) == sent
+    assert base_key(sent) == key
+
+
+def test_a_key_that_merely_holds_the_mark_is_its_own() -> None:
+    from arrears.messaging.transport import base_key
+
+    assert base_key("ws:1:a~b") == "ws:1:a~b" and base_key("~3") == "~3"

@@ -71,7 +71,8 @@ def _letter(row: Any) -> LetterRow:
         account_id=row.account_id, customer_id=row.customer_id or row.account_customer_id,
         contact_point_id=row.contact_point_id, user_id=row.user_id, template=row.template,
         locale=row.locale, subject=row.subject, body=row.body, target=row.target,
-        attempts=int(row.attempts), deadline_at=row.deadline_at, run_date=row.run_date, in_doubt=False,
+        attempts=int(row.attempts), retries=0, deadline_at=row.deadline_at, run_date=row.run_date,
+        in_doubt=False,
     )  # fmt: skip
     return LetterRow(
         message=message, provider_id=row.provider_id, account_no=row.account_no, name=row.name,
