@@ -110,3 +110,59 @@ def test_the_letter_channel_hands_the_due_letters_to_the_renderer(tmp_path: Path
     assert again.returncode == 0 and "letters rendered 0" in again.stdout
     assert [letter_message(engine, one.message_id)["status"] for one in holders] == ["sent", "failed"]
     engine.dispose()
+
+
+def _past_day(tmp_path: Path) -> tuple[Engine, dict[str, str], Path, list[str]]:
+    """Three SMS of a past business date (due 2005-10-01 10:00 Beijing time, until 22:00)."""
+    url = f"sqlite:///{tmp_path / 'arrears.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    due = datetime(2005, 10, 1, 2, 0, tzinfo=UTC)
+    people = seed_cardholders(engine, FieldCipher(TEST_KEY), count=3)
+    keys = queue_sms(engine, people, count=3, now=due, deadline=timedelta(hours=12))
+    out = tmp_path / "out"
+    env = command_env(data_dir=tmp_path, database_url=url, out=out,
+                      key=base64.b64encode(TEST_KEY).decode(), claim_seconds=60)  # fmt: skip
+    return engine, env, out, keys
+
+
+def test_at_sends_a_past_business_date_through_the_file_transport(tmp_path: Path) -> None:
+    engine, env, out, keys = _past_day(tmp_path)
+
+    finished = _dispatch(env, "--once", "--at", "2005-10-01T10:30+08:00")
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert written(out) == Counter(keys) and statuses(engine) == {"sent": 3}
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--at", "2005-10-01 10:30"), "not a time with an offset"),
+        (("--at", "yesterday"), "not a time with an offset"),
+        (("--at", "2005-10-01T10:30+08:00", "--workers", "2"), "one process"),
+    ],
+)
+def test_at_refuses_a_time_without_offset_or_several_processes(
+    tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    engine, env, _, _ = _past_day(tmp_path)
+
+    finished = _dispatch(env, "--once", *args)
+
+    assert finished.returncode == 1 and said in " ".join((finished.stdout + finished.stderr).split())
+    assert statuses(engine) == {"queued": 3}
+    engine.dispose()
+
+
+def test_at_refuses_a_real_gateway(tmp_path: Path) -> None:
+    engine, env, _, _ = _past_day(tmp_path)
+    env["ARREARS_SMS_TRANSPORT"] = "smpp://bank:secret@127.0.0.1:9"
+
+    finished = _dispatch(env, "--once", "--at", "2005-10-01T10:30+08:00")
+
+    assert finished.returncode == 1
+    assert "needs file transports" in " ".join((finished.stdout + finished.stderr).split())
+    assert "secret" not in finished.stdout + finished.stderr and statuses(engine) == {"queued": 3}
+    engine.dispose()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 
 import typer
 
 from arrears.cli.common import console, err_console, reports_errors
+from arrears.kit import clock
+from arrears.kit.errors import ArrearsError
 
 
 class ChannelOption(StrEnum):
@@ -28,6 +32,13 @@ def dispatch(
     ),
     policy: str = typer.Option(
         "cn", "--policy", help="Compliance policy of the re-check: cn, us or a policy file."
+    ),
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        help="Dispatch as if it were this time (ISO 8601 with an offset, e.g. 2005-10-01T10:00+08:00), "
+        "the clock running on from there: to send a past business date in a demo or a replay. Only "
+        "with file transports, one process.",
     ),
 ) -> None:
     """Send the outbox: claim due messages in batches, re-check each against the rulebook at the
@@ -51,19 +62,25 @@ def dispatch(
     from arrears.db import get_engine
     from arrears.messaging import runner
 
-    engine = get_engine(get_settings())
+    settings = get_settings()
+    engine = get_engine(settings)
     migrate.upgrade(engine)
-    if channel is ChannelOption.letter:
-        raise typer.Exit(code=_letters(policy))
     channels = [channel.value] if channel is not None else list(runner.DISPATCHED)
+    now = clock.now if at is None else runner.replay_clock(_instant(at), settings, channels=channels)
+    if channel is ChannelOption.letter:
+        raise typer.Exit(code=_letters(policy, now))
     started = time.perf_counter()
+    if at is not None and workers > 1:
+        raise ArrearsError(
+            "--at runs one process (leave out --workers)", "--at 只能单进程运行（去掉 --workers）"
+        )
     if workers > 1:
         code = runner.run_processes(channels=channels, once=once, policy=policy, workers=workers)
         console.print(
             f"{workers} dispatchers stopped after {time.perf_counter() - started:.1f} s (exit {code})"
         )
         raise typer.Exit(code=code)
-    tally = runner.run_here(channels=channels, once=once, policy=policy)
+    tally = runner.run_here(channels=channels, once=once, policy=policy, now=now)
     figures = {
         "sent": tally.sent,
         "retried": tally.retried,
@@ -80,10 +97,23 @@ def dispatch(
     raise typer.Exit(code=runner.exit_code(tally))
 
 
-def _letters(policy: str) -> int:
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ArrearsError(
+            f"--at: {text[:40]!r} is not a time with an offset (e.g. 2005-10-01T10:00+08:00)",
+            f"--at：{text[:40]!r} 不是带时区偏移的时间（例如 2005-10-01T10:00+08:00）",
+        )
+    return value
+
+
+def _letters(policy: str, now: Callable[[], datetime]) -> int:
     from arrears.messaging import runner
 
-    done = runner.render_due_letters(policy=policy)
+    done = runner.render_due_letters(policy=policy, now=now)
     skipped = ", ".join(f"{status} {count:,}" for status, count in sorted(done.skipped.items())) or "none"
     console.print(f"letters rendered {done.rendered:,}; not rendered: {skipped}", highlight=False)
     for folder in done.folders:

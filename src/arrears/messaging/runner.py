@@ -18,6 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
@@ -45,7 +46,14 @@ def worker_name(index: int) -> str:
     return f"{socket.gethostname()[:50]}:{os.getpid()}:{index}"
 
 
-def build(settings: Settings, *, channels: Sequence[str], policy: str, index: int = 0) -> list[Dispatcher]:
+def build(
+    settings: Settings,
+    *,
+    channels: Sequence[str],
+    policy: str,
+    index: int = 0,
+    now: Callable[[], datetime] = clock.now,
+) -> list[Dispatcher]:
     """A dispatcher per channel, each with the transport its setting names."""
     engine, cipher = get_engine(settings), cipher_for(settings)
     rules, chosen = inbound.inbound_rules(settings), load_policy(policy)
@@ -59,6 +67,7 @@ def build(settings: Settings, *, channels: Sequence[str], policy: str, index: in
             name=worker_name(index),
             inbound_rules=rules,
             worker_channels=",".join(channels),
+            now=now,
         )
         for channel in channels
     ]
@@ -86,7 +95,21 @@ def _free_folder(base: Path) -> Path:
     return folder
 
 
-def render_due_letters(*, policy: str) -> LettersDone:
+def replay_clock(at: datetime, settings: Settings, *, channels: Sequence[str]) -> Callable[[], datetime]:
+    """A clock that starts at ``at`` and runs on from there: to dispatch a past business date (a demo,
+    a replay of a day). Only where every transport writes files: nothing reaches a real gateway
+    with a time that is not now."""
+    not_files = [c for c in channels if c != "letter" and not settings.transport_url(c).startswith("file:")]
+    if not_files:
+        raise ArrearsError(
+            f"--at needs file transports (the {', '.join(not_files)} transport is not file:)",
+            f"--at 只能用于文件传输（{'、'.join(not_files)} 渠道的传输不是 file:）",
+        )
+    started = clock.now()
+    return lambda: at + (clock.now() - started)
+
+
+def render_due_letters(*, policy: str, now: Callable[[], datetime] = clock.now) -> LettersDone:
     """Hands the queued letters whose time has come to the letters' renderer, a batch per run date in
     ``ARREARS_LETTER_DIR`` (<data_dir>/outbox/letter)/DATE (each in its own transaction)."""
     from arrears.messaging.letters import render_letters
@@ -94,12 +117,12 @@ def render_due_letters(*, policy: str) -> LettersDone:
     settings, chosen = get_settings(), load_policy(policy)
     engine, cipher = get_engine(settings), cipher_for(settings)
     with engine.connect() as connection:
-        dates = OutboxRepository(connection).due_run_dates(channel="letter", now=clock.now())
+        dates = OutboxRepository(connection).due_run_dates(channel="letter", now=now())
     folders, rendered, skipped = [], 0, Counter[str]()
     for day in dates:
         folder = _free_folder(settings.letter_directory() / day.isoformat())
         with engine.begin() as connection:
-            batch = render_letters(connection, run_date=day, out_dir=folder, now=clock.now(), cipher=cipher,
+            batch = render_letters(connection, run_date=day, out_dir=folder, now=now(), cipher=cipher,
                                    settings=settings, policy=chosen)  # fmt: skip
         if batch.paths is not None:
             folders.append(batch.paths.folder)
@@ -123,11 +146,12 @@ def run_here(
     policy: str,
     index: int = 0,
     on_step: Callable[[Tally], None] = lambda _tally: None,
+    now: Callable[[], datetime] = clock.now,
 ) -> Tally:
     """Dispatches in this process until done (``once``) or a signal."""
     stop = threading.Event()
     _stop_on_signals(stop)
-    dispatchers = build(get_settings(), channels=channels, policy=policy, index=index)
+    dispatchers = build(get_settings(), channels=channels, policy=policy, index=index, now=now)
     try:
         return run(dispatchers, once=once, stop=stop, on_step=on_step)
     finally:
