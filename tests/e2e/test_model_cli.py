@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -106,3 +107,8 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
     assert "collector1 (collector)" in users and "agency1 (agency_user)" in users
     assert "lead2 (team_lead)" in users  # the field team's lead
     assert "Their password (random" in result.stdout
+    said = " ".join(result.stdout.split())
+    assert "messages queued 15" in said and "sent 15, waiting 0, failed 0" in said  # the day's SMS and e-mail
+    sms = (cli.data_dir / "outbox" / "sms").glob("*.jsonl")
+    lines = [json.loads(line) for path in sms for line in path.read_text("utf-8").splitlines()]
+    assert len(lines) == 13 and all(line["key"].startswith("run:2005-10-01:sms:") for line in lines)

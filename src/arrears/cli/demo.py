@@ -65,11 +65,38 @@ def demo(
     )
     console.print("\nThe day's run over the book (default strategy, policy cn):")
     run_day.run_day(date_="2005-10-01", extract=None, strategy="default", policy="cn")
+    _send_the_day()
     _people()
     if not prepare_only:
         from arrears.cli.serve import serve
 
         serve(host=host, port=port, policy="cn")
+
+
+DEMO_SENDING_AT = "2005-10-01T12:00:00+08:00"
+"""The demo's day is in the past: its messages are sent on a clock that starts at noon that day."""
+
+
+def _send_the_day() -> None:
+    """The day's SMS, e-mails and notices sent through the file transports (``<data dir>/outbox``),
+    as ``arrears dispatch --once --at 2005-10-01T12:00+08:00`` would, and its letters rendered for
+    the print house (``arrears dispatch --channel letter``)."""
+    from datetime import datetime
+
+    from arrears.messaging import runner
+
+    channels = list(runner.DISPATCHED)
+    now = runner.replay_clock(datetime.fromisoformat(DEMO_SENDING_AT), get_settings(), channels=channels)
+    console.print(f"\nThe day's messages sent through the file transports as at {DEMO_SENDING_AT}:")
+    tally = runner.run_here(channels=channels, once=True, policy="cn", now=now)
+    figures = {"sent": tally.sent, "waiting": tally.waiting, "failed": tally.failed,
+               "expired": tally.expired, "cancelled": tally.cancelled}  # fmt: skip
+    console.print(", ".join(f"{name} {count:,}" for name, count in figures.items()), highlight=False)
+    done = runner.render_due_letters(policy="cn", now=now)
+    skipped = ", ".join(f"{status} {count:,}" for status, count in sorted(done.skipped.items())) or "none"
+    console.print(f"Letters rendered {done.rendered:,} (not rendered: {skipped})", highlight=False)
+    for folder in done.folders:
+        console.print(f"  for the print house: {folder}", highlight=False)
 
 
 def _people() -> None:
