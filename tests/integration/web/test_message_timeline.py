@@ -90,7 +90,7 @@ def test_a_returned_letter_step_is_marked_as_a_failure(web: TestClient, book: En
     with book.begin() as connection:
         connection.execute(
             table_of(OutboxEvent).insert(),
-            {"message_id": seeded.delivered, "at": now(), "status": "returned", "detail": "addressee unknown"},
+            {"message_id": seeded.delivered, "at": now(), "status": "returned", "detail": "not known there"},
         )
 
     page = signed_in_as(web, "manager1").client.get(f"/cases/{seeded.account_id}").text
