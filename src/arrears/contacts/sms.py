@@ -84,6 +84,18 @@ def send_key(
     return f"ws:{account_id}:{user_id or 0}:{request_key}"
 
 
+def _replayed(queued: dict[str, Any], *, template: str, locale: str) -> dict[str, Any]:
+    """The answer to a request already made: the message it queued; refused when the key is reused for
+    another template or language (it would answer a message that is not the one asked for)."""
+    if (queued["template"], queued["locale"]) != (template, locale):
+        raise ArrearsError(
+            "the request key was already used for another SMS; send this one with a new key",
+            "该请求键已用于另一条短信；请使用新的请求键发送",
+        )
+    return {"id": queued["id"], "status": queued["status"], "template": template, "locale": locale,
+            "text": queued["body"] or "", "check": None}  # fmt: skip
+
+
 def preview(
     connection: Connection, *, account_id: int, template: str, hotline: str = HOTLINE
 ) -> dict[str, Any]:
@@ -115,6 +127,9 @@ def send(
     key = send_key(
         account_id=account_id, user_id=user_id, template=template, now=now, request_key=request_key
     )
+    before = OutboxRepository(connection).message_by_key(key)
+    if before is not None:  # the same request again: its answer, whatever the rulebook says by now
+        return _replayed(before, template=template, locale=locale)
     filled = _filled(connection, account_id=account_id, template=template, locales=(locale,), hotline=hotline)
     text = filled[locale].text
     check = check_contact(connection, account_id=account_id, channel="sms", policy=policy, zone=zone, at=now)
