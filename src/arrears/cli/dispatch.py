@@ -12,6 +12,7 @@ import typer
 from arrears.cli.common import console, err_console, reports_errors
 from arrears.kit import clock
 from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import FIRST_DAY, LAST_DAY
 
 
 class ChannelOption(StrEnum):
@@ -106,6 +107,11 @@ def _instant(text: str) -> datetime:
         raise ArrearsError(
             f"--at: {text[:40]!r} is not a time with an offset (e.g. 2005-10-01T10:00+08:00)",
             f"--at：{text[:40]!r} 不是带时区偏移的时间（例如 2005-10-01T10:00+08:00）",
+        )
+    if not FIRST_DAY <= value.date() <= LAST_DAY:  # the clock runs on from it: year 1 or 9999 overflows
+        raise ArrearsError(
+            f"--at: {text[:40]!r} is not between {FIRST_DAY} and {LAST_DAY}",
+            f"--at：{text[:40]!r} 不在 {FIRST_DAY} 至 {LAST_DAY} 之间",
         )
     return value
 
