@@ -109,7 +109,7 @@ def load_tracking(
         events.append({"message_id": letter.message_id, "at": at, "status": row.status,
                        "provider_id": letter.letter_id, "detail": detail(row)})  # fmt: skip
         updates.append(_update(letter.message_id, row, moved, at))
-        if row.status == "returned" and letter.contact_point_id is not None:
+        if moved == "failed" and letter.contact_point_id is not None:  # once a letter, however often said
             returned.append(letter.contact_point_id)
     repository.record(events=events, updates=updates)
     invalidated = sum(
