@@ -98,22 +98,34 @@ def _day(text: str) -> date | None:
 def parse_tracking(text: str, *, file: str) -> tuple[list[TrackingRow], list[Problem]]:
     """The rows of a tracking file and every problem found (the rows are of use only without any)."""
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    header, problems = _header(reader.fieldnames, file)
-    if problems:
-        return [], problems
-    rows: list[TrackingRow] = []
-    for index, record in enumerate(reader, start=2):
-        if index > MAX_ROWS + 1:
-            problems.append(Problem(file, index, None, f"a tracking file has at most {MAX_ROWS:,} rows"))
-            break
-        cells = {column: _cell(record, header, column) for column in COLUMNS}
-        if None in record:
-            problems.append(Problem(file, index, None, "the row has more cells than the header"))
-        row, found = _row(index, cells, file)
-        problems += found
-        if row is not None:
-            rows.append(row)
+    at = 1  # the row being read
+    try:  # the csv module's errors (a cell past its field limit) name no data
+        header, problems = _header(reader.fieldnames, file)
+        if problems:
+            return [], problems
+        rows: list[TrackingRow] = []
+        at = 2
+        for index, record in enumerate(reader, start=2):
+            if index > MAX_ROWS + 1:
+                problems.append(Problem(file, index, None, f"a tracking file has at most {MAX_ROWS:,} rows"))
+                break
+            row, found = _record(index, record, header, file)
+            problems += found
+            if row is not None:
+                rows.append(row)
+            at = index + 1
+    except csv.Error as error:
+        return [], [Problem(file, at, None, f"the row is not readable as CSV: {error}")]
     return rows, problems
+
+
+def _record(
+    index: int, record: dict[str | None, str | None], header: dict[str, str], file: str
+) -> tuple[TrackingRow | None, list[Problem]]:
+    cells = {column: _cell(record, header, column) for column in COLUMNS}
+    extra = [Problem(file, index, None, "the row has more cells than the header")] if None in record else []
+    row, found = _row(index, cells, file)
+    return row, extra + found
 
 
 @dataclass(frozen=True, slots=True)
