@@ -61,3 +61,20 @@ def test_a_key_reused_for_another_template_is_refused(book: Engine) -> None:
     with pytest.raises(ArrearsError, match="another"):
         _send(book, account, now=DAY, key="reuse-0000001", template="overdue")
     assert _messages(book) == 1
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_parallel_sends_queue_once_per_key(book: Engine, same: bool) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    account, barrier = _account(book), Barrier(6)
+
+    def one(index: int) -> Any:
+        barrier.wait()
+        return _send(book, account, now=DAY, key="same-00000001" if same else f"each-{index:08d}")["id"]
+
+    with ThreadPoolExecutor(6) as pool:
+        ids = list(pool.map(one, range(6)))
+
+    assert len(set(ids)) == (1 if same else 6) and _messages(book) == len(set(ids))
