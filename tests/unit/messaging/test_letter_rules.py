@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -151,3 +152,15 @@ class TestLayoutData:
                 drawn[int(y)][column] = True
         assert drawn == [[bool(module) for module in row] for row in expected]
         assert f'viewBox="0 0 {len(expected)} {len(expected)}"' in svg
+
+
+def test_a_manifest_cell_that_a_spreadsheet_would_run_is_quoted_as_text() -> None:
+    entry = ManifestEntry(
+        sequence=1, letter_id="letters-2026-11-24#000001", account_no="6222", recipient="=HYPERLINK(1)",
+        address="@SUM(A1)\n+86 road", pages=1, first_page=1, file="f/000001.pdf", sha256="ab",
+    )  # fmt: skip
+
+    row = rules.manifest_row(entry)
+
+    assert row[3] == "'=HYPERLINK(1)" and row[4] == "'@SUM(A1) +86 road"
+    assert rules.manifest_row(replace(entry, recipient="张伟", address="-1 巷"))[3:5] == ["张伟", "'-1 巷"]

@@ -174,12 +174,22 @@ class ManifestEntry:
     sha256: str  # of the letter's own PDF bytes
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(value: str) -> str:
+    """A cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a return) kept as
+    text by a leading apostrophe, which spreadsheets do not show."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
 def manifest_row(entry: ManifestEntry) -> list[str]:
-    """The manifest's CSV row (the address on one line, its lines joined by a space)."""
+    """The manifest's CSV row (the address on one line, its lines joined by a space); the recipient and
+    address, which come from the bank's data, are kept as text (:func:`as_text_cell`)."""
     return [
-        str(entry.sequence), entry.letter_id, entry.account_no, entry.recipient,
-        " ".join(address_lines(entry.address)), str(entry.pages), str(entry.first_page), entry.file,
-        entry.sha256,
+        str(entry.sequence), entry.letter_id, entry.account_no, as_text_cell(entry.recipient),
+        as_text_cell(" ".join(address_lines(entry.address))), str(entry.pages), str(entry.first_page),
+        entry.file, entry.sha256,
     ]  # fmt: skip
 
 
