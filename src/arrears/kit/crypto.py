@@ -122,3 +122,9 @@ def load_master_key(settings: Settings) -> bytes:
 
 def cipher_for(settings: Settings) -> FieldCipher:
     return FieldCipher(load_master_key(settings))
+
+
+def mail_tag_key(settings: Settings) -> bytes:
+    """The key (HKDF of the master key, purpose ``mail-tag``) that signs the tags carrying an e-mail's
+    idempotency key in its Message-ID, VERP address and ENVID."""
+    return _derive(load_master_key(settings), b"mail-tag")

@@ -31,7 +31,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import Literal
 
 from arrears.kit.masking import mask_free_text
-from arrears.messaging.email_format import from_xtext, key_from_address, key_from_message_id
+from arrears.messaging.email_format import MailTags, from_xtext, key_from_address, key_from_message_id
 from arrears.messaging.reply_text import reply_text
 from arrears.messaging.transport import Inbound, Receipt, ReceiptStatus, Reply
 
@@ -60,13 +60,13 @@ class ReadMail:
     reason: str | None = None
 
 
-def read_mail(raw: bytes, *, received_at: datetime, transport: str = "smtp") -> ReadMail:
+def read_mail(raw: bytes, *, received_at: datetime, tags: MailTags, transport: str = "smtp") -> ReadMail:
     """Reads one message of the bounce mailbox; never raises (whatever cannot be read is ``bad``)."""
     try:
         # compat32 leaves headers unparsed until asked: several times faster for the reports; a reply
         # is parsed again with the modern policy for its body
         message = BytesParser(policy=policy.compat32).parsebytes(raw)
-        read = _read(message, received_at=received_at, transport=transport)
+        read = _read(message, received_at=received_at, tags=tags, transport=transport)
         if read.kind != "reply":
             return read
         modern = BytesParser(policy=policy.default).parsebytes(raw)
@@ -76,12 +76,14 @@ def read_mail(raw: bytes, *, received_at: datetime, transport: str = "smtp") -> 
         return ReadMail("bad", reason=f"unreadable message ({type(error).__name__})")
 
 
-def _read(message: Message, *, received_at: datetime, transport: str) -> ReadMail:
+def _read(message: Message, *, received_at: datetime, tags: MailTags, transport: str) -> ReadMail:
     status_part = _first_part(message, _STATUS_TYPES)
     if status_part is not None:
-        receipts = _receipts(message, status_part, received_at=received_at, transport=transport)
+        receipts = _receipts(message, status_part, received_at=received_at, tags=tags, transport=transport)
         if not receipts:
             return ReadMail("bad", reason="a delivery-status part without a recipient's Action and Status")
+        if receipts[0].key is None:  # forged, or not one of ours: it must change nothing
+            return ReadMail("bad", reason="a delivery-status report naming no message of ours by a valid tag")
         return ReadMail("bounce", tuple(receipts))
     if message.get_content_type() == "multipart/report":
         kind = str(message.get_param("report-type", "unknown")).lower()
@@ -116,12 +118,14 @@ def _blocks(part: Message) -> list[Message]:
     return [HeaderParser().parsestr(chunk) for chunk in chunks if chunk.strip()]
 
 
-def _receipts(message: Message, part: Message, *, received_at: datetime, transport: str) -> list[Receipt]:
+def _receipts(
+    message: Message, part: Message, *, received_at: datetime, tags: MailTags, transport: str
+) -> list[Receipt]:
     blocks = _blocks(part)
     if not blocks:
         return []
     per_message, recipients = blocks[0], blocks[1:]
-    key = _bounce_key(message, per_message)
+    key = _bounce_key(message, per_message, tags=tags)
     provider_id = _field(per_message, "X-Postfix-Queue-ID") or None
     fallback = (
         _date(per_message.get("Arrival-Date"), received_at)
@@ -153,17 +157,19 @@ def _field(block: Message, name: str) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def _bounce_key(message: Message, per_message: Message) -> str | None:
+def _bounce_key(message: Message, per_message: Message, *, tags: MailTags) -> str | None:
+    """The key named by a tag that verifies (ENVID, returned Message-ID, VERP address), or None."""
     envid = _field(per_message, "Original-Envelope-Id")
-    if envid:
-        return from_xtext(envid)
+    key = tags.key_of(from_xtext(envid)) if envid else None
+    if key:
+        return key
     for header in _returned_headers(message):
-        key = key_from_message_id(str(header.get("Message-ID", "")))
+        key = key_from_message_id(str(header.get("Message-ID", "")), tags=tags)
         if key:
             return key
     for name in _VERP_HEADERS:
         for _, address in getaddresses([str(value) for value in message.get_all(name, [])]):
-            key = key_from_address(address)
+            key = key_from_address(address, tags=tags)
             if key:
                 return key
     return None

@@ -8,12 +8,19 @@ The key is carried three ways so that a bounce finds its message whatever the re
 - the **envelope sender** (VERP): ``bounces+<tag>@bank.example``, the address every bounce goes to;
 - the **ENVID** of the DSN extension (RFC 3461) when the server offers it.
 
-``<tag>`` keeps lowercase letters, digits and ``-``, and writes every other byte of the key's UTF-8 as
-``=xx``: it survives an MTA that lowercases local parts, and decodes back to the key exactly.
+``<tag>`` is ``<encoded key>.<mac>``: the encoded key keeps lowercase letters, digits and ``-``, and
+writes every other byte of the key's UTF-8 as ``=xx`` (it survives an MTA that lowercases local parts,
+and decodes back to the key exactly); ``<mac>`` is the HMAC-SHA256 of the key under a key derived from
+the master key (:func:`arrears.kit.crypto.mail_tag_key`), its first 8 bytes in lowercase base32 (13
+characters: a 64-bit tag, so that a usual key still fits the 64-character local part). Anyone can mail
+the bounce address and the keys are predictable: a tag whose MAC does not verify names no message.
+The MAC is deterministic, so a message sent again after a crash keeps its Message-ID.
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 import html
 import re
 from datetime import datetime
@@ -27,6 +34,7 @@ from arrears.messaging.transport import Outgoing
 MESSAGE_ID_PREFIX = "arrears."
 LOCAL_PART_MAX = 64  # RFC 5321: longer VERP addresses are not used (the Message-ID still carries the key)
 ENVID_MAX = 100  # RFC 3461
+TAG_MAC_BYTES = 8  # 64 bits: a forger must guess it, one mailed bounce per guess
 PROVIDER_ID_MAX = 120  # outbox_message.provider_id
 _TAG_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _TAG = re.compile(r"(?:[a-z0-9-]|=[0-9a-f]{2})+", re.IGNORECASE)
@@ -61,29 +69,57 @@ def tag_key(tag: str) -> str | None:
         return None
 
 
-def message_id_for(key: str, *, domain: str) -> str:
+class MailTags:
+    """Signs a key into a tag and reads back only the tags it signed (HMAC-SHA256, 64 bits)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __repr__(self) -> str:
+        return "MailTags(<key hidden>)"
+
+    def _mac(self, key: str) -> str:
+        digest = hmac.digest(self._secret, key.encode("utf-8"), "sha256")[:TAG_MAC_BYTES]
+        return base64.b32encode(digest).decode("ascii").rstrip("=").lower()
+
+    def tag(self, key: str) -> str:
+        """``<encoded key>.<mac>``: the same on every call."""
+        return f"{key_tag(key)}.{self._mac(key)}"
+
+    def key_of(self, tag: str) -> str | None:
+        """The key of a tag this signed (any letter case), or None (unsigned, forged or malformed)."""
+        body, dot, mac = tag.rpartition(".")
+        key = tag_key(body) if dot else None
+        if key is None or not hmac.compare_digest(
+            mac.lower().encode("ascii", "replace"), self._mac(key).encode()
+        ):
+            return None
+        return key
+
+
+def message_id_for(key: str, *, domain: str, tags: MailTags) -> str:
     """The Message-ID of the message with that key: the same on every send."""
-    return f"<{MESSAGE_ID_PREFIX}{key_tag(key)}@{domain}>"
+    return f"<{MESSAGE_ID_PREFIX}{tags.tag(key)}@{domain}>"
 
 
-def key_from_message_id(message_id: str) -> str | None:
-    """The key inside one of our Message-IDs, or None for any other."""
+def key_from_message_id(message_id: str, *, tags: MailTags) -> str | None:
+    """The key inside one of our Message-IDs whose tag verifies, or None for any other."""
     found = re.fullmatch(r"\s*<?" + re.escape(MESSAGE_ID_PREFIX) + r"([^@>\s]+)@[^>\s]+>?\s*", message_id)
-    return tag_key(found.group(1)) if found else None
+    return tags.key_of(found.group(1)) if found else None
 
 
-def verp_sender(bounce_address: str, key: str) -> str:
+def verp_sender(bounce_address: str, key: str, *, tags: MailTags) -> str:
     """``bounces@d`` -> ``bounces+<tag>@d``; the plain address when the tagged one would be too long."""
     local, _, domain = bounce_address.rpartition("@")
-    tagged = f"{local}+{key_tag(key)}"
+    tagged = f"{local}+{tags.tag(key)}"
     return f"{tagged}@{domain}" if len(tagged) <= LOCAL_PART_MAX else bounce_address
 
 
-def key_from_address(address: str) -> str | None:
-    """The key of a VERP address ``anything+<tag>@domain``, or None."""
+def key_from_address(address: str, *, tags: MailTags) -> str | None:
+    """The key of a VERP address ``anything+<tag>@domain`` whose tag verifies, or None."""
     local = parseaddr(address)[1].rpartition("@")[0]
     _, plus, tag = local.partition("+")
-    return tag_key(tag) if plus and tag else None
+    return tags.key_of(tag) if plus and tag else None
 
 
 def xtext(value: str) -> str:
@@ -102,10 +138,10 @@ def from_xtext(value: str) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def dsn_options(key: str) -> tuple[list[str], list[str]]:
+def dsn_options(key: str, *, tags: MailTags) -> tuple[list[str], list[str]]:
     """MAIL and RCPT options for a server offering DSN: headers only back, the key as ENVID, and a
     report on failure and on delay."""
-    envid = xtext(key)
+    envid = xtext(tags.tag(key))
     mail = ["RET=HDRS"] + ([f"ENVID={envid}"] if len(envid) <= ENVID_MAX else [])
     return mail, ["NOTIFY=FAILURE,DELAY"]
 
@@ -153,7 +189,7 @@ def html_of(text: str, *, title: str) -> str:
     )
 
 
-def build_email(item: Outgoing, *, sender: str, now: datetime) -> EmailMessage:
+def build_email(item: Outgoing, *, sender: str, now: datetime, tags: MailTags) -> EmailMessage:
     """The message for one outgoing e-mail: From, To, Subject, Date, Message-ID, a plain-text part
     and an HTML part, in UTF-8 (headers encoded as RFC 2047 words where they are not ASCII)."""
     if not is_address(item.recipient):
@@ -169,7 +205,7 @@ def build_email(item: Outgoing, *, sender: str, now: datetime) -> EmailMessage:
     charset = "us-ascii" if subject.isascii() else "utf-8"
     message.set_raw("Subject", Header(subject, charset, header_name="Subject").encode(linesep="\n"))
     message.set_raw("Date", format_datetime(now))
-    message.set_raw("Message-ID", message_id_for(item.key, domain=sender_domain(sender)))
+    message.set_raw("Message-ID", message_id_for(item.key, domain=sender_domain(sender), tags=tags))
     message.set_raw(
         "Auto-Submitted", "auto-generated"
     )  # RFC 3834: asks responders not to answer automatically

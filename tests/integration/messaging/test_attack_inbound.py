@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from inbound_book import MOBILE, NAME, NOW, Book, add_message, events, message, point, seed
+from mail_tags import TAGS
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, insert, select
 
@@ -200,10 +201,11 @@ def test_a_forged_bounce_naming_an_sms_key_fails_no_sms_and_spares_the_mobile(
         .read_bytes()
         .replace(
             b"Reporting-MTA: dns; mail.bank.example",
-            b"Reporting-MTA: dns; mail.bank.example\nOriginal-Envelope-Id: run:2026-11-24:1:sms",
+            b"Reporting-MTA: dns; mail.bank.example\nOriginal-Envelope-Id: "
+            + TAGS.tag("run:2026-11-24:1:sms").encode(),  # even a tag of ours
         )
     )
-    read = read_mail(dsn, received_at=NOW)
+    read = read_mail(dsn, received_at=NOW, tags=TAGS)
     assert read.kind == "bounce"
     forged = [
         *read.events,

@@ -13,6 +13,7 @@ from local_smtp import LocalSmtp, make_certificate, postfix_dsn
 from arrears.config import Settings
 from arrears.messaging.transport import Outgoing, Receipt, Reply
 from arrears.messaging.transports.smtp import SmtpTransport
+from fixed_keys import TEST_KEY_B64
 
 KEY = "run:2026-05-07:action:1001:email"
 REPLY = (
@@ -41,6 +42,7 @@ def _transport(smtp: LocalSmtp, imap: LocalImap, cert: Path, password: str = "pw
         email_bounce_address="bounces@bank.example",
         email_bounces=f"imap://bounces:{password}@127.0.0.1:{imap.port}/INBOX",
         email_tls_ca=str(cert),
+        encryption_key=TEST_KEY_B64,
     )
     return SmtpTransport.from_url(smtp.url, settings=settings)
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from local_smtp import LocalSmtp, postfix_dsn
+from mail_tags import TAGS
 
 from arrears.config import Settings
 from arrears.messaging.transport import Outgoing, Receipt, Reply, TransportDown, TransportError
 from arrears.messaging.transports import open_transport
 from arrears.messaging.transports.smtp import SmtpTransport
+from fixed_keys import TEST_KEY_B64
 
 KEY = "run:2026-05-07:action:1001:email"
 TEXT = "张三您好：\n您的信用卡账户已逾期 3 天，应还 ¥1,234.00。\n\n客服热线 400-000-0000"
@@ -30,6 +32,7 @@ def _settings(tmp_path: Path, **changes: object) -> Settings:
         "email_from": "催收中心 <collections@bank.example>",
         "email_bounce_address": "bounces@bank.example",
         "email_bounces": f"maildir:{tmp_path / 'bounces'}",
+        "encryption_key": TEST_KEY_B64,
     }
     return Settings(**(fields | changes))  # type: ignore[arg-type]
 
@@ -55,12 +58,12 @@ def test_a_chinese_email_arrives_with_its_headers_and_body_decoded(
     assert transport.counts["connections"] == 1  # one connection for the batch
     first = server.messages[0]
     assert first.rcpt_tos == ["zhang.san@example.com"]
-    assert first.mail_from == "bounces+run=3a2026-05-07=3aaction=3a1001=3aemail@bank.example"  # VERP
+    assert first.mail_from == f"bounces+{TAGS.tag(KEY)}@bank.example"  # VERP, signed
     assert first.content.isascii()
     message = first.message()
     assert message["Subject"] == "逾期还款提醒 — 信用卡尾号 1234"
     assert message["From"].addresses[0].display_name == "催收中心"
-    assert message["Message-ID"] == "<arrears.run=3a2026-05-07=3aaction=3a1001=3aemail@bank.example>"
+    assert message["Message-ID"].strip() == f"<arrears.{TAGS.tag(KEY)}@bank.example>"
     assert message["Date"] is not None
     plain, html = message.get_body(("plain",)), message.get_body(("html",))
     assert plain is not None and html is not None

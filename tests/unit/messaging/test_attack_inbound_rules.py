@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mail_tags import TAGS
 
 from arrears.messaging.dsn import read_mail
 from arrears.messaging.inbound_rules import is_opt_out, receipt_fits, rules_of
@@ -76,7 +77,7 @@ class TestBouncesFromAHostileWorld:
             .replace(b"Action: failed", b"Last-Attempt-Date: Fri, 31 Dec 9999 23:59:59 -2359\nAction: failed")
         )
 
-        read = read_mail(raw, received_at=RECEIVED)
+        read = read_mail(raw, received_at=RECEIVED, tags=TAGS)
 
         assert read.kind == "bounce", read.reason
         assert read.events[0].at == datetime(2026, 5, 7, 2, 2, 11, tzinfo=UTC)  # the Arrival-Date
@@ -87,7 +88,7 @@ class TestBouncesFromAHostileWorld:
             b'report-type="li.si@example.com\\nFAKE: line"; boundary=b\n\n--b\n\n--b--\n'
         )
 
-        read = read_mail(raw, received_at=RECEIVED)
+        read = read_mail(raw, received_at=RECEIVED, tags=TAGS)
 
         assert read.kind == "bad" and read.reason is not None
         assert "li.si" not in read.reason and "\n" not in read.reason

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from mail_tags import TAGS
 
 from arrears.messaging.dsn import read_mail
 from arrears.messaging.transport import Receipt, Reply
@@ -15,7 +17,7 @@ RECEIVED = datetime(2026, 5, 7, 6, 30, tzinfo=UTC)
 
 
 def _read(name: str):  # type: ignore[no-untyped-def]
-    return read_mail((DATA / name).read_bytes(), received_at=RECEIVED)
+    return read_mail((DATA / name).read_bytes(), received_at=RECEIVED, tags=TAGS)
 
 
 def _receipt(name: str) -> Receipt:
@@ -64,14 +66,14 @@ def test_the_key_comes_from_the_returned_message_id_when_there_is_no_envelope_id
         .read_bytes()
         .replace(b"Original-Envelope-Id: workspace:7781:email\n", b"")
     )
-    read = read_mail(raw, received_at=RECEIVED)
+    read = read_mail(raw, received_at=RECEIVED, tags=TAGS)
     assert [event.key for event in read.events if isinstance(event, Receipt)] == ["workspace:7781:email"]
 
 
 def test_the_key_comes_from_the_verp_address_when_nothing_else_names_it() -> None:
     raw = (DATA / "postfix_failed.eml").read_bytes()
     raw = raw.replace(b"Message-ID: <arrears.", b"Message-ID: <rewritten.")
-    receipt = read_mail(raw, received_at=RECEIVED).events[0]
+    receipt = read_mail(raw, received_at=RECEIVED, tags=TAGS).events[0]
     assert isinstance(receipt, Receipt)
     assert receipt.key == "run:2026-05-07:action:1001:email"
 
@@ -89,14 +91,14 @@ def test_the_action_and_the_status_class_decide(status: str, action: str, expect
     raw = raw.replace(b"Action: failed", f"Action: {action}".encode()).replace(
         b"Status: 5.1.1", f"Status: {status}".encode()
     )
-    receipt = read_mail(raw, received_at=RECEIVED).events[0]
+    receipt = read_mail(raw, received_at=RECEIVED, tags=TAGS).events[0]
     assert isinstance(receipt, Receipt)
     assert (receipt.status, receipt.permanent) == expected
 
 
 def test_an_implausible_date_gives_way_to_the_time_received() -> None:
     raw = (DATA / "postfix_failed.eml").read_bytes().replace(b"May 2026", b"May 2099")
-    receipt = read_mail(raw, received_at=RECEIVED).events[0]
+    receipt = read_mail(raw, received_at=RECEIVED, tags=TAGS).events[0]
     assert receipt.at == RECEIVED
 
 
@@ -116,7 +118,7 @@ def test_a_bounce_that_cannot_be_read_is_bad_with_the_reason(name: str, why: str
 
 @pytest.mark.parametrize("raw", [b"", b"\x00\xff\xfe garbage", b"Content-Type: multipart/report\r\n\r\n--"])
 def test_garbage_never_raises(raw: bytes) -> None:
-    assert read_mail(raw, received_at=RECEIVED).kind in ("bad", "ignored")
+    assert read_mail(raw, received_at=RECEIVED, tags=TAGS).kind in ("bad", "ignored")
 
 
 def test_a_chinese_reply_keeps_the_cardholders_words_without_the_quoted_opt_out_hint() -> None:
@@ -142,7 +144,7 @@ def test_an_empty_reply_says_what_its_subject_says() -> None:
         b"From: a@example.com\r\nTo: c@bank.example\r\nSubject: =?utf-8?b?5Zue5aSNOiDpgIDorqI=?=\r\n"
         b"Content-Type: text/plain; charset=utf-8\r\n\r\n\r\n"
     )
-    (reply,) = read_mail(raw, received_at=RECEIVED).events
+    (reply,) = read_mail(raw, received_at=RECEIVED, tags=TAGS).events
     assert isinstance(reply, Reply)
     assert reply.text == "退订"  # "回复: 退订"
 
@@ -151,3 +153,17 @@ def test_an_empty_reply_says_what_its_subject_says() -> None:
 def test_automatic_answers_are_ignored(name: str) -> None:
     read = _read(name)
     assert (read.kind, read.events) == ("ignored", ())
+
+
+@pytest.mark.parametrize("name", ["postfix_failed.eml", "postfix_delayed.eml", "exchange_failed.eml"])
+def test_a_forged_bounce_naming_a_guessed_key_is_bad_and_names_no_message(name: str) -> None:
+    """The keys are predictable: a bounce whose ENVID, returned Message-ID and VERP address carry a
+    key without its tag (or with another one) changes nothing."""
+    genuine = (DATA / name).read_text()
+    forged = re.sub(r"\.[a-z2-7]{13}(@|\s|$)", r".aaaaaaaaaaaaa\1", genuine, flags=re.M)
+    unsigned = re.sub(r"\.[a-z2-7]{13}(@|\s|$)", r"\1", genuine, flags=re.M)
+    assert forged != genuine and unsigned != genuine
+    for text in (forged, unsigned):
+        read = read_mail(text.encode(), received_at=RECEIVED, tags=TAGS)
+        assert (read.kind, read.events) == ("bad", ())
+        assert read.reason is not None and "valid tag" in read.reason

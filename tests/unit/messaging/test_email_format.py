@@ -7,8 +7,10 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+from mail_tags import TAGS
 
 from arrears.messaging.email_format import (
+    MailTags,
     build_email,
     dsn_options,
     from_xtext,
@@ -42,7 +44,7 @@ def _item(**changes: object) -> Outgoing:
 
 
 def _parsed(item: Outgoing) -> EmailMessage:
-    wire = build_email(item, sender=SENDER, now=NOW).as_bytes()
+    wire = build_email(item, sender=SENDER, now=NOW, tags=TAGS).as_bytes()
     assert wire.isascii()  # 7-bit clean: Chinese only in encoded words and base64 / quoted-printable parts
     parsed = message_from_bytes(wire, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
@@ -57,29 +59,53 @@ def test_a_key_survives_its_tag_even_lowercased(key: str) -> None:
     assert set(tag) <= set("abcdefghijklmnopqrstuvwxyz0123456789-=")
     assert tag_key(tag) == key
     assert tag_key(tag.upper()) == key
-    assert key_from_message_id(message_id_for(key, domain="bank.example")) == key
+    message_id = message_id_for(key, domain="bank.example", tags=TAGS)
+    assert key_from_message_id(message_id, tags=TAGS) == key
 
 
 def test_foreign_message_ids_and_addresses_give_no_key() -> None:
-    assert key_from_message_id("<CAF8z2Q1@mail.gmail.com>") is None
-    assert key_from_message_id("<arrears.not_a_tag!@x>") is None
-    assert key_from_address("bounces@bank.example") is None
-    assert key_from_address("someone+news@example.com") == "news"  # ours or not is for the matcher to say
+    assert key_from_message_id("<CAF8z2Q1@mail.gmail.com>", tags=TAGS) is None
+    assert key_from_message_id("<arrears.not_a_tag!@x>", tags=TAGS) is None
+    assert key_from_address("bounces@bank.example", tags=TAGS) is None
+    assert key_from_address("someone+news@example.com", tags=TAGS) is None
+
+
+KEY = "run:2026-05-07:action:1001:email"
+OTHER_TAGS = MailTags(bytes(32))  # another installation's key
+
+
+def test_a_guessed_or_foreign_tag_names_no_key() -> None:
+    encoded = key_tag(KEY)
+    forged = [
+        encoded,
+        f"{encoded}.aaaaaaaaaaaaa",
+        OTHER_TAGS.tag(KEY),
+        f"{encoded}.{TAGS.tag('x').split('.')[1]}",
+    ]
+    for tag in forged:
+        assert TAGS.key_of(tag) is None
+        assert key_from_message_id(f"<arrears.{tag}@bank.example>", tags=TAGS) is None
+        assert key_from_address(f"bounces+{tag}@bank.example", tags=TAGS) is None
+    assert TAGS.key_of(TAGS.tag(KEY)) == KEY
+    assert TAGS.key_of(TAGS.tag(KEY).upper()) == KEY  # an MTA that uppercases the local part
+    assert TAGS.tag(KEY) == TAGS.tag(KEY)  # deterministic: a re-send keeps its Message-ID
 
 
 def test_the_envelope_sender_carries_the_key_unless_the_local_part_would_be_too_long() -> None:
-    sender = verp_sender("bounces@bank.example", "run:1:email")
-    assert sender == "bounces+run=3a1=3aemail@bank.example"
-    assert key_from_address(f"<{sender}>") == "run:1:email"
-    assert verp_sender("bounces@bank.example", "x" * 60) == "bounces@bank.example"
+    sender = verp_sender("bounces@bank.example", "run:1:email", tags=TAGS)
+    assert sender == f"bounces+{TAGS.tag('run:1:email')}@bank.example"
+    assert key_from_address(f"<{sender}>", tags=TAGS) == "run:1:email"
+    assert len(verp_sender("bounces@bank.example", KEY, tags=TAGS).partition("@")[0]) <= 64
+    assert verp_sender("bounces@bank.example", KEY, tags=TAGS) != "bounces@bank.example"  # a run key fits
+    assert verp_sender("bounces@bank.example", "x" * 50, tags=TAGS) == "bounces@bank.example"
 
 
-def test_dsn_options_carry_the_key_as_envid_in_xtext() -> None:
-    mail, rcpt = dsn_options("ws:42:Email 7")
-    assert mail == ["RET=HDRS", "ENVID=ws:42:Email+207"]
+def test_dsn_options_carry_the_signed_tag_as_envid_in_xtext() -> None:
+    mail, rcpt = dsn_options("ws:42:Email 7", tags=TAGS)
+    assert mail == ["RET=HDRS", f"ENVID={xtext(TAGS.tag('ws:42:Email 7'))}"]
     assert rcpt == ["NOTIFY=FAILURE,DELAY"]
     assert from_xtext(xtext("a+b=c 门")) == "a+b=c 门"
-    assert dsn_options("k" * 101)[0] == ["RET=HDRS"]  # ENVID is 100 characters at most
+    assert dsn_options("k" * 101, tags=TAGS)[0] == ["RET=HDRS"]  # ENVID is 100 characters at most
 
 
 def test_a_chinese_email_has_encoded_headers_a_text_and_an_escaped_html_part() -> None:
@@ -88,7 +114,7 @@ def test_a_chinese_email_has_encoded_headers_a_text_and_an_escaped_html_part() -
     assert message["From"].addresses[0].display_name == "催收中心"
     assert message["From"].addresses[0].addr_spec == "collections@bank.example"
     assert message["To"] == "zhang.san@example.com"
-    assert message["Message-ID"] == "<arrears.run=3a2026-05-07=3aaction=3a1001=3aemail@bank.example>"
+    assert message["Message-ID"].strip() == f"<arrears.{TAGS.tag(KEY)}@bank.example>"
     assert message["Date"] == "Thu, 07 May 2026 02:00:00 +0000"
     assert message["Auto-Submitted"] == "auto-generated"
     plain = message.get_body(preferencelist=("plain",))
@@ -103,8 +129,8 @@ def test_a_chinese_email_has_encoded_headers_a_text_and_an_escaped_html_part() -
 
 
 def test_the_same_key_gives_the_same_message_id_on_every_send() -> None:
-    first = build_email(_item(), sender=SENDER, now=NOW)
-    again = build_email(_item(text="changed"), sender=SENDER, now=datetime(2026, 5, 8, tzinfo=UTC))
+    first = build_email(_item(), sender=SENDER, now=NOW, tags=TAGS)
+    again = build_email(_item(text="changed"), sender=SENDER, now=datetime(2026, 5, 8, tzinfo=UTC), tags=TAGS)
     assert first["Message-ID"] == again["Message-ID"]
 
 
@@ -119,11 +145,13 @@ def test_a_header_injection_in_the_subject_stays_in_the_subject() -> None:
 
 
 def test_an_ascii_subject_stays_readable_and_a_bad_recipient_is_refused() -> None:
-    wire = build_email(_item(subject="Payment reminder"), sender="ops@bank.example", now=NOW).as_bytes()
+    wire = build_email(
+        _item(subject="Payment reminder"), sender="ops@bank.example", now=NOW, tags=TAGS
+    ).as_bytes()
     assert b"\r\nSubject: Payment reminder\r\n" in wire
     assert wire.startswith(b"From: ops@bank.example\r\n")
     with pytest.raises(ValueError, match="not an e-mail address"):
-        build_email(_item(recipient="a@example.com\r\nBcc: b@example.com"), sender=SENDER, now=NOW)
+        build_email(_item(recipient="a@example.com\r\nBcc: b@example.com"), sender=SENDER, now=NOW, tags=TAGS)
 
 
 def test_a_non_ascii_domain_goes_out_as_idna() -> None:

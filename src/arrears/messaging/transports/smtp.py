@@ -36,9 +36,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from arrears.config import Settings
 from arrears.kit.clock import now as clock_now
+from arrears.kit.crypto import mail_tag_key
 from arrears.kit.masking import mask_free_text
 from arrears.messaging.dsn import read_mail
 from arrears.messaging.email_format import (
+    MailTags,
     build_email,
     dsn_options,
     is_address,
@@ -231,10 +233,12 @@ class SmtpTransport:
         config: SmtpConfig,
         *,
         context: ssl.SSLContext,
+        tags: MailTags,
         bounces: BounceBox | None = None,
         clock: Callable[[], datetime] = clock_now,
     ) -> None:
         self.config = config
+        self.tags = tags
         self.context = context
         self.bounces = bounces
         self.clock = clock
@@ -246,7 +250,7 @@ class SmtpTransport:
         context = tls_context(settings.email_tls_ca)
         config = parse_smtp_url(url, settings=settings)
         bounces = open_bounce_box(settings.email_bounces, context=context) if settings.email_bounces else None
-        return cls(config, context=context, bounces=bounces)
+        return cls(config, context=context, tags=MailTags(mail_tag_key(settings)), bounces=bounces)
 
     # --- sending ------------------------------------------------------------------------------------
 
@@ -286,17 +290,21 @@ class SmtpTransport:
         raise AssertionError("unreachable")
 
     def _transaction(self, smtp: smtplib.SMTP, item: Outgoing) -> SendResult:
-        message = build_email(item, sender=self.config.sender, now=self.clock())
+        message = build_email(item, sender=self.config.sender, now=self.clock(), tags=self.tags)
         message_id = str(message["Message-ID"])
         utf8 = needs_smtputf8(wire_address(item.recipient))
         if utf8 and not smtp.has_extn("smtputf8"):
             reason = "the address is not ASCII and the server does not offer SMTPUTF8"
             return SendResult(key=item.key, outcome="permanent", reason=reason)
-        mail_options, rcpt_options = dsn_options(item.key) if smtp.has_extn("dsn") else ([], [])
+        mail_options, rcpt_options = (
+            dsn_options(item.key, tags=self.tags) if smtp.has_extn("dsn") else ([], [])
+        )
         if utf8:
             mail_options += ["SMTPUTF8", "BODY=8BITMIME"]
         reply: bytes | str
-        code, reply = smtp.mail(verp_sender(self.config.bounce_address, item.key), mail_options)
+        code, reply = smtp.mail(
+            verp_sender(self.config.bounce_address, item.key, tags=self.tags), mail_options
+        )
         refused = self._refused(smtp, item, "MAIL", code, reply)
         if refused is None:
             code, reply = smtp.rcpt(wire_address(item.recipient), rcpt_options)
@@ -358,7 +366,7 @@ class SmtpTransport:
         received_at = self.clock()
         events: list[Inbound] = []
         for handle, raw in fetched:
-            read = read_mail(raw, received_at=received_at, transport=self.name)
+            read = read_mail(raw, received_at=received_at, tags=self.tags, transport=self.name)
             self.counts[read.kind] += 1
             try:
                 if read.kind == "bad":
