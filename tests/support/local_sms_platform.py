@@ -6,7 +6,7 @@ message accepted / duplicate (the first provider id: a re-send is recognised by 
 rejected, keeps what it took, can be told to fail (down, an HTTP status, a number rejected for good, a
 slow answer), and posts signed receipts and replies to a webhook.
 
-    with LocalHttpPlatform(key=b"secret") as platform:
+    with LocalHttpPlatform(key=b"a-shared-secret-of-32-bytes-....") as platform:
         transport = HttpSmsTransport.from_url(platform.url, settings=...)
         ...
         platform.post_events(webhook_url, [platform.receipt(key, "delivered")])

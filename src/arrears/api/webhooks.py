@@ -9,6 +9,7 @@ before. A refused call answers 400 with the reason and is counted (an ``inbound_
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -19,8 +20,11 @@ from arrears.api.deps import transaction
 from arrears.kit.clock import now
 from arrears.messaging import webhook
 from arrears.messaging.inbound import inbound_rules
+from arrears.messaging.transport import TransportError
+from arrears.messaging.transports.http_common import secret_key
 from arrears.messaging.webhook_body import PushWebhook, SmsWebhook
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 MAX_BODY = 2 * 1024 * 1024  # bytes: 1,000 events with room to spare
 
@@ -91,12 +95,17 @@ def push_webhook(request: Request, body: Annotated[bytes, Depends(raw_body)]) ->
 
 
 def _receive(request: Request, body: bytes, *, channel: webhook.WebhookChannel, key: SecretStr | None) -> Any:
-    if key is None or not key.get_secret_value():
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the {channel} webhook is not configured")
+    try:
+        secret = secret_key(key, setting=f"{channel}_hmac_key")  # unset or under 16 bytes: refused
+    except TransportError as unusable:
+        logger.warning("%s webhook refused: %s", channel, unusable.message_en)  # names the setting only
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"the {channel} webhook is not configured"
+        ) from None
     settings, at = request.app.state.settings, now()
     try:
         call = webhook.read_call(
-            channel=channel, key=key.get_secret_value().encode("utf-8"), headers=request.headers, body=body,
+            channel=channel, key=secret, headers=request.headers, body=body,
             now=at, window_seconds=settings.webhook_window_seconds,
         )  # fmt: skip
         with transaction(request) as connection:

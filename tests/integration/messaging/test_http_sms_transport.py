@@ -13,7 +13,7 @@ from arrears.messaging.transport import Outgoing, TransportDown, TransportError
 from arrears.messaging.transports.http_sms import HttpSmsTransport
 from arrears.messaging.transports.push import PushTransport
 
-KEY = "platform-secret"
+KEY = "platform-secret-0123456789"
 SETTINGS = Settings(sms_hmac_key=SecretStr(KEY), push_hmac_key=SecretStr(KEY))
 
 
@@ -110,7 +110,9 @@ def test_a_refused_signature_or_a_wrong_url_is_a_transport_down(
 
 
 def test_a_wrong_key_is_refused_by_the_platform_and_nothing_is_sent(platform: LocalHttpPlatform) -> None:
-    sender = HttpSmsTransport.from_url(platform.url, settings=Settings(sms_hmac_key=SecretStr("not-the-key")))
+    sender = HttpSmsTransport.from_url(
+        platform.url, settings=Settings(sms_hmac_key=SecretStr("not-the-key-16bytes"))
+    )
 
     with pytest.raises(TransportDown) as down:
         sender.send(sms(2))

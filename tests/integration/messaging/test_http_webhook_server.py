@@ -26,7 +26,7 @@ from arrears.messaging.transports.http_sms import HttpSmsTransport
 from arrears.web.app import create_app
 from fixed_keys import TEST_KEY
 
-KEY = "loop-secret"
+KEY = "loop-secret-0123456789"
 
 
 @pytest.fixture

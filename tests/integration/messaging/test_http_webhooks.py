@@ -142,7 +142,11 @@ def test_a_bad_signature_is_refused_and_counted(
 
     refused(site, engine, SMS, (body.replace(b"delivered", b"failed\x20\x20\x20"), headers), "signature")
     refused(
-        site, engine, SMS, LocalHttpPlatform(key="another").webhook_request([receipt("LP1")]), "signature"
+        site,
+        engine,
+        SMS,
+        LocalHttpPlatform(key="another-key-16bytes").webhook_request([receipt("LP1")]),
+        "signature",
     )
     refused(site, engine, PUSH, platform.webhook_request([receipt("LP1")]), "signature")  # the SMS key
 
@@ -243,6 +247,18 @@ def test_a_webhook_without_its_key_is_not_available(
     answer = post(site, SMS, platform.webhook_request([receipt("LP1")]))
 
     assert answer.status_code == 503
+    assert inbound(engine) == {}
+
+
+def test_a_webhook_with_a_key_under_16_bytes_is_not_available(engine: Engine, tmp_path: Path) -> None:
+    weak = "short-key"
+    site = TestClient(create_app(settings_for(tmp_path).model_copy(update={"sms_hmac_key": SecretStr(weak)}),
+                                 engine=engine))  # fmt: skip
+
+    answer = post(site, SMS, LocalHttpPlatform(key=weak).webhook_request([receipt("LP1")]))
+
+    assert answer.status_code == 503  # even correctly signed: a guessable key authenticates nothing
+    assert weak not in answer.text
     assert inbound(engine) == {}
 
 

@@ -107,6 +107,18 @@ class TestUrl:
         with pytest.raises(TransportError):
             secret_key(SecretStr(""), setting="sms_hmac_key")
 
+    @pytest.mark.parametrize("weak", ["~", "fifteen-bytes!!", "密钥五字"])  # 1, 15 and 12 bytes
+    def test_a_key_under_16_bytes_is_refused_naming_the_setting_never_the_value(self, weak: str) -> None:
+        with pytest.raises(TransportError, match="ARREARS_PUSH_HMAC_KEY") as refused:
+            secret_key(SecretStr(weak), setting="push_hmac_key")
+
+        assert "16" in refused.value.message_en and "16" in refused.value.message_zh
+        assert weak not in refused.value.message_en + refused.value.message_zh
+        assert "ARREARS_PUSH_HMAC_KEY" in refused.value.message_zh
+
+    def test_a_key_of_16_bytes_is_accepted(self) -> None:
+        assert secret_key(SecretStr("sixteen-bytes-ok"), setting="sms_hmac_key") == b"sixteen-bytes-ok"
+
 
 class TestMessages:
     def test_an_sms_carries_the_key_as_client_ref(self) -> None:

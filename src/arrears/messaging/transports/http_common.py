@@ -30,6 +30,7 @@ from arrears.messaging.transports.http_contract import (
 DEFAULT_BATCH = 100
 MAX_BATCH = 1000
 DEFAULT_TIMEOUT = 10.0
+MIN_KEY_BYTES = 16  # ARREARS_SMS_HMAC_KEY / ARREARS_PUSH_HMAC_KEY: shorter ones are refused
 _OWN = ("batch", "timeout", "app")  # query parameters Arrears reads itself and does not pass on
 
 
@@ -82,13 +83,23 @@ def _number(found: dict[str, str], name: str, *, default: float, low: float, hig
 
 
 def secret_key(value: SecretStr | None, *, setting: str) -> bytes:
-    """The HMAC key of a setting, which must be set."""
+    """The HMAC key of a setting, which must be set and at least ``MIN_KEY_BYTES`` long (the error names
+    the setting, never the value)."""
+    name = f"ARREARS_{setting.upper()}"
     if value is None or not value.get_secret_value():
         raise TransportError(
-            f"ARREARS_{setting.upper()} is not set: the platform's requests cannot be signed",
-            f"未设置 ARREARS_{setting.upper()}：无法为平台请求签名",
+            f"{name} is not set: the platform's requests cannot be signed",
+            f"未设置 {name}：无法为平台请求签名",
         )
-    return value.get_secret_value().encode("utf-8")
+    key = value.get_secret_value().encode("utf-8")
+    if len(key) < MIN_KEY_BYTES:
+        raise TransportError(
+            f"{name} is shorter than {MIN_KEY_BYTES} bytes: a guessable key authenticates nothing; "
+            f"set a random secret of at least {MIN_KEY_BYTES} bytes (32 recommended)",
+            f"{name} 短于 {MIN_KEY_BYTES} 字节：可猜测的密钥无法认证任何请求；"
+            f"请设置至少 {MIN_KEY_BYTES} 字节的随机密钥（建议 32 字节）",
+        )
+    return key
 
 
 class PlatformClient:
