@@ -36,7 +36,8 @@ from fixed_keys import TEST_KEY
 from pg_schema import POSTGRES_URL, postgres_schema
 from web_book import FAST_HASHER, PASSWORD, build_book
 
-ROLES_TRIED = ("manager", "visitor", "legal", "admin")  # the first one holding all of a route's permissions
+# the first one holding all of a route's permissions
+ROLES_TRIED = ("manager", "visitor", "legal", "admin", "compliance")
 BEYOND = (str(MAX_ID + 1), str(2**63), str(10**20), "9" * 30)  # ids that cannot exist
 SETTINGS = Settings(data_dir=Path(tempfile.gettempdir()), encryption_key=base64.b64encode(TEST_KEY).decode())
 

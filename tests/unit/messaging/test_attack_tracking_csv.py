@@ -16,7 +16,7 @@ def test_a_cell_past_the_field_limit_is_a_problem() -> None:
         + ",,EA2,posted,2026-11-24\n"
     )
 
-    rows, problems = parse_tracking(text, file="t.csv")
+    _rows, problems = parse_tracking(text, file="t.csv")
 
     assert [(problem.row, problem.column) for problem in problems] == [(3, None)]
     assert "x" * 50 not in str(problems[0])
