@@ -112,7 +112,8 @@ class Settings(BaseSettings):
         default=None,
         description=(
             "Envelope sender (Return-Path) for bounces, e.g. bounces@bank.example; each message is sent "
-            "from bounces+<tag>@... (VERP: the key and its HMAC) so a bounce names its message. Default: the From address."
+            "from bounces+<tag>@... (VERP: the key and its HMAC) so a bounce names its message. "
+            "Default: the From address."
         ),
     )
     email_bounces: str | None = Field(
