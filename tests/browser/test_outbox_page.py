@@ -8,22 +8,14 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
+from signing_in import sign_in
 from sqlalchemy import Engine, select
 
 from arrears.kit.clock import now
 from arrears.models import OutboxMessage, table_of
 from outbox_page_seed import FAILURE, seed_outbox
-from web_book import PASSWORD
 
 pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # the embedded default
-
-
-def sign_in(page: Page, server: str, username: str) -> None:
-    page.goto(f"{server}/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form[action='/login'] button").click()
-    expect(page.locator(".who .user")).to_be_visible()
 
 
 def test_a_manager_reads_the_outbox_in_both_languages_and_retries_a_failure(

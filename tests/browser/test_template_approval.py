@@ -8,21 +8,13 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
+from signing_in import sign_in
 from sqlalchemy import Engine
 
 from arrears.messaging.templates import MessageFacts, fill
-from web_book import PASSWORD
 
 pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
 SHORT = "{name}您好，尾号{account_tail}逾期{overdue_yuan}元，请致电{hotline}。"
-
-
-def sign_in(page: Page, server: str, username: str) -> None:
-    page.goto(f"{server}/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form[action='/login'] button").click()
-    expect(page.locator(".who .user")).to_be_visible()
 
 
 def test_a_manager_writes_a_version_and_compliance_approves_it(

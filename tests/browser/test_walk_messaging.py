@@ -8,22 +8,14 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
+from signing_in import sign_in
 from sqlalchemy import Engine
 
 from arrears.kit.clock import now
 from outbox_page_seed import seed_outbox
-from web_book import PASSWORD
 
 pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # the embedded default
 PHONE = ViewportSize(width=390, height=844)
-
-
-def sign_in(page: Page, server: str, username: str) -> None:
-    page.goto(f"{server}/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form[action='/login'] button").click()
-    expect(page.locator(".who .user")).to_be_visible()
 
 
 def test_the_outbox_fits_a_phone_and_a_retried_message_can_be_cancelled(

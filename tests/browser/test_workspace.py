@@ -8,21 +8,14 @@ from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from signing_in import sign_in
 from sqlalchemy import Engine, select
 
 from arrears.kit.crypto import FieldCipher
 from arrears.models import PromiseToPay, table_of
-from web_book import PASSWORD, personal_data
+from web_book import personal_data
 
 pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # the embedded default
-
-
-def sign_in(page: Page, server: str, username: str) -> None:
-    page.goto(f"{server}/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form[action='/login'] button").click()
-    expect(page.locator(".who .user")).to_be_visible()
 
 
 def test_collector_takes_the_next_case_and_logs_a_promise(
