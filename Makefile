@@ -4,6 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 .PHONY: install demo test test-fast lint format bench clean
 
@@ -18,6 +19,11 @@ demo: install ## fresh embedded database, sample portfolio imported, summary pri
 	$(BIN)/arrears demo
 
 test: install ## the whole suite; PostgreSQL tests run when a test database is reachable
+	@if [ -z "$${ARREARS_LETTER_FONT_DIR:-}" ] && [ ! -f $(CJK_FONT) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	  else echo "note: the letters need a CJK font: apt-get install fonts-noto-cjk (or set ARREARS_LETTER_FONT_DIR)"; fi; \
+	fi
 	@export ARREARS_TEST_DATABASE_URL="$${ARREARS_TEST_DATABASE_URL:-$$(bash scripts/test-database-url)}"; \
 	  if [ -z "$$ARREARS_TEST_DATABASE_URL" ]; then echo "note: no PostgreSQL test database: PostgreSQL tests are skipped"; fi; \
 	  $(BIN)/pytest -q $(PYTEST_ARGS)
