@@ -5,7 +5,6 @@ replaced by a later date, not written by a run that fails."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -15,15 +14,10 @@ from sqlalchemy import Engine, select
 from arrears.batch.run_day import RunInputs, run_day
 from arrears.batch.store import RunRepository
 from arrears.compliance import load_policy
-from arrears.imports import uci
-from arrears.imports.service import import_extract
-from arrears.kit.crypto import FieldCipher
 from arrears.models import AccountScore, CardAccount, DelinquencySnapshot, table_of
 from arrears.scoring.account_scores import AccountScoreRepository, latest_score
-from arrears.scoring.data import read_accounts
-from arrears.scoring.model import ScoringModel, load_model, save_model
+from arrears.scoring.model import ScoringModel
 from arrears.scoring.store import store_accounts
-from arrears.scoring.train import TrainingConfig, train
 from arrears.strategy.load import load_strategy
 
 AS_OF = date(2005, 10, 1)
@@ -31,21 +25,9 @@ NOW = datetime(2026, 11, 24, tzinfo=UTC)
 REASON_COLUMNS = [f"reason_{rank}{suffix}" for rank in (1, 2, 3) for suffix in ("", "_zh", "_en")]
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> ScoringModel:
-    accounts = read_accounts(uci.bundled_path(), label=True).head(3_000)
-    config = TrainingConfig(folds=2, max_rounds=60, early_stopping_rounds=10, compare_protected=False)
-    directory = tmp_path_factory.mktemp("model")
-    save_model(train(accounts, config), directory, data_path=uci.bundled_path())
-    return load_model(directory)
-
-
 @pytest.fixture
-def store(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(800), tmp_path / "extract", as_of=AS_OF)
-    with engine.begin() as connection:
-        import_extract(connection, tmp_path / "extract", as_of=AS_OF, cipher=cipher, now=NOW)
-    return engine
+def book_size() -> int:
+    return 800
 
 
 def run(engine: Engine, model: ScoringModel, when: date = AS_OF, version: str = "m1") -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,9 +14,6 @@ from arrears.batch.run_day import RunInputs, RunRefused, run_day
 from arrears.batch.store import RunRepository
 from arrears.compliance import load_policy
 from arrears.contacts.calls import CallLog, log_call
-from arrears.imports import uci
-from arrears.imports.service import import_extract
-from arrears.kit.crypto import FieldCipher
 from arrears.models import (
     CollectionAction,
     DailyRun,
@@ -29,30 +25,11 @@ from arrears.models import (
     StrategyVersion,
     table_of,
 )
-from arrears.scoring.data import read_accounts
-from arrears.scoring.model import ScoringModel, load_model, save_model
-from arrears.scoring.train import TrainingConfig, train
+from arrears.scoring.model import ScoringModel
 from arrears.strategy.load import load_strategy
 
 AS_OF = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> ScoringModel:
-    accounts = read_accounts(uci.bundled_path(), label=True).head(3_000)
-    config = TrainingConfig(folds=2, max_rounds=60, early_stopping_rounds=10, compare_protected=False)
-    directory = tmp_path_factory.mktemp("model")
-    save_model(train(accounts, config), directory, data_path=uci.bundled_path())
-    return load_model(directory)
-
-
-@pytest.fixture
-def store(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(1_500), tmp_path / "extract", as_of=AS_OF)
-    with engine.begin() as connection:
-        import_extract(connection, tmp_path / "extract", as_of=AS_OF, cipher=cipher, now=NOW)
-    return engine
 
 
 def run(engine: Engine, model: ScoringModel, when: date = AS_OF) -> Any:
