@@ -5,14 +5,28 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 
+from arrears.audit.repository import audit_transaction
+from arrears.compliance import load_policy
+from arrears.contacts import holds
+from arrears.contacts.calls import CallLog, log_call
+from arrears.contacts.dialling import call_check
 from arrears.imports import uci
 from arrears.imports.service import import_extract
 from arrears.kit.crypto import FieldCipher
-from arrears.models import AppUser, CardAccount, CollectionAction, ContactPoint, DailyRun, table_of
+from arrears.models import (
+    AppUser,
+    CardAccount,
+    CollectionAction,
+    ContactEvent,
+    ContactPoint,
+    DailyRun,
+    table_of,
+)
 from arrears.users.service import create_user
 
 RUN = date(2005, 10, 1)
@@ -88,3 +102,43 @@ def user_id(engine: Engine, username: str) -> int:
     u = table_of(AppUser)
     with engine.connect() as connection:
         return int(connection.execute(select(u.c.id).where(u.c.username == username)).scalar_one())
+
+
+# --- the contact actions as the pages call them (a connection, a policy, a zone, a moment) ---
+
+POLICY = load_policy("cn")
+ZONE = "Asia/Shanghai"
+
+
+def check(engine: Engine, account_id: int, at: datetime, **options: Any) -> Any:
+    with engine.connect() as connection:
+        return call_check(connection, account_id=account_id, policy=POLICY, zone=ZONE, at=at, **options)
+
+
+def log(
+    engine: Engine, account_id: int, at: datetime, outcome: str, point: int | None, **fields: Any
+) -> None:
+    call = CallLog(at=at, contact_point_id=point, outcome=outcome, **fields)  # type: ignore[arg-type]
+    with engine.begin() as connection:
+        log_call(connection, account_id=account_id, user_id=None, call=call, now=at)
+
+
+def hold(engine: Engine, account_id: int, kind: str, **options: Any) -> dict[str, Any]:
+    with audit_transaction(engine) as connection:
+        return holds.place_hold(
+            connection,
+            account_id=account_id,
+            kind=kind,
+            reason="the cardholder disputes a charge",
+            user_id=None,
+            actor="compliance1",
+            role="compliance",  # may place every kind
+            now=options.pop("now", DAY),
+            **options,
+        )
+
+
+def sms_events(engine: Engine) -> int:
+    e = table_of(ContactEvent)
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).where(e.c.channel == "sms")).scalar_one())
