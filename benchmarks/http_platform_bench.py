@@ -22,22 +22,13 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
+from _sms_batches import batch
 from local_sms_platform import LocalHttpPlatform
 
 from arrears.config import Settings
-from arrears.messaging.transport import Outgoing
 from arrears.messaging.transports.http_sms import HttpSmsTransport
 
-KEY = "bench-secret"
-TEXT = (
-    "【某银行】尊敬的客户，您尾号7890的信用卡已逾期，应还1,200.00元，请于11月30日前还款。"
-    "客服400-000-0000。退订回T"
-)
-
-
-def batch(start: int, count: int) -> list[Outgoing]:
-    return [Outgoing(message_id=i, key=f"bench:{i}", channel="sms", recipient=f"138{i % 100_000_000:08d}",
-                     text=TEXT) for i in range(start, start + count)]  # fmt: skip
+KEY = "bench-secret-32-bytes-long-00"
 
 
 def main() -> None:

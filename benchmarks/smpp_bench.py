@@ -22,21 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
+from _sms_batches import batch
 from local_smsc import spawn
 
 from arrears.config import Settings
-from arrears.messaging.transport import Outgoing
 from arrears.messaging.transports.smpp import SmppTransport
-
-TEXT = (
-    "【某银行】尊敬的客户，您尾号7890的信用卡已逾期，应还1,200.00元，请于11月30日前还款。"
-    "客服400-000-0000。退订回T"
-)
-
-
-def batch(start: int, count: int) -> list[Outgoing]:
-    return [Outgoing(message_id=i, key=f"bench:{i}", channel="sms", recipient=f"138{i % 100_000_000:08d}",
-                     text=TEXT) for i in range(start, start + count)]  # fmt: skip
 
 
 def main() -> None:
