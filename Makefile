@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: install demo test test-fast lint format bench clean
+.PHONY: install fonts demo test test-fast lint format bench clean
 
 $(BIN)/arrears: pyproject.toml uv.lock
 	@if [ -z "$(UV)" ]; then python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv; fi
@@ -15,18 +15,20 @@ $(BIN)/arrears: pyproject.toml uv.lock
 
 install: $(BIN)/arrears ## create .venv with the project installed (.venv/bin/arrears)
 
-demo: install ## fresh embedded database, sample portfolio imported, summary printed
+demo: install fonts ## fresh embedded database, sample portfolio imported, the day run, sent and served
 	$(BIN)/arrears demo
 
-test: install ## the whole suite; PostgreSQL tests run when a test database is reachable
+test: install fonts ## the whole suite; PostgreSQL tests run when a test database is reachable
+	@export ARREARS_TEST_DATABASE_URL="$${ARREARS_TEST_DATABASE_URL:-$$(bash scripts/test-database-url)}"; \
+	  if [ -z "$$ARREARS_TEST_DATABASE_URL" ]; then echo "note: no PostgreSQL test database: PostgreSQL tests are skipped"; fi; \
+	  $(BIN)/pytest -q $(PYTEST_ARGS)
+
+fonts: ## the letters' CJK font (Debian's fonts-noto-cjk), installed with apt-get as root when missing
 	@if [ -z "$${ARREARS_LETTER_FONT_DIR:-}" ] && [ ! -f $(CJK_FONT) ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 	  else echo "note: the letters need a CJK font: apt-get install fonts-noto-cjk (or set ARREARS_LETTER_FONT_DIR)"; fi; \
 	fi
-	@export ARREARS_TEST_DATABASE_URL="$${ARREARS_TEST_DATABASE_URL:-$$(bash scripts/test-database-url)}"; \
-	  if [ -z "$$ARREARS_TEST_DATABASE_URL" ]; then echo "note: no PostgreSQL test database: PostgreSQL tests are skipped"; fi; \
-	  $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-fast: install ## unit tests only
 	$(BIN)/pytest -q tests/unit

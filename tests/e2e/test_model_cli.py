@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -108,7 +109,16 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
     assert "lead2 (team_lead)" in users  # the field team's lead
     assert "Their password (random" in result.stdout
     said = " ".join(result.stdout.split())
-    assert "messages queued 15" in said and "sent 15, waiting 0, failed 0" in said  # the day's SMS and e-mail
+    queued = re.search(r"messages queued ([\d,]+) \(email ([\d,]+), letter 40, sms ([\d,]+)\)", said)
+    assert queued, said
+    total, emails, texts = (int(group.replace(",", "")) for group in queued.groups())
+    assert total == emails + 40 + texts and texts > 0 and emails > 0  # the two collectors cannot call them all
+    assert f"sent {emails + texts:,}, waiting 0, failed 0" in said  # letters go to the print house instead
+    assert "Letters rendered 40 (not rendered: none)" in said
     sms = (cli.data_dir / "outbox" / "sms").glob("*.jsonl")
     lines = [json.loads(line) for path in sms for line in path.read_text("utf-8").splitlines()]
-    assert len(lines) == 13 and all(line["key"].startswith("run:2005-10-01:sms:") for line in lines)
+    assert len(lines) == texts and all(line["key"].startswith("run:2005-10-01:sms:") for line in lines)
+    letters = cli.data_dir / "outbox" / "letter" / "2005-10-01"
+    manifest = pl.read_csv(letters / "manifest.csv", infer_schema=False)
+    assert manifest.height == 40 and (letters / "letters-2005-10-01.pdf").stat().st_size > 0
+    assert (cli.data_dir / "strategies" / "demo.yaml").is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 import typer
 
@@ -23,7 +24,9 @@ def demo(
     """Build the demo and serve it: a fresh SQLite database under the data directory, the bundled UCI
     portfolio imported (24,000 accounts) and summarised, then the probability-of-default model
     trained on it, registered, promoted and used to score the book (var/scores.parquet), the day run
-    over the book with the default strategy (`arrears run-day --date 2005-10-01`), the day's agency
+    over the book with the default strategy sized for the demo's two collectors and a mail room of 40
+    letters (written to <data dir>/strategies/demo.yaml; `arrears run-day --date 2005-10-01`), the
+    day's SMS and e-mails sent and its letters rendered through the file transports, the day's agency
     hand-overs placed with agency A, one user per role (collector1, collector2, visitor1, visitor2,
     lead1 of the phone team, lead2 of the visitors' field team, legal1, compliance1, service1,
     manager1, admin1, agency1) with the password from ARREARS_DEMO_PASSWORD, or a random one that is
@@ -63,14 +66,38 @@ def demo(
     model.score(
         model_dir="active", data="store", out=settings.data_dir / "scores.parquet", as_of="2005-10-01"
     )
-    console.print("\nThe day's run over the book (default strategy, policy cn):")
-    run_day.run_day(date_="2005-10-01", extract=None, strategy="default", policy="cn")
+    strategy = _demo_strategy(settings.data_dir)
+    console.print(f"\nThe day's run over the book (the default strategy sized for the demo's team: {strategy}):")
+    run_day.run_day(date_="2005-10-01", extract=None, strategy=str(strategy), policy="cn")
     _send_the_day()
     _people()
     if not prepare_only:
         from arrears.cli.serve import serve
 
         serve(host=host, port=port, policy="cn")
+
+
+DEMO_CAPACITY = {"call": {"people": 2, "per_person": 120}, "letter": 40}
+"""The demo's day: its two collectors' 120 dials each and a small mail room; the rest as the default."""
+
+
+def _demo_strategy(data_dir: Path) -> Path:
+    """The default strategy with the demo team's capacity (``DEMO_CAPACITY``), written as a strategy
+    file under the data directory: with 200 collectors' worth of dials every account whose call is due
+    gets a call, and the demand letters that go to the accounts the team cannot call would never show."""
+    import yaml
+
+    from arrears.strategy.load import load_strategy
+
+    data = yaml.safe_load(load_strategy("default").text)
+    data |= {"name": "demo", "version": 1, "label": {"zh": "演示策略（默认策略，按演示团队规模）",
+                                                      "en": "Demo strategy (the default, sized for the demo team)"}}  # fmt: skip
+    data["capacity"] = data["capacity"] | DEMO_CAPACITY
+    path = data_dir / "strategies" / "demo.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = "# Written by `arrears demo`: the default strategy with the demo team's capacity.\n"
+    path.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 DEMO_SENDING_AT = "2005-10-01T12:00:00+08:00"
