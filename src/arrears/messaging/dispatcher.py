@@ -270,6 +270,7 @@ class Dispatcher:
             return
         with writer(self.engine) as connection:
             inbound.apply_inbound(connection, events, now=self._now(), cipher=self.cipher, rules=self._rules)
+        self.transport.inbound_recorded()
         tally.inbound += len(events)
 
     def beat(self, *, stopped: bool = False, error: str | None = None) -> None:

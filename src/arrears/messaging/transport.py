@@ -101,6 +101,12 @@ class Transport(Protocol):
         """Receipts and replies received since the last call (empty for a transport without any)."""
         ...
 
+    def inbound_recorded(self) -> None:
+        """The events of the last :meth:`inbound` are committed: a transport whose source keeps them
+        until told (the bounce mailbox) acknowledges them now, so that a dispatcher that dies before
+        the commit leaves them to be read again rather than lost."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -132,6 +132,9 @@ class _FastPlatform:
     def inbound(self) -> list[Inbound]:
         return []
 
+    def inbound_recorded(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

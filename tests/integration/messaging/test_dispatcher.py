@@ -67,6 +67,9 @@ class Scripted:
     def inbound(self) -> list[Inbound]:
         return []
 
+    def inbound_recorded(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

@@ -64,9 +64,28 @@ def test_bounces_and_replies_are_read_once_and_flagged_seen(
         receipt, reply = transport.inbound()
         assert isinstance(receipt, Receipt) and (receipt.key, receipt.permanent) == (KEY, True)
         assert isinstance(reply, Reply) and reply.text == "I will pay on Monday."
+        assert not any("\\Seen" in stored.flags for stored in imap.folders.folders["INBOX"])
+        transport.inbound_recorded()  # the dispatcher committed them
         assert all("\\Seen" in stored.flags for stored in imap.folders.folders["INBOX"])
         assert transport.inbound() == []
         transport.close()
+
+
+def test_what_a_dispatcher_read_but_never_committed_is_read_again(
+    smtp: LocalSmtp, tls: tuple[ssl.SSLContext, Path]
+) -> None:
+    context, cert = tls
+    with LocalImap(users={"bounces": "pw"}, context=context) as imap:
+        transport = _transport(smtp, imap, cert)
+        imap.folders.deliver(_bounce(smtp, transport))
+        assert len(transport.inbound()) == 1
+        transport.close()  # dies before its commit: no inbound_recorded
+        again = _transport(smtp, imap, cert)
+        (receipt,) = again.inbound()
+        assert isinstance(receipt, Receipt) and receipt.key == KEY
+        again.inbound_recorded()
+        assert again.inbound() == []
+        again.close()
 
 
 @pytest.mark.parametrize("move", [True, False])

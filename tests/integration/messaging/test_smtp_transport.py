@@ -4,6 +4,7 @@ back from a Maildir."""
 from __future__ import annotations
 
 import mailbox
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from mail_tags import TAGS
 
 from arrears.config import Settings
 from arrears.messaging.transport import Outgoing, Receipt, Reply, TransportDown, TransportError
-from arrears.messaging.transports import open_transport
+from arrears.messaging.transports import bounce_box, open_transport
 from arrears.messaging.transports.smtp import SmtpTransport
 from fixed_keys import TEST_KEY_B64
 
@@ -233,8 +234,25 @@ def test_a_bounce_in_the_maildir_is_a_permanent_failure_of_its_message_read_once
     assert (
         receipt.reason is not None and "User unknown" in receipt.reason and "zhang.san" not in receipt.reason
     )
+    transport.inbound_recorded()  # the dispatcher committed it
     assert transport.inbound() == []  # not read twice
     assert transport.counts["bounce"] == 1
+
+
+def test_a_bounce_read_by_a_dispatcher_that_died_before_its_commit_is_read_again(
+    server: LocalSmtp, transport: SmtpTransport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport.send([_item()])
+    server.write_dsn(tmp_path / "bounces", server.messages[0])
+    assert len(transport.inbound()) == 1  # read, then the process dies: inbound_recorded never comes
+    other = SmtpTransport.from_url(server.url, settings=_settings(tmp_path))
+    assert other.inbound() == []  # claimed by the first reader, not yet abandoned
+    monkeypatch.setattr(bounce_box, "RECLAIM_SECONDS", -1.0)
+    (receipt,) = other.inbound()  # the first reader is long gone: claimed again
+    assert isinstance(receipt, Receipt) and receipt.key == KEY
+    other.inbound_recorded()
+    assert other.inbound() == [] and transport.inbound() == []
+    assert [name.endswith(":2,S") for name in os.listdir(tmp_path / "bounces" / "cur")] == [True]
 
 
 def test_a_delayed_dsn_is_not_permanent(server: LocalSmtp, transport: SmtpTransport, tmp_path: Path) -> None:

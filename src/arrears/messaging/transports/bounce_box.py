@@ -1,11 +1,14 @@
 """The mailbox bounces and replies arrive in: a Maildir (``maildir:/path``) or an IMAP folder
 (``imap://user:pass@host/INBOX``, ``imaps://...``), read so that no message is read twice.
 
-- Maildir: a new message (``new/``) is claimed by renaming it into ``cur/`` with the Seen flag (atomic:
-  two readers never both get it); one that cannot be read is moved, unread, into the Maildir++ folder
-  ``.bad`` for a person to look at.
+- Maildir: a new message (``new/``) is claimed by renaming it into ``cur/`` without flags (atomic: two
+  readers never both get it) and given the Seen flag once what it says is committed (:meth:`done`); a
+  claimed message still without flags after ``RECLAIM_SECONDS`` (its reader died before the commit) is
+  claimed again. One that cannot be read is moved, unread, into the Maildir++ folder ``.bad`` for a
+  person to look at.
 - IMAP: unseen messages are fetched without setting ``\\Seen`` (``BODY.PEEK``), flagged ``\\Seen`` once
-  read, and one that cannot be read is moved to the folder ``bad`` (MOVE, else COPY and expunge).
+  what they say is committed, and one that cannot be read is moved to the folder ``bad`` (MOVE, else
+  COPY and expunge).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import imaplib
 import mailbox
 import os
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +30,8 @@ BAD_FOLDER = "bad"
 # bytes one read holds at most (plus the message that crosses it): cardholders answer with photos and
 # MTAs may return whole messages, and a read of 500 such would hold gigabytes; the rest wait
 FETCH_BYTES = 64 * 1024 * 1024
+# a Maildir message claimed this long ago and never marked Seen was read by a reader that died
+RECLAIM_SECONDS = 600.0
 
 
 class BounceBox(Protocol):
@@ -46,20 +52,32 @@ class MaildirBox:
         self.path = path
         mailbox.Maildir(str(path), create=True)  # tmp/ new/ cur/, made if missing
 
+    def _waiting(self) -> list[Path]:
+        """Messages in ``new/``, then claimed ones in ``cur/`` left unflagged by a reader that died."""
+        waiting = [self.path / "new" / name for name in sorted(os.listdir(self.path / "new"))]
+        stale = time.time() - RECLAIM_SECONDS
+        for name in sorted(os.listdir(self.path / "cur")):
+            if name.endswith(":2,"):
+                with contextlib.suppress(FileNotFoundError):
+                    if os.stat(self.path / "cur" / name).st_ctime < stale:
+                        waiting.append(self.path / "cur" / name)
+        return [path for path in waiting if not path.name.startswith(".")]
+
     def fetch(self, *, limit: int) -> list[tuple[str, bytes]]:
         found: list[tuple[str, bytes]] = []
         held = 0
-        for name in sorted(os.listdir(self.path / "new")):
+        for source in self._waiting():
             if len(found) >= limit:
                 break
-            if name.startswith("."):
-                continue
             try:
-                size = os.stat(self.path / "new" / name).st_size
-                if found and held + size > FETCH_BYTES:  # left in new/ for the next read
+                size = os.stat(source).st_size
+                if found and held + size > FETCH_BYTES:  # left for the next read
                     break
-                claimed = self.path / "cur" / f"{name.split(':', 1)[0]}:2,S"
-                os.rename(self.path / "new" / name, claimed)
+                base = source.name.split(":", 1)[0]
+                if source.parent.name == "cur":  # a fresh name, so that two readers never both win
+                    base = f"{base.split(',', 1)[0]},R{time.time_ns()}"
+                claimed = self.path / "cur" / f"{base}:2,"
+                os.rename(source, claimed)
             except FileNotFoundError:  # another reader claimed it first
                 continue
             raw = claimed.read_bytes()
@@ -68,7 +86,8 @@ class MaildirBox:
         return found
 
     def done(self, handle: str) -> None:
-        """Nothing more: the message was moved to ``cur/`` as Seen when it was fetched."""
+        """Flags the claimed message Seen: what it said is committed."""
+        os.rename(handle, f"{handle}S")
 
     def put_aside(self, handle: str) -> None:
         box = mailbox.Maildir(str(self.path), create=False)

@@ -166,6 +166,9 @@ class FileTransport:
         found, self._pending = self._pending, []
         return found
 
+    def inbound_recorded(self) -> None:
+        return None
+
     def close(self) -> None:
         self._seen.clear()
         self._read.clear()

@@ -41,5 +41,8 @@ class HttpSmsTransport:
     def inbound(self) -> list[Inbound]:
         return []
 
+    def inbound_recorded(self) -> None:
+        return None
+
     def close(self) -> None:
         self._client.close()

@@ -57,5 +57,8 @@ class PushTransport:
     def inbound(self) -> list[Inbound]:
         return []
 
+    def inbound_recorded(self) -> None:
+        return None
+
     def close(self) -> None:
         self._client.close()

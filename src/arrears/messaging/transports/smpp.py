@@ -320,6 +320,9 @@ class SmppTransport:
             permanent=event.permanent,
         )
 
+    def inbound_recorded(self) -> None:
+        """Nothing: smpplib answers each deliver_sm as it reads it (see docs/messaging-smpp.md)."""
+
     def close(self) -> None:
         """Unbind; ``inbound`` binds no more (``send`` would bind again)."""
         with self._lock:

@@ -244,6 +244,7 @@ class SmtpTransport:
         self.clock = clock
         self.counts: Counter[str] = Counter()  # connections, sent..., and the mailbox's bounce/reply/bad
         self._smtp: smtplib.SMTP | None = None
+        self._unacknowledged: list[str] = []  # mailbox handles read, their events not yet committed
 
     @classmethod
     def from_url(cls, url: str, *, settings: Settings) -> Self:
@@ -365,19 +366,32 @@ class SmtpTransport:
             return []
         received_at = self.clock()
         events: list[Inbound] = []
+        self._unacknowledged = []  # an earlier read not recorded (its commit failed) is read again
         for handle, raw in fetched:
             read = read_mail(raw, received_at=received_at, tags=self.tags, transport=self.name)
             self.counts[read.kind] += 1
+            if read.kind != "bad":
+                self._unacknowledged.append(handle)
+                events.extend(read.events)
+                continue
+            logger.warning("bounce mailbox: a message put aside in 'bad': %s", read.reason)
             try:
-                if read.kind == "bad":
-                    logger.warning("bounce mailbox: a message put aside in 'bad': %s", read.reason)
-                    self.bounces.put_aside(handle)
-                else:
-                    self.bounces.done(handle)
+                self.bounces.put_aside(handle)
+            except (OSError, imaplib.IMAP4.error) as error:
+                logger.warning("bounce mailbox: a message could not be put aside: %s", type(error).__name__)
+        if not events:
+            self.inbound_recorded()  # messages without an event: nothing to wait for
+        return events
+
+    def inbound_recorded(self) -> None:
+        """Marks the read messages read in the mailbox, now that their events are committed."""
+        handles, self._unacknowledged = self._unacknowledged, []
+        for handle in handles:
+            assert self.bounces is not None
+            try:
+                self.bounces.done(handle)
             except (OSError, imaplib.IMAP4.error) as error:
                 logger.warning("bounce mailbox: a message could not be marked: %s", type(error).__name__)
-            events.extend(read.events)
-        return events
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
