@@ -112,7 +112,7 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
     queued = re.search(r"messages queued ([\d,]+) \(email ([\d,]+), letter 40, sms ([\d,]+)\)", said)
     assert queued, said
     total, emails, texts = (int(group.replace(",", "")) for group in queued.groups())
-    assert total == emails + 40 + texts and texts > 0 and emails > 0  # the two collectors cannot call them all
+    assert total == emails + 40 + texts and texts > 0 and emails > 0  # the two collectors cannot call all
     assert f"sent {emails + texts:,}, waiting 0, failed 0" in said  # letters go to the print house instead
     assert "Letters rendered 40 (not rendered: none)" in said
     sms = (cli.data_dir / "outbox" / "sms").glob("*.jsonl")

@@ -67,7 +67,7 @@ def demo(
         model_dir="active", data="store", out=settings.data_dir / "scores.parquet", as_of="2005-10-01"
     )
     strategy = _demo_strategy(settings.data_dir)
-    console.print(f"\nThe day's run over the book (the default strategy sized for the demo's team: {strategy}):")
+    console.print(f"\nThe day's run over the book (the demo team's strategy, {strategy}):")
     run_day.run_day(date_="2005-10-01", extract=None, strategy=str(strategy), policy="cn")
     _send_the_day()
     _people()
@@ -90,8 +90,8 @@ def _demo_strategy(data_dir: Path) -> Path:
     from arrears.strategy.load import load_strategy
 
     data = yaml.safe_load(load_strategy("default").text)
-    data |= {"name": "demo", "version": 1, "label": {"zh": "演示策略（默认策略，按演示团队规模）",
-                                                      "en": "Demo strategy (the default, sized for the demo team)"}}  # fmt: skip
+    label = {"zh": "演示策略（默认策略，按演示团队规模）", "en": "Demo strategy (the default, sized for the demo team)"}
+    data |= {"name": "demo", "version": 1, "label": label}
     data["capacity"] = data["capacity"] | DEMO_CAPACITY
     path = data_dir / "strategies" / "demo.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
