@@ -90,7 +90,8 @@ def _demo_strategy(data_dir: Path) -> Path:
     from arrears.strategy.load import load_strategy
 
     data = yaml.safe_load(load_strategy("default").text)
-    label = {"zh": "演示策略（默认策略，按演示团队规模）", "en": "Demo strategy (the default, for the demo team)"}
+    label = {"zh": "演示策略（默认策略，按演示团队规模）",
+             "en": "Demo strategy (the default, sized for the demo team)"}  # fmt: skip
     data |= {"name": "demo", "version": 1, "label": label}
     data["capacity"] = data["capacity"] | DEMO_CAPACITY
     path = data_dir / "strategies" / "demo.yaml"
