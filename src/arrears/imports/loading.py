@@ -94,6 +94,7 @@ def contact_rows(frame: pl.DataFrame, cipher: FieldCipher) -> pl.DataFrame:
 def account_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         pl.col("account_id").alias("account_no"),
+        pl.col("account_id").str.slice(-4).alias("account_tail"),
         pl.col("customer_id").alias("customer_no"),
         pl.col("product").fill_null("standard"),
         pl.col("currency").fill_null("CNY"),

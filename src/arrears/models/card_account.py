@@ -25,6 +25,9 @@ class CardAccount(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_no: Mapped[str] = mapped_column(key_string(64), unique=True)
+    # the account number's last four characters: the portal finds an account by them (with the
+    # national ID's last six), through this index rather than a scan of every number
+    account_tail: Mapped[str | None] = mapped_column(key_string(4), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     product: Mapped[str] = mapped_column(String(50))
     currency: Mapped[str] = mapped_column(String(3))
