@@ -284,6 +284,64 @@ class Settings(BaseSettings):
         description="Wait for the connection, the bind and each response before it counts as lost.",
     )
 
+    # --- the cardholder portal (/my) and online payments (docs/portal.md, docs/payments.md) -------------
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description=(
+            "The address cardholders reach this server at (scheme, host, port, no trailing slash): pay "
+            "links sent by SMS and the gateway's return and notify addresses are made from it."
+        ),
+    )
+    gateway: str = Field(
+        default="simulated",
+        pattern="^simulated$",
+        description="The payment gateway: simulated (a checkout page of this server, the demo's and tests').",
+    )
+    gateway_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The key of the gateway's notifications (HMAC-SHA256 over the sorted fields): POST "
+            "/api/v1/payments/notify/simulated answers 400 fail to any other signature. Unset: payments "
+            "cannot be taken (orders are refused and the notify address answers 503). Never logged."
+        ),
+    )
+    payment_order: str = Field(
+        default="fee,interest,principal",
+        pattern="^(fee|interest|principal),(fee|interest|principal),(fee|interest|principal)$",
+        description="The order a payment pays the account's items off in (the issuer's rule).",
+    )
+    payment_order_minutes: int = Field(
+        default=30, ge=5, le=1440, description="A payment order not paid within this many minutes closes."
+    )
+    portal_code_minutes: int = Field(
+        default=5, ge=1, le=15, description="A sign-in code is valid this many minutes."
+    )
+    portal_code_tries: int = Field(default=5, ge=1, le=10, description="Wrong codes before a code is void.")
+    portal_idle_minutes: int = Field(
+        default=15, ge=1, le=60, description="A cardholder's session ends after this many idle minutes."
+    )
+    portal_codes_per_mobile: int = Field(
+        default=5, ge=1, le=100, description="Sign-in codes sent to one mobile per hour at most."
+    )
+    portal_attempts_per_client: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Sign-in attempts (first steps and codes) from one client address per hour at most.",
+    )
+    portal_failures_to_lock: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed sign-ins (details or codes) on one account in an hour that lock it for an hour.",
+    )
+    portal_upload_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=10_000,
+        le=50 * 1024 * 1024,
+        description="The largest file a cardholder may attach (an image or a PDF).",
+    )
+
     def field_supervisor_names(self) -> tuple[str, ...]:
         """The usernames of ``field_supervisors``."""
         return tuple(name.strip() for name in self.field_supervisors.split(",") if name.strip())

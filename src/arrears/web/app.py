@@ -12,7 +12,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from arrears import __version__
-from arrears.api import accounts, actions, arrangements, auth, compliance, dashboard, queue, webhooks
+from arrears.api import (
+    accounts,
+    actions,
+    arrangements,
+    auth,
+    compliance,
+    dashboard,
+    payments,
+    queue,
+    webhooks,
+)
 from arrears.compliance import load_policy
 from arrears.config import Settings, get_settings
 from arrears.db import get_engine
@@ -26,8 +36,19 @@ from arrears.web.pages import actions as action_pages
 from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
+from arrears.web.pages import (
+    my_auth,
+    my_owe,
+    my_pay,
+    my_plans,
+    my_requests,
+    pay_gateway,
+    templates_library,
+    visit_planning,
+    workspace,
+)
 from arrears.web.pages import outbox as outbox_page
-from arrears.web.pages import templates_library, visit_planning, workspace
+from arrears.web.pages import payments as payment_pages
 from arrears.web.pages import visits as visit_pages
 from arrears.web.pages.workspace import NotInScope
 
@@ -69,6 +90,7 @@ def create_app(
         actions.router,
         dashboard.router,
         webhooks.router,  # signed by the platforms, no staff sign-in
+        payments.router,  # the gateway's notifications: signed, no sign-in
     ):
         app.include_router(router)
     for router in (
@@ -81,6 +103,13 @@ def create_app(
         visit_planning.router,
         outbox_page.router,
         templates_library.router,
+        payment_pages.router,
+        pay_gateway.router,  # the simulated gateway's checkout page
+        my_auth.router,  # the cardholder portal: its own sessions and cookies
+        my_owe.router,
+        my_pay.router,
+        my_plans.router,
+        my_requests.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

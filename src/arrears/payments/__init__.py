@@ -1,0 +1,1 @@
+"""Online payments: orders, the gateway contract, notifications, posting, reversals, reconciliation."""
