@@ -71,10 +71,11 @@ def demo(
     run_day.run_day(date_="2005-10-01", extract=None, strategy=str(strategy), policy="cn")
     _send_the_day()
     _people()
+    _cardholder(port)
     if not prepare_only:
         from arrears.cli.serve import serve
 
-        serve(host=host, port=port, policy="cn")
+        serve(host=host, port=port, policy="cn", dispatch=True)
 
 
 DEMO_CAPACITY = {"call": {"people": 2, "per_person": 120}, "letter": 40}
@@ -157,3 +158,44 @@ def _people() -> None:
         console.print(f"Their password is the one in {PASSWORD_VARIABLE}.")
     else:
         console.print(f"Their password (random; set {PASSWORD_VARIABLE} to choose one): {password}")
+
+
+GATEWAY_SECRET_VARIABLE = "ARREARS_GATEWAY_SECRET"
+
+
+def _cardholder(port: int) -> None:
+    """How to sign in to the cardholder portal as one of the demo's cardholders (an overdue account
+    with a mobile): the account's last four digits and the national ID's last six. The one-time code
+    goes out through the SMS file transport (the demo serves with a dispatcher); payments go through
+    the simulated gateway, whose key is ARREARS_GATEWAY_SECRET or a random one for this demo."""
+    from sqlalchemy import select
+
+    from arrears.config import get_settings
+    from arrears.db import get_engine
+    from arrears.kit.crypto import cipher_for
+    from arrears.models import CardAccount, ContactPoint, Customer, table_of
+
+    if not os.environ.get(GATEWAY_SECRET_VARIABLE):
+        os.environ[GATEWAY_SECRET_VARIABLE] = secrets.token_urlsafe(32)
+        get_settings.cache_clear()
+    settings = get_settings()
+    account, customer, point = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
+    query = (
+        select(account.c.account_no, customer.c.national_id_enc)
+        .join(customer, customer.c.id == account.c.customer_id)
+        .join(point, (point.c.customer_id == customer.c.id) & (point.c.kind == "mobile"))
+        .where(account.c.dpd > 30, account.c.dpd <= 60)
+        .order_by(account.c.id)
+        .limit(1)
+    )
+    with get_engine(settings).connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return
+    national_id = cipher_for(settings).decrypt(row.national_id_enc)
+    console.print(
+        f"\nCardholder portal: http://127.0.0.1:{port}/my, as the demo cardholder of the account ending "
+        f"{row.account_no[-4:]} (national ID ending {national_id[-6:]}); the one-time code arrives by SMS "
+        f"in {settings.transport_url('sms').removeprefix('file:')}/*.jsonl (the file transport).",
+        highlight=False,
+    )

@@ -12,8 +12,19 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     policy: str = typer.Option("cn", "--policy", help="Compliance policy: cn, us or a policy file."),
+    dispatch: bool = typer.Option(
+        False,
+        "--dispatch/--no-dispatch",
+        help="Also run `arrears dispatch` (sms, email, push) in a child process while serving, so that "
+        "one-time codes, receipts and collectors' messages go out: for a single-host installation "
+        "or the demo (a larger one runs dispatchers of its own).",
+    ),
 ) -> None:
-    """Serve the API (/api/v1, OpenAPI at /openapi.json) and /healthz on the configured database."""
+    """Serve the staff workspace, the cardholder portal (/my), the API (/api/v1, OpenAPI at
+    /openapi.json) and /healthz on the configured database."""
+    import subprocess
+    import sys
+
     import uvicorn
 
     from arrears import migrate
@@ -21,4 +32,16 @@ def serve(
     from arrears.web.app import create_app
 
     migrate.upgrade(get_engine())
-    uvicorn.run(create_app(policy=policy), host=host, port=port, log_level="info")
+    app = create_app(policy=policy)
+    dispatcher = None
+    if dispatch:
+        dispatcher = subprocess.Popen([sys.executable, "-m", "arrears", "dispatch", "--policy", policy])
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        if dispatcher is not None:
+            dispatcher.terminate()  # SIGTERM: it finishes the batch in hand
+            try:
+                dispatcher.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                dispatcher.kill()
