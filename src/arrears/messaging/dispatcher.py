@@ -179,7 +179,9 @@ class Dispatcher:
             zone=self.config.zone,
             now=now,
         )
-        settled = [_settled(verdict) for verdict in verdicts if verdict.action != "send"]
+        doubtful = {one.id for one in claimed if one.in_doubt}
+        settled = [_settled(verdict, in_doubt=verdict.message_id in doubtful)
+                   for verdict in verdicts if verdict.action != "send"]  # fmt: skip
         going = {verdict.message_id for verdict in verdicts if verdict.action == "send"}
         batch, unaddressed = self._addressed([one for one in claimed if one.id in going], facts)
         settled += [Settled(one.id, "cancelled", "cancelled", rules=(rules.NO_POINT_RULE,),
@@ -284,14 +286,20 @@ class Dispatcher:
             )
 
 
-def _settled(verdict: rules.Verdict, *, attempted: bool = False) -> Settled:
-    """The record of a verdict that does not send."""
+IN_DOUBT_NOTE = "an earlier dispatcher stopped while sending it: it may have reached the provider"
+
+
+def _settled(verdict: rules.Verdict, *, attempted: bool = False, in_doubt: bool = False) -> Settled:
+    """The record of a verdict that does not send. A message in doubt that may not go any more (a hold
+    placed, its deadline passed) is not sent again, and its reason says it may have gone already."""
     if verdict.action == "wait":
         event = "retry" if attempted else "waiting"
         return Settled(verdict.message_id, "queued", event, until=verdict.until, rules=verdict.rules,
                        reason=verdict.reason, attempted=attempted)  # fmt: skip
     status = {"cancel": "cancelled", "expire": "expired", "fail": "failed"}[verdict.action]
-    return Settled(verdict.message_id, status, status, rules=verdict.rules, reason=verdict.reason,
+    reason = f"{verdict.reason}; {IN_DOUBT_NOTE}" if in_doubt and verdict.reason else verdict.reason
+    reason = IN_DOUBT_NOTE if in_doubt and not reason else reason
+    return Settled(verdict.message_id, status, status, rules=verdict.rules, reason=reason,
                    attempted=attempted)  # fmt: skip
 
 

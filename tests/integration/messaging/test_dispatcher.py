@@ -309,6 +309,27 @@ class TestInDoubt:
         assert tally.sent == 4 and written(tmp_path) == Counter(keys)
         assert message(engine, keys[0])["events"] == ["queued", "in_doubt", "sent"]
 
+    def test_a_message_in_doubt_under_a_new_hold_is_not_sent_again_and_says_it_may_have_gone(
+        self, engine: Engine, book: list[tuple[int, int, int]], cipher: FieldCipher, tmp_path: Path
+    ) -> None:
+        [key] = queue_sms(engine, book[:1], count=1, now=DAY)
+        with writer(engine) as connection:  # the dead dispatcher claimed it and perhaps sent it
+            OutboxRepository(connection).claim(channel="sms", worker="dead", now=DAY, limit=1,
+                                               claim_for=timedelta(minutes=2))  # fmt: skip
+        with engine.begin() as connection:  # then the cardholder disputed: a hold
+            connection.execute(insert(table_of(Hold)).values(
+                customer_id=book[0][0], account_id=None, kind="dispute", reason="disputes a charge",
+                placed_at=DAY + timedelta(minutes=1)))  # fmt: skip
+        clock = Clock(DAY + timedelta(minutes=3))
+        transport = Scripted()
+
+        drain(engine, transport, clock, cipher)
+
+        found = message(engine, key)
+        assert transport.asked == [] and found["status"] == "cancelled"
+        assert found["events"] == ["queued", "in_doubt", "cancelled"]
+        assert "may have reached the provider" in found["last_error"]
+
     def test_a_slow_dispatcher_does_not_record_a_batch_taken_over(
         self, engine: Engine, book: list[tuple[int, int, int]], cipher: FieldCipher
     ) -> None:
