@@ -7,6 +7,10 @@ rest on a legal fact (deceased, bankruptcy, litigation), compliance for the regu
 (cease_contact, breathing_space), customer service or compliance for dispute and complaint holds
 (until service cases exist; then the case's closure lifts them), and the supervisors for hardship.
 A collector lifts no hold. docs/permissions.md shows the same table.
+
+A cardholder (the ``cardholder`` role, which is no staff role: the portal's own requests) places the
+holds the rulebook asks for when they raise a dispute, a complaint or a hardship request
+(``arrears.portal.requests``) and lifts none.
 """
 
 from __future__ import annotations
@@ -49,10 +53,14 @@ KIND_ZH = {"dispute": "争议", "complaint": "投诉", "hardship": "经济困难
            "bankruptcy": "破产", "litigation": "诉讼", "cease_contact": "停止联系",
            "breathing_space": "缓冲期"}  # fmt: skip  # the kinds' names in refusals
 assert set(KIND_ZH) == set(HOLD_KINDS)
+CARDHOLDER = "cardholder"  # the role of a cardholder's own request through the portal (no staff role)
+CARDHOLDER_PLACES = frozenset({"dispute", "complaint", "hardship"})
 
 
 def may_place(*, role: str, kind: str) -> bool:
     """Whether the role may place a hold of the kind (False for an unknown kind)."""
+    if role == CARDHOLDER:
+        return kind in CARDHOLDER_PLACES
     found = AUTHORITY.get(kind)
     return found is not None and role in found.place
 

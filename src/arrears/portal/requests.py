@@ -1,0 +1,281 @@
+"""A cardholder's dispute, complaint or hardship request from the portal, with the holds the rulebook
+asks for and up to three attachments, and the staff's side of it (read, take, close, download).
+
+The holds (``hold_for``, pure), placed through ``contacts.holds.place_hold`` as the ``cardholder``
+role (``hold_rules.CARDHOLDER``) with the actor ``customer:<id>``:
+
+- a dispute holds the disputed account (a ``dispute`` hold on that account): the cn rule CN-HOLD and
+  the us rule US-HOLD block every contact on it;
+- a dispute of category ``fraud`` ("I did not make these transactions") stops all collection: a
+  ``dispute`` hold on every account of the customer. ``dispute`` is the kind both policies block on
+  (``cease_contact`` would be the cardholder withdrawing consent to contact, which a fraud claim is
+  not, and only compliance may lift it);
+- a complaint of abuse, false threats or third-party contact places a ``complaint`` hold on every
+  account of the customer (the conduct complained of is towards the person, whichever account);
+  other complaints (frequency, visits, privacy) hold nothing: customer service reads them;
+- a hardship request places a ``hardship`` hold on every account of the customer: under the cn
+  policy it changes the offer, not the contact (CN-HOLD ignores hardship), as the rulebook says.
+
+The text is encrypted with the FieldCipher (``text_enc``); each attachment's bytes too
+(``FieldCipher.encrypt_bytes``), with the SHA-256 of the clear bytes kept beside them. Audit entries
+(``portal.request``, ``portal.request_taken``, ``portal.request_closed``,
+``portal.attachment_downloaded``) carry ids, kinds and counts, never the text. The caller's
+transaction must be able to append (``audit_transaction``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from arrears.accounts.free_text import mask_rows
+from arrears.audit.repository import AuditLog
+from arrears.contacts import hold_rules
+from arrears.contacts.holds import place_hold
+from arrears.kit.crypto import FieldCipher
+from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.inputs import InvalidField, check_text
+from arrears.kit.money import MAX_AMOUNT_FEN, format_fen
+from arrears.portal.requests_repository import RequestRepository
+from arrears.portal.uploads import EXTENSIONS, MAX_ATTACHMENTS, check_attachment, too_many
+from arrears.users.permissions import allowed
+
+KINDS = ("dispute", "complaint", "hardship")
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "dispute": ("amount", "interest_fees", "charge", "already_paid", "fraud"),
+    "complaint": ("attitude_abuse", "frequency_hours", "third_party", "visit_conduct", "false_threats",
+                  "privacy"),
+    "hardship": ("income_loss", "illness", "other"),
+}  # fmt: skip
+NAMES: dict[str, tuple[str, str]] = {  # (English, Chinese) of the kinds and categories
+    "dispute": ("Dispute", "异议"),
+    "complaint": ("Complaint", "投诉"),
+    "hardship": ("Hardship", "经济困难"),
+    "plan": ("Plan request", "还款计划申请"),
+    "callback": ("Callback request", "回电申请"),
+    "amount": ("The amount is wrong", "金额有误"),
+    "interest_fees": ("Interest or fees", "利息或费用"),
+    "charge": ("A transaction I do not recognise", "不认可某笔交易"),
+    "already_paid": ("I have already paid", "我已经还款"),
+    "fraud": ("Fraud: I did not make these transactions", "盗刷：交易并非本人所为"),
+    "attitude_abuse": ("Rude or abusive collector", "催收人员态度恶劣或辱骂"),
+    "frequency_hours": ("Too many contacts or at night", "联系过于频繁或在夜间联系"),
+    "third_party": ("My family, friends or employer were contacted", "联系了我的家人、朋友或单位"),
+    "visit_conduct": ("Conduct during a visit", "上门外访时的行为"),
+    "false_threats": ("False threats (police, court, arrest)", "虚假威胁（报警、起诉、拘留）"),
+    "privacy": ("My personal data was disclosed", "个人信息被泄露"),
+    "income_loss": ("Loss of income or job", "收入减少或失业"),
+    "illness": ("Illness or accident", "疾病或意外"),
+    "other": ("Other hardship", "其他困难"),
+}
+HOLDING_COMPLAINTS = frozenset({"attitude_abuse", "false_threats", "third_party"})
+STATUSES = ("open", "taken", "closed")
+REQUESTED, TAKEN, CLOSED = "portal.request", "portal.request_taken", "portal.request_closed"
+DOWNLOADED = "portal.attachment_downloaded"
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRule:
+    """The hold a request places: its kind, on every account of the customer or on the one account."""
+
+    kind: str
+    whole_customer: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRequest:
+    id: int
+    hold_id: int | None
+    hold_kind: str | None
+    attachments: int
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    content_type: str
+    filename: str
+    data: bytes
+
+
+def hold_for(kind: str, category: str) -> HoldRule | None:
+    """The hold the rulebook asks for on a request of ``kind`` and ``category`` (None: no hold)."""
+    if kind == "dispute":
+        return HoldRule("dispute", whole_customer=category == "fraud")
+    if kind == "complaint":
+        return HoldRule("complaint", whole_customer=True) if category in HOLDING_COMPLAINTS else None
+    if kind == "hardship":
+        return HoldRule("hardship", whole_customer=True)
+    return None
+
+
+def name(code: str | None, locale: str) -> str:
+    """A kind's or category's name in the locale (the code itself when unknown)."""
+    found = NAMES.get(code or "")
+    return (found[1] if locale.startswith("zh") else found[0]) if found else (code or "")
+
+
+def check_fields(kind: str, category: str, text: str, amount_fen: int | None) -> str:
+    """The request's text, stripped; InvalidField naming the field that is refused."""
+    if kind not in KINDS:
+        raise NotFound(f"no request kind {kind}", f"没有请求类型 {kind}")
+    if category not in CATEGORIES[kind]:
+        raise InvalidField("category", "choose one of the categories", "请选择一个类别")
+    check_text(text, field="text")
+    if not text.strip():
+        raise InvalidField("text", "say what happened", "请说明情况")
+    if amount_fen is not None:
+        if kind != "dispute":
+            raise InvalidField("amount", "only a dispute names an amount", "只有异议可以填写金额")
+        if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+            cap = format_fen(MAX_AMOUNT_FEN)
+            raise InvalidField(
+                "amount", f"the amount must be from 0.01 to {cap} yuan", f"金额须在 0.01 至 {cap} 元之间"
+            )
+    return text.strip()
+
+
+def create_request(
+    connection: Connection,
+    *,
+    customer_id: int,
+    account_id: int,
+    kind: str,
+    category: str,
+    text: str,
+    amount_fen: int | None,
+    attachments: Sequence[bytes],
+    cipher: FieldCipher,
+    upload_limit: int,
+    now: datetime,
+) -> CreatedRequest:
+    """Records the cardholder's request on their account, its attachments (type-checked, encrypted)
+    and the hold ``hold_for`` names; audited. NotFound for an account that is not the customer's;
+    InvalidField or UploadRefused (naming the field or the attachment) for what is refused."""
+    clear = check_fields(kind, category, text, amount_fen)
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise too_many(len(attachments))
+    types = [check_attachment(number, data, limit=upload_limit) for number, data in enumerate(attachments, 1)]
+    repository = RequestRepository(connection)
+    if repository.owner_of(account_id) != customer_id:
+        raise NotFound(f"no account {account_id}", f"没有账户 {account_id}")
+    request_id = repository.add_request(
+        {"account_id": account_id, "customer_id": customer_id, "kind": kind, "category": category,
+         "text_enc": cipher.encrypt(clear), "amount_fen": amount_fen, "status": "open", "created_at": now}
+    )  # fmt: skip
+    for data, content_type in zip(attachments, types, strict=True):
+        repository.add_attachment(
+            {"request_id": request_id, "content_type": content_type, "size": len(data),
+             "sha256": hashlib.sha256(data).hexdigest(), "data_enc": cipher.encrypt_bytes(data),
+             "created_at": now}
+        )  # fmt: skip
+    actor = f"customer:{customer_id}"
+    rule, hold_id = hold_for(kind, category), None
+    AuditLog(connection).append(
+        at=now, actor=actor, action=REQUESTED, subject_type="portal_request", subject_id=str(request_id),
+        details={"account_id": account_id, "kind": kind, "category": category, "attachments": len(types),
+                 "amount": amount_fen is not None, "hold": rule.kind if rule else None},
+    )  # fmt: skip
+    if rule is not None:
+        reason = (
+            f"portal request {request_id}: {name(kind, 'en')}, {name(category, 'en')} / "
+            f"门户请求 {request_id}：{name(kind, 'zh')}，{name(category, 'zh')}"
+        )
+        hold = place_hold(connection, account_id=account_id, kind=rule.kind, reason=reason, user_id=None,
+                          actor=actor, role=hold_rules.CARDHOLDER, now=now,
+                          whole_customer=rule.whole_customer)  # fmt: skip
+        hold_id = int(hold["id"])
+        repository.set_hold(request_id, hold_id)
+    return CreatedRequest(request_id, hold_id, rule.kind if rule else None, len(types))
+
+
+def _shown(rows: list[dict[str, Any]], cipher: FieldCipher) -> list[dict[str, Any]]:
+    return [
+        {key: value for key, value in row.items() if key != "text_enc"}
+        | {"text": cipher.decrypt(row["text_enc"]) if row["text_enc"] is not None else None}
+        for row in rows
+    ]
+
+
+def requests_of_customer(
+    connection: Connection, *, customer_id: int, cipher: FieldCipher
+) -> list[dict[str, Any]]:
+    """The cardholder's own requests, newest first, their text as they wrote it."""
+    return _shown(RequestRepository(connection).of_customer(customer_id), cipher)
+
+
+def _for_staff(
+    connection: Connection, rows: list[dict[str, Any]], *, role: str, cipher: FieldCipher
+) -> list[dict[str, Any]]:
+    """The rows with their text as written for a role with ``pii:reveal``, else masked (the
+    cardholder's known values and every ID, phone, card number and e-mail)."""
+    shown = _shown(rows, cipher)
+    return shown if allowed(role, "pii:reveal") else mask_rows(connection, shown, ["text"], cipher=cipher)
+
+
+def requests_for_case(
+    connection: Connection, *, account_id: int, role: str, cipher: FieldCipher
+) -> list[dict[str, Any]]:
+    """The account's portal requests for the staff case page, newest first (text per ``_for_staff``)."""
+    return _for_staff(
+        connection, RequestRepository(connection).of_account(account_id), role=role, cipher=cipher
+    )
+
+
+def open_requests(
+    connection: Connection, *, role: str, cipher: FieldCipher, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Requests open or taken, oldest first, for the staff list (text per ``_for_staff``)."""
+    rows = RequestRepository(connection).open_requests(limit=limit)
+    return _for_staff(connection, rows, role=role, cipher=cipher)
+
+
+def request_account(connection: Connection, request_id: int) -> int:
+    """The request's account id (for the scope check); NotFound when there is no such request."""
+    found = RequestRepository(connection).request(request_id)
+    if found is None:
+        raise NotFound(f"no portal request {request_id}", f"没有门户请求 {request_id}")
+    return int(found["account_id"])
+
+
+def move(connection: Connection, *, request_id: int, to: str, actor: str, now: datetime) -> None:
+    """Takes (open -> taken) or closes (open or taken -> closed) the request; audited. Closing lifts
+    no hold: who may lift it is ``hold_rules``, on the case page."""
+    account_id = request_account(connection, request_id)
+    before = ("open",) if to == "taken" else ("open", "taken")
+    if to not in ("taken", "closed"):
+        raise ArrearsError(f"unknown status {to}", f"未知状态 {to}")
+    if not RequestRepository(connection).move(request_id, from_statuses=before, to=to):
+        what_en, what_zh = ("taken or closed", "已被受理或已关闭") if to == "taken" else ("closed", "已关闭")
+        raise ArrearsError(f"the request is {what_en} already", f"该请求{what_zh}")
+    AuditLog(connection).append(
+        at=now, actor=actor, action=TAKEN if to == "taken" else CLOSED, subject_type="portal_request",
+        subject_id=str(request_id), details={"account_id": account_id, "status": to},
+    )  # fmt: skip
+
+
+def download(
+    connection: Connection, *, request_id: int, attachment_id: int, actor: str, cipher: FieldCipher,
+    now: datetime
+) -> Download:  # fmt: skip
+    """The attachment's clear bytes, type and a file name (no personal data in it); audited. NotFound
+    unless the attachment belongs to the request; ArrearsError when its bytes no longer match their
+    SHA-256."""
+    account_id = request_account(connection, request_id)
+    found = RequestRepository(connection).attachment(request_id, attachment_id)
+    if found is None:
+        raise NotFound(f"no attachment {attachment_id}", f"没有附件 {attachment_id}")
+    data = cipher.decrypt_bytes(found["data_enc"])
+    if hashlib.sha256(data).hexdigest() != found["sha256"]:
+        raise ArrearsError("the attachment is damaged", "附件已损坏")
+    AuditLog(connection).append(
+        at=now, actor=actor, action=DOWNLOADED, subject_type="attachment", subject_id=str(attachment_id),
+        details={"request_id": request_id, "account_id": account_id, "content_type": found["content_type"],
+                 "size": found["size"]},
+    )  # fmt: skip
+    extension = EXTENSIONS.get(found["content_type"], "bin")
+    return Download(found["content_type"], f"request-{request_id}-{attachment_id}.{extension}", data)
