@@ -1,0 +1,519 @@
+"""The cardholder's sign-in: the account number's last digits and the national ID's last six
+characters, then a one-time code sent by SMS through the outbox.
+
+Step 1 (:func:`start_challenge`) always ends the same way for the browser: a new challenge (a random
+token in a cookie, its SHA-256 in ``portal_challenge``) and the page "if these details match an
+account, we sent a code to the mobile on file". Only when the details match one cardholder, whose
+sign-in is not locked, who has a usable mobile that has not had its codes for the hour, does the
+challenge get a customer and a code: six digits from ``secrets``, kept as an HMAC-SHA256 (keyed with the
+field cipher's lookup key, derived from the master key) of the challenge's id and the code, and sent as
+the service SMS ``otp``. Any other challenge has no code: its codes fail like wrong ones.
+
+Step 2 (:func:`check_code`): the right code within ``settings.portal_code_minutes`` signs in (the
+caller starts a session); ``settings.portal_code_tries`` wrong codes make the challenge void. When a
+challenge ends (used, void, expired), the code in the outbox message's body is replaced by ``******``;
+a message still queued then is cancelled.
+
+Finding the account: ``card_account.account_tail`` (indexed) names the candidates by the input's last
+four digits; the whole given suffix is then compared, then the national ID: first the masked copy's last
+four characters (kept in clear), then the decrypted ID's last six, compared in constant time.
+
+Every step is audited (``portal.code_sent``, ``portal.sign_in``, ``portal.sign_in_failed``,
+``portal.locked``; the actor is ``customer:<id>`` when a cardholder is known, else ``portal``) with a
+reason and never with personal data. The caller owns the transaction (``audit_transaction``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from arrears.audit.repository import AuditLog
+from arrears.config import Settings
+from arrears.kit.crypto import FieldCipher
+from arrears.kit.masking import mask_name
+from arrears.messaging.outbox import NewMessage, enqueue
+from arrears.messaging.templates.facts import MessageFacts
+from arrears.messaging.templates.service import fill
+from arrears.models import CardAccount, ContactPoint, Customer, OutboxEvent, OutboxMessage, table_of
+from arrears.models.portal import PortalChallenge
+from arrears.portal import rates
+
+ACTOR = "portal"
+ACCOUNT_DIGITS = re.compile(r"^\d{4,19}$")
+ID_TAIL = re.compile(r"^\d{5}[\dX]$")
+CODE = re.compile(r"^\d{6}$")
+HIDDEN_CODE = "******"
+_SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_A, _C, _P = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
+_CHALLENGE, _MESSAGE, _EVENT = table_of(PortalChallenge), table_of(OutboxMessage), table_of(OutboxEvent)
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """Step 1's outcome: ``token`` for the challenge cookie (None: the client is over its limit)."""
+
+    token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Step 2's outcome: ``signed_in`` (``customer_id`` set), ``wrong`` (``tries_left``), ``void`` (start
+    again) or ``limited`` (the client address is over its limit)."""
+
+    outcome: str
+    customer_id: int | None = None
+    tries_left: int = 0
+
+
+def normal_digits(text: str) -> str:
+    """The account or card number's digits as typed (spaces and dashes dropped)."""
+    return re.sub(r"[\s-]", "", text or "")
+
+
+def normal_id_tail(text: str) -> str:
+    return (text or "").strip().upper()
+
+
+def valid_details(account_digits: str, id_tail: str) -> bool:
+    return bool(ACCOUNT_DIGITS.match(account_digits)) and bool(ID_TAIL.match(id_tail))
+
+
+def challenge_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def code_hash(cipher: FieldCipher, challenge_id: str, code: str) -> str:
+    """The stored form of a code: HMAC-SHA256 (the cipher's lookup key) salted by the challenge."""
+    return cipher.lookup_hash(f"portal-code:{challenge_id}:{code}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    customer_id: int | None  # the one cardholder whose details match
+    account_id: int | None
+    blamed: int | None  # no match, but the number names one cardholder: the failure counts for them
+
+
+def find_cardholder(
+    connection: Connection, cipher: FieldCipher, *, account_digits: str, id_tail: str
+) -> _Found:
+    """The cardholder whose account number ends with ``account_digits`` and whose national ID ends with
+    ``id_tail`` (both normalized and valid)."""
+    rows = connection.execute(
+        select(_A.c.id, _A.c.account_no, _A.c.customer_id, _C.c.national_id_masked, _C.c.national_id_enc)
+        .join(_C, _C.c.id == _A.c.customer_id)
+        .where(_A.c.account_tail == account_digits[-4:])
+        .order_by(_A.c.id)
+    ).all()
+    size = len(account_digits)
+    owners: set[int] = set()
+    matched: dict[int, int] = {}  # customer -> first matching account
+    for row in rows:
+        if not hmac.compare_digest(row.account_no[-size:].encode(), account_digits.encode()):
+            continue
+        owners.add(int(row.customer_id))
+        if not hmac.compare_digest(row.national_id_masked[-4:].upper().encode(), id_tail[-4:].encode()):
+            continue
+        national_id = cipher.decrypt(row.national_id_enc)
+        if hmac.compare_digest(national_id[-6:].upper().encode(), id_tail.encode()):
+            matched.setdefault(int(row.customer_id), int(row.id))
+    if len(matched) == 1:
+        ((customer_id, account_id),) = matched.items()
+        return _Found(customer_id, account_id, None)
+    return _Found(None, None, next(iter(owners)) if len(owners) == 1 and not matched else None)
+
+
+def _mobile(connection: Connection, customer_id: int) -> int | None:
+    """The customer's mobile on file: a valid ``mobile`` contact point, the primary one first."""
+    found = connection.execute(
+        select(_P.c.id)
+        .where(_P.c.customer_id == customer_id, _P.c.kind == "mobile", _P.c.invalid_at.is_(None))
+        .order_by(_P.c.is_primary.desc(), _P.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+def _audit(
+    connection: Connection, *, now: datetime, action: str, customer_id: int | None, details: dict[str, Any]
+) -> None:
+    actor = f"customer:{customer_id}" if customer_id is not None else ACTOR
+    AuditLog(connection).append(
+        at=now,
+        actor=actor,
+        action=action,
+        subject_type="customer" if customer_id is not None else None,
+        subject_id=str(customer_id) if customer_id is not None else None,
+        details=details,
+    )
+
+
+def _count_failure(
+    connection: Connection,
+    cipher: FieldCipher,
+    settings: Settings,
+    *,
+    kind: str,
+    client: str,
+    customer_id: int | None,
+    now: datetime,
+) -> bool:
+    """Records a failure (for the cardholder when known); locks the cardholder at the limit. Whether
+    this failure locked them."""
+    subject = rates.customer_hash(cipher, customer_id) if customer_id is not None else None
+    rates.record(connection, kind=kind, client=client, subject=subject, at=now)
+    if subject is None or rates.locked(connection, customer=subject, now=now):
+        return False
+    if rates.failures(connection, customer=subject, now=now) < settings.portal_failures_to_lock:
+        return False
+    rates.record(connection, kind="locked", client=client, subject=subject, at=now)
+    _audit(
+        connection,
+        now=now,
+        action="portal.locked",
+        customer_id=customer_id,
+        details={
+            "failures": settings.portal_failures_to_lock,
+            "hours": int(rates.LOCK.total_seconds() // 3600),
+        },
+    )
+    return True
+
+
+def _insert_challenge(
+    connection: Connection,
+    *,
+    client: str,
+    now: datetime,
+    minutes: int,
+    customer_id: int | None = None,
+    contact_point_id: int | None = None,
+    code: str | None = None,
+    cipher: FieldCipher | None = None,
+) -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    key = challenge_key(token)
+    connection.execute(
+        insert(_CHALLENGE).values(
+            id=key,
+            customer_id=customer_id,
+            contact_point_id=contact_point_id,
+            code_hash=code_hash(cipher, key, code) if code is not None and cipher is not None else None,
+            client_hash=client,
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+            tries=0,
+            status="open",
+        )
+    )
+    return token, key
+
+
+def start_challenge(
+    connection: Connection,
+    *,
+    cipher: FieldCipher,
+    settings: Settings,
+    account_digits: str,
+    id_tail: str,
+    client_address: str,
+    locale: str,
+    now: datetime,
+) -> Started:
+    """Step 1 for valid (normalized) details: a challenge, with a code sent when they match."""
+    client = rates.client_hash(cipher, client_address)
+    rates.serialize(connection, client)
+    expire_stale(connection, now=now)
+    rates.housekeeping(connection, now=now)
+    if rates.client_exhausted(connection, client=client, now=now, limit=settings.portal_attempts_per_client):
+        _audit(
+            connection,
+            now=now,
+            action="portal.sign_in_failed",
+            customer_id=None,
+            details={"step": "details", "reason": "client_limit"},
+        )
+        return Started(None)
+    minutes = settings.portal_code_minutes
+    found = find_cardholder(connection, cipher, account_digits=account_digits, id_tail=id_tail)
+    customer_id = found.customer_id
+    reason: str | None = None
+    mobile: int | None = None
+    if customer_id is None:
+        reason = "no_match"
+    else:
+        rates.serialize(connection, f"customer:{customer_id}")
+        mobile = _mobile(connection, customer_id)
+        if rates.locked(connection, customer=rates.customer_hash(cipher, customer_id), now=now):
+            reason = "locked"
+        elif mobile is None:
+            reason = "no_mobile"
+        else:
+            mobile_key = rates.mobile_hash(cipher, mobile)
+            rates.serialize(connection, mobile_key)
+            if rates.mobile_exhausted(
+                connection, mobile=mobile_key, now=now, limit=settings.portal_codes_per_mobile
+            ):
+                reason = "mobile_limit"
+    if reason is not None or customer_id is None or mobile is None:
+        blamed = found.blamed if reason == "no_match" else None
+        _audit(
+            connection,
+            now=now,
+            action="portal.sign_in_failed",
+            customer_id=customer_id or blamed,
+            details={"step": "details", "reason": reason},
+        )
+        if reason in ("no_match", "locked"):
+            _count_failure(
+                connection,
+                cipher,
+                settings,
+                kind="sign_in_failed",
+                client=client,
+                customer_id=blamed,
+                now=now,
+            )
+        else:  # not the visitor's mistake: counted for the client only
+            rates.record(connection, kind="sign_in_failed", client=client, subject=None, at=now)
+        token, _ = _insert_challenge(connection, client=client, now=now, minutes=minutes)
+        return Started(token)
+    code = f"{secrets.randbelow(10**6):06d}"
+    token, key = _insert_challenge(
+        connection,
+        client=client,
+        now=now,
+        minutes=minutes,
+        customer_id=customer_id,
+        contact_point_id=mobile,
+        code=code,
+        cipher=cipher,
+    )
+    message_id = _send_code(
+        connection,
+        settings=settings,
+        customer_id=customer_id,
+        account_id=found.account_id,
+        contact_point_id=mobile,
+        key=key,
+        code=code,
+        locale=locale,
+        now=now,
+    )
+    connection.execute(update(_CHALLENGE).where(_CHALLENGE.c.id == key).values(outbox_message_id=message_id))
+    rates.record(
+        connection, kind="code_sent", client=client, subject=rates.mobile_hash(cipher, mobile), at=now
+    )
+    _audit(
+        connection,
+        now=now,
+        action="portal.code_sent",
+        customer_id=customer_id,
+        details={"challenge": key[:12], "message_id": message_id, "valid_minutes": minutes},
+    )
+    return Started(token)
+
+
+def _send_code(
+    connection: Connection,
+    *,
+    settings: Settings,
+    customer_id: int,
+    account_id: int | None,
+    contact_point_id: int,
+    key: str,
+    code: str,
+    locale: str,
+    now: datetime,
+) -> int:
+    """Queues the ``otp`` service SMS; the outbox message's id."""
+    name, account_no = connection.execute(
+        select(_C.c.name, _A.c.account_no).join(_A, _A.c.customer_id == _C.c.id).where(_A.c.id == account_id)
+    ).one()
+    short = "en" if locale.startswith("en") else "zh"
+    facts = MessageFacts(
+        name=mask_name(name),
+        account_tail=account_no[-4:],
+        hotline=settings.sms_hotline,
+        code=code,
+        valid_minutes=settings.portal_code_minutes,
+    )
+    filled = fill(connection, name="otp", channel="sms", facts=facts, locale=short)
+    idempotency_key = f"otp:{key[:32]}"
+    enqueue(
+        connection,
+        now=now,
+        messages=[
+            NewMessage(
+                key=idempotency_key,
+                channel="sms",
+                source="portal",
+                kind="service",
+                customer_id=customer_id,
+                contact_point_id=contact_point_id,
+                template="otp",
+                template_version=filled.version,
+                locale=short,
+                body=filled.text,
+                not_before=now,
+                deadline_at=now + timedelta(minutes=settings.portal_code_minutes),
+            )
+        ],
+    )
+    return int(
+        connection.execute(
+            select(_MESSAGE.c.id).where(_MESSAGE.c.idempotency_key == idempotency_key)
+        ).scalar_one()
+    )
+
+
+def check_code(
+    connection: Connection,
+    *,
+    cipher: FieldCipher,
+    settings: Settings,
+    token: str | None,
+    code: str,
+    client_address: str,
+    now: datetime,
+) -> Checked:
+    """Step 2: the code typed for the challenge of the cookie's ``token``."""
+    client = rates.client_hash(cipher, client_address)
+    rates.serialize(connection, client)
+    if rates.client_exhausted(connection, client=client, now=now, limit=settings.portal_attempts_per_client):
+        _audit(
+            connection,
+            now=now,
+            action="portal.sign_in_failed",
+            customer_id=None,
+            details={"step": "code", "reason": "client_limit"},
+        )
+        return Checked("limited")
+    if not token:
+        return Checked("void")
+    key = challenge_key(token)
+    query = select(_CHALLENGE).where(_CHALLENGE.c.id == key)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).mappings().first()
+    if row is None or row["status"] != "open":
+        return Checked("void")
+    customer_id = row["customer_id"]
+    if row["expires_at"] <= now:
+        end_challenge(connection, key=key, status="expired", message_id=row["outbox_message_id"], now=now)
+        _audit(
+            connection,
+            now=now,
+            action="portal.sign_in_failed",
+            customer_id=customer_id,
+            details={"step": "code", "reason": "expired", "challenge": key[:12]},
+        )
+        return Checked("void")
+    is_locked = customer_id is not None and rates.locked(
+        connection, customer=rates.customer_hash(cipher, customer_id), now=now
+    )
+    given = code_hash(cipher, key, code) if CODE.match(code) else ""
+    right = row["code_hash"] is not None and hmac.compare_digest(
+        given.encode(), str(row["code_hash"]).encode()
+    )
+    if right and not is_locked:
+        end_challenge(connection, key=key, status="used", message_id=row["outbox_message_id"], now=now)
+        _audit(
+            connection,
+            now=now,
+            action="portal.sign_in",
+            customer_id=customer_id,
+            details={"challenge": key[:12]},
+        )
+        return Checked("signed_in", customer_id=int(customer_id))
+    if is_locked:
+        end_challenge(connection, key=key, status="locked", message_id=row["outbox_message_id"], now=now)
+        _audit(
+            connection,
+            now=now,
+            action="portal.sign_in_failed",
+            customer_id=customer_id,
+            details={"step": "code", "reason": "locked", "challenge": key[:12]},
+        )
+        rates.record(connection, kind="code_failed", client=client, subject=None, at=now)
+        return Checked("void")
+    tries = int(row["tries"]) + 1
+    void = tries >= settings.portal_code_tries
+    connection.execute(update(_CHALLENGE).where(_CHALLENGE.c.id == key).values(tries=tries))
+    _audit(
+        connection,
+        now=now,
+        action="portal.sign_in_failed",
+        customer_id=customer_id,
+        details={"step": "code", "reason": "wrong_code", "tries": tries, "challenge": key[:12]},
+    )
+    locked_now = _count_failure(
+        connection, cipher, settings, kind="code_failed", client=client, customer_id=customer_id, now=now
+    )
+    if void or locked_now:
+        end_challenge(connection, key=key, status="locked", message_id=row["outbox_message_id"], now=now)
+        return Checked("void")
+    return Checked("wrong", tries_left=settings.portal_code_tries - tries)
+
+
+def end_challenge(
+    connection: Connection, *, key: str, status: str, message_id: int | None, now: datetime
+) -> None:
+    """Ends a challenge (used, locked, expired) and takes its code out of the outbox message: the body's
+    code becomes ``******``; a message not sent yet is cancelled."""
+    connection.execute(
+        update(_CHALLENGE).where(_CHALLENGE.c.id == key, _CHALLENGE.c.status == "open").values(status=status)
+    )
+    if message_id is None:
+        return
+    row = connection.execute(
+        select(_MESSAGE.c.body, _MESSAGE.c.status).where(_MESSAGE.c.id == message_id)
+    ).first()
+    if row is None:
+        return
+    wiped = _SIX_DIGITS.sub(HIDDEN_CODE, row.body or "")
+    connection.execute(update(_MESSAGE).where(_MESSAGE.c.id == message_id).values(body=wiped))
+    cancelled = connection.execute(
+        update(_MESSAGE)
+        .where(_MESSAGE.c.id == message_id, _MESSAGE.c.status == "queued")
+        .values(status="cancelled", finished_at=now, last_error="the sign-in code is no longer valid")
+    ).rowcount
+    if cancelled:
+        connection.execute(
+            insert(_EVENT).values(
+                message_id=message_id,
+                at=now,
+                status="cancelled",
+                detail="the sign-in code is no longer valid",
+            )
+        )
+
+
+def expire_stale(connection: Connection, *, now: datetime, limit: int = 200) -> int:
+    """Ends open challenges past their time (their codes leave the outbox); how many."""
+    rows = connection.execute(
+        select(_CHALLENGE.c.id, _CHALLENGE.c.outbox_message_id)
+        .where(and_(_CHALLENGE.c.status == "open", _CHALLENGE.c.expires_at <= now))
+        .limit(limit)
+    ).all()
+    for row in rows:
+        end_challenge(connection, key=row.id, status="expired", message_id=row.outbox_message_id, now=now)
+    return len(rows)
+
+
+def challenge_open(connection: Connection, *, token: str | None, now: datetime) -> bool:
+    """Whether the cookie's challenge can still take a code (for showing the code page)."""
+    if not token:
+        return False
+    row = connection.execute(
+        select(_CHALLENGE.c.status, _CHALLENGE.c.expires_at).where(_CHALLENGE.c.id == challenge_key(token))
+    ).first()
+    return row is not None and row.status == "open" and row.expires_at > now
