@@ -81,7 +81,7 @@ class PlanRepository:
         return sorted(set(self._connection.execute(query).scalars()))
 
     def add_plan(
-        self, *, account_id: int, plan: Schedule, status: str, proposed_by_id: int, now: datetime
+        self, *, account_id: int, plan: Schedule, status: str, proposed_by_id: int | None, now: datetime
     ) -> int:
         """Stores the plan and its instalments; returns the plan's id."""
         values = {

@@ -253,7 +253,7 @@ def _check_down_payment(terms: PlanTerms, agreed_on: date, total: int, payments:
 
 # --- the authority matrix ---------------------------------------------------------------------------
 
-Role = Literal["collector", "team_lead", "manager"]
+Role = Literal["self_service", "collector", "team_lead", "manager"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +275,11 @@ AUTHORITIES: tuple[Authority, ...] = (
     Authority("manager", max_waived_fen=200_000_00, max_waived_share_bp=10_000, max_months=MAX_MONTHS,
               max_deferral_days=MAX_DEFERRAL_DAYS),
 )  # fmt: skip
-AUTHORITY: dict[str, Authority] = {authority.role: authority for authority in AUTHORITIES}
+# What a cardholder may agree alone in the portal (/my), below a collector's authority; the strategy's
+# self-service offers of the account's segment narrow it further. Not a staff role: it proposes nothing.
+SELF_SERVICE = Authority("self_service", max_waived_fen=1_000_00, max_waived_share_bp=2_000, max_months=10,
+                         max_deferral_days=20)  # fmt: skip
+AUTHORITY: dict[str, Authority] = {authority.role: authority for authority in (SELF_SERVICE, *AUTHORITIES)}
 MAX_PLAN_MONTHS = max(authority.max_months for authority in AUTHORITIES)  # the most anyone may agree
 APPROVERS: tuple[Role, ...] = ("team_lead", "manager")  # the roles that approve, lowest first
 LIMITS = ("waived_fen", "waived_share", "months", "deferral_days")

@@ -129,6 +129,30 @@ class Arm(_Strict):
     treatment: str
 
 
+class SelfService(_Strict):
+    """What a cardholder of the segment may agree alone in the portal (``/my``), within the self-service
+    authority of the arrangements' matrix: up to ``max_instalments`` monthly instalments, a waiver of
+    up to ``max_waiver_share`` of the interest and fees, a down payment of at least
+    ``min_down_payment_share`` of what the plan collects, a payment deferred by up to ``deferral_days``,
+    and a promise to pay at most ``promise_days`` ahead. Offers never change the run's decisions."""
+
+    max_instalments: int = Field(default=0, ge=0, le=36)  # 0: no instalment plan offered
+    max_waiver_share: Decimal = Field(default=Decimal(0), ge=0, le=1)
+    min_down_payment_share: Decimal = Field(default=Decimal(0), ge=0, lt=1)
+    deferral_days: int = Field(default=0, ge=0, le=180)  # 0: no deferral offered
+    promise_days: int = Field(default=0, ge=0, le=60)  # 0: no promise to pay offered
+
+    @model_validator(mode="after")
+    def _something(self) -> SelfService:
+        if self.max_instalments == 1:
+            raise ValueError("max_instalments: an instalment plan has 2 or more instalments (0: none)")
+        if not (self.max_instalments or self.deferral_days or self.promise_days):
+            raise ValueError(
+                "self_service offers nothing: give max_instalments, deferral_days or promise_days"
+            )
+        return self
+
+
 class Segment(_Strict):
     id: str = Field(min_length=1)
     label: Label
@@ -136,6 +160,7 @@ class Segment(_Strict):
     treatment: str | None = None
     arms: tuple[Arm, ...] = ()
     on_broken_promise: str | None = None
+    self_service: SelfService | None = None  # the portal's offers to the segment's cardholders
 
     @model_validator(mode="after")
     def _one_way(self) -> Segment:
