@@ -200,7 +200,7 @@ def _overdue_since(
 
 
 def _next_due(statements: list[dict[str, Any]], account: Any, today: date) -> date | None:
-    upcoming = [s["due_date"] for s in statements if s["due_date"] >= today]
+    upcoming: list[date] = [s["due_date"] for s in statements if s["due_date"] >= today]
     if upcoming:
         return min(upcoming)
     return next_due_day(today, int(account["due_day"])) if account["due_day"] else None
