@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from arrears.accounts.free_text import known_masks, mask_text
 from arrears.arrangements.repository import PlanRepository
@@ -24,6 +24,7 @@ from arrears.models import (
     ContactEvent,
     ContactPoint,
     Customer,
+    DailyRun,
     DelinquencySnapshot,
     Hold,
     Payment,
@@ -123,6 +124,8 @@ def case_file(
         "holds": holds,
         "timeline": timeline(connection, account_id, zone=zone),
         "consumption": consumption(connection, account_id),
+        "payments": payments(connection, account_id),
+        "withdrawal": withdrawal(connection, account_id),
     }
     return found if clear_text else _masked(connection, found, cipher)
 
@@ -137,6 +140,47 @@ def _masked(connection: Connection, found: dict[str, Any], cipher: FieldCipher |
         for item in found["timeline"]
     ]
     return found
+
+
+PAYMENTS_SHOWN = 20
+
+
+def payments(connection: Connection, account_id: int) -> list[dict[str, Any]]:
+    """The account's latest payments, newest first: source, the gateway's trade_no, amount, date, when
+    it was posted, and the reversal that took it back (if any)."""
+    pay = table_of(Payment)
+    reversal = pay.alias("reversal")
+    reversed_by = select(func.min(reversal.c.id)).where(reversal.c.reverses_id == pay.c.id).scalar_subquery()
+    return _rows(
+        connection,
+        select(pay.c.id, pay.c.source, pay.c.trade_no, pay.c.amount_fen, pay.c.paid_date, pay.c.posted_at,
+               pay.c.reverses_id, reversed_by.label("reversed_by"))
+        .where(pay.c.account_id == account_id)
+        .order_by(pay.c.paid_date.desc(), pay.c.id.desc())
+        .limit(PAYMENTS_SHOWN),
+    )  # fmt: skip
+
+
+def withdrawal(connection: Connection, account_id: int) -> dict[str, Any] | None:
+    """When the account's call of the latest completed run was withdrawn because of a payment
+    (``arrears.payments.effects``): the payment's id and when it was posted; else None."""
+    x, run, pay = table_of(CollectionAction), table_of(DailyRun), table_of(Payment)
+    latest = select(func.max(run.c.run_date)).where(run.c.status == "completed").scalar_subquery()
+    withdrawn = connection.execute(
+        select(x.c.id).where(x.c.account_id == account_id, x.c.run_date == latest, x.c.channel == "call",
+                             x.c.status == "withdrawn").limit(1)
+    ).scalar()  # fmt: skip
+    if withdrawn is None:
+        return None
+    found = connection.execute(
+        select(pay.c.id, pay.c.posted_at, pay.c.amount_fen)
+        .where(pay.c.account_id == account_id, pay.c.source != "reversal", pay.c.posted_at.is_not(None))
+        .order_by(pay.c.posted_at.desc(), pay.c.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    return {"payment_id": found.id, "posted_at": found.posted_at, "amount_fen": found.amount_fen}
 
 
 def consumption(connection: Connection, account_id: int) -> list[dict[str, Any]]:

@@ -91,7 +91,9 @@ def parse_templates(text: str) -> dict[str, SmsTemplate]:
 @lru_cache(maxsize=1)
 def templates() -> Mapping[str, SmsTemplate]:
     """The shipped collection SMS templates, by name."""
-    drafts = [d for d in shipped().templates.values() if d.channel == "sms" and d.kind == "collection"]
+    # a pay link goes with its order (arrears.web.pages.pay_link), never as a plain collector's SMS
+    drafts = [d for d in shipped().templates.values() if d.channel == "sms" and d.kind == "collection"
+              and "{pay_link}" not in d.body_zh]  # fmt: skip
     return MappingProxyType(
         {d.name: SmsTemplate(d.name, d.description or "", {"zh": d.body_zh, "en": d.body_en}) for d in drafts}
     )

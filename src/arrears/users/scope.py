@@ -3,10 +3,11 @@
 Only a role with ``account:read`` opens any account. Collectors and visitors open the accounts of
 their current work: a claim of theirs or of a team mate that is still open (its lease running), a
 call of the current business date (the latest completed run's) that they or a team mate worked
-(``done``), and an open callback of their own due within ``CALLBACK_DAYS`` of now. A lapsed claim,
-an earlier day's work, a claim taken over by someone else or a callback far from now grants
-nothing. Agency users open only the accounts placed with their team's agency, while the placement
-runs; team leads, managers, legal, compliance and customer service see the book.
+(``done``) or held when a payment withdrew it (``withdrawn``), and an open callback of their own due
+within ``CALLBACK_DAYS`` of now. A lapsed claim, an earlier day's work, a claim taken over by someone
+else or a callback far from now grants nothing. Agency users open only the accounts placed with their
+team's agency, while the placement runs; team leads, managers, legal, compliance and customer service
+see the book.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def _current_work(user: StaffUser, account_id: int, now: datetime) -> ColumnElem
     else:
         workers = x.c.claimed_by_id.in_(select(u.c.id).where(u.c.team_id == user.team_id))
     open_claim = and_(x.c.status == "claimed", x.c.lease_until >= now)
-    worked_today = and_(x.c.status == "done", x.c.run_date == _business_date())
+    # worked, or withdrawn by a payment (arrears.payments.effects) while claimed: still opens, shows why
+    worked_today = and_(x.c.status.in_(("done", "withdrawn")), x.c.run_date == _business_date())
     claimed: Exists = exists().where(x.c.account_id == account_id, workers, or_(open_claim, worked_today))
     horizon = timedelta(days=CALLBACK_DAYS)  # an open callback due near now; not one long past or far ahead
     callback: Exists = exists().where(

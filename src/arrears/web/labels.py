@@ -48,7 +48,8 @@ LABELS = (
     # the shipped message templates (messaging/templates/shipped.toml): names, then descriptions
     N_("reminder"), N_("overdue"), N_("promise_reminder"), N_("plan_confirmation"), N_("otp"),
     N_("payment_receipt"), N_("email_overdue"), N_("app_overdue"), N_("wechat_overdue"), N_("demand"),
-    N_("final_demand"),
+    N_("final_demand"), N_("pay_link"),
+    N_("a link to pay online, sent by a collector from the case page (not offered with the other SMS)"),
     N_("payment reminder around the due date"), N_("the account is overdue"),
     N_("reminder of a promise to pay"), N_("confirmation of a repayment plan"),
     N_("one-time code for the cardholder's sign-in"), N_("receipt of a payment"),

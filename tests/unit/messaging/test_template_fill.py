@@ -23,7 +23,7 @@ def filled(name: str, facts: MessageFacts = FACTS, locale: str = "zh") -> str:
 def test_the_shipped_sms_keep_their_names_and_texts() -> None:
     book = shipped().templates
     sms = [name for name, draft in book.items() if draft.channel == "sms" and draft.kind == "collection"]
-    assert sms == ["reminder", "overdue", "promise_reminder", "plan_confirmation"]
+    assert sms == ["reminder", "overdue", "promise_reminder", "plan_confirmation", "pay_link"]
     assert book["overdue"].body_zh.startswith("{name}您好，您尾号{account_tail}的信用卡已逾期")
     assert {book["otp"].kind, book["payment_receipt"].kind} == {"service"}
     assert {d.channel for d in book.values()} == {"sms", "email", "push", "letter"}
