@@ -93,8 +93,9 @@ def _matches(segment: Segment, account: Any, *, held: bool) -> bool:
     when = segment.when
     if when.score is not None or when.risk_tier is not None or when.was_late_before is not None:
         return False
+    spans = dpd_spans(when)
     if not any(
-        low <= account.dpd <= (high if high is not None else account.dpd) for low, high in dpd_spans(when)
+        (low is None or low <= account.dpd) and (high is None or account.dpd <= high) for low, high in spans
     ):
         return False
     balance = account.principal_fen + account.interest_fen + account.fee_fen
