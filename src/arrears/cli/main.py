@@ -15,6 +15,7 @@ from arrears.cli import (
     imports,
     letters,
     model,
+    payments,
     portfolio,
     routing,
     run_day,
@@ -44,6 +45,7 @@ app.add_typer(batch.app, name="batch")
 app.add_typer(routing.app, name="routing")
 app.add_typer(visits.app, name="visits")
 app.add_typer(letters.app, name="letters")
+app.add_typer(payments.app, name="payments")
 app.command("run-day")(run_day.run_day)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="user")
