@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
@@ -29,7 +29,7 @@ from arrears.db import get_engine
 from arrears.kit.crypto import FieldCipher, load_master_key
 from arrears.users.service import token_key
 from arrears.web import bad_input
-from arrears.web.deps import BadCsrf, BodyTooLarge, Forbidden, SignInRequired, locale, page
+from arrears.web.deps import BadCsrf, BodyTooLarge, Forbidden, SignInRequired, locale
 from arrears.web.i18n import HERE, gettext
 from arrears.web.labels import N_
 from arrears.web.pages import actions as action_pages
@@ -43,6 +43,7 @@ from arrears.web.pages import (
     my_plans,
     my_requests,
     pay_gateway,
+    pay_link,
     templates_library,
     visit_planning,
     workspace,
@@ -102,6 +103,7 @@ def create_app(
         visit_pages.router,
         visit_planning.router,
         outbox_page.router,
+        pay_link.router,  # the case page's payments and the collector's pay link
         templates_library.router,
         payment_pages.router,
         pay_gateway.router,  # the simulated gateway's checkout page
@@ -126,10 +128,10 @@ def create_app(
     return app
 
 
-def _error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
     lang = locale(request)
-    return page(request, "error.html", status_code=status_code, title=gettext(lang, title),
-                message=gettext(lang, message))  # fmt: skip
+    return bad_input.error_page(request, status_code=status_code, title=gettext(lang, title),
+                                message=gettext(lang, message))  # fmt: skip
 
 
 def _add_handlers(app: FastAPI) -> None:

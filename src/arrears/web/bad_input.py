@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arrears.kit.errors import ArrearsError, ConfigurationError, NotFound
 from arrears.kit.inputs import FIRST_DAY, LAST_DAY, NUL, InvalidField, nul_field
+from arrears.portal.deps import portal_page
 from arrears.web.deps import locale, page
 from arrears.web.i18n import gettext
 from arrears.web.labels import N_
@@ -42,9 +43,22 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+PORTAL_PATHS = ("/my/", "/pay/")  # the cardholder's pages: their errors in the portal's layout
+
+
+def error_page(request: Request, *, status_code: int, title: str, message: str) -> Response:
+    """An error page (``title`` and ``message`` translated already): the portal's under /my and the
+    gateway's checkout, the staff workspace's elsewhere."""
+    path = request.url.path
+    if path == "/my" or path.startswith(PORTAL_PATHS):
+        return portal_page(request, "my/error.html", status_code=status_code, title=title, message=message)
+    return page(request, "error.html", status_code=status_code, title=title, message=message)
+
+
 def _refused_page(request: Request, message: str, *, status_code: int = 422) -> Response:
-    return page(request, "error.html", status_code=status_code, title=gettext(locale(request), _TITLE),
-                message=message)  # fmt: skip
+    return error_page(
+        request, status_code=status_code, title=gettext(locale(request), _TITLE), message=message
+    )
 
 
 def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -108,8 +122,8 @@ def install(app: FastAPI) -> None:
         if _is_api(request):
             return JSONResponse({"detail": problem.message_en}, status_code=404)
         lang = locale(request)
-        return page(request, "error.html", status_code=404, title=gettext(lang, "Not found"),
-                    message=problem.message(lang))  # fmt: skip
+        return error_page(request, status_code=404, title=gettext(lang, "Not found"),
+                          message=problem.message(lang))  # fmt: skip
 
     @app.exception_handler(ArrearsError)
     async def refused(request: Request, problem: ArrearsError) -> Response:
@@ -130,8 +144,8 @@ def install(app: FastAPI) -> None:
         if problem.status_code != 404 or _is_api(request):
             return await http_exception_handler(request, problem)
         lang = locale(request)
-        return page(request, "error.html", status_code=404, title=gettext(lang, "Not found"),
-                    message=gettext(lang, "There is no such page."))  # fmt: skip
+        return error_page(request, status_code=404, title=gettext(lang, "Not found"),
+                          message=gettext(lang, "There is no such page."))  # fmt: skip
 
 
 def _strings(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
