@@ -197,6 +197,10 @@ def _shown(rows: list[dict[str, Any]], cipher: FieldCipher) -> list[dict[str, An
     return [
         {key: value for key, value in row.items() if key != "text_enc"}
         | {"text": cipher.decrypt(row["text_enc"]) if row["text_enc"] is not None else None}
+        | {
+            "kind_names": NAMES.get(row["kind"], (row["kind"],) * 2),
+            "category_names": NAMES.get(row["category"] or "", (row["category"] or "",) * 2),
+        }
         for row in rows
     ]
 

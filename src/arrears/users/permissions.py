@@ -33,6 +33,10 @@ PERMISSIONS: dict[str, str] = {
     "outbox:read": "see the outbox: messages by channel and status, failures, the dispatchers",
     "outbox:manage": "retry or cancel a message in the outbox (audited)",
     "letters:manage": "render the day's letters and load tracking numbers",
+    "payments:read": "see the latest reconciliation of the gateway's settlement file and the notifications "
+    "kept for review",
+    "payments:review": "mark a gateway notification kept for review resolved (audited)",
+    "portal_request:handle": "take and close portal requests, download their attachments (audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
@@ -41,7 +45,17 @@ _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "collector": frozenset(_COLLECTOR),
     "visitor": frozenset({"account:read", "visit:work", "contact:log", "promise:take", "compliance:check"}),
-    "team_lead": frozenset(_COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "visit:plan"}),
+    "team_lead": frozenset(
+        _COLLECTOR
+        | {
+            "plan:approve",
+            "dashboard:read",
+            "pii:reveal",
+            "visit:plan",
+            "portal_request:handle",
+            "payments:read",
+        }
+    ),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
     "compliance": frozenset(
         {
@@ -53,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "template:edit",
             "template:approve",
             "outbox:read",
+            "payments:read",
         }
     ),
     "customer_service": frozenset(
@@ -63,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "callback:schedule",
             "hold:manage",
             "compliance:check",
+            "portal_request:handle",
         }
     ),
     "manager": frozenset(
@@ -77,6 +93,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "outbox:read",
             "outbox:manage",
             "letters:manage",
+            "payments:read",
+            "payments:review",
+            "portal_request:handle",
         }
     ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),

@@ -32,6 +32,7 @@ from arrears.models import (
     CONTACT_PARTIES,
     DELINQUENCY_REASONS,
 )
+from arrears.portal.requests import requests_for_case
 from arrears.scoring.account_scores import latest_score
 from arrears.users.permissions import allowed, require
 from arrears.users.scope import may_open
@@ -149,6 +150,9 @@ def case_context(
         "score": latest_score(connection, account_id),
         "plans": _plans(connection, request, account_id, clear_text=clear),
         "hold_kinds": hold_rules.placeable_kinds(session.user.role),
+        "portal_requests": requests_for_case(
+            connection, account_id=account_id, role=session.user.role, cipher=request.app.state.cipher
+        ),
         "lift_kinds": hold_rules.liftable_kinds(session.user.role),
         "sms_templates": list(templates().values()),
         "sms_request_key": secrets.token_urlsafe(16),  # the SMS form's idempotency key (a double click)
