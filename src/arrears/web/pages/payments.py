@@ -1,7 +1,56 @@
-"""(being built)"""
+"""The payments page for managers, team leads and compliance: the latest reconciliation of the
+gateway's settlement file (its counts and differing rows, accounts masked) and the gateway's
+notifications kept for review, each of which a manager marks resolved (audited)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from arrears.audit.repository import audit_transaction
+from arrears.kit.clock import now
+from arrears.kit.errors import ArrearsError, NotFound
+from arrears.payments.reconcile.review import payments_review, resolve_notification
+from arrears.web import sessions
+from arrears.web.deps import locale, page, signed_in
+from arrears.web.labels import N_
 
 router = APIRouter(include_in_schema=False)
+Reader = Annotated[sessions.Session, Depends(signed_in("payments:read"))]
+Reviewer = Annotated[sessions.Session, Depends(signed_in("payments:read", "payments:review"))]
+
+# the codes this page shows translated: what a reconciliation found, what a notification came to
+LABELS = (
+    N_("matched"), N_("closed"), N_("missing_here"), N_("missing_at_gateway"), N_("amount_difference"),
+    N_("unknown_order"), N_("second_trade"), N_("order_difference"), N_("closed_after_posting"),
+    N_("amount_mismatch"), N_("closed_after_success"), N_("posted"), N_("review"),
+)  # fmt: skip
+
+
+def _render(request: Request, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    with request.app.state.engine.connect() as connection:
+        review = payments_review(connection)
+    done = request.query_params.get("done") == "resolved"
+    return page(request, "payments.html", review=review, error=error, done=done, status_code=status_code)
+
+
+@router.get("/payments", response_class=HTMLResponse)
+def payments_page(request: Request, session: Reader) -> HTMLResponse:
+    """The latest reconciliation and the notifications kept for review."""
+    return _render(request)
+
+
+@router.post("/payments/notifications/{notification_id:id}/resolve")
+def resolve(request: Request, notification_id: int, session: Reviewer) -> Response:
+    """Marks a notification kept for review as resolved (audited)."""
+    try:
+        with audit_transaction(request.app.state.engine) as connection:
+            resolve_notification(
+                connection, notification_id=notification_id, actor=session.user.username, now=now()
+            )
+    except ArrearsError as problem:
+        code = 404 if isinstance(problem, NotFound) else 409
+        return _render(request, error=problem.message(locale(request)), status_code=code)
+    return RedirectResponse("/payments?done=resolved", status_code=303)
