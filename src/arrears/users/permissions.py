@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, str] = {
     "payments:read": "see the latest reconciliation of the gateway's settlement file and the notifications "
     "kept for review",
     "payments:review": "mark a gateway notification kept for review resolved (audited)",
+    "portal_request:handle": "take and close portal requests, download their attachments (audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
@@ -45,7 +46,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "collector": frozenset(_COLLECTOR),
     "visitor": frozenset({"account:read", "visit:work", "contact:log", "promise:take", "compliance:check"}),
     "team_lead": frozenset(
-        _COLLECTOR | {"plan:approve", "dashboard:read", "pii:reveal", "visit:plan", "payments:read"}
+        _COLLECTOR
+        | {
+            "plan:approve",
+            "dashboard:read",
+            "pii:reveal",
+            "visit:plan",
+            "portal_request:handle",
+            "payments:read",
+        }
     ),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
     "compliance": frozenset(
@@ -69,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "callback:schedule",
             "hold:manage",
             "compliance:check",
+            "portal_request:handle",
         }
     ),
     "manager": frozenset(
@@ -85,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "letters:manage",
             "payments:read",
             "payments:review",
+            "portal_request:handle",
         }
     ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),
