@@ -31,8 +31,13 @@ from arrears.models import (
 from arrears.users.permissions import allowed
 from web_book import PASSWORD
 
-SIGNED = {"/api/v1/webhooks/sms", "/api/v1/webhooks/push"}  # the platforms' webhooks: an HMAC, no sign-in
+# the platforms' webhooks and the gateway's notifications: an HMAC, no sign-in
+SIGNED = {"/api/v1/webhooks/sms", "/api/v1/webhooks/push", "/api/v1/payments/notify/simulated"}
 OPEN = {"/login", "/logout", "/lang/{code}", "/healthz", "/api/v1/auth/token", "/openapi.json", *SIGNED}
+# the cardholder's side: its own sessions (the portal test below), never a staff sign-in; the gateway's
+# checkout page is reached by the order's number, signed in or not (a pay link from an SMS)
+PORTAL = ("/my", "/pay/simulated/")
+PORTAL_OPEN = {"/my/login", "/my/code", "/my/help", "/my/lang/{code}"}
 pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
 CARD, EMAIL = "6222021234567890", "someone@example.com"  # written in notes beside the cardholder's own data
 
@@ -63,7 +68,7 @@ def routes(app: Any, *, raw: bool = False) -> list[tuple[str, str, tuple[str, ..
     """(method, path with 1 for every id, the permissions) of every route (``raw``: the path as declared)."""
     found = []
     for route in flat(app.routes):
-        if not isinstance(route, APIRoute) or route.path in OPEN:
+        if not isinstance(route, APIRoute) or route.path in OPEN or route.path.startswith(PORTAL):
             continue
         for method in sorted(route.methods - {"HEAD"}):
             path = route.path if raw else re.sub(r"\{[a-z_]+(?::id)?\}", "1", route.path)
@@ -227,3 +232,26 @@ def test_no_personal_data_in_clear_without_the_reveal_permission(
                     text = browser.client.get(concrete, follow_redirects=False).text
                 leaked = [value for value in secrets if value in text]
                 assert not leaked, (role, concrete)
+
+
+def test_every_portal_page_needs_a_cardholder_session(web: TestClient) -> None:
+    """Every /my route but the sign-in's, help and the language switch takes the cardholder's session
+    (its dependency), and none takes a staff one."""
+
+    def marks(dependant: Any) -> Iterator[str]:
+        for dependency in dependant.dependencies:
+            if getattr(dependency.call, "portal", False):
+                yield "portal"
+            elif hasattr(dependency.call, "permissions"):
+                yield "staff"
+            yield from marks(dependency)
+
+    portal = [route for route in flat(web.app.routes)
+              if isinstance(route, APIRoute) and route.path.startswith("/my")]  # fmt: skip
+    assert len(portal) >= 20
+    for route in portal:
+        found = set(marks(route.dependant))
+        if route.path in PORTAL_OPEN:
+            assert "staff" not in found, route.path
+        else:
+            assert found == {"portal"}, f"{route.path}: {found or 'no session'}"
