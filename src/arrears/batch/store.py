@@ -18,6 +18,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -205,13 +206,19 @@ class RunRepository:
         return counts
 
     def _payments(self, accounts: list[int], *, since: date, until: date) -> dict[int, list[settlement.Paid]]:
-        """The accounts' payments made from ``since`` to ``until`` (both included), by account."""
+        """The accounts' payments made from ``since`` to ``until`` (both included) that still stand, by
+        account: a reversal (a negative entry) and the payment it takes back both count for nothing, as
+        when a payment is settled the moment it arrives (``payments.effects_repository``)."""
         pay, found = _PAYMENT, defaultdict(list)
+        reversal = pay.alias("reversal")
+        reversed_ = exists().where(reversal.c.reverses_id == pay.c.id, reversal.c.source == "reversal")
         for start in range(0, len(accounts), 5_000):
             query = select(pay.c.account_id, pay.c.paid_date, pay.c.amount_fen).where(
                 pay.c.account_id.in_(accounts[start : start + 5_000]),
                 pay.c.paid_date >= since,
                 pay.c.paid_date <= until,
+                pay.c.source != "reversal",
+                ~reversed_,
             )
             for row in self._connection.execute(query):
                 found[row.account_id].append(settlement.Paid(row.paid_date, row.amount_fen))

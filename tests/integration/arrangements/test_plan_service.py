@@ -22,6 +22,7 @@ from arrears.models import (
     CardAccount,
     Customer,
     Hold,
+    Payment,
     PlanApproval,
     PlanInstalment,
     RepaymentPlan,
@@ -286,6 +287,28 @@ def test_the_daily_run_settles_active_plans_only(book: Book) -> None:
         "rejected",
     ]
     assert broken == [book.accounts[0]]
+
+
+def test_a_reversed_payment_does_not_keep_an_instalment_at_the_daily_run(book: Book) -> None:
+    """A payment that covered the first instalment, then refunded (a negative entry naming it): the run
+    settles as if it had never come, and the instalment is broken."""
+    agreed, first = date(2005, 9, 1), date(2005, 9, 20)
+    plan = propose(book, "c1", book.accounts[0], terms(6, first=first), today=agreed)
+    with book.engine.begin() as connection:
+        amount = connection.execute(
+            select(INSTALMENT.c.amount_fen).where(
+                INSTALMENT.c.plan_id == plan.plan_id, INSTALMENT.c.number == 1
+            )
+        ).scalar_one()
+        payment = table_of(Payment)
+        paid = connection.execute(insert(payment).returning(payment.c.id).values(
+            payment_ref="T1", account_id=book.accounts[0], paid_date=date(2005, 9, 10), amount_fen=amount,
+            channel="gateway", source="gateway", trade_no="T1")).scalar_one()  # fmt: skip
+        connection.execute(insert(payment).values(
+            payment_ref=f"reversal:{paid}", account_id=book.accounts[0], paid_date=date(2005, 9, 12),
+            amount_fen=-amount, channel="gateway", source="reversal", reverses_id=paid))  # fmt: skip
+        counts = RunRepository(connection).settle_plans(date(2005, 10, 1))
+    assert counts["broken"] == 1 and counts["kept"] == 0
 
 
 def _hold(book: Book, account: int, kind: str, **when: Any) -> None:
