@@ -21,19 +21,31 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[sessions.Session, Depends(signed_in("payments:read"))]
 Reviewer = Annotated[sessions.Session, Depends(signed_in("payments:read", "payments:review"))]
 
-# the codes this page shows translated: what a reconciliation found, what a notification came to
-LABELS = (
-    N_("matched"), N_("closed"), N_("missing_here"), N_("missing_at_gateway"), N_("amount_difference"),
-    N_("unknown_order"), N_("second_trade"), N_("order_difference"), N_("closed_after_posting"),
-    N_("amount_mismatch"), N_("closed_after_success"), N_("posted"), N_("review"),
-)  # fmt: skip
+# what a reconciliation found and what a notification came to, as the page names them (translated)
+KIND_LABELS = {
+    "matched": N_("Matched"),
+    "closed": N_("Closed at the gateway, nothing posted here"),
+    "missing_here": N_("Missing here: posted now"),
+    "missing_at_gateway": N_("Missing at the gateway"),
+    "amount_difference": N_("Amount differs"),
+    "unknown_order": N_("Unknown order"),
+    "second_trade": N_("Second trade of a paid order"),
+    "order_difference": N_("Posted here for another order"),
+    "closed_after_posting": N_("Closed at the gateway, posted here"),
+}
+OUTCOME_LABELS = {
+    "amount_mismatch": N_("Amount differs from the order's"),
+    "closed_after_success": N_("Closed after it was paid"),
+    "second_trade": N_("Second trade of a paid order"),
+}
 
 
 def _render(request: Request, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         review = payments_review(connection)
     done = request.query_params.get("done") == "resolved"
-    return page(request, "payments.html", review=review, error=error, done=done, status_code=status_code)
+    return page(request, "payments.html", review=review, error=error, done=done, status_code=status_code,
+                kinds=KIND_LABELS, outcomes=OUTCOME_LABELS)  # fmt: skip
 
 
 @router.get("/payments", response_class=HTMLResponse)
