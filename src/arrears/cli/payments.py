@@ -13,7 +13,10 @@ from arrears.cli.common import console, reports_errors
 from arrears.kit.errors import NotFound
 from arrears.kit.money import InvalidAmount, format_fen, parse_amount_fen
 
-app = typer.Typer(help="Online payments: pay links and an account's payments.", no_args_is_help=True)
+app = typer.Typer(
+    help="Online payments: pay links, an account's payments, reversals and the gateway's reconciliation.",
+    no_args_is_help=True,
+)
 _TOO_PRECISE = re.compile(r"[0-9]*\.[0-9]{3,}")
 
 
@@ -114,3 +117,15 @@ def list_payments(
         table.add_row(one["paid_date"], format_fen(one["amount_fen"]), one["source"], one["trade_no"] or "-",
                       one["status"])  # fmt: skip
     console.print(table if found else "no payments")
+
+
+def _more_commands() -> None:
+    """The reconciliation and the reversal, kept in modules of their own."""
+    from arrears.cli.payments_reconcile import reconcile
+    from arrears.cli.payments_reverse import reverse
+
+    app.command("reconcile")(reconcile)
+    app.command("reverse")(reverse)
+
+
+_more_commands()

@@ -44,6 +44,7 @@ from arrears.web.pages import (
     my_requests,
     pay_gateway,
     pay_link,
+    portal_requests,
     templates_library,
     visit_planning,
     workspace,
@@ -104,6 +105,7 @@ def create_app(
         visit_planning.router,
         outbox_page.router,
         pay_link.router,  # the case page's payments and the collector's pay link
+        portal_requests.router,  # the cardholders' requests, for the staff
         templates_library.router,
         payment_pages.router,
         pay_gateway.router,  # the simulated gateway's checkout page
