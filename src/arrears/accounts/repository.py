@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select, union_all
 from sqlalchemy.sql.selectable import SelectBase
 
 from arrears.bulk import BulkLoader, Target, read_frame
@@ -20,6 +20,17 @@ TARGETS = {
     "delinquency_snapshot": Target(_SNAPSHOT, ("account_id", "as_of_date"), update=True),
     "card_account": Target(_ACCOUNT, ("id",), update=True),
 }
+
+
+def payment_stands(payment: Table = _PAYMENT) -> ColumnElement[bool]:
+    """The payments that still stand: a reversal (a negative entry) and the payment it takes back both
+    count for nothing, wherever payments are counted (delinquency, settlement, scoring). One uncorrelated
+    subquery (the reversed ids, read once), not a lookup per payment."""
+    reversal = _PAYMENT.alias("reversal")
+    reversed_ids = select(reversal.c.reverses_id).where(
+        reversal.c.source == "reversal", reversal.c.reverses_id.is_not(None)
+    )
+    return and_(payment.c.source != "reversal", payment.c.id.not_in(reversed_ids))
 
 
 def _frame(connection: Connection, query: SelectBase, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -52,7 +63,7 @@ class DelinquencyRepository:
         query = (
             select(payment.c.account_id, payment.c.paid_date, payment.c.amount_fen)
             .join(account, account.c.id == payment.c.account_id)
-            .where(payment.c.paid_date <= as_of)
+            .where(payment.c.paid_date <= as_of, payment_stands(payment))
             .where(
                 or_(
                     account.c.arrears_as_of_date.is_(None), payment.c.paid_date > account.c.arrears_as_of_date

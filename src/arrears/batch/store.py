@@ -18,7 +18,6 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -26,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 
+from arrears.accounts.repository import payment_stands
 from arrears.arrangements import settlement
 from arrears.batch.portfolio import UTC_DATETIME
 from arrears.bulk import read_frame
@@ -210,15 +210,12 @@ class RunRepository:
         account: a reversal (a negative entry) and the payment it takes back both count for nothing, as
         when a payment is settled the moment it arrives (``payments.effects_repository``)."""
         pay, found = _PAYMENT, defaultdict(list)
-        reversal = pay.alias("reversal")
-        reversed_ = exists().where(reversal.c.reverses_id == pay.c.id, reversal.c.source == "reversal")
         for start in range(0, len(accounts), 5_000):
             query = select(pay.c.account_id, pay.c.paid_date, pay.c.amount_fen).where(
                 pay.c.account_id.in_(accounts[start : start + 5_000]),
                 pay.c.paid_date >= since,
                 pay.c.paid_date <= until,
-                pay.c.source != "reversal",
-                ~reversed_,
+                payment_stands(pay),
             )
             for row in self._connection.execute(query):
                 found[row.account_id].append(settlement.Paid(row.paid_date, row.amount_fen))

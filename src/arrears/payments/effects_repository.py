@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
+from arrears.accounts.repository import payment_stands
 from arrears.arrangements import settlement
 from arrears.messaging import report_repository
 from arrears.models import (
@@ -58,14 +59,8 @@ def counted_payments(
     """The account's payments made from ``since`` to ``until`` that still stand: a reversal (a negative
     entry) and the payment it takes back both count for nothing."""
     p = _PAYMENT
-    reversal = p.alias("reversal")
-    reversed_ = exists().where(reversal.c.reverses_id == p.c.id, reversal.c.source == "reversal")
     query = select(p.c.paid_date, p.c.amount_fen).where(
-        p.c.account_id == account_id,
-        p.c.paid_date >= since,
-        p.c.paid_date <= until,
-        p.c.source != "reversal",
-        ~reversed_,
+        p.c.account_id == account_id, p.c.paid_date >= since, p.c.paid_date <= until, payment_stands(p)
     )
     return [settlement.Paid(row.paid_date, row.amount_fen) for row in connection.execute(query)]
 

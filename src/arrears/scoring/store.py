@@ -10,7 +10,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Connection, select
 
-from arrears.accounts.repository import DelinquencyRepository
+from arrears.accounts.repository import DelinquencyRepository, payment_stands
 from arrears.bulk import read_frame
 from arrears.kit.errors import NotFound
 from arrears.models import CardAccount, Customer, DelinquencySnapshot, Payment, Statement, table_of
@@ -55,7 +55,9 @@ class ScoringInputRepository:
 
     def payments(self, *, after: date) -> pl.DataFrame:
         p = _PAYMENT
-        query = select(p.c.account_id, p.c.paid_date, p.c.amount_fen).where(p.c.paid_date > after)
+        query = select(p.c.account_id, p.c.paid_date, p.c.amount_fen).where(
+            p.c.paid_date > after, payment_stands(p)
+        )
         schema = {"account_id": pl.Int64(), "paid_date": pl.Date(), "amount_fen": pl.Int64()}
         return read_frame(self._connection, query, schema)
 

@@ -119,3 +119,20 @@ def test_a_payment_is_reversed_once_and_a_reversal_never(book: Engine) -> None:
     with pytest.raises(ReversalRefused):
         reverse(book, post_by_hand(book, first["id"], 1_000, overdue_after=0, ref="T2"), reason="  ")
     assert len(rows(book, Payment, source="reversal")) == 1
+
+
+def test_the_next_snapshot_counts_neither_a_reversed_payment_nor_its_reversal(book: Engine) -> None:
+    """The daily run's delinquency reads the payments that still stand: a reversal's negative row
+    does not stop it, and the account is as overdue as before the payment."""
+    from arrears.accounts.repository import DelinquencyRepository
+    from arrears.accounts.service import refresh_delinquency
+
+    account = accounts(book)[0]
+    with book.connect() as connection:
+        before = DelinquencyRepository(connection).payments(as_of=TODAY).height
+    payment = post_by_hand(book, account["id"], 500_00, overdue_after=0)
+    reverse(book, payment)
+    with book.begin() as connection:
+        after = DelinquencyRepository(connection).payments(as_of=TODAY + timedelta(days=1))
+        result = refresh_delinquency(connection, as_of=TODAY + timedelta(days=1))
+    assert after.height == before and result.accounts == len(accounts(book))
