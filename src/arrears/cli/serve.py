@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import typer
 
 from arrears.cli.common import reports_errors
+
+PROXIES_SETTING = "FORWARDED_ALLOW_IPS"  # uvicorn's own: the proxies whose X-Forwarded-* are believed
+
+
+def proxy_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """uvicorn's proxy options: X-Forwarded-For and -Proto are believed only from the proxies
+    ``FORWARDED_ALLOW_IPS`` names. Unset, they are ignored (uvicorn would otherwise believe any
+    client connecting from 127.0.0.1, which could then pick its address and escape the portal's
+    per-client limits)."""
+    trusted = environ.get(PROXIES_SETTING, "").strip()
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted} if trusted else {"proxy_headers": False}
 
 
 @reports_errors
@@ -22,6 +36,7 @@ def serve(
 ) -> None:
     """Serve the staff workspace, the cardholder portal (/my), the API (/api/v1, OpenAPI at
     /openapi.json) and /healthz on the configured database."""
+    import os
     import subprocess
     import sys
 
@@ -37,7 +52,7 @@ def serve(
     if dispatch:
         dispatcher = subprocess.Popen([sys.executable, "-m", "arrears", "dispatch", "--policy", policy])
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", **proxy_options(os.environ))
     finally:
         if dispatcher is not None:
             dispatcher.terminate()  # SIGTERM: it finishes the batch in hand

@@ -5,7 +5,8 @@ Each sign-in event is one row: its kind (``sign_in_failed``, ``code_sent``, ``co
 ``locked``), the keyed hash of the client's address and the keyed hash of its subject (the mobile a
 code went to, or the cardholder whose details or code failed). The limits, per rolling hour:
 
-- a client address makes at most ``settings.portal_attempts_per_client`` attempts (every row counts);
+- a client address makes at most ``settings.portal_attempts_per_client`` attempts (every row but a
+  lockout's counts);
 - a mobile receives at most ``settings.portal_codes_per_mobile`` codes;
 - ``settings.portal_failures_to_lock`` failures on one cardholder (a wrong national ID for an account
   number that names one account, or a wrong code) lock the cardholder's sign-in for ``LOCK``.
@@ -67,9 +68,13 @@ def _count(connection: Connection, *, since: datetime, kinds: tuple[str, ...] | 
     return int(connection.execute(query).scalar_one())
 
 
+ATTEMPTS = ("sign_in_failed", "code_sent", "code_failed")  # what a client's limit counts: not ``locked``
+
+
 def client_exhausted(connection: Connection, *, client: str, now: datetime, limit: int) -> bool:
-    """The client address has made ``limit`` attempts in the last hour."""
-    return _count(connection, since=now - WINDOW, client=client) >= limit
+    """The client address has made ``limit`` attempts in the last hour. A lockout's own row is not an
+    attempt: counted, it would bring the limit one attempt sooner for an account that exists."""
+    return _count(connection, since=now - WINDOW, kinds=ATTEMPTS, client=client) >= limit
 
 
 def mobile_exhausted(connection: Connection, *, mobile: str, now: datetime, limit: int) -> bool:
