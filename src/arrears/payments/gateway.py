@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from arrears.config import Settings
@@ -34,6 +34,7 @@ UNSIGNED = frozenset({"sign", "sign_type"})
 FIELDS = ("out_trade_no", "trade_no", "total_amount", "trade_status", "gmt_payment", "sign_type", "sign")
 MAX_FIELD = 64  # characters of any field's value; longer is refused (and stored cut)
 MIN_SECRET_BYTES = 16
+TIME_SLACK = timedelta(hours=1)  # gmt_payment may be this far before the order or after its notification
 _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,8})\.([0-9]{2})")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 _KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -105,12 +106,19 @@ def parse_gateway_time(text: str) -> datetime:
     try:
         if not _TIME.fullmatch(text):
             raise ValueError(text)
-        moment = datetime.strptime(text, TIME_FORMAT).replace(tzinfo=GATEWAY_ZONE)
-    except ValueError:
+        moment = datetime.strptime(text, TIME_FORMAT).replace(tzinfo=GATEWAY_ZONE).astimezone(UTC)
+    except (ValueError, OverflowError):  # 0001-01-01 00:00:00 in Shanghai is before the first UTC instant
         raise BadNotification(
             "gmt_payment is not a time YYYY-MM-DD HH:MM:SS", "gmt_payment 不是 YYYY-MM-DD HH:MM:SS 格式的时间"
         ) from None
-    return moment.astimezone(UTC)
+    return moment
+
+
+def plausible_payment_time(paid_at: datetime, *, ordered_at: datetime, received_at: datetime) -> bool:
+    """A payment time the order can have: not before the order was made, nor after the notification
+    came (less :data:`TIME_SLACK` either way, for the two clocks); a signed ``9999-12-31 23:59:59``
+    would otherwise date the payment, and the account's delinquency, in a year no one lives to."""
+    return ordered_at - TIME_SLACK <= paid_at <= received_at + TIME_SLACK
 
 
 @dataclass(frozen=True, slots=True)

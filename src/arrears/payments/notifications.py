@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row
@@ -34,6 +34,8 @@ from arrears.payments.gateway import (
     TRADE_CLOSED,
     BadNotification,
     Notification,
+    gateway_time,
+    plausible_payment_time,
     read_notification,
     verify,
     yuan_text,
@@ -94,8 +96,7 @@ def receive_notification(
         decision = _Decision("bad_signature", "the signature does not verify")
     else:
         decision = _decide(connection, fields, now=now, settings=settings)
-    values: dict[str, Any] = {name: (fields.get(name) or None) for name in _STORED}
-    values = {name: value[: _STORED[name]] if value else None for name, value in values.items()}
+    values = {name: _storable(fields.get(name), _STORED[name]) for name in _STORED}
     notification_id = repository.insert_notification(
         connection,
         values
@@ -116,6 +117,12 @@ def receive_notification(
     return Received(decision.outcome, notification_id, decision.payment_id, decision.order_id)
 
 
+def _storable(value: str | None, size: int) -> str | None:
+    """A field as received, cut to its column, a NUL shown as ``\\x00`` (PostgreSQL cannot store one
+    in text, and an unsigned body may hold anything)."""
+    return value.replace("\x00", "\\x00")[:size] if value else None
+
+
 def _decide(
     connection: Connection, fields: Mapping[str, str], *, now: datetime, settings: Settings
 ) -> _Decision:
@@ -131,6 +138,11 @@ def _decide(
         return _Decision("amount_mismatch", detail, order_id=order.id)
     if note.trade_status == TRADE_CLOSED:
         return _closed(connection, order, note, now=now)
+    assert note.paid_at is not None  # read_notification requires gmt_payment for TRADE_SUCCESS
+    ordered_at = order.created_at if order.created_at.tzinfo else order.created_at.replace(tzinfo=UTC)
+    if not plausible_payment_time(note.paid_at, ordered_at=ordered_at, received_at=now):
+        detail = f"gmt_payment {gateway_time(note.paid_at)} is before the order was made or after now"
+        return _Decision("invalid", detail, order_id=order.id)
     return _success(connection, order, note, now=now, settings=settings)
 
 
@@ -153,7 +165,7 @@ def _success(
             return _Decision("repeat", payment_id=order.payment_id, order_id=order.id)
         detail = f"the order was paid by trade {order.trade_no}: this trade was not posted"
         return _Decision("second_trade", detail, payment_id=order.payment_id, order_id=order.id)
-    assert note.paid_at is not None  # read_notification requires gmt_payment for TRADE_SUCCESS
+    assert note.paid_at is not None
     posted_before = repository.payment_by_ref(connection, note.trade_no)  # e.g. from a settlement file
     if not repository.mark_paid(connection, order_id=order.id, trade_no=note.trade_no, paid_at=note.paid_at):
         return _Decision("repeat", f"the order is {order.status}", order_id=order.id)  # pragma: no cover

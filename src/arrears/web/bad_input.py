@@ -178,8 +178,9 @@ def body_nul_field(content_type: str, body: bytes) -> str | None:
     return None
 
 
-# signed webhooks read their exact body themselves and refuse a NUL with their own 400 (counted)
-SIGNED_PATHS = ("/api/v1/webhooks/",)
+# signed webhooks read their exact body themselves and refuse a NUL with their own 400 (counted); the
+# payment gateway's notifications too (the contract's plain-text ``fail``, recorded and audited)
+SIGNED_PATHS = ("/api/v1/webhooks/", "/api/v1/payments/notify/")
 
 
 class NulGuard:

@@ -135,7 +135,7 @@ def test_an_expired_order_shows_so_and_cannot_be_paid(
     page = web.get(f"/pay/simulated/{out_trade_no}")
     answer = web.post(f"/pay/simulated/{out_trade_no}", data={"action": "pay", "csrf_token": token})
 
-    assert "expired" in page.text and 'value="pay"' not in page.text
+    assert "该支付订单已过期" in page.text and 'value="pay"' not in page.text  # zh-CN by default: expired
     assert answer.status_code == 409
     assert payments(engine, account_id) == []
 
