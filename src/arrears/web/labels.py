@@ -43,6 +43,8 @@ LABELS = (
     N_("due"), N_("active"), N_("proposed"), N_("rejected"), N_("completed"), N_("pending"), N_("approved"),
     N_("sent"), N_("blocked"), N_("cancelled"), N_("accepted"), N_("declined"),
     N_("instalment plan"), N_("deferral"), N_("unassigned"),
+    # payment sources (payment.source) and a call withdrawn by a payment
+    N_("gateway"), N_("extract"), N_("reconcile"), N_("reversal"), N_("withdrawn"),
     # regulatory classes
     N_("normal"), N_("special_mention"), N_("substandard"), N_("doubtful"), N_("loss"),
     # the shipped message templates (messaging/templates/shipped.toml): names, then descriptions
