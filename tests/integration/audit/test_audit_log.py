@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 from arrears.audit.chain import DELETED, EDITED, GAP, GENESIS, content_hash, verify
@@ -91,6 +91,47 @@ def test_a_rolled_back_append_leaves_no_trace_and_no_gap(engine: Engine) -> None
     stored = entries(engine)
 
     assert [entry.id for entry in stored] == [1, 2, 3]
+    assert verify(stored) == []
+
+
+def test_several_appends_in_one_transaction_lock_and_read_once(engine: Engine) -> None:
+    """The second and third appends of a transaction link to the first without taking the lock or
+    reading the last entry again (fewer statements under the lock); the chain verifies."""
+    append_some(engine, 1)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with audit_transaction(engine) as connection:
+            log = AuditLog(connection)
+            for number in range(3):
+                log.append(at=T0 + timedelta(seconds=number), actor="x", action="y", details={"n": number})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+    reads = [one for one in statements if "FROM audit_event" in one and "ORDER BY" in one]
+    locks = [one for one in statements if "pg_advisory_xact_lock" in one]
+    assert len(reads) == 1 and len(locks) == (1 if engine.dialect.name == "postgresql" else 0)
+    stored = entries(engine)
+    assert [entry.id for entry in stored] == [1, 2, 3, 4] and verify(stored) == []
+
+
+def test_an_append_after_a_rolled_back_one_reads_the_real_last_entry(engine: Engine) -> None:
+    append_some(engine, 1)
+    with (
+        engine.connect() as connection
+    ):  # the same connection: a remembered append must not outlive its rollback
+        connection.begin()
+        AuditLog(connection).append(at=T0, actor="x", action="rolled back", details={})
+        connection.rollback()
+        with connection.begin():
+            AuditLog(connection).append(at=T0, actor="x", action="kept", details={})
+
+    stored = entries(engine)
+    assert [(entry.id, entry.action) for entry in stored] == [(1, "contact.logged"), (2, "kept")]
     assert verify(stored) == []
 
 
