@@ -99,6 +99,8 @@ def post_payment(
     """Posts ``amount_fen`` paid at ``paid_at`` (the gateway's trade ``trade_no``) on the account and
     returns the payment's id; the existing payment's id, posting nothing, when ``trade_no`` is posted."""
     _check(amount_fen=amount_fen, source=source, trade_no=trade_no)
+    if order_id is not None:  # the order row before the account row, as every writer takes them
+        repository.order_by_id(connection, order_id, lock=True)
     existing = repository.payment_by_ref(connection, trade_no)
     if existing is not None:
         return int(existing.id)

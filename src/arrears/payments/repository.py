@@ -40,8 +40,9 @@ def order_row(connection: Connection, out_trade_no: str, *, lock: bool = False) 
     return connection.execute(query.with_for_update() if lock else query).first()
 
 
-def order_by_id(connection: Connection, order_id: int) -> Row[Any] | None:
-    return connection.execute(select(ORDER).where(ORDER.c.id == order_id)).first()
+def order_by_id(connection: Connection, order_id: int, *, lock: bool = False) -> Row[Any] | None:
+    query = select(ORDER).where(ORDER.c.id == order_id)
+    return connection.execute(query.with_for_update() if lock else query).first()
 
 
 def insert_order(connection: Connection, values: dict[str, Any]) -> int:

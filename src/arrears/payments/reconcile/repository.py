@@ -46,11 +46,15 @@ class ReconcileRepository:
         self._connection = connection
 
     def orders(self, out_trade_nos: Iterable[str]) -> dict[str, OrderHere]:
+        """The orders, locked (``FOR UPDATE``, in ``out_trade_no`` order) as a notification locks its
+        order first: one in flight for the same trade finishes before they are read (or waits for the
+        run), so the comparison never posts what the notification is posting."""
         order, found = _ORDER, {}
         columns = (order.c.id, order.c.out_trade_no, order.c.account_id, order.c.amount_fen, order.c.status,
                    order.c.trade_no)  # fmt: skip
         for chunk in _chunks(sorted(set(out_trade_nos))):
-            for row in self._connection.execute(select(*columns).where(order.c.out_trade_no.in_(chunk))):
+            query = select(*columns).where(order.c.out_trade_no.in_(chunk)).order_by(order.c.out_trade_no)
+            for row in self._connection.execute(query.with_for_update()):
                 found[row.out_trade_no] = OrderHere(**row._mapping)
         return found
 
