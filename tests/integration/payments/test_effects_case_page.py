@@ -114,3 +114,21 @@ def test_the_collector_sends_a_pay_link_by_sms(
     )
     assert refused.status_code == 422
     assert accounts(book)
+
+
+def test_the_case_page_shows_the_cardholders_contact_preferences(book: Engine, client: TestClient) -> None:
+    """Hours and channels a cardholder chose in the portal show to the collector on the case page."""
+    from sqlalchemy import insert
+
+    from arrears.models import CardAccount, ContactPreference
+
+    account_id = claimed_case(client, "collector1")
+    assert "18:00" not in client.get(f"/cases/{account_id}").text
+    a = table_of(CardAccount)
+    with book.begin() as connection:
+        customer = connection.execute(select(a.c.customer_id).where(a.c.id == account_id)).scalar_one()
+        connection.execute(insert(table_of(ContactPreference)).values(
+            customer_id=customer, hours_from="18:00", hours_to="20:00", channels="call,sms",
+            updated_at=SHANGHAI_DAY))  # fmt: skip
+    page = client.get(f"/cases/{account_id}")
+    assert page.status_code == 200 and "18:00" in page.text and "20:00" in page.text

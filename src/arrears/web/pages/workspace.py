@@ -32,6 +32,7 @@ from arrears.models import (
     CONTACT_PARTIES,
     DELINQUENCY_REASONS,
 )
+from arrears.portal.offers import preferences
 from arrears.portal.requests import requests_for_case
 from arrears.scoring.account_scores import latest_score
 from arrears.users.permissions import allowed, require
@@ -154,6 +155,7 @@ def case_context(
             connection, account_id=account_id, role=session.user.role, cipher=request.app.state.cipher
         ),
         "lift_kinds": hold_rules.liftable_kinds(session.user.role),
+        "preference": preferences(connection, customer_id=found["customer"]["id"]),
         "sms_templates": list(templates().values()),
         "sms_request_key": secrets.token_urlsafe(16),  # the SMS form's idempotency key (a double click)
         "call_check": dialling_check(connection, request, account_id, phones[0]["id"] if phones else None)
