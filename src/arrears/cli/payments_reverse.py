@@ -9,12 +9,13 @@ import json
 import typer
 
 from arrears.cli.common import console, reports_errors
+from arrears.kit.inputs import MAX_ID
 
 
 @reports_errors
 def reverse(
     payment_id: int = typer.Argument(
-        ..., help="The payment to take back (its id, as `payments list` shows)."
+        ..., min=1, max=MAX_ID, help="The payment to take back (its id, as `payments list` shows)."
     ),
     reason: str = typer.Option(..., "--reason", help="Why (kept in the audit, masked)."),
     reference: str | None = typer.Option(None, "--reference", help="The gateway's refund number, if any."),
