@@ -50,6 +50,11 @@ class AccountRow:
         return self.principal_fen + self.interest_fen + self.fee_fen
 
 
+def plausible_key(value: str, *, longest: int = 64) -> bool:
+    """Whether a number from a URL may be looked up: at most ``longest`` characters, all printable."""
+    return 0 < len(value) <= longest and value.isprintable()
+
+
 def accounts_of(connection: Connection, customer_id: int) -> list[AccountRow]:
     """The customer's accounts, most overdue first."""
     rows = connection.execute(
@@ -62,7 +67,10 @@ def accounts_of(connection: Connection, customer_id: int) -> list[AccountRow]:
 
 def owned_account(connection: Connection, *, customer_id: int, account_no: str) -> AccountRow:
     """The account ``account_no`` when it is the customer's; NotFound otherwise (the same answer for
-    an account of another customer as for one that does not exist)."""
+    an account of another customer as for one that does not exist). A value no account number can be
+    (too long, a NUL, which PostgreSQL refuses in a query) is not looked up."""
+    if not plausible_key(account_no):
+        raise NotFound("No such account.", "没有这个账户。")
     row = connection.execute(
         select(*_COLUMNS).where(_ACCOUNT.c.account_no == account_no, _ACCOUNT.c.customer_id == customer_id)
     ).first()

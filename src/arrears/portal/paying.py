@@ -25,6 +25,7 @@ from arrears.kit.errors import ArrearsError
 from arrears.kit.money import InvalidAmount, format_fen, parse_amount_fen
 from arrears.models import CardAccount, Payment, PlanInstalment, PromiseToPay, RepaymentPlan, table_of
 from arrears.models.payments import PaymentOrder
+from arrears.portal.accounts import plausible_key
 
 PURPOSES = ("overdue", "minimum", "instalment", "custom")
 _ORDER, _PAYMENT, _ACCOUNT = table_of(PaymentOrder), table_of(Payment), table_of(CardAccount)
@@ -156,7 +157,10 @@ class Settled:
 
 
 def order_of(connection: Connection, *, out_trade_no: str, customer_id: int) -> OrderFacts | None:
-    """The order when it is the customer's (None for another customer's, like an unknown one)."""
+    """The order when it is the customer's (None for another customer's, like an unknown one, or for a
+    value no order number can be)."""
+    if not plausible_key(out_trade_no):
+        return None
     o, a = _ORDER, _ACCOUNT
     row = connection.execute(
         select(
