@@ -5,10 +5,12 @@ fen (a property), and payment times out of any sense. Money is posted as sent, o
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from gateway_support import (
+    NOW,
     SECRET,
     account,
     client,
@@ -24,7 +26,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from arrears.audit.repository import audit_transaction
-from arrears.payments.gateway import BadNotification, amount_fen, parse_gateway_time, sign
+from arrears.payments.gateway import TRADE_CLOSED, BadNotification, amount_fen, parse_gateway_time, sign
+from arrears.payments.notifications import receive_notification
 from arrears.payments.posting import ITEMS, apply_payment, post_payment
 
 NOTIFY = "/api/v1/payments/notify/simulated"
@@ -194,3 +197,27 @@ def test_a_payment_time_near_the_order_is_posted_at_its_date(engine: Engine, tmp
 
     [paid] = payments(engine, account_id)
     assert str(paid["paid_date"]) == "2026-11-24"
+
+
+def test_success_after_the_order_expired_or_was_closed_is_posted(engine: Engine, tmp_path: Path) -> None:
+    """The gateway took the money: a late TRADE_SUCCESS is posted (docs: only a person refunds it)."""
+    settings_ = settings_for(tmp_path)
+    account_id = seed_account(engine)
+    expired = new_order(engine, settings_, account_id, 100_00)  # expires 30 minutes after NOW
+    closed = new_order(engine, settings_, account_id, 50_00)
+    later = NOW + timedelta(hours=5)
+
+    def receive(fields: dict[str, str]) -> str:
+        with audit_transaction(engine) as connection:
+            return receive_notification(connection, fields, secret=SECRET.encode(), now=later,
+                                        settings=settings_).outcome  # fmt: skip
+
+    outcomes = [
+        receive(notification(expired, 100_00, trade_no="T-LATE", at=NOW + timedelta(hours=4))),
+        receive(notification(closed, 50_00, trade_no="T-CLOSED", status=TRADE_CLOSED)),
+        receive(notification(closed, 50_00, trade_no="T-CLOSED", at=NOW + timedelta(hours=4))),
+        receive(notification(closed, 50_00, trade_no="T-CLOSED", status=TRADE_CLOSED)),
+    ]
+
+    assert outcomes == ["posted", "closed", "posted", "closed_after_success"]
+    assert sorted(p["amount_fen"] for p in payments(engine, account_id)) == [50_00, 100_00]
