@@ -52,6 +52,7 @@ from arrears.portal.offer_rules import (
     plan_for,
     window_label,
 )
+from arrears.portal.requests_repository import RequestRepository
 from arrears.strategy.load import parse_strategy
 from arrears.strategy.overlap import dpd_spans
 from arrears.strategy.schema import Segment, Strategy
@@ -291,6 +292,7 @@ def request_plan(
     """A plan beyond the offers: a ``plan`` request and a callback for the account's last collector (or
     the team's queue) at the next allowed hour. No hold: collection goes on meanwhile."""
     clean = _clean(text, "text")
+    RequestRepository(connection).check_room(account_id, "plan")
     due = next_allowed(now, policy=policy, zone=zone)
     callback_id = _callback(connection, account_id=account_id, customer_id=customer_id, due_at=due,
                             note="客户在线申请还款方案 portal: plan request", now=now)  # fmt: skip
@@ -385,6 +387,7 @@ def request_callback(
     due = max(start, now).astimezone(now.tzinfo)
     check_callback_due(due_at=due, now=now)
     clean = _clean(text, "text")
+    RequestRepository(connection).check_room(account_id, "callback")
     note = f"客户预约回电 portal: callback {day.isoformat()} {window_label(window)}"
     callback_id = _callback(connection, account_id=account_id, customer_id=customer_id, due_at=due, note=note,
                             now=now)  # fmt: skip

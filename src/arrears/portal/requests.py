@@ -163,6 +163,7 @@ def create_request(
     repository = RequestRepository(connection)
     if repository.owner_of(account_id) != customer_id:
         raise NotFound(f"no account {account_id}", f"没有账户 {account_id}")
+    repository.check_room(account_id, kind)
     request_id = repository.add_request(
         {"account_id": account_id, "customer_id": customer_id, "kind": kind, "category": category,
          "text_enc": cipher.encrypt(clear), "amount_fen": amount_fen, "status": "open", "created_at": now}

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from arrears.kit.errors import ArrearsError
 from arrears.models import Attachment, CardAccount, PortalRequest, table_of
 
 _R, _F, _A = table_of(PortalRequest), table_of(Attachment), table_of(CardAccount)
+MAX_OPEN_PER_KIND = 5  # open portal requests of one kind on one account: more are refused (no flooding)
 _LISTED = (_R.c.id, _R.c.account_id, _R.c.customer_id, _R.c.kind, _R.c.category, _R.c.text_enc,
            _R.c.amount_fen, _R.c.hold_id, _R.c.status, _R.c.created_at)  # fmt: skip
 
@@ -24,6 +26,22 @@ class RequestRepository:
         """The account's customer id (None: no such account)."""
         found = self._connection.execute(select(_A.c.customer_id).where(_A.c.id == account_id)).scalar()
         return int(found) if found is not None else None
+
+    def open_of_kind(self, account_id: int, kind: str) -> int:
+        """How many of the account's requests of ``kind`` are still open or taken (not closed)."""
+        query = select(func.count()).select_from(_R)
+        query = query.where(_R.c.account_id == account_id, _R.c.kind == kind, _R.c.status != "closed")
+        return int(self._connection.execute(query).scalar_one())
+
+    def check_room(self, account_id: int, kind: str) -> None:
+        """ArrearsError when the account has ``MAX_OPEN_PER_KIND`` requests of ``kind`` not closed yet: a
+        cardholder clicking again and again does not flood the staff (nor the holds' list)."""
+        if self.open_of_kind(account_id, kind) >= MAX_OPEN_PER_KIND:
+            raise ArrearsError(
+                f"you have {MAX_OPEN_PER_KIND} requests of this kind open already: we will contact you, "
+                "or call the hotline",
+                f"您已有 {MAX_OPEN_PER_KIND} 个同类请求未处理，我们会尽快与您联系，您也可以拨打客服热线",
+            )
 
     def add_request(self, values: dict[str, Any]) -> int:
         return int(self._connection.execute(insert(_R).values(**values).returning(_R.c.id)).scalar_one())
