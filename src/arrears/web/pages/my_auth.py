@@ -8,9 +8,9 @@ form leads to the same code page: the answer never tells whether an account exis
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from arrears.audit.repository import audit_transaction
@@ -25,7 +25,7 @@ from arrears.portal.deps import (
     portal_page,
     set_portal_cookie,
 )
-from arrears.web.deps import LANG_COOKIE, locale, same
+from arrears.web.deps import LANG_COOKIE, bounded_body, locale, same
 from arrears.web.i18n import LOCALES, gettext, locale_of
 
 router = APIRouter(include_in_schema=False)
@@ -52,13 +52,29 @@ def login_form(request: Request, out: int = 0) -> HTMLResponse:
     return _form_page(request, "my/login.html", notice=notice)
 
 
+SIGN_IN_BYTES = 8 * 1024  # the sign-in forms' bodies: a few short fields
+
+
+async def _fields(request: Request, **longest: int) -> dict[str, str]:
+    """The sign-in form's fields, the body refused (413) past ``SIGN_IN_BYTES`` before it is parsed (no
+    one can make the server spool a large upload before signing in); a value is cut one character past
+    its longest (a value that long fails the form's checks as it would whole)."""
+    await bounded_body(SIGN_IN_BYTES)(request)
+    form = await request.form()
+    found = {}
+    for name, size in longest.items():
+        value = form.get(name)
+        found[name] = value[: size + 1] if isinstance(value, str) else ""
+    return found
+
+
 @router.post("/my/login", response_class=HTMLResponse)
-def login(
-    request: Request,
-    account_digits: Annotated[str, Form(max_length=40)] = "",
-    id_tail: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
+async def login_post(request: Request) -> Response:
+    fields = await _fields(request, account_digits=40, id_tail=20, csrf_token=100)
+    return await run_in_threadpool(login, request, **fields)
+
+
+def login(request: Request, account_digits: str = "", id_tail: str = "", csrf_token: str = "") -> Response:
     """Step 1: always the same code page for valid details (a challenge is made either way)."""
     if not same(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         error = _message(request, "The form has expired. Please try again.")
@@ -103,11 +119,12 @@ def code_form(request: Request) -> Response:
 
 
 @router.post("/my/code", response_class=HTMLResponse)
-def code(
-    request: Request,
-    code: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
+async def code_post(request: Request) -> Response:
+    fields = await _fields(request, code=20, csrf_token=100)
+    return await run_in_threadpool(code, request, **fields)
+
+
+def code(request: Request, code: str = "", csrf_token: str = "") -> Response:
     """Step 2: the right code signs in (a new session: no fixation); wrong ones count."""
     settings = request.app.state.settings
     if not same(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
