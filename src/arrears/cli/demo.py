@@ -71,7 +71,7 @@ def demo(
     run_day.run_day(date_="2005-10-01", extract=None, strategy=str(strategy), policy="cn")
     _send_the_day()
     _people()
-    _cardholder(port)
+    _cardholder(host, port)
     if not prepare_only:
         from arrears.cli.serve import serve
 
@@ -163,7 +163,7 @@ def _people() -> None:
 GATEWAY_SECRET_VARIABLE = "ARREARS_GATEWAY_SECRET"
 
 
-def _cardholder(port: int) -> None:
+def _cardholder(host: str, port: int) -> None:
     """How to sign in to the cardholder portal as one of the demo's cardholders (an overdue account
     with a mobile): the account's last four digits and the national ID's last six. The one-time code
     goes out through the SMS file transport (the demo serves with a dispatcher); payments go through
@@ -177,7 +177,11 @@ def _cardholder(port: int) -> None:
 
     if not os.environ.get(GATEWAY_SECRET_VARIABLE):
         os.environ[GATEWAY_SECRET_VARIABLE] = secrets.token_urlsafe(32)
-        get_settings.cache_clear()
+    if not os.environ.get("ARREARS_PUBLIC_URL"):  # pay links point at the server the demo starts
+        os.environ["ARREARS_PUBLIC_URL"] = (
+            f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        )
+    get_settings.cache_clear()
     settings = get_settings()
     account, customer, point = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
     query = (
@@ -194,7 +198,7 @@ def _cardholder(port: int) -> None:
         return
     national_id = cipher_for(settings).decrypt(row.national_id_enc)
     console.print(
-        f"\nCardholder portal: http://127.0.0.1:{port}/my, as the demo cardholder of the account ending "
+        f"\nCardholder portal: {settings.public_url}/my, as the demo cardholder of the account ending "
         f"{row.account_no[-4:]} (national ID ending {national_id[-6:]}); the one-time code arrives by SMS "
         f"in {settings.transport_url('sms').removeprefix('file:')}/*.jsonl (the file transport).",
         highlight=False,
