@@ -329,7 +329,7 @@ def promise(
     Appends ``portal.promise``."""
     offer = account_offer(connection, account_id=account_id)
     days = 0 if offer is None else min(offer.promise_days, settings_days)
-    balances = PlanRepository(connection).balances(account_id)
+    balances = PlanRepository(connection).balances(account_id, lock=True)  # one promise at a time
     owed = balances.owed_fen if balances else 0
     check_promise(promised=promised, amount_fen=amount_fen, owed_fen=owed, today=today, max_days=days)
     if (found := open_promise(connection, account_id=account_id)) is not None:
