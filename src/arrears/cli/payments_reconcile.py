@@ -23,6 +23,7 @@ _TITLES = {
     "second_trade": "second trades of a paid order (review)",
     "order_difference": "posted for another order (review)",
     "closed_after_posting": "closed at the gateway, posted here (review)",
+    "time_difference": "paid more than a day from the file's day: not posted (review)",
 }
 
 

@@ -251,3 +251,21 @@ def settlement_and_run(engine: Engine, path: Path) -> ReconciliationReport:
     with audit_transaction(engine) as connection:
         day = settlement_day(settlement, given=DAY if not settlement.rows else None)
         return run_reconciliation(connection, settlement, day=day, actor="ops", now=NOW, settings=SETTINGS)
+
+
+def test_a_trade_dated_far_from_the_files_day_is_not_posted(
+    engine: Engine, tmp_path: Path, book: dict[str, Any]
+) -> None:
+    """A file of one day whose row says the money was paid in 2999 posts nothing: kept for review."""
+    path = write_settlement(
+        tmp_path / "s.csv", [("T2", "O2", "200.00", "TRADE_SUCCESS", "2999-12-31 23:59:59")]
+    )
+    paid = count(engine, Payment)
+    settlement = read_settlement_file(path, zone=SHANGHAI)
+    with audit_transaction(engine) as connection:
+        report = run_reconciliation(connection, settlement, day=DAY, actor="ops", now=NOW, settings=SETTINGS)
+
+    assert [(d["kind"], d["trade_no"]) for d in report.differences if d["trade_no"] == "T2"] == [
+        ("time_difference", "T2")
+    ]
+    assert count(engine, Payment) == paid and order(engine, book["orders"]["O2"])["status"] == "created"

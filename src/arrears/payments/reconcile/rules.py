@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from arrears.payments.reconcile.settlement import SettlementRow
@@ -19,6 +19,7 @@ KINDS = (
     "second_trade",  # another trade of an order already paid (or paid earlier in the file): not posted
     "order_difference",  # the trade is posted here for another order than the file's
     "closed_after_posting",  # the gateway says closed, a payment is posted here
+    "time_difference",  # a trade to post whose payment time is not within a day of the file's day
 )
 AGREEING = frozenset({"matched", "closed"})
 
@@ -86,14 +87,18 @@ def compare(
     orders: Mapping[str, OrderHere],
     payments: Mapping[str, PaymentHere],
     posted_on_day: Sequence[PaymentHere],
+    day: date | None = None,
 ) -> Comparison:
     """Each row of the file against the orders and payments here (``orders`` by out_trade_no,
     ``payments`` by trade_no), then each gateway payment of the file's day (``posted_on_day``)
-    against the file."""
+    against the file. A trade to post whose payment day is more than a day from the file's ``day`` is
+    not posted (``time_difference``): a file of one day does not post money dated years away."""
     comparison = Comparison()
     paid_in_file: set[str] = set()  # orders a row of this file is about to pay
     for row in rows:
         finding = _row(row, orders.get(row.out_trade_no), payments.get(row.trade_no), paid_in_file)
+        if finding.kind == "missing_here" and day is not None and _far(row.paid_day, day):
+            finding = replace(finding, kind="time_difference")
         if finding.kind == "missing_here":
             paid_in_file.add(row.out_trade_no)
         comparison.findings.append(finding)
@@ -113,6 +118,10 @@ def compare(
                 )
             )
     return comparison
+
+
+def _far(paid_day: date | None, day: date) -> bool:
+    return paid_day is None or abs((paid_day - day).days) > 1
 
 
 def _row(

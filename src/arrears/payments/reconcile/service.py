@@ -117,6 +117,7 @@ def run_reconciliation(
         orders=repository.orders(row.out_trade_no for row in rows),
         payments=repository.payments(row.trade_no for row in rows),
         posted_on_day=repository.posted_on(day),
+        day=day,
     )
     posted = _post_missing(
         connection, comparison, settlement, now=now, settings=settings, post=post_payment or _poster()

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "second_trade": N_("Second trade of a paid order"),
     "order_difference": N_("Posted here for another order"),
     "closed_after_posting": N_("Closed at the gateway, posted here"),
+    "time_difference": N_("Paid on another day than the file's"),
 }
 OUTCOME_LABELS = {
     "amount_mismatch": N_("Amount differs from the order's"),
