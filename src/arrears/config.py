@@ -335,6 +335,15 @@ class Settings(BaseSettings):
         le=100,
         description="Failed sign-ins (details or codes) on one account in an hour that lock it for an hour.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        max_length=2000,
+        description=(
+            "The reverse proxies (addresses or networks, comma-separated; uvicorn's forwarded_allow_ips) "
+            "whose X-Forwarded-For and X-Forwarded-Proto `arrears serve` believes. Empty: ignored, so a "
+            "client cannot choose the address the portal's per-client limits count."
+        ),
+    )
     portal_upload_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=10_000,

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import re
 from typing import Any
 
 import typer
 
 from arrears.cli.common import reports_errors
 
-PROXIES_SETTING = "FORWARDED_ALLOW_IPS"  # uvicorn's own: the proxies whose X-Forwarded-* are believed
 
-
-def proxy_options(environ: Mapping[str, str]) -> dict[str, Any]:
+def proxy_options(trusted_proxies: str) -> dict[str, Any]:
     """uvicorn's proxy options: X-Forwarded-For and -Proto are believed only from the proxies
-    ``FORWARDED_ALLOW_IPS`` names. Unset, they are ignored (uvicorn would otherwise believe any
+    ``ARREARS_TRUSTED_PROXIES`` names. Unset, they are ignored (uvicorn would otherwise believe any
     client connecting from 127.0.0.1, which could then pick its address and escape the portal's
     per-client limits)."""
-    trusted = environ.get(PROXIES_SETTING, "").strip()
+    trusted = trusted_proxies.strip()
     return {"proxy_headers": True, "forwarded_allow_ips": trusted} if trusted else {"proxy_headers": False}
+
+
+_ACCOUNT_IN_PATH = re.compile(r"(/my/account/)[^/?#\s]*?([^/?#\s]{0,4})(?=[/?#\s]|$)")
+
+
+class MaskedAccessLog(logging.Filter):
+    """The access log names no cardholder's account: ``/my/account/6222020012345678/pay`` is logged
+    as ``/my/account/****5678/pay`` (the portal's pages carry the account number in their path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(masked_path(one) if isinstance(one, str) else one for one in record.args)
+        return True
+
+
+def masked_path(path: str) -> str:
+    return _ACCOUNT_IN_PATH.sub(lambda found: f"{found.group(1)}****{found.group(2)}", path)
 
 
 @reports_errors
@@ -36,13 +52,13 @@ def serve(
 ) -> None:
     """Serve the staff workspace, the cardholder portal (/my), the API (/api/v1, OpenAPI at
     /openapi.json) and /healthz on the configured database."""
-    import os
     import subprocess
     import sys
 
     import uvicorn
 
     from arrears import migrate
+    from arrears.config import get_settings
     from arrears.db import get_engine
     from arrears.web.app import create_app
 
@@ -51,8 +67,10 @@ def serve(
     dispatcher = None
     if dispatch:
         dispatcher = subprocess.Popen([sys.executable, "-m", "arrears", "dispatch", "--policy", policy])
+    logging.getLogger("uvicorn.access").addFilter(MaskedAccessLog())
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", **proxy_options(os.environ))
+        proxies = proxy_options(get_settings().trusted_proxies)
+        uvicorn.run(app, host=host, port=port, log_level="info", **proxies)
     finally:
         if dispatcher is not None:
             dispatcher.terminate()  # SIGTERM: it finishes the batch in hand
