@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from arrears.kit.errors import ArrearsError, ConfigurationError, NotFound
 from arrears.kit.inputs import FIRST_DAY, LAST_DAY, NUL, InvalidField, nul_field
 from arrears.portal.deps import portal_page
-from arrears.web.deps import locale, page
+from arrears.web.deps import BodyTooLarge, locale, page
 from arrears.web.i18n import gettext
 from arrears.web.labels import N_
 
@@ -141,6 +141,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def not_found(request: Request, problem: StarletteHTTPException) -> Response:
+        if isinstance(problem.__cause__, BodyTooLarge):  # FastAPI's form parsing made it a 400
+            return _too_large(request)
         if problem.status_code != 404 or _is_api(request):
             return await http_exception_handler(request, problem)
         lang = locale(request)
@@ -181,6 +183,9 @@ def body_nul_field(content_type: str, body: bytes) -> str | None:
 # signed webhooks read their exact body themselves and refuse a NUL with their own 400 (counted); the
 # payment gateway's notifications too (the contract's plain-text ``fail``, recorded and audited)
 SIGNED_PATHS = ("/api/v1/webhooks/", "/api/v1/payments/notify/")
+# the most any request body may hold: a form or a JSON body (the API's batches included), and a
+# multipart upload (each upload route bounds its own body far below: bounded_body)
+BODY_BYTES, UPLOAD_BYTES = 8 * 1024 * 1024, 64 * 1024 * 1024
 
 
 class NulGuard:
@@ -196,11 +201,22 @@ class NulGuard:
             return
         query = scope.get("query_string", b"").decode("latin-1")
         where, field = "query", nul_field(parse_qsl(query, keep_blank_values=True, errors="replace"))
-        content_type = Request(scope).headers.get("content-type", "")
+        headers = Request(scope).headers
+        content_type = headers.get("content-type", "")
+        limit = UPLOAD_BYTES if content_type.startswith("multipart/form-data") else BODY_BYTES
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(Request(scope))(scope, receive, send)
+            return
+        receive = _capped(receive, limit)  # a body sent without its length (chunked) is counted
         if field is None and (
             content_type.startswith("application/x-www-form-urlencoded") or "json" in content_type
         ):
-            body, receive = await _buffered(receive)
+            try:
+                body, receive = await _buffered(receive)
+            except BodyTooLarge:
+                await _too_large(Request(scope))(scope, receive, send)
+                return
             where, field = "body", body_nul_field(content_type, body)
         if field is None:
             if content_type.startswith("multipart/form-data"):
@@ -275,6 +291,30 @@ class _TextPartScanner:
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._text and self.found is None and b"\x00" in data[start:end]:
             self.found = self._name or "body"
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises :class:`BodyTooLarge` (413) once the body passes ``limit`` bytes."""
+    seen = 0
+
+    async def capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge()
+        return message
+
+    return capped
+
+
+def _too_large(request: Request) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": "the request body is too large"}, status_code=413)
+    lang = locale(request)
+    return error_page(request, status_code=413, title=gettext(lang, "Too large"),
+                      message=gettext(lang, "The file is too large."))  # fmt: skip
 
 
 def _scanned(receive: Receive, content_type: str) -> Receive:
