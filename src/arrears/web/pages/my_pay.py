@@ -15,22 +15,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from arrears.audit.repository import audit_transaction
 from arrears.kit import clock
 from arrears.kit.errors import ArrearsError, NotFound
+from arrears.messaging.letters.rules import Owed as LetterOwed
 from arrears.payments.orders import create_order
 from arrears.portal import paying
 from arrears.portal.accounts import AccountRow, owned_account
-from arrears.portal.deps import Cardholder, portal_error, portal_page
-from arrears.portal.owed import owed
+from arrears.portal.deps import Cardholder, PortalSession, portal_error, portal_page
 from arrears.web.deps import locale
 from arrears.web.labels import N_
 from arrears.web.pages.workspace import form_fields
@@ -43,12 +43,10 @@ _NOT_FOUND = (N_("Not found"), N_("No such account, or it is not yours to open."
 _NO_ORDER = (N_("Not found"), N_("No such payment."))
 
 
-def _today(request: Request) -> date:
-    return clock.now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
-
-
-def _figures(connection: Connection, account: AccountRow, today: date) -> paying.Figures:
-    found = owed(connection, account_id=account.id, today=today)
+def _figures(connection: Connection, account: AccountRow) -> paying.Figures:
+    """The amounts from the account's row just read (the same sums ``owed`` shows: the letters' rules),
+    without the rest of what ``owed`` reads (statements, plan, payments, messages)."""
+    found = LetterOwed(account.principal_fen, account.interest_fen, account.fee_fen, account.overdue_fen)
     return paying.Figures(
         overdue_fen=int(found.overdue_fen),
         minimum_fen=int(found.minimum_fen),
@@ -97,7 +95,7 @@ def _pay_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    figures = _figures(connection, account, _today(request))
+    figures = _figures(connection, account)
     offered = paying.choices(figures, instalment_number=instalment_number)
     purposes = [one.purpose for one in offered]
     if selected not in (*purposes, "custom"):
@@ -123,15 +121,22 @@ def pay_page(
 
 @router.post("/my/account/{account_no}/pay")
 async def pay(request: Request, account_no: str, session: Cardholder) -> Response:
-    """Creates the order for the chosen amount and sends the browser to the gateway's checkout."""
-    form, lang = await form_fields(request), locale(request)
+    """Creates the order for the chosen amount and sends the browser to the gateway's checkout. The
+    database work runs on a worker thread: on the event loop, waiting for a connection or for the audit
+    log's lock would hold up every other request."""
+    form = await form_fields(request)
+    return await run_in_threadpool(_pay, request, account_no, session, form)
+
+
+def _pay(request: Request, account_no: str, session: PortalSession, form: dict[str, str]) -> Response:
+    lang = locale(request)
     engine, settings = request.app.state.engine, request.app.state.settings
     with engine.connect() as connection:
         try:
             account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
         except NotFound:
             return portal_error(request, 404, *_NOT_FOUND)
-        figures = _figures(connection, account, _today(request))
+        figures = _figures(connection, account)
     try:
         asked = _asked(form, figures)
         with audit_transaction(engine) as connection:
