@@ -13,11 +13,15 @@
    0600, never printed). Without --reuse the database is dropped and built again (only a database whose
    name contains "bench"); with --reuse it is kept when it holds --accounts accounts, a completed run and
    the sample is there.
-2. `arrears serve` as its own process on a free port (one process: the command has no workers option),
-   with the master key (ARREARS_ENCRYPTION_KEY), the gateway secret, the public address, and the
-   portal's rate limits raised (every request comes from 127.0.0.1): ARREARS_PORTAL_ATTEMPTS_PER_CLIENT
-   10000, ARREARS_PORTAL_CODES_PER_MOBILE 100, ARREARS_PORTAL_FAILURES_TO_LOCK 100. The rate-limit log
-   (portal_attempt) is emptied before each run.
+2. `arrears serve` as its own process on a free port (one process: the command has no workers option;
+   --uvicorn-workers N runs the same app under uvicorn with N processes instead), with the master key
+   (ARREARS_ENCRYPTION_KEY), the gateway secret, the public address, and the portal's rate limits raised:
+   ARREARS_PORTAL_ATTEMPTS_PER_CLIENT 10000, ARREARS_PORTAL_CODES_PER_MOBILE 100,
+   ARREARS_PORTAL_FAILURES_TO_LOCK 100 (reruns sign the same cardholders in again; with --one-address every
+   request comes from 127.0.0.1). By default each cardholder has an address of its own (10.x.y.z in
+   X-Forwarded-For, the bench posing as the reverse proxy: ARREARS_TRUSTED_PROXIES=127.0.0.1), as behind
+   a real proxy. The rate-limit log (portal_attempt) is emptied before each run; the sign-in form and the
+   help page are requested once per worker before the run (the first requests compile the templates).
 3. locust, headless (`_portal_load_locust.py`): --users cardholders, --spawn-rate a second, --seconds.
    Each signs in (the login form, POST /my/login, the code form, the code read from the outbox
    message's body by its key as a test harness would, POST /my/code), then loops over what I owe, the
@@ -33,12 +37,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import text
@@ -139,10 +147,49 @@ async def run_locust(
     return cpu
 
 
-def warm_up(base_url: str) -> None:
-    """The first requests compile the templates: the sign-in form and the help page once, untimed."""
-    for path in ("/my/login", "/my/help"):
-        httpx.get(base_url + path, timeout=60)
+def warm_up(base_url: str, times: int) -> None:
+    """The first requests compile the templates: the sign-in form and the help page, untimed (a few
+    times, so that each worker process is likely to get one)."""
+    for _ in range(times):
+        for path in ("/my/login", "/my/help"):
+            httpx.get(base_url + path, timeout=60)
+
+
+@contextlib.contextmanager
+def uvicorn_server(
+    env: dict[str, str], port: int, log: Path, workers: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """--uvicorn-workers: the same app (``create_app`` on the same settings, policy cn) under uvicorn with
+    ``workers`` processes, no access log, 127.0.0.1 trusted as the proxy. ``arrears serve`` has no workers
+    option: this shows what more processes would give. Up when /healthz answers; stopped on the way out."""
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "arrears.web.app:create_app", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--no-access-log", "--proxy-headers",
+        "--forwarded-allow-ips", "127.0.0.1",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"uvicorn did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        time.sleep(2)  # the other workers
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
+                process.wait(timeout=10)
 
 
 def parse_args() -> argparse.Namespace:
@@ -161,6 +208,12 @@ def parse_args() -> argparse.Namespace:
         "--one-address",
         action="store_true",
         help="All from 127.0.0.1 (default: each cardholder its own address, through a proxy header).",
+    )
+    add(
+        "--uvicorn-workers",
+        type=int,
+        default=0,
+        help="0: `arrears serve` (one process); N: uvicorn with N worker processes on the same app.",
     )
     add("--target-ms", type=float, default=150.0, help="Every page's p95 at most this.")
     add("--seed", type=int, default=7)
@@ -182,10 +235,17 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="arrears-portal-load-") as temporary:
             out = Path(temporary)
-            with server(env, port, out / "server.log", []) as process:
-                print(
-                    f"server: `arrears serve --host 127.0.0.1 --port {port}` (pid {process.pid}, one process)"
+            if args.uvicorn_workers:
+                serving = uvicorn_server(env, port, out / "server.log", args.uvicorn_workers)
+                shown = (
+                    f"`uvicorn --factory arrears.web.app:create_app --workers {args.uvicorn_workers} "
+                    f"--no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1 --port {port}`"
                 )
+            else:
+                serving = server(env, port, out / "server.log", [])
+                shown = f"`arrears serve --host 127.0.0.1 --port {port}` (one process)"
+            with serving as process:
+                print(f"server: {shown} (pid {process.pid})")
                 print(
                     "  cardholders' addresses: "
                     + (
@@ -201,7 +261,7 @@ def main() -> None:
                     + ", ".join(f"{k}={v}" for k, v in RAISED_LIMITS.items())
                     + f"; {cleared} earlier attempts cleared from portal_attempt"
                 )
-                warm_up(base_url)
+                warm_up(base_url, 2 * max(1, args.uvicorn_workers))
                 load_before = load_average()
                 print(f"load average before: {load_before}", flush=True)
                 cpu = asyncio.run(run_locust(args, base_url, out, Watched(process.pid, engine)))
