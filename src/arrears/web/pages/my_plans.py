@@ -10,6 +10,7 @@ from datetime import time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from arrears.api.deps import business_date
@@ -81,6 +82,13 @@ def offers_page(request: Request, account_no: str, session: Cardholder) -> HTMLR
 async def offers_preview(request: Request, account_no: str, session: Cardholder) -> HTMLResponse:
     """The schedule of the chosen offer (nothing is stored), with the button that accepts it."""
     form, lang = await form_fields(request), locale(request)
+    # the database's work (the audit's lock included) on a worker thread, never on the event loop
+    return await run_in_threadpool(_offers_preview, request, account_no, session, form, lang)
+
+
+def _offers_preview(
+    request: Request, account_no: str, session: Cardholder, form: dict[str, str], lang: str
+) -> HTMLResponse:
     account = _account(request, session, account_no)
     if account is None:
         return _missing(request)
@@ -99,6 +107,13 @@ async def offers_preview(request: Request, account_no: str, session: Cardholder)
 async def offers_accept(request: Request, account_no: str, session: Cardholder) -> Response:
     """Stores the plan (active, approved by the self-service authority); then to the first payment."""
     form, lang = await form_fields(request), locale(request)
+    # the database's work (the audit's lock included) on a worker thread, never on the event loop
+    return await run_in_threadpool(_offers_accept, request, account_no, session, form, lang)
+
+
+def _offers_accept(
+    request: Request, account_no: str, session: Cardholder, form: dict[str, str], lang: str
+) -> Response:
     account = _account(request, session, account_no)
     if account is None:
         return _missing(request)
@@ -121,6 +136,13 @@ async def offers_accept(request: Request, account_no: str, session: Cardholder) 
 async def offers_request(request: Request, account_no: str, session: Cardholder) -> Response:
     """Anything beyond the offers: a request for a collector (and their callback); no hold."""
     form, lang = await form_fields(request), locale(request)
+    # the database's work (the audit's lock included) on a worker thread, never on the event loop
+    return await run_in_threadpool(_offers_request, request, account_no, session, form, lang)
+
+
+def _offers_request(
+    request: Request, account_no: str, session: Cardholder, form: dict[str, str], lang: str
+) -> Response:
     account = _account(request, session, account_no)
     if account is None:
         return _missing(request)
@@ -177,6 +199,13 @@ def promise_page(request: Request, account_no: str, session: Cardholder) -> HTML
 @router.post("/my/account/{account_no}/promise")
 async def promise_make(request: Request, account_no: str, session: Cardholder) -> Response:
     form, lang = await form_fields(request), locale(request)
+    # the database's work (the audit's lock included) on a worker thread, never on the event loop
+    return await run_in_threadpool(_promise_make, request, account_no, session, form, lang)
+
+
+def _promise_make(
+    request: Request, account_no: str, session: Cardholder, form: dict[str, str], lang: str
+) -> Response:
     account = _account(request, session, account_no)
     if account is None:
         return _missing(request)
@@ -231,6 +260,13 @@ def callback_page(request: Request, account_no: str, session: Cardholder) -> HTM
 @router.post("/my/account/{account_no}/callback")
 async def callback_ask(request: Request, account_no: str, session: Cardholder) -> Response:
     form, lang = await form_fields(request), locale(request)
+    # the database's work (the audit's lock included) on a worker thread, never on the event loop
+    return await run_in_threadpool(_callback_ask, request, account_no, session, form, lang)
+
+
+def _callback_ask(
+    request: Request, account_no: str, session: Cardholder, form: dict[str, str], lang: str
+) -> Response:
     account = _account(request, session, account_no)
     if account is None:
         return _missing(request)
@@ -297,6 +333,13 @@ def preferences_page(request: Request, session: Cardholder) -> HTMLResponse:
 async def preferences_save(request: Request, session: Cardholder) -> Response:
     form, lang = await form_fields(request), locale(request)
     raw = await request.form()
+    # the database's work (the audit's lock included) on a worker thread, never on the event loop
+    return await run_in_threadpool(_preferences_save, request, session, form, lang, raw)
+
+
+def _preferences_save(
+    request: Request, session: Cardholder, form: dict[str, str], lang: str, raw: Any
+) -> Response:
     channels = [str(one) for one in raw.getlist("channels")]
     try:
         opt_out = [int(str(one)) for one in raw.getlist("opt_out")]
