@@ -9,6 +9,7 @@ from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from arrears.audit.repository import audit_transaction
@@ -37,6 +38,11 @@ def portal_requests_page(request: Request, session: Handler) -> HTMLResponse:
 async def _moved(request: Request, session: sessions.Session, request_id: int, to: str) -> Response:
     form = await request.form()
     back = str(form.get("back") or "")
+    # the database's work (the audit's lock included) on a worker thread, never on the event loop
+    return await run_in_threadpool(_move, request, session, request_id, to, back)
+
+
+def _move(request: Request, session: sessions.Session, request_id: int, to: str, back: str) -> Response:
     with audit_transaction(request.app.state.engine) as connection:
         account_id = request_account(connection, request_id)
         if not may_open(connection, session.user, account_id):
