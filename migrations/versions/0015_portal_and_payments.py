@@ -125,6 +125,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_challenge")),
     )
+    with op.batch_alter_table("portal_challenge", schema=None) as batch_op:
+        batch_op.create_index("ix_portal_challenge_status_expires", ["status", "expires_at"], unique=False)
     op.create_table(
         "portal_session",
         sa.Column(
@@ -316,6 +318,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_portal_session_customer_id"))
 
     op.drop_table("portal_session")
+    with op.batch_alter_table("portal_challenge", schema=None) as batch_op:
+        batch_op.drop_index("ix_portal_challenge_status_expires")
+
     op.drop_table("portal_challenge")
     op.drop_table("contact_preference")
     op.drop_table("reconciliation")

@@ -36,6 +36,8 @@ class PortalChallenge(Base):
     customer and no code: it fails like a wrong code, so the answer never tells whether one exists."""
 
     __tablename__ = "portal_challenge"
+    # the sweep of challenges past their time (status open, expires_at before now) at each sign-in
+    __table_args__ = (Index("ix_portal_challenge_status_expires", "status", "expires_at"),)
 
     id: Mapped[str] = mapped_column(key_string(64), primary_key=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
