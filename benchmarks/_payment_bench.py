@@ -10,12 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +22,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _serving import free_port, serving
 from _web_bench_data import book_of, build_book, child_env, create_database
 
 from arrears.db import make_engine
@@ -132,12 +129,6 @@ def notification(order: Order, *, bad_signature: bool = False) -> bytes:
     return urlencode(fields).encode()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextlib.contextmanager
 def server(url: str, work: Path, *, workers: int) -> Iterator[int]:
     """uvicorn serving ``arrears.web.app:create_app`` with ``workers`` processes on a free port, as
@@ -145,45 +136,11 @@ def server(url: str, work: Path, *, workers: int) -> Iterator[int]:
     port = free_port()
     env = child_env(url, work / "data") | {"ARREARS_GATEWAY_SECRET": SECRET}
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "arrears.web.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    log = work / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(OSError):
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        time.sleep(1.0 if workers > 1 else 0)  # every worker up
+        sys.executable, "-m", "uvicorn", "arrears.web.app:create_app", "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    with serving(command, env=env, port=port, log=work / "server.log", settle=1.0 if workers > 1 else 0):
         yield port
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
-                process.wait(timeout=10)
 
 
 class HttpConnection:

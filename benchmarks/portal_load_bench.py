@@ -41,7 +41,6 @@ import contextlib
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -59,8 +58,9 @@ except ImportError:  # the dev dependency is httpx2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _portal_load_data import DEFAULT_URL, DEFAULT_WORK, bench_env, book_of, build, load_sample
 from _portal_load_report import print_report
+from _serving import free_port, serving
 from _web_bench_cpu import Watched, metered
-from web_bench import free_port, server
+from web_bench import server
 
 from arrears.db import make_engine
 
@@ -167,29 +167,8 @@ def uvicorn_server(
         "--port", str(port), "--workers", str(workers), "--no-access-log", "--proxy-headers",
         "--forwarded-allow-ips", "127.0.0.1",
     ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"uvicorn did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        time.sleep(2)  # the other workers
+    with serving(command, env=env, port=port, log=log, settle=2.0) as process:  # 2 s: the other workers
         yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
-                process.wait(timeout=10)
 
 
 def parse_args() -> argparse.Namespace:

@@ -38,7 +38,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ except ImportError:  # the dev dependency is httpx2
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _serving import free_port, serving
 from _web_bench_cpu import Watched, metered
 from _web_bench_data import (
     DEFAULT_URL,
@@ -303,12 +303,6 @@ async def run_phase(
 # --- the server --------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextlib.contextmanager
 def server(
     env: dict[str, str], port: int, log: Path, options: list[str]
@@ -316,28 +310,8 @@ def server(
     """`arrears serve` as a separate process, up when /healthz answers; stopped on the way out
     (also on an error or Ctrl-C)."""
     command = [sys.executable, "-m", "arrears", "serve", "--host", "127.0.0.1", "--port", str(port), *options]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with serving(command, env=env, port=port, log=log) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown (workers too)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
-                process.wait(timeout=10)
 
 
 # --- the run -----------------------------------------------------------------------------------------
