@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -128,6 +129,17 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+SERVE_POLICY_ENV = "ARREARS_SERVE_POLICY"
+
+
+def create_served_app() -> FastAPI:
+    """What each worker process of ``arrears serve --workers N`` builds (uvicorn's factory
+    ``arrears.web.app:create_served_app``): ``create_app`` on the settings of the environment, checking
+    actions against the policy that ``ARREARS_SERVE_POLICY`` names (``arrears serve`` sets it from
+    ``--policy``; unset: cn)."""
+    return create_app(policy=os.environ.get(SERVE_POLICY_ENV) or "cn")
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
