@@ -10,16 +10,18 @@ signature is ever logged.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 
+from arrears.api.notification_batches import NotificationBatcher
 from arrears.audit.repository import audit_transaction
 from arrears.kit.clock import now
 from arrears.payments.gateway import FIELDS, GatewayNotConfigured, gateway_secret
-from arrears.payments.notifications import Received, receive_notification
+from arrears.payments.notifications import Incoming, Received, receive_notification
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
@@ -91,19 +93,37 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
     responses=_ANSWERS,
     openapi_extra={"requestBody": _FORM},
 )
-def notify_simulated(
+async def notify_simulated(
     request: Request, body: Annotated[bytes, Depends(notification_body)]
 ) -> PlainTextResponse:
     """A notification of the simulated gateway: posts the payment of a TRADE_SUCCESS, closes the order of
-    a TRADE_CLOSED; answers ``success`` or ``fail`` as text."""
+    a TRADE_CLOSED; answers ``success`` or ``fail`` as text, once its batch is committed
+    (:mod:`arrears.api.notification_batches`)."""
     try:
-        secret = gateway_secret(request.app.state.settings)
+        batcher = _batcher(request)
     except GatewayNotConfigured:
         logger.warning("payment notification refused: ARREARS_GATEWAY_SECRET is not configured")
         return PlainTextResponse("fail", status_code=503)
     fields, malformed = read_form(body)
-    received = notify(request, fields, secret=secret, malformed=malformed)
+    received = await batcher.submit(Incoming(fields, malformed))
+    logger.info("payment notification %s: %s", received.notification_id, received.outcome)
     return PlainTextResponse(received.answer, status_code=received.status_code)
+
+
+def _batcher(request: Request) -> NotificationBatcher:
+    """The process's batcher (made on the first notification; GatewayNotConfigured without a secret)."""
+    state = request.app.state
+    batcher: NotificationBatcher | None = getattr(state, "notification_batcher", None)
+    if batcher is None:
+        secret = gateway_secret(state.settings)
+        batcher = state.notification_batcher = NotificationBatcher(
+            state.engine, state.settings, secret, clock=_now
+        )
+    return batcher
+
+
+def _now() -> datetime:
+    return now()  # looked up when called: a test may set the clock
 
 
 def notify(

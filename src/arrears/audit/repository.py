@@ -14,9 +14,9 @@ Nothing here logs: actors, subjects and details may be personal data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from arrears.audit.chain import GENESIS, AuditEntry, canonical_json, canonical_t
 from arrears.kit.errors import ArrearsError
 from arrears.models import AuditEvent, table_of
 
-__all__ = ["ADVISORY_LOCK_KEY", "AuditEntry", "AuditError", "AuditLog", "audit_transaction"]
+__all__ = ["ADVISORY_LOCK_KEY", "AuditEntry", "AuditError", "AuditLog", "Pending", "audit_transaction"]
 
 _EVENT = table_of(AuditEvent)
 
@@ -96,6 +96,34 @@ def _entry(row: Row[Any]) -> AuditEntry:
     return AuditEntry(**row._mapping)  # the entry's fields are the table's columns
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An entry to append (:meth:`AuditLog.append_many`): what happened, by whom, to what."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject_type: str | None = None
+    subject_id: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _checked_details(one: Pending) -> str:
+    """The entry's details as canonical JSON, its fields checked (AuditError when refused)."""
+    _check_fields(
+        actor=one.actor, action=one.action, subject_type=one.subject_type, subject_id=one.subject_id
+    )
+    try:
+        details_text = canonical_json(one.details)
+        canonical_time(one.at)
+    except (TypeError, ValueError) as error:
+        raise AuditError(
+            f"audit entry not written: {error}",
+            f"审计记录未写入：时间须带时区，详情须为 JSON 对象（{error}）",
+        ) from None
+    return details_text
+
+
 class AuditLog:
     """The audit chain on one connection; the caller owns the transaction (see :func:`audit_transaction`)."""
 
@@ -113,15 +141,17 @@ class AuditLog:
         details: Mapping[str, Any],
     ) -> AuditEntry:
         """Adds one entry after the last one, under the append lock; visible to others at commit."""
-        _check_fields(actor=actor, action=action, subject_type=subject_type, subject_id=subject_id)
-        try:
-            details_text = canonical_json(details)
-            canonical_time(at)
-        except (TypeError, ValueError) as error:
-            raise AuditError(
-                f"audit entry not written: {error}",
-                f"审计记录未写入：时间须带时区，详情须为 JSON 对象（{error}）",
-            ) from None
+        return self.append_many(
+            [Pending(at=at, actor=actor, action=action, subject_type=subject_type, subject_id=subject_id,
+                     details=details)]
+        )[0]  # fmt: skip
+
+    def append_many(self, pending: Sequence[Pending]) -> list[AuditEntry]:
+        """Adds the entries in order after the last one, under the append lock, in one statement;
+        visible to others at commit. Nothing is written when any of them is refused."""
+        texts = [_checked_details(one) for one in pending]
+        if not pending:
+            return []
         last = self._mine()
         if last is None:
             if _is_sqlite(self._connection):
@@ -129,23 +159,28 @@ class AuditLog:
             else:
                 _hold_postgres_lock(self._connection)
             last = self.last()
-        prev_hash = last.hash if last else GENESIS
-        entry = AuditEntry(
-            id=last.id + 1 if last else 1,
-            at=at,
-            actor=actor,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            details=details_text,
-            prev_hash=prev_hash,
-            hash=entry_hash(prev_hash, at, actor, action, subject_type, subject_id, details_text),
-        )
-        self._connection.execute(insert(_EVENT).values(asdict(entry)))
+        entries = []
+        for one, details_text in zip(pending, texts, strict=True):
+            prev_hash = last.hash if last else GENESIS
+            last = AuditEntry(
+                id=last.id + 1 if last else 1,
+                at=one.at,
+                actor=one.actor,
+                action=one.action,
+                subject_type=one.subject_type,
+                subject_id=one.subject_id,
+                details=details_text,
+                prev_hash=prev_hash,
+                hash=entry_hash(
+                    prev_hash, one.at, one.actor, one.action, one.subject_type, one.subject_id, details_text
+                ),
+            )
+            entries.append(last)
+        self._connection.execute(insert(_EVENT), [asdict(entry) for entry in entries])
         transaction = self._connection.get_transaction()
         if transaction is not None and not self._connection.in_nested_transaction():
-            self._connection.info[_APPENDED] = (transaction, entry)
-        return entry
+            self._connection.info[_APPENDED] = (transaction, entries[-1])
+        return entries
 
     def _mine(self) -> AuditEntry | None:
         """The entry this transaction appended last, when it appended one: it still holds the lock, so

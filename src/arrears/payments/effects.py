@@ -30,7 +30,8 @@ are **not** sent again: a collector sends what is still wanted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -39,7 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from arrears.arrangements import settlement
-from arrears.audit.repository import AuditLog
+from arrears.audit.repository import AuditLog, Pending
 from arrears.config import Settings
 from arrears.payments import effects_repository as repo
 
@@ -144,31 +145,42 @@ def plan_changes(
     return changes, plan_change, counts
 
 
-def settle_account(connection: Connection, *, account_id: int, today: date) -> Settled:
-    """Settles the account's promises and plans in force on ``today`` from the payments that stand."""
-    promises = repo.promises(connection, account_id)
-    plans = repo.plans_in_force(connection, account_id)
-    starts = [row["taken_on"] for row in promises] + [plan["agreed_on"] for plan in plans]
-    if not starts:
-        return Settled()
-    payments = repo.counted_payments(connection, account_id, since=min(starts), until=today)
-    promise_rows, promise_counts = promise_changes(promises, payments, today=today)
-    repo.update_rows(connection, "promise", promise_rows)
-    totals = {"kept": 0, "reopened": 0, "credited": 0, "completed": 0, "active": 0}
-    for plan in plans:
-        instalments, plan_change, counts = plan_changes(plan, payments, today=today)
-        repo.update_rows(connection, "instalment", instalments)
-        for key, value in counts.items():
-            totals[key] += value
-        if plan_change is not None:
-            repo.update_rows(connection, "plan", [plan_change])
-            totals[plan_change["status"]] += 1
-    return Settled(
-        promises_kept=promise_counts["kept"], promises_reopened=promise_counts["reopened"],
-        promises_credited=promise_counts["credited"], instalments_kept=totals["kept"],
-        instalments_reopened=totals["reopened"], instalments_credited=totals["credited"],
-        plans_completed=totals["completed"], plans_reopened=totals["active"],
-    )  # fmt: skip
+def settle_accounts(connection: Connection, account_ids: Sequence[int], *, today: date) -> dict[int, Settled]:
+    """Settles each account's promises and plans in force on ``today`` from the payments that stand."""
+    promises = repo.promises_of(connection, account_ids)
+    plans = repo.plans_in_force(connection, account_ids)
+    since = {
+        account_id: min(starts)
+        for account_id in account_ids
+        if (starts := [row["taken_on"] for row in promises[account_id]]
+            + [plan["agreed_on"] for plan in plans[account_id]])
+    }  # fmt: skip
+    paid = repo.counted_payments(connection, since, until=today)
+    settled, changes = {}, {"promise": [], "instalment": [], "plan": []}  # type: ignore[var-annotated]
+    for account_id in account_ids:
+        if account_id not in since:
+            settled[account_id] = Settled()
+            continue
+        promise_rows, promise_counts = promise_changes(promises[account_id], paid[account_id], today=today)
+        changes["promise"] += promise_rows
+        totals = {"kept": 0, "reopened": 0, "credited": 0, "completed": 0, "active": 0}
+        for plan in plans[account_id]:
+            instalments, plan_change, counts = plan_changes(plan, paid[account_id], today=today)
+            changes["instalment"] += instalments
+            for key, value in counts.items():
+                totals[key] += value
+            if plan_change is not None:
+                changes["plan"].append(plan_change)
+                totals[plan_change["status"]] += 1
+        settled[account_id] = Settled(
+            promises_kept=promise_counts["kept"], promises_reopened=promise_counts["reopened"],
+            promises_credited=promise_counts["credited"], instalments_kept=totals["kept"],
+            instalments_reopened=totals["reopened"], instalments_credited=totals["credited"],
+            plans_completed=totals["completed"], plans_reopened=totals["active"],
+        )  # fmt: skip
+    for table_name, rows in changes.items():
+        repo.update_rows(connection, table_name, rows)
+    return settled
 
 
 def kept_today(connection: Connection, account_id: int, today: date) -> bool:
@@ -183,17 +195,15 @@ def kept_today(connection: Connection, account_id: int, today: date) -> bool:
 
 
 def stop_collection(
-    connection: Connection, *, account_id: int, payment_id: int, now: datetime, today: date
-) -> Stopped:
+    connection: Connection, paid_by: Mapping[int, int], *, now: datetime, today: date
+) -> dict[int, Stopped]:
+    """Today's collection of each account stopped (``paid_by``: the payment that stops it, by account)."""
     run_date = repo.latest_run_date(connection)
-    calls = repo.withdraw_calls(connection, account_id=account_id, run_date=run_date) if run_date else 0
-    detail = f"{repo.PAID}: payment {payment_id}"
-    messages = sum(
-        repo.cancel_message(connection, message_id=one, now=now, detail=detail)
-        for one in repo.queued_collection_messages(connection, account_id)
-    )
-    visits = repo.flag_visits(connection, account_id=account_id, day=today)
-    return Stopped(calls=calls, messages=messages, visits=visits)
+    calls = repo.withdraw_calls(connection, account_ids=paid_by, run_date=run_date) if run_date else Counter()
+    details = {account_id: f"{repo.PAID}: payment {payment_id}" for account_id, payment_id in paid_by.items()}
+    messages = repo.cancel_collection_messages(connection, details, now=now)
+    visits = repo.flag_visits(connection, account_ids=paid_by, day=today)
+    return {one: Stopped(calls=calls[one], messages=messages[one], visits=visits[one]) for one in paid_by}
 
 
 def reopen_collection(connection: Connection, *, account_id: int, today: date) -> Stopped:
@@ -203,19 +213,8 @@ def reopen_collection(connection: Connection, *, account_id: int, today: date) -
     return Stopped(calls=calls, visits=visits)
 
 
-def _queue_receipt(connection: Connection, *, payment_id: int, now: datetime, settings: Settings) -> bool:
-    try:
-        from arrears.payments.receipt import queue_receipt
-    except ImportError:  # pragma: no cover - the receipt module ships with the portal's payments
-        return False
-    queue_receipt(connection, payment_id=payment_id, now=now, settings=settings)
-    return True
-
-
-def _audit(
-    connection: Connection, *, now: datetime, payment_id: int, account_id: int, details: dict[str, Any]
-) -> None:
-    AuditLog(connection).append(
+def _entry(*, now: datetime, payment_id: int, account_id: int, details: dict[str, Any]) -> Pending:
+    return Pending(
         at=now,
         actor=ACTOR,
         action="payment.effects",
@@ -228,22 +227,38 @@ def _audit(
 def after_posting(
     connection: Connection, *, account_id: int, payment_id: int, now: datetime, settings: Settings
 ) -> None:
-    """Settles the account's promises and plan instalments, stops today's collection where the account
-    is now current or a promise is kept, and queues the receipt message. Same transaction as the
-    posting."""
+    """:func:`after_postings` of one payment."""
+    after_postings(connection, [(account_id, payment_id)], now=now, settings=settings)
+
+
+def after_postings(
+    connection: Connection, posted: Sequence[tuple[int, int]], *, now: datetime, settings: Settings
+) -> None:
+    """For the payments posted (account id, payment id), in the posting's transaction: settles each
+    account's promises and plan instalments, stops today's collection where the account is now current
+    or a promise is kept (the account's last payment of ``posted`` stops it), and queues the receipts.
+    An account's counts are audited with its last payment (its earlier ones of ``posted`` count 0)."""
+    from arrears.payments.receipt import queue_receipts
+
     today = local_today(now, settings)
-    settled = settle_account(connection, account_id=account_id, today=today)
-    current = repo.overdue_fen(connection, account_id) <= 0
-    stopped = Stopped()
-    if current or settled.promises_kept:
-        stopped = stop_collection(
-            connection, account_id=account_id, payment_id=payment_id, now=now, today=today
+    last = {account_id: payment_id for account_id, payment_id in posted}
+    account_ids = list(last)
+    settled = settle_accounts(connection, account_ids, today=today)
+    overdue = repo.overdue_of(connection, account_ids)
+    stopping = {one: last[one] for one in account_ids if overdue[one] <= 0 or settled[one].promises_kept}
+    stopped = stop_collection(connection, stopping, now=now, today=today)
+    queue_receipts(connection, [payment_id for _, payment_id in posted], now=now, settings=settings)
+    entries = []
+    for account_id, payment_id in posted:
+        mine = last[account_id] == payment_id
+        counts, stops = (
+            (settled[account_id], stopped.get(account_id, Stopped())) if mine else (Settled(), Stopped())
         )
-    receipt = _queue_receipt(connection, payment_id=payment_id, now=now, settings=settings)
-    details = {"event": "posted", "current": current, **asdict(settled), "calls_withdrawn": stopped.calls,
-               "messages_cancelled": stopped.messages, "visits_flagged": stopped.visits,
-               "receipt_queued": receipt}  # fmt: skip
-    _audit(connection, now=now, payment_id=payment_id, account_id=account_id, details=details)
+        details = {"event": "posted", "current": overdue[account_id] <= 0, **asdict(counts),
+                   "calls_withdrawn": stops.calls, "messages_cancelled": stops.messages,
+                   "visits_flagged": stops.visits, "receipt_queued": True}  # fmt: skip
+        entries.append(_entry(now=now, payment_id=payment_id, account_id=account_id, details=details))
+    AuditLog(connection).append_many(entries)
 
 
 def after_reversal(
@@ -252,11 +267,13 @@ def after_reversal(
     """Reopens what the reversed payment stopped or settled (``payment_id``: the reversal's entry).
     Cancelled messages are not queued again."""
     today = local_today(now, settings)
-    settled = settle_account(connection, account_id=account_id, today=today)
+    settled = settle_accounts(connection, [account_id], today=today)[account_id]
     current = repo.overdue_fen(connection, account_id) <= 0
     reopened = Stopped()
     if not current and not kept_today(connection, account_id, today):
         reopened = reopen_collection(connection, account_id=account_id, today=today)
     details = {"event": "reversed", "current": current, **asdict(settled), "calls_reopened": reopened.calls,
                "visits_reopened": reopened.visits}  # fmt: skip
-    _audit(connection, now=now, payment_id=payment_id, account_id=account_id, details=details)
+    AuditLog(connection).append_many(
+        [_entry(now=now, payment_id=payment_id, account_id=account_id, details=details)]
+    )

@@ -1,0 +1,80 @@
+"""Notifications posted in batches: one transaction for the notifications that arrive together.
+
+Each request hands its notification to the process's :class:`NotificationBatcher` and waits for its
+answer. The batcher takes what has arrived (at most ``MAX_BATCH``) and decides, posts, records and
+audits it in one transaction on a worker thread
+(:func:`arrears.payments.notifications.receive_notifications`), while the next notifications
+gather; then it answers each request, once the batch is committed. So a ``success`` is never sent
+before its payment is committed, and under load one commit, one lock of the audit chain and a few
+statements serve many notifications.
+
+A batch that fails as a whole (a deadlock with another process, a database error) is tried again one
+notification at a time, each in a transaction of its own: one notification that cannot be posted is
+answered with an error (the gateway sends it again later) and never holds back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from arrears.audit.repository import audit_transaction
+from arrears.config import Settings
+from arrears.kit.clock import now
+from arrears.payments.notifications import Incoming, Received, receive_notifications
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 200
+
+
+class NotificationBatcher:
+    """Gathers the notifications of one process into batches (see the module docstring)."""
+
+    def __init__(
+        self, engine: Engine, settings: Settings, secret: bytes, *, clock: Callable[[], datetime] = now
+    ) -> None:
+        self._engine, self._settings, self._secret, self._clock = engine, settings, secret, clock
+        self._waiting: list[tuple[Incoming, asyncio.Future[Received]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def submit(self, incoming: Incoming) -> Received:
+        """The notification's outcome, once the batch that holds it is committed."""
+        future: asyncio.Future[Received] = asyncio.get_running_loop().create_future()
+        self._waiting.append((incoming, future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                found = await asyncio.to_thread(self._receive, [one for one, _ in batch])
+            except Exception:
+                logger.warning("a batch of %d payment notifications failed: trying each alone", len(batch))
+                await self._one_by_one(batch)
+                continue
+            for (_, future), received in zip(batch, found, strict=True):
+                if not future.done():
+                    future.set_result(received)
+
+    async def _one_by_one(self, batch: Sequence[tuple[Incoming, asyncio.Future[Received]]]) -> None:
+        for incoming, future in batch:
+            try:
+                received = (await asyncio.to_thread(self._receive, [incoming]))[0]
+            except Exception as error:
+                if not future.done():
+                    future.set_exception(error)
+            else:
+                if not future.done():
+                    future.set_result(received)
+
+    def _receive(self, incoming: Sequence[Incoming]) -> list[Received]:
+        with audit_transaction(self._engine) as connection:
+            return receive_notifications(
+                connection, incoming, secret=self._secret, now=self._clock(), settings=self._settings
+            )
