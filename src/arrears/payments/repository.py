@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from arrears.models import (
@@ -75,7 +75,10 @@ def mark_paid(connection: Connection, paid: Sequence[tuple[int, str, datetime]])
     if paid:
         query = (
             update(ORDER)
-            .where(ORDER.c.id == bindparam("order_id"), ORDER.c.status.in_(("created", "closed")))
+            .where(
+                ORDER.c.id == bindparam("order_id"),
+                or_(ORDER.c.status == "created", ORDER.c.status == "closed"),
+            )
             .values(status="paid", trade_no=bindparam("new_trade_no"), paid_at=bindparam("new_paid_at"))
         )
         connection.execute(

@@ -1,0 +1,174 @@
+"""Notifications decided in one batch (``receive_notifications``) do exactly what the same notifications
+do one at a time, on SQLite and PostgreSQL; and the process's batcher answers each request, batching
+those that arrive together, and tries a failed batch again one notification at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gateway_support import (
+    NOW,
+    SECRET,
+    account,
+    new_order,
+    notification,
+    order,
+    payments,
+    seed_account,
+    settings_for,
+)
+from sqlalchemy import Engine, select
+
+from arrears.api import notification_batches
+from arrears.api.notification_batches import NotificationBatcher
+from arrears.audit.chain import verify
+from arrears.audit.repository import AuditLog, audit_transaction
+from arrears.config import Settings
+from arrears.models import AuditEvent, table_of
+from arrears.payments.gateway import TRADE_CLOSED
+from arrears.payments.notifications import Incoming, Received, receive_notification, receive_notifications
+
+AUDIT = table_of(AuditEvent)
+ITEMS = ("fee_fen", "interest_fen", "principal_fen", "arrears_fen", "dpd", "bucket", "overdue_fen")
+
+
+def _scenario(engine: Engine, settings: Settings, prefix: str) -> tuple[list[Incoming], dict[str, Any]]:
+    """Three accounts and their orders, and notifications that cover every outcome, some twice."""
+    x = seed_account(engine, account_no=f"{prefix}00000001")
+    y = seed_account(engine, account_no=f"{prefix}00000002")
+    z = seed_account(engine, account_no=f"{prefix}00000003")
+    x1, x2 = new_order(engine, settings, x, 100_00), new_order(engine, settings, x, 250_00)
+    y1, z1, w1 = new_order(engine, settings, y, 600_00), new_order(engine, settings, z, 80_00), None
+    w1 = new_order(engine, settings, z, 90_00)
+    trade = f"SIM20261124{prefix}".ljust(31, "0")
+    bad = notification(w1, 90_00, trade_no=trade[:-2] + "99") | {"sign": "0" * 64}
+    fields = [
+        notification(x1, 100_00, trade_no=trade[:-1] + "1"),
+        notification(x1, 100_00, trade_no=trade[:-1] + "1"),  # the same trade again: a repeat
+        notification(x2, 250_00, trade_no=trade[:-1] + "2"),  # a second payment on the same account
+        notification(y1, 600_00, trade_no=trade[:-1] + "3"),
+        notification(y1, 600_00, trade_no=trade[:-1] + "4"),  # another trade for a paid order
+        notification(z1, 80_00, trade_no=trade[:-1] + "5", status=TRADE_CLOSED),
+        notification(z1, 80_00, trade_no=trade[:-1] + "5", status=TRADE_CLOSED),
+        notification(x1, 100_00, trade_no=trade[:-1] + "1", status=TRADE_CLOSED),  # closed after success
+        bad,
+        notification("NO-SUCH-ORDER", 90_00, trade_no=trade[:-1] + "6"),
+        notification(w1, 91_00, trade_no=trade[:-1] + "7"),  # amount mismatch
+    ]
+    incoming = [Incoming(one) for one in fields] + [Incoming({}, "the field 'sign' is sent more than once")]
+    return incoming, {"accounts": (x, y, z), "orders": (x1, x2, y1, z1, w1)}
+
+
+def _state(engine: Engine, made: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "accounts": [{name: account(engine, one)[name] for name in ITEMS} for one in made["accounts"]],
+        "payments": [
+            [
+                (p["amount_fen"], p["applied_fee_fen"], p["applied_interest_fen"], p["applied_principal_fen"])
+                for p in payments(engine, one)
+            ]
+            for one in made["accounts"]
+        ],  # fmt: skip
+        "orders": [
+            (order(engine, one)["status"], order(engine, one)["payment_id"] is not None)
+            for one in made["orders"]
+        ],  # fmt: skip
+    }
+
+
+def _shape(found: list[Received]) -> list[tuple[str, bool, bool]]:
+    return [(one.outcome, one.payment_id is not None, one.order_id is not None) for one in found]
+
+
+def test_a_batch_does_what_the_notifications_do_one_at_a_time(engine: Engine, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    alone, made_alone = _scenario(engine, settings, "62221111")
+    together, made_together = _scenario(engine, settings, "62223333")
+    one_by_one = []
+    for one in alone:
+        with audit_transaction(engine) as connection:
+            one_by_one.append(
+                receive_notification(
+                    connection, one.fields, secret=SECRET.encode(), now=NOW, settings=settings,
+                    malformed=one.malformed,
+                )
+            )  # fmt: skip
+    with audit_transaction(engine) as connection:
+        batched = receive_notifications(
+            connection, together, secret=SECRET.encode(), now=NOW, settings=settings
+        )
+
+    assert _shape(batched) == _shape(one_by_one)
+    assert [one.outcome for one in batched] == [
+        "posted", "repeat", "posted", "posted", "second_trade", "closed", "repeat", "closed_after_success",
+        "bad_signature", "unknown_order", "amount_mismatch", "invalid",
+    ]  # fmt: skip
+    assert batched[1].payment_id == batched[0].payment_id  # the repeat names the payment of the batch
+    assert batched[7].payment_id == batched[0].payment_id
+    assert batched[4].payment_id == batched[3].payment_id
+    assert _state(engine, made_together) == _state(engine, made_alone)
+    with engine.connect() as connection:
+        actions = Counter(connection.execute(select(AUDIT.c.action)).scalars())
+        assert verify(AuditLog(connection).entries()) == []
+    assert actions["payment.notification"] == 2 * len(alone)
+    assert actions["payment.posted"] == actions["payment.effects"] == 2 * 3
+
+
+def _batcher_run(engine: Engine, settings: Settings, items: list[Incoming]) -> list[Received]:
+    """The items submitted at once to a batcher, on an event loop of a thread of its own."""
+    found: list[Received] = []
+
+    async def main() -> None:
+        batcher = NotificationBatcher(engine, settings, SECRET.encode(), clock=lambda: NOW)
+        found.extend(await asyncio.gather(*(batcher.submit(one) for one in items)))
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()))
+    thread.start()
+    thread.join(120)
+    return found
+
+
+@pytest.fixture
+def sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of each batch the batcher decides."""
+    seen: list[int] = []
+    real = notification_batches.receive_notifications
+
+    def counting(connection: Any, incoming: Any, **kwargs: Any) -> list[Received]:
+        seen.append(len(incoming))
+        return real(connection, incoming, **kwargs)
+
+    monkeypatch.setattr(notification_batches, "receive_notifications", counting)
+    return seen
+
+
+def test_the_batcher_batches_what_arrives_together(engine: Engine, tmp_path: Path, sizes: list[int]) -> None:
+    settings = settings_for(tmp_path)
+    items, made = _scenario(engine, settings, "62225555")
+    found = _batcher_run(engine, settings, items)
+    assert [one.outcome for one in found][:5] == ["posted", "repeat", "posted", "posted", "second_trade"]
+    assert max(sizes) > 1 and sum(sizes) == len(items)
+    assert [len(payments(engine, one)) for one in made["accounts"]] == [2, 1, 0]
+
+
+def test_a_failed_batch_is_tried_one_at_a_time(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(tmp_path)
+    items, made = _scenario(engine, settings, "62227777")
+    real = notification_batches.receive_notifications
+
+    def fails_for_many(connection: Any, incoming: Any, **kwargs: Any) -> list[Received]:
+        if len(incoming) > 1:
+            raise RuntimeError("the batch fails")
+        return real(connection, incoming, **kwargs)
+
+    monkeypatch.setattr(notification_batches, "receive_notifications", fails_for_many)
+    found = _batcher_run(engine, settings, items)
+    assert [one.outcome for one in found][:4] == ["posted", "repeat", "posted", "posted"]
+    assert [len(payments(engine, one)) for one in made["accounts"]] == [2, 1, 0]
