@@ -73,11 +73,11 @@ def _state(engine: Engine, made: dict[str, Any]) -> dict[str, Any]:
                 for p in payments(engine, one)
             ]
             for one in made["accounts"]
-        ],  # fmt: skip
+        ],
         "orders": [
             (order(engine, one)["status"], order(engine, one)["payment_id"] is not None)
             for one in made["orders"]
-        ],  # fmt: skip
+        ],
     }
 
 
