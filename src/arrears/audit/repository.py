@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -176,7 +176,10 @@ class AuditLog:
                 ),
             )
             entries.append(last)
-        self._connection.execute(insert(_EVENT), [asdict(entry) for entry in entries])
+        names = [one.name for one in fields(AuditEntry)]  # shallow: asdict deep-copies
+        self._connection.execute(
+            insert(_EVENT), [{name: getattr(entry, name) for name in names} for entry in entries]
+        )
         transaction = self._connection.get_transaction()
         if transaction is not None and not self._connection.in_nested_transaction():
             self._connection.info[_APPENDED] = (transaction, entries[-1])

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,6 +68,10 @@ class Stopped:
     calls: int = 0
     messages: int = 0
     visits: int = 0
+
+
+def _counts(settled: Settled) -> dict[str, int]:
+    return {one.name: getattr(settled, one.name) for one in fields(Settled)}  # shallow: asdict deep-copies
 
 
 def local_today(now: datetime, settings: Settings) -> date:
@@ -254,7 +258,7 @@ def after_postings(
         counts, stops = (
             (settled[account_id], stopped.get(account_id, Stopped())) if mine else (Settled(), Stopped())
         )
-        details = {"event": "posted", "current": overdue[account_id] <= 0, **asdict(counts),
+        details = {"event": "posted", "current": overdue[account_id] <= 0, **_counts(counts),
                    "calls_withdrawn": stops.calls, "messages_cancelled": stops.messages,
                    "visits_flagged": stops.visits, "receipt_queued": True}  # fmt: skip
         entries.append(_entry(now=now, payment_id=payment_id, account_id=account_id, details=details))
@@ -272,7 +276,7 @@ def after_reversal(
     reopened = Stopped()
     if not current and not kept_today(connection, account_id, today):
         reopened = reopen_collection(connection, account_id=account_id, today=today)
-    details = {"event": "reversed", "current": current, **asdict(settled), "calls_reopened": reopened.calls,
+    details = {"event": "reversed", "current": current, **_counts(settled), "calls_reopened": reopened.calls,
                "visits_reopened": reopened.visits}  # fmt: skip
     AuditLog(connection).append_many(
         [_entry(now=now, payment_id=payment_id, account_id=account_id, details=details)]
