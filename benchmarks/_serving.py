@@ -1,6 +1,7 @@
-"""The benchmarks' server processes: a free port, and a command (``arrears serve`` or uvicorn with
-workers) run in its own session, up when /healthz answers, stopped on the way out (also on an error
-or Ctrl-C): SIGINT for uvicorn's graceful shutdown, SIGKILL to its session after 20 s.
+"""The benchmarks' server processes: a free port, and a command (``arrears serve``, with or without
+``--workers N``, or uvicorn) run in its own session, up when /healthz answers (and, with workers, when
+each has said it started), stopped on the way out (also on an error or Ctrl-C): SIGINT for uvicorn's
+graceful shutdown (the parent stops its workers), SIGKILL to its session after 20 s.
 
 Used by ``web_bench.py``, ``_payment_bench.py`` and ``portal_load_bench.py``; not a benchmark on its own.
 """
@@ -18,6 +19,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+STARTED = "Application startup complete."  # uvicorn, once per worker process
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -27,10 +30,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(
-    command: list[str], *, env: dict[str, str], port: int, log: Path, settle: float = 0.0
+    command: list[str],
+    *,
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    settle: float = 0.0,
+    workers: int = 1,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``command`` running, its output in ``log``; yields once /healthz on ``port`` answers 200 and
-    ``settle`` more seconds passed (the other worker processes)."""
+    """``command`` running, its output in ``log``; yields once /healthz on ``port`` answers 200, with
+    ``workers`` > 1 once the log shows that many workers' "Application startup complete." (uvicorn's,
+    at log level info), and ``settle`` more seconds passed."""
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -39,7 +49,11 @@ def serving(
         deadline = time.monotonic() + 90
         while True:
             with contextlib.suppress(OSError):
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200:
+                if urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ).status == 200 and log.read_text(errors="replace").count(STARTED) >= (
+                    workers if workers > 1 else 0
+                ):
                     break
             if process.poll() is not None or time.monotonic() > deadline:
                 sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")

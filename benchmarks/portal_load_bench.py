@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/portal_load_bench.py                  # builds the book, 200 users, 120 s
     .venv/bin/python benchmarks/portal_load_bench.py --reuse          # the book built before
+    .venv/bin/python benchmarks/portal_load_bench.py --reuse --workers 2   # arrears serve --workers 2
     .venv/bin/python benchmarks/portal_load_bench.py --accounts 20000 --database postgresql+psycopg://...
 
 1. The book: a PostgreSQL database (--database; default arrears_portal_bench on the local cluster) built
@@ -13,15 +14,15 @@
    0600, never printed). Without --reuse the database is dropped and built again (only a database whose
    name contains "bench"); with --reuse it is kept when it holds --accounts accounts, a completed run and
    the sample is there.
-2. `arrears serve` as its own process on a free port (one process: the command has no workers option;
-   --uvicorn-workers N runs the same app under uvicorn with N processes instead), with the master key
-   (ARREARS_ENCRYPTION_KEY), the gateway secret, the public address, and the portal's rate limits raised:
-   ARREARS_PORTAL_ATTEMPTS_PER_CLIENT 10000, ARREARS_PORTAL_CODES_PER_MOBILE 100,
+2. `arrears serve --workers N` (--workers, default 1: one process) as its own process on a free port, up
+   when /healthz answers and each worker has started, its access log (masked) kept in a temporary
+   folder, with the master key (ARREARS_ENCRYPTION_KEY), the gateway secret, the public address, and
+   the portal's rate limits raised: ARREARS_PORTAL_ATTEMPTS_PER_CLIENT 10000, ARREARS_PORTAL_CODES_PER_MOBILE 100,
    ARREARS_PORTAL_FAILURES_TO_LOCK 100 (reruns sign the same cardholders in again; with --one-address every
    request comes from 127.0.0.1). By default each cardholder has an address of its own (10.x.y.z in
    X-Forwarded-For, the bench posing as the reverse proxy: ARREARS_TRUSTED_PROXIES=127.0.0.1), as behind
    a real proxy. The rate-limit log (portal_attempt) is emptied before each run; the sign-in form and the
-   help page are requested once per worker before the run (the first requests compile the templates).
+   help page are requested twice per worker before the run (the first requests compile the templates).
 3. locust, headless (`_portal_load_locust.py`): --users cardholders, --spawn-rate a second, --seconds.
    Each signs in (the login form, POST /my/login, the code form, the code read from the outbox
    message's body by its key as a test harness would, POST /my/code), then loops over what I owe, the
@@ -60,7 +61,6 @@ from _portal_load_data import DEFAULT_URL, DEFAULT_WORK, bench_env, book_of, bui
 from _portal_load_report import print_report
 from _serving import free_port, serving
 from _web_bench_cpu import Watched, metered
-from web_bench import server
 
 from arrears.db import make_engine
 
@@ -156,18 +156,16 @@ def warm_up(base_url: str, times: int) -> None:
 
 
 @contextlib.contextmanager
-def uvicorn_server(
+def arrears_serve(
     env: dict[str, str], port: int, log: Path, workers: int
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """--uvicorn-workers: the same app (``create_app`` on the same settings, policy cn) under uvicorn with
-    ``workers`` processes, no access log, 127.0.0.1 trusted as the proxy. ``arrears serve`` has no workers
-    option: this shows what more processes would give. Up when /healthz answers; stopped on the way out."""
+    """`arrears serve --workers N` as its own process (the command an installation runs, access log and
+    all); up when /healthz answers and every worker has started; stopped on the way out."""
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "arrears.web.app:create_app", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--no-access-log", "--proxy-headers",
-        "--forwarded-allow-ips", "127.0.0.1",
+        sys.executable, "-m", "arrears", "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers),
     ]  # fmt: skip
-    with serving(command, env=env, port=port, log=log, settle=2.0) as process:  # 2 s: the other workers
+    with serving(command, env=env, port=port, log=log, workers=workers) as process:
         yield process
 
 
@@ -189,10 +187,10 @@ def parse_args() -> argparse.Namespace:
         help="All from 127.0.0.1 (default: each cardholder its own address, through a proxy header).",
     )
     add(
-        "--uvicorn-workers",
+        "--workers",
         type=int,
-        default=0,
-        help="0: `arrears serve` (one process); N: uvicorn with N worker processes on the same app.",
+        default=1,
+        help="`arrears serve --workers N`: its worker processes (1: one process serving).",
     )
     add("--target-ms", type=float, default=150.0, help="Every page's p95 at most this.")
     add("--seed", type=int, default=7)
@@ -214,16 +212,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="arrears-portal-load-") as temporary:
             out = Path(temporary)
-            if args.uvicorn_workers:
-                serving = uvicorn_server(env, port, out / "server.log", args.uvicorn_workers)
-                shown = (
-                    f"`uvicorn --factory arrears.web.app:create_app --workers {args.uvicorn_workers} "
-                    f"--no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1 --port {port}`"
-                )
-            else:
-                serving = server(env, port, out / "server.log", [])
-                shown = f"`arrears serve --host 127.0.0.1 --port {port}` (one process)"
-            with serving as process:
+            shown = f"`arrears serve --host 127.0.0.1 --port {port} --workers {args.workers}`"
+            with arrears_serve(env, port, out / "server.log", args.workers) as process:
                 print(f"server: {shown} (pid {process.pid})")
                 print(
                     "  cardholders' addresses: "
@@ -240,7 +230,7 @@ def main() -> None:
                     + ", ".join(f"{k}={v}" for k, v in RAISED_LIMITS.items())
                     + f"; {cleared} earlier attempts cleared from portal_attempt"
                 )
-                warm_up(base_url, 2 * max(1, args.uvicorn_workers))
+                warm_up(base_url, 2 * args.workers)
                 load_before = load_average()
                 print(f"load average before: {load_before}", flush=True)
                 cpu = asyncio.run(run_locust(args, base_url, out, Watched(process.pid, engine)))
