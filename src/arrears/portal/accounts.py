@@ -4,6 +4,7 @@ that is not the cardholder's answers 404, like one that does not exist). SQL onl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, select
 
@@ -23,6 +24,10 @@ _COLUMNS = (
     _ACCOUNT.c.interest_fen,
     _ACCOUNT.c.fee_fen,
     _ACCOUNT.c.status,
+    _ACCOUNT.c.due_day,
+    _ACCOUNT.c.arrears_fen,
+    _ACCOUNT.c.arrears_due_date,
+    _ACCOUNT.c.arrears_as_of_date,
 )
 
 
@@ -39,6 +44,10 @@ class AccountRow:
     interest_fen: int
     fee_fen: int
     status: str
+    due_day: int | None  # the rest: what ``portal.owed`` works from, so it need not read the row again
+    arrears_fen: int
+    arrears_due_date: date | None
+    arrears_as_of_date: date | None
 
     @property
     def tail(self) -> str:
@@ -62,7 +71,7 @@ def accounts_of(connection: Connection, customer_id: int) -> list[AccountRow]:
         .where(_ACCOUNT.c.customer_id == customer_id)
         .order_by(_ACCOUNT.c.dpd.desc(), _ACCOUNT.c.account_no)
     ).all()
-    return [AccountRow(*row) for row in rows]
+    return [AccountRow(**row._asdict()) for row in rows]
 
 
 def owned_account(connection: Connection, *, customer_id: int, account_no: str) -> AccountRow:
@@ -76,4 +85,4 @@ def owned_account(connection: Connection, *, customer_id: int, account_no: str) 
     ).first()
     if row is None:
         raise NotFound("No such account.", "没有这个账户。")
-    return AccountRow(*row)
+    return AccountRow(**row._asdict())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from arrears.models import (
     table_of,
 )
 from arrears.models import Payment as PaymentRow
+from arrears.portal.accounts import AccountRow
 
 DEFAULT_ORDER = ("fee", "interest", "principal")
 LAST_PAYMENTS = 5
@@ -122,10 +123,20 @@ def next_due_day(today: date, due_day: int) -> date:
 
 
 def owed(
-    connection: Connection, *, account_id: int, today: date, order: Sequence[str] = DEFAULT_ORDER
+    connection: Connection,
+    *,
+    account_id: int,
+    today: date,
+    order: Sequence[str] = DEFAULT_ORDER,
+    row: AccountRow | None = None,
 ) -> Owed:
-    """What is owed on the account on ``today`` (the cardholders' day). The account must exist."""
-    account = connection.execute(select(_A).where(_A.c.id == account_id)).mappings().one()
+    """What is owed on the account on ``today`` (the cardholders' day). The account must exist. ``row``:
+    the account as the page has just read it (``portal.accounts``), not read again."""
+    account: dict[str, Any]
+    if row is not None and row.id == account_id:
+        account = asdict(row)
+    else:
+        account = dict(connection.execute(select(_A).where(_A.c.id == account_id)).mappings().one())
     letter = LetterOwed(
         int(account["principal_fen"]),
         int(account["interest_fen"]),

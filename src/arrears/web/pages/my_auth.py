@@ -23,6 +23,7 @@ from arrears.portal.deps import (
     Cardholder,
     drop_portal_cookie,
     portal_page,
+    reading,
     set_portal_cookie,
 )
 from arrears.web.deps import LANG_COOKIE, bounded_body, locale, same
@@ -109,7 +110,7 @@ def login(request: Request, account_digits: str = "", id_tail: str = "", csrf_to
 
 @router.get("/my/code", response_class=HTMLResponse)
 def code_form(request: Request) -> Response:
-    with request.app.state.engine.connect() as connection:
+    with reading(request) as connection:
         open_ = signin.challenge_open(
             connection, token=request.cookies.get(CHALLENGE_COOKIE), now=clock.now()
         )

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from arrears.kit import clock
 from arrears.kit.errors import NotFound
 from arrears.portal.accounts import accounts_of, owned_account
-from arrears.portal.deps import Cardholder, portal_error, portal_page
+from arrears.portal.deps import Cardholder, portal_error, portal_page, reading
 from arrears.portal.owed import owed
 from arrears.web.labels import N_
 
@@ -30,11 +30,11 @@ def payment_order(request: Request) -> tuple[str, ...]:
 
 @router.get("/my", response_class=HTMLResponse)
 def home(request: Request, session: Cardholder) -> HTMLResponse:
-    today = cardholders_today(request)
-    with request.app.state.engine.connect() as connection:
+    today, order = cardholders_today(request), payment_order(request)
+    with reading(request) as connection:
         accounts = accounts_of(connection, session.customer_id)
         owing = [
-            (account, owed(connection, account_id=account.id, today=today, order=payment_order(request)))
+            (account, owed(connection, account_id=account.id, today=today, order=order, row=account))
             for account in accounts
         ]
     return portal_page(request, "my/home.html", owing=owing, today=today)
@@ -42,13 +42,13 @@ def home(request: Request, session: Cardholder) -> HTMLResponse:
 
 @router.get("/my/account/{account_no}", response_class=HTMLResponse)
 def account_page(request: Request, account_no: str, session: Cardholder) -> HTMLResponse:
-    today = cardholders_today(request)
-    with request.app.state.engine.connect() as connection:
+    today, order = cardholders_today(request), payment_order(request)
+    with reading(request) as connection:
         try:
             account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
         except NotFound:
             return portal_error(request, 404, N_("Not found"), N_("There is no such account among yours."))
-        found = owed(connection, account_id=account.id, today=today, order=payment_order(request))
+        found = owed(connection, account_id=account.id, today=today, order=order, row=account)
     return portal_page(request, "my/account.html", account=account, owed=found, today=today)
 
 

@@ -30,7 +30,7 @@ from arrears.messaging.letters.rules import Owed as LetterOwed
 from arrears.payments.orders import create_order
 from arrears.portal import paying
 from arrears.portal.accounts import AccountRow, owned_account
-from arrears.portal.deps import Cardholder, PortalSession, portal_error, portal_page
+from arrears.portal.deps import Cardholder, PortalSession, portal_error, portal_page, reading
 from arrears.web.deps import locale
 from arrears.web.labels import N_
 from arrears.web.pages.workspace import form_fields
@@ -111,7 +111,7 @@ def pay_page(
     request: Request, account_no: str, session: Cardholder, instalment: str | None = None
 ) -> Response:
     """The choices of what to pay."""
-    with request.app.state.engine.connect() as connection:
+    with reading(request) as connection:
         try:
             account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
         except NotFound:
@@ -131,22 +131,23 @@ async def pay(request: Request, account_no: str, session: Cardholder) -> Respons
 def _pay(request: Request, account_no: str, session: PortalSession, form: dict[str, str]) -> Response:
     lang = locale(request)
     engine, settings = request.app.state.engine, request.app.state.settings
-    with engine.connect() as connection:
-        try:
-            account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
-        except NotFound:
-            return portal_error(request, 404, *_NOT_FOUND)
-        figures = _figures(connection, account)
+    account: AccountRow | None = None
     try:
-        asked = _asked(form, figures)
-        with audit_transaction(engine) as connection:
+        with audit_transaction(engine) as connection:  # the account read on the order's connection
+            try:
+                account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
+            except NotFound:
+                return portal_error(request, 404, *_NOT_FOUND)
+            asked = _asked(form, _figures(connection, account))
             created = create_order(
                 connection, account_id=account.id, amount_fen=asked.amount_fen, purpose=asked.purpose,
                 via="portal", user_id=None, now=clock.now(), settings=settings,
                 plan_instalment_id=asked.instalment_id,
             )  # fmt: skip
     except ArrearsError as problem:
-        with engine.connect() as connection:
+        if account is None:
+            raise
+        with reading(request) as connection:
             return _pay_page(request, connection, account, selected=form.get("choice") or None,
                              instalment_number=_number(form.get("instalment")), typed=form.get("amount", ""),
                              error=problem.message(lang), status_code=422)  # fmt: skip
@@ -158,7 +159,7 @@ def pay_done(request: Request, out_trade_no: str, session: Cardholder, wait: str
     """The receipt, or "processing" (refreshing itself) until the notification arrives, or "not
     completed" (closed or run out)."""
     now = clock.now()
-    with request.app.state.engine.connect() as connection:
+    with reading(request) as connection:
         order = paying.order_of(connection, out_trade_no=out_trade_no[:64], customer_id=session.customer_id)
         if order is None:
             return portal_error(request, 404, *_NO_ORDER)

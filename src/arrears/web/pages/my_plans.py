@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
 from arrears.api.deps import business_date
 from arrears.arrangements.rules import PlanError
@@ -22,7 +23,7 @@ from arrears.kit.inputs import parse_day
 from arrears.kit.money import parse_amount_fen
 from arrears.portal import offers
 from arrears.portal.accounts import AccountRow, owned_account
-from arrears.portal.deps import Cardholder, portal_error, portal_page
+from arrears.portal.deps import Cardholder, portal_error, portal_page, reading
 from arrears.portal.offer_rules import Choice, parse_window, window_label
 from arrears.web.deps import locale
 from arrears.web.pages.workspace import form_fields
@@ -31,11 +32,15 @@ router = APIRouter(include_in_schema=False)
 
 
 def _account(request: Request, session: Cardholder, account_no: str) -> AccountRow | None:
-    with request.app.state.engine.connect() as connection:
-        try:
-            return owned_account(connection, customer_id=session.customer_id, account_no=account_no)
-        except NotFound:
-            return None
+    with reading(request) as connection:
+        return _owned(connection, session, account_no)
+
+
+def _owned(connection: Connection, session: Cardholder, account_no: str) -> AccountRow | None:
+    try:
+        return owned_account(connection, customer_id=session.customer_id, account_no=account_no)
+    except NotFound:
+        return None
 
 
 def _missing(request: Request) -> HTMLResponse:
@@ -54,10 +59,17 @@ def _choice(form: dict[str, str]) -> Choice:
 
 
 def _offers_page(
-    request: Request, account: AccountRow, *, status_code: int = 200, **context: Any
+    request: Request,
+    account: AccountRow,
+    *,
+    status_code: int = 200,
+    state: offers.PlanState | None = None,
+    **context: Any,
 ) -> HTMLResponse:
-    with request.app.state.engine.connect() as connection:
-        state = offers.plan_state(connection, account_id=account.id, today=business_date(request))
+    """The offers page; ``state`` read here unless the caller read it already."""
+    if state is None:
+        with reading(request) as connection:
+            state = offers.plan_state(connection, account_id=account.id, today=business_date(request))
     return portal_page(
         request,
         "my/offers.html",
@@ -72,10 +84,12 @@ def _offers_page(
 @router.get("/my/account/{account_no}/offers", response_class=HTMLResponse)
 def offers_page(request: Request, account_no: str, session: Cardholder) -> HTMLResponse:
     """The plans the cardholder may agree alone, and a form to ask a collector for anything else."""
-    account = _account(request, session, account_no)
-    if account is None:
-        return _missing(request)
-    return _offers_page(request, account, done=request.query_params.get("done"))
+    with reading(request) as connection:  # the account and its plan state on one connection
+        account = _owned(connection, session, account_no)
+        if account is None:
+            return _missing(request)
+        state = offers.plan_state(connection, account_id=account.id, today=business_date(request))
+    return _offers_page(request, account, state=state, done=request.query_params.get("done"))
 
 
 @router.post("/my/account/{account_no}/offers/preview", response_class=HTMLResponse)
@@ -94,7 +108,7 @@ def _offers_preview(
         return _missing(request)
     choice = _choice(form)
     try:
-        with request.app.state.engine.connect() as connection:
+        with reading(request) as connection:
             plan = offers.preview(
                 connection, account_id=account.id, choice=choice, today=business_date(request)
             )
@@ -171,7 +185,7 @@ def _promise_page(
     request: Request, account: AccountRow, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     today = business_date(request)
-    with request.app.state.engine.connect() as connection:
+    with reading(request) as connection:
         offer = offers.account_offer(connection, account_id=account.id)
         found = offers.open_promise(connection, account_id=account.id)
     days = 0 if offer is None else min(offer.promise_days, request.app.state.settings.promise_max_days)
@@ -299,7 +313,7 @@ def _callback_ask(
 def _preferences_page(
     request: Request, session: Cardholder, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    with request.app.state.engine.connect() as connection:
+    with reading(request) as connection:
         found = offers.preferences(connection, customer_id=session.customer_id)
     hours = request.app.state.policy.hours
     allowed = (f"{hours.start:%H:%M}", f"{hours.end:%H:%M}") if hours else None
