@@ -9,8 +9,8 @@ challenge get a customer and a code: six digits from ``secrets``, kept as an HMA
 field cipher's lookup key, derived from the master key) of the challenge's id and the code, and sent as
 the service SMS ``otp``. Any other challenge has no code: its codes fail like wrong ones.
 
-Step 2 (:func:`check_code`): the right code within ``settings.portal_code_minutes`` signs in (the
-caller starts a session); ``settings.portal_code_tries`` wrong codes make the challenge void. When a
+Step 2 (:func:`check_code`): the right code within ``settings.portal_code_minutes`` signs in (a new
+session: ``portal.sessions``); ``settings.portal_code_tries`` wrong codes make the challenge void. When a
 challenge ends (used, void, expired), the code in the outbox message's body is replaced by ``******``;
 a message still queued then is cancelled.
 
@@ -44,7 +44,7 @@ from arrears.messaging.templates.facts import MessageFacts
 from arrears.messaging.templates.service import fill
 from arrears.models import CardAccount, ContactPoint, Customer, OutboxEvent, OutboxMessage, table_of
 from arrears.models.portal import PortalChallenge
-from arrears.portal import rates
+from arrears.portal import rates, sessions
 
 ACTOR = "portal"
 ACCOUNT_DIGITS = re.compile(r"^\d{4,19}$")
@@ -65,12 +65,14 @@ class Started:
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """Step 2's outcome: ``signed_in`` (``customer_id`` set), ``wrong`` (``tries_left``), ``void`` (start
-    again) or ``limited`` (the client address is over its limit)."""
+    """Step 2's outcome: ``signed_in`` (``customer_id`` set, and ``session_token`` for the cookie),
+    ``wrong`` (``tries_left``), ``void`` (start again) or ``limited`` (the client address is over its
+    limit)."""
 
     outcome: str
     customer_id: int | None = None
     tries_left: int = 0
+    session_token: str | None = None
 
 
 def normal_digits(text: str) -> str:
@@ -384,8 +386,10 @@ def check_code(
     code: str,
     client_address: str,
     now: datetime,
+    replacing: str | None = None,
 ) -> Checked:
-    """Step 2: the code typed for the challenge of the cookie's ``token``."""
+    """Step 2: the code typed for the challenge of the cookie's ``token``. The right one starts a
+    session (ending ``replacing``, the session token the browser sent, if any)."""
     client = rates.client_hash(cipher, client_address)
     rates.serialize(connection, client)
     if rates.client_exhausted(connection, client=client, now=now, limit=settings.portal_attempts_per_client):
@@ -426,6 +430,9 @@ def check_code(
     )
     if right and not is_locked:
         end_challenge(connection, key=key, status="used", message_id=row["outbox_message_id"], now=now)
+        # the session before the audit entry: the audit log's lock is held from the append to the commit,
+        # which every audited request waits for, so the append comes last
+        session = sessions.start(connection, customer_id=int(customer_id), now=now, replacing=replacing)
         _audit(
             connection,
             now=now,
@@ -433,7 +440,7 @@ def check_code(
             customer_id=customer_id,
             details={"challenge": key[:12]},
         )
-        return Checked("signed_in", customer_id=int(customer_id))
+        return Checked("signed_in", customer_id=int(customer_id), session_token=session)
     if is_locked:
         end_challenge(connection, key=key, status="locked", message_id=row["outbox_message_id"], now=now)
         _audit(

@@ -143,17 +143,11 @@ def code(request: Request, code: str = "", csrf_token: str = "") -> Response:
             code=code.strip(),
             client_address=client_address(request),
             now=now,
+            replacing=request.cookies.get(PORTAL_COOKIE),
         )
-        if checked.outcome == "signed_in" and checked.customer_id is not None:
-            token = sessions.start(
-                connection,
-                customer_id=checked.customer_id,
-                now=now,
-                replacing=request.cookies.get(PORTAL_COOKIE),
-            )
-    if checked.outcome == "signed_in":
+    if checked.outcome == "signed_in" and checked.session_token is not None:
         answer = RedirectResponse("/my", status_code=303)
-        set_portal_cookie(request, answer, PORTAL_COOKIE, token)
+        set_portal_cookie(request, answer, PORTAL_COOKIE, checked.session_token)
         drop_portal_cookie(answer, CHALLENGE_COOKIE)
         drop_portal_cookie(answer, LOGIN_CSRF_COOKIE)
         return answer
