@@ -44,11 +44,14 @@ def customer_hash(cipher: FieldCipher, customer_id: int) -> str:
     return cipher.lookup_hash(f"portal-customer:{customer_id}")
 
 
-def serialize(connection: Connection, key: str) -> None:
-    """On PostgreSQL, holds a transaction lock on ``key`` so that counting and recording are one step
-    for concurrent processes (SQLite's writers are serialized already)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "portal:" + key})
+def serialize(connection: Connection, *keys: str) -> None:
+    """On PostgreSQL, holds a transaction lock on each of ``keys`` (all in one statement) so that
+    counting and recording are one step for concurrent processes (SQLite's writers are serialized
+    already)."""
+    if connection.dialect.name == "postgresql" and keys:
+        locks = ", ".join(f"pg_advisory_xact_lock(hashtext(:key{n}))" for n in range(len(keys)))
+        values = {f"key{n}": "portal:" + key for n, key in enumerate(keys)}
+        connection.execute(text(f"SELECT {locks}"), values)
 
 
 def record(connection: Connection, *, kind: str, client: str, subject: str | None, at: datetime) -> None:

@@ -252,19 +252,18 @@ def start_challenge(
     if customer_id is None:
         reason = "no_match"
     else:
-        rates.serialize(connection, f"customer:{customer_id}")
         mobile = _mobile(connection, customer_id)
+        mobile_key = rates.mobile_hash(cipher, mobile) if mobile is not None else None
+        # the cardholder's lock, then the mobile's: one round trip
+        rates.serialize(connection, f"customer:{customer_id}", *([mobile_key] if mobile_key else []))
         if rates.locked(connection, customer=rates.customer_hash(cipher, customer_id), now=now):
             reason = "locked"
-        elif mobile is None:
+        elif mobile is None or mobile_key is None:
             reason = "no_mobile"
-        else:
-            mobile_key = rates.mobile_hash(cipher, mobile)
-            rates.serialize(connection, mobile_key)
-            if rates.mobile_exhausted(
-                connection, mobile=mobile_key, now=now, limit=settings.portal_codes_per_mobile
-            ):
-                reason = "mobile_limit"
+        elif rates.mobile_exhausted(
+            connection, mobile=mobile_key, now=now, limit=settings.portal_codes_per_mobile
+        ):
+            reason = "mobile_limit"
     if reason is not None or customer_id is None or mobile is None:
         blamed = found.blamed if reason == "no_match" else None
         _audit(
