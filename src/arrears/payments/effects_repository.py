@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from arrears.accounts.repository import payment_stands
 from arrears.arrangements import settlement
+from arrears.kit.sql_lists import one_of
 from arrears.messaging import outbox_sql
 from arrears.models import (
     CardAccount,
@@ -50,7 +51,7 @@ def overdue_fen(connection: Connection, account_id: int) -> int:
 
 def overdue_of(connection: Connection, account_ids: Iterable[int]) -> dict[int, int]:
     a = _ACCOUNT
-    query = select(a.c.id, a.c.overdue_fen).where(a.c.id.in_(sorted(set(account_ids))))
+    query = select(a.c.id, a.c.overdue_fen).where(one_of(connection, a.c.id, account_ids))
     return {int(row.id): int(row.overdue_fen) for row in connection.execute(query)}
 
 
@@ -70,8 +71,8 @@ def counted_payments(
     if not since:
         return found
     query = select(p.c.account_id, p.c.paid_date, p.c.amount_fen).where(
-        p.c.account_id.in_(sorted(since)), p.c.paid_date >= min(since.values()), p.c.paid_date <= until,
-        payment_stands(p),
+        one_of(connection, p.c.account_id, since), p.c.paid_date >= min(since.values()),
+        p.c.paid_date <= until, payment_stands(p),
     )  # fmt: skip
     for row in connection.execute(query):
         if row.paid_date >= since[int(row.account_id)]:
@@ -90,7 +91,7 @@ def promises_of(connection: Connection, account_ids: Iterable[int]) -> dict[int,
     """Each account's promises (by id), by account."""
     p = _PROMISE
     found: dict[int, list[dict[str, Any]]] = {account_id: [] for account_id in account_ids}
-    for row in _rows(connection, select(p).where(p.c.account_id.in_(sorted(found))).order_by(p.c.id)):
+    for row in _rows(connection, select(p).where(one_of(connection, p.c.account_id, found)).order_by(p.c.id)):
         found[int(row["account_id"])].append(row)
     return found
 
@@ -102,13 +103,15 @@ def plans_in_force(connection: Connection, account_ids: Iterable[int]) -> dict[i
     plans = _rows(
         connection,
         select(plan.c.id, plan.c.account_id, plan.c.agreed_on, plan.c.status)
-        .where(plan.c.account_id.in_(sorted(found)), plan.c.status.in_(("active", "completed")))
+        .where(one_of(connection, plan.c.account_id, found), plan.c.status.in_(("active", "completed")))
         .order_by(plan.c.id),
     )
     by_id = {one["id"]: one | {"instalments": []} for one in plans}
     if by_id:
         query = (
-            select(i).where(i.c.plan_id.in_(sorted(by_id))).order_by(i.c.plan_id, i.c.due_date, i.c.number)
+            select(i)
+            .where(one_of(connection, i.c.plan_id, by_id))
+            .order_by(i.c.plan_id, i.c.due_date, i.c.number)
         )
         for row in _rows(connection, query):
             by_id[row["plan_id"]]["instalments"].append(row)
@@ -146,8 +149,8 @@ def withdraw_calls(connection: Connection, *, account_ids: Iterable[int], run_da
     x = _ACTION
     query = (
         update(x)
-        .where(x.c.account_id.in_(sorted(set(account_ids))), x.c.run_date == run_date, x.c.channel == "call",
-               x.c.status.in_(STOPPABLE_CALLS))
+        .where(one_of(connection, x.c.account_id, account_ids), x.c.run_date == run_date,
+               x.c.channel == "call", x.c.status.in_(STOPPABLE_CALLS))
         .values(status=WITHDRAWN)
         .returning(x.c.account_id)
     )  # fmt: skip
@@ -176,7 +179,7 @@ def cancel_collection_messages(
         return Counter()
     query = (
         update(m)
-        .where(m.c.account_id.in_(sorted(details)), m.c.kind == "collection", m.c.status == "queued")
+        .where(one_of(connection, m.c.account_id, details), m.c.kind == "collection", m.c.status == "queued")
         .values(status="cancelled", finished_at=now, claimed_by=None, claim_until=None)
         .returning(m.c.id, m.c.account_id)
     )

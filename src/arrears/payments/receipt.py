@@ -25,6 +25,7 @@ from sqlalchemy import Connection, case, select
 
 from arrears.config import Settings
 from arrears.kit.masking import mask_name
+from arrears.kit.sql_lists import one_of
 from arrears.messaging.outbox import NewMessage, enqueue
 from arrears.messaging.templates import MessageFacts, TemplateError
 from arrears.messaging.templates.repository import Stored
@@ -66,7 +67,7 @@ def receipt_facts(connection: Connection, payment_ids: Sequence[int]) -> dict[in
         )
         .join(a, a.c.id == p.c.account_id)
         .join(c, c.c.id == a.c.customer_id)
-        .where(p.c.id.in_(sorted(set(payment_ids))))
+        .where(one_of(connection, p.c.id, payment_ids))
     ).all()  # fmt: skip
     mobiles = _mobiles(connection, {int(row.customer_id) for row in rows})
     return {
@@ -91,7 +92,7 @@ def _mobiles(connection: Connection, customer_ids: set[int]) -> dict[int, int]:
         return found
     query = (
         select(point.c.customer_id, point.c.id)
-        .where(point.c.customer_id.in_(sorted(customer_ids)), point.c.kind == "mobile",
+        .where(one_of(connection, point.c.customer_id, customer_ids), point.c.kind == "mobile",
                point.c.invalid_at.is_(None))
         .order_by(point.c.customer_id, case((point.c.is_primary, 0), else_=1), point.c.id)
     )  # fmt: skip

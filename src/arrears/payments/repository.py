@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from arrears.kit.sql_lists import one_of
 from arrears.models import (
     CardAccount,
     DelinquencySnapshot,
@@ -52,7 +53,12 @@ def orders_locked(connection: Connection, out_trade_nos: Iterable[str]) -> dict[
     wanted = sorted(set(out_trade_nos))
     if not wanted:
         return {}
-    query = select(ORDER).where(ORDER.c.out_trade_no.in_(wanted)).order_by(ORDER.c.id).with_for_update()
+    query = (
+        select(ORDER)
+        .where(one_of(connection, ORDER.c.out_trade_no, wanted))
+        .order_by(ORDER.c.id)
+        .with_for_update()
+    )
     return {row.out_trade_no: dict(row._mapping) for row in connection.execute(query)}
 
 
@@ -61,7 +67,10 @@ def lock_orders(connection: Connection, order_ids: Iterable[int]) -> None:
     wanted = sorted(set(order_ids))
     if wanted:
         connection.execute(
-            select(ORDER.c.id).where(ORDER.c.id.in_(wanted)).order_by(ORDER.c.id).with_for_update()
+            select(ORDER.c.id)
+            .where(one_of(connection, ORDER.c.id, wanted))
+            .order_by(ORDER.c.id)
+            .with_for_update()
         )
 
 
@@ -138,7 +147,9 @@ def payment_ids_by_ref(connection: Connection, payment_refs: Iterable[str]) -> d
     wanted = sorted(set(payment_refs))
     if not wanted:
         return {}
-    query = select(PAYMENT.c.payment_ref, PAYMENT.c.id).where(PAYMENT.c.payment_ref.in_(wanted))
+    query = select(PAYMENT.c.payment_ref, PAYMENT.c.id).where(
+        one_of(connection, PAYMENT.c.payment_ref, wanted)
+    )
     return {row.payment_ref: int(row.id) for row in connection.execute(query)}
 
 
@@ -151,11 +162,10 @@ def insert_payments_once(connection: Connection, rows: Sequence[dict[str, Any]])
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(PAYMENT)
-        .values(list(rows))
         .on_conflict_do_nothing(index_elements=["payment_ref"])
         .returning(PAYMENT.c.payment_ref, PAYMENT.c.id)
     )
-    return {row.payment_ref: int(row.id) for row in connection.execute(statement)}
+    return {row.payment_ref: int(row.id) for row in connection.execute(statement, list(rows))}
 
 
 def delete_payments(connection: Connection, payment_ids: Iterable[int]) -> None:
@@ -188,7 +198,12 @@ def account_row(connection: Connection, account_id: int, *, lock: bool = False) 
 def accounts_locked(connection: Connection, account_ids: Iterable[int]) -> dict[int, Row[Any]]:
     """The accounts' rows, locked (``FOR UPDATE``) in id order; by id (an unknown id is absent)."""
     wanted = sorted(set(account_ids))
-    query = select(ACCOUNT).where(ACCOUNT.c.id.in_(wanted)).order_by(ACCOUNT.c.id).with_for_update()
+    query = (
+        select(ACCOUNT)
+        .where(one_of(connection, ACCOUNT.c.id, wanted))
+        .order_by(ACCOUNT.c.id)
+        .with_for_update()
+    )
     return {int(row.id): row for row in connection.execute(query)}
 
 
@@ -241,7 +256,9 @@ def statements_of(connection: Connection, account_ids: Iterable[int]) -> dict[in
     """(due date, minimum) of every statement of the accounts, by account."""
     found: dict[int, list[tuple[date, int]]] = {account_id: [] for account_id in account_ids}
     s = STATEMENT
-    query = select(s.c.account_id, s.c.due_date, s.c.minimum_due_fen).where(s.c.account_id.in_(sorted(found)))
+    query = select(s.c.account_id, s.c.due_date, s.c.minimum_due_fen).where(
+        one_of(connection, s.c.account_id, found)
+    )
     for row in connection.execute(query):
         found[int(row.account_id)].append((row.due_date, int(row.minimum_due_fen)))
     return found
@@ -253,7 +270,9 @@ def payments_of_accounts(
     """(paid date, amount) of every payment row of the accounts (reversals as negative rows), by account."""
     found: dict[int, list[tuple[date, int]]] = {account_id: [] for account_id in account_ids}
     p = PAYMENT
-    query = select(p.c.account_id, p.c.paid_date, p.c.amount_fen).where(p.c.account_id.in_(sorted(found)))
+    query = select(p.c.account_id, p.c.paid_date, p.c.amount_fen).where(
+        one_of(connection, p.c.account_id, found)
+    )
     for row in connection.execute(query):
         found[int(row.account_id)].append((row.paid_date, int(row.amount_fen)))
     return found
@@ -273,7 +292,7 @@ def latest_snapshot_dates(connection: Connection, account_ids: Iterable[int]) ->
     """The date of each account's latest delinquency snapshot (an account without one is absent)."""
     query = (
         select(SNAPSHOT.c.account_id, func.max(SNAPSHOT.c.as_of_date))
-        .where(SNAPSHOT.c.account_id.in_(sorted(set(account_ids))))
+        .where(one_of(connection, SNAPSHOT.c.account_id, account_ids))
         .group_by(SNAPSHOT.c.account_id)
     )
     return {int(account_id): day for account_id, day in connection.execute(query) if isinstance(day, date)}
