@@ -17,12 +17,13 @@
 2. `arrears serve --workers N` (--workers, default 1: one process) as its own process on a free port, up
    when /healthz answers and each worker has started, its access log (masked) kept in a temporary
    folder, with the master key (ARREARS_ENCRYPTION_KEY), the gateway secret, the public address, and
-   the portal's rate limits raised: ARREARS_PORTAL_ATTEMPTS_PER_CLIENT 10000, ARREARS_PORTAL_CODES_PER_MOBILE 100,
-   ARREARS_PORTAL_FAILURES_TO_LOCK 100 (reruns sign the same cardholders in again; with --one-address every
-   request comes from 127.0.0.1). By default each cardholder has an address of its own (10.x.y.z in
-   X-Forwarded-For, the bench posing as the reverse proxy: ARREARS_TRUSTED_PROXIES=127.0.0.1), as behind
-   a real proxy. The rate-limit log (portal_attempt) is emptied before each run; the sign-in form and the
-   help page are requested twice per worker before the run (the first requests compile the templates).
+   the portal's rate limits raised: ARREARS_PORTAL_ATTEMPTS_PER_CLIENT 10000,
+   ARREARS_PORTAL_CODES_PER_MOBILE 100, ARREARS_PORTAL_FAILURES_TO_LOCK 100 (reruns sign the same
+   cardholders in again; with --one-address every request comes from 127.0.0.1). By default each
+   cardholder has an address of its own (10.x.y.z in X-Forwarded-For, the bench posing as the reverse
+   proxy: ARREARS_TRUSTED_PROXIES=127.0.0.1), as behind a real proxy. The rate-limit log
+   (portal_attempt) is emptied before each run; the sign-in form and the help page are requested twice
+   per worker before the run (the first requests compile the templates).
 3. locust, headless (`_portal_load_locust.py`): --users cardholders, --spawn-rate a second, --seconds.
    Each signs in (the login form, POST /my/login, the code form, the code read from the outbox
    message's body by its key as a test harness would, POST /my/code), then loops over what I owe, the
