@@ -9,6 +9,7 @@ signature is ever logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Annotated, Any
@@ -111,15 +112,20 @@ async def notify_simulated(
 
 
 def _batcher(request: Request) -> NotificationBatcher:
-    """The process's batcher (made on the first notification; GatewayNotConfigured without a secret)."""
-    state = request.app.state
-    batcher: NotificationBatcher | None = getattr(state, "notification_batcher", None)
-    if batcher is None:
+    """The batcher of the process's event loop (made on its first notification; GatewayNotConfigured
+    without a secret). A batcher's waiting list and answers belong to one loop: an app served on
+    several (the test client in threads runs one per request) gets one batcher for each."""
+    state, loop = request.app.state, asyncio.get_running_loop()
+    found: tuple[asyncio.AbstractEventLoop, NotificationBatcher] | None = getattr(
+        state, "notification_batcher", None
+    )
+    if found is None or found[0] is not loop:
         secret = gateway_secret(state.settings)
-        batcher = state.notification_batcher = NotificationBatcher(
-            state.engine, state.settings, secret, clock=_now
+        found = state.notification_batcher = (
+            loop,
+            NotificationBatcher(state.engine, state.settings, secret, clock=_now),
         )
-    return batcher
+    return found[1]
 
 
 def _now() -> datetime:

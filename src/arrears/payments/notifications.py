@@ -130,8 +130,8 @@ def receive_notifications(
     by_trade = dict(zip((one.trade_no for one in batch.postings), paid, strict=True))
     repository.settle_orders(
         connection,
-        [(order, by_trade[one.trade_no], one.trade_no, one.paid_at)
-         for one in batch.postings if one.trade_no in batch.posted_before and (order := one.order_id)],
+        [(order, by_trade[one.trade_no], one.trade_no, one.paid_at) for one in batch.repeats
+         if (order := one.order_id)],
     )  # fmt: skip
     decisions = [_with_payment(decision, by_trade) for decision in decisions]
     rows: list[dict[str, Any]] = [
@@ -192,6 +192,7 @@ class _Batch:
     posted_before: dict[str, int]  # payments of the batch's trades that exist (e.g. from a settlement file)
     closed: list[tuple[int, str]] = field(default_factory=list)  # (order id, trade_no)
     postings: list[Posting] = field(default_factory=list)
+    repeats: list[Posting] = field(default_factory=list)  # of a trade posted before or earlier in the batch
 
 
 def _with_payment(decision: _Decision, by_trade: Mapping[str, int]) -> _Decision:
@@ -242,11 +243,16 @@ def _success(batch: _Batch, order: dict[str, Any], note: Notification) -> _Decis
         detail = f"the order was paid by trade {order['trade_no']}: this trade was not posted"
         return _Decision("second_trade", detail, order["payment_id"], order["id"], trade_no=order["trade_no"])
     assert note.paid_at is not None
-    batch.postings.append(
-        Posting(order["account_id"], note.amount_fen, note.paid_at, note.trade_no, "gateway", order["id"])
+    posting = Posting(
+        order["account_id"], note.amount_fen, note.paid_at, note.trade_no, "gateway", order["id"]
     )
+    repeat = note.trade_no in batch.posted_before or any(
+        one.trade_no == note.trade_no for one in batch.postings
+    )
+    batch.postings.append(posting)
     order |= {"status": "paid", "trade_no": note.trade_no, "payment_id": None}
-    if note.trade_no in batch.posted_before:
+    if repeat:  # its order is paid by the trade's payment (settled once the batch has posted it)
+        batch.repeats.append(posting)
         return _Decision(
             "repeat", "the trade was posted before", order_id=order["id"], trade_no=note.trade_no
         )

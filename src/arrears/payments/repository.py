@@ -48,15 +48,16 @@ def order_by_id(connection: Connection, order_id: int, *, lock: bool = False) ->
 
 
 def orders_locked(connection: Connection, out_trade_nos: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The orders of ``out_trade_nos`` (those that exist), each row locked (``FOR UPDATE``) in id order,
-    the order every writer takes them in; by ``out_trade_no``."""
+    """The orders of ``out_trade_nos`` (those that exist), each row locked (``FOR UPDATE``) in
+    ``out_trade_no`` order, the order the reconciliation locks them in (so a batch and a settlement file
+    naming the same orders never wait on each other in a cycle); by ``out_trade_no``."""
     wanted = sorted(set(out_trade_nos))
     if not wanted:
         return {}
     query = (
         select(ORDER)
         .where(one_of(connection, ORDER.c.out_trade_no, wanted))
-        .order_by(ORDER.c.id)
+        .order_by(ORDER.c.out_trade_no)
         .with_for_update()
     )
     return {row.out_trade_no: dict(row._mapping) for row in connection.execute(query)}
