@@ -1,6 +1,6 @@
 """The payment benchmarks' shared parts: the PostgreSQL book (the web benchmark's: a synthetic book
-with a completed daily run and its call queue), payment orders, the server (uvicorn workers in their
-own processes) and a small keep-alive HTTP/1.1 client that costs the shared CPU little.
+with a completed daily run and its call queue), payment orders, the server (`arrears serve --workers
+N`, its own processes) and a small keep-alive HTTP/1.1 client that costs the shared CPU little.
 
 Used by ``payment_notify_bench.py`` and ``payment_latency_bench.py``; not a benchmark on its own.
 """
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _serving import free_port, serving
+from _serving import arrears_serve, free_port
 from _web_bench_data import book_of, build_book, child_env, create_database
 
 from arrears.db import make_engine
@@ -131,15 +131,11 @@ def notification(order: Order, *, bad_signature: bool = False) -> bytes:
 
 @contextlib.contextmanager
 def server(url: str, work: Path, *, workers: int) -> Iterator[int]:
-    """uvicorn serving ``arrears.web.app:create_app`` with ``workers`` processes on a free port, as
-    `arrears serve` does but with workers; stopped on the way out. Yields the port."""
+    """`arrears serve --workers N` (the command an installation runs, access log and all) on a free
+    port and the same database; stopped on the way out. Yields the port."""
     port = free_port()
     env = child_env(url, work / "data") | {"ARREARS_GATEWAY_SECRET": SECRET}
-    command = [
-        sys.executable, "-m", "uvicorn", "arrears.web.app:create_app", "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    with serving(command, env=env, port=port, log=work / "server.log", settle=1.0 if workers > 1 else 0):
+    with arrears_serve(env, port, work / "server.log", workers):
         yield port
 
 

@@ -68,3 +68,17 @@ def serving(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
                 process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def arrears_serve(
+    env: dict[str, str], port: int, log: Path, workers: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`arrears serve --workers N` as its own process (the command an installation runs, access log and
+    all); up when /healthz answers and every worker has started; stopped on the way out."""
+    command = [
+        sys.executable, "-m", "arrears", "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers),
+    ]  # fmt: skip
+    with serving(command, env=env, port=port, log=log, workers=workers) as process:
+        yield process

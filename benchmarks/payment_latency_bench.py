@@ -7,7 +7,7 @@ app over HTTP.
 1. The book as `payment_notify_bench.py` builds it (--database, --accounts, --reuse).
 2. --probes accounts with a planned call in the latest run's queue each get an order for the most
    they can be overdue (the payment brings them current, so the call is withdrawn).
-3. The server: uvicorn with --workers processes (`arrears.web.app:create_app`).
+3. The server: `arrears serve --workers N` (--workers, default 2), access log and all.
 4. Each probe, one after another (--gap seconds apart): a watcher thread polls the account's call in
    `collection_action` on its own connection every millisecond; the probe's notification is posted
    (POST /api/v1/payments/notify/simulated, signed); the latency is from just before sending to the
@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument(
         "--background", type=float, default=40.0, help="other notifications per second (phase 2)"
     )
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="arrears serve --workers N")
     parser.add_argument("--reuse", action="store_true", help="keep the book already in the database")
     args = parser.parse_args()
     url = database_url(args.database)
@@ -161,7 +161,7 @@ def main() -> None:
             raise SystemExit(
                 f"only {len(probes)} accounts with a planned call: use fewer --probes or rebuild"
             )
-        print(f"{args.probes} probes per phase, {args.workers} uvicorn workers", flush=True)
+        print(f"{args.probes} probes per phase, `arrears serve --workers {args.workers}`", flush=True)
         with server(url, work, workers=args.workers) as port:
             phase("idle", url, port, probes[: args.probes], args.gap)
             stop = threading.Event()

@@ -10,7 +10,7 @@ on PostgreSQL, with 10% duplicates and 1% bad signatures mixed in.
    the project's commands (as the web benchmark builds its book). --reuse keeps a book already there.
 2. Payment orders on random accounts, each for the most the account can be overdue (so most
    payments bring the account current and withdraw its call: the full work of a posting).
-3. The server: uvicorn serving the app (`arrears.web.app:create_app`) with --workers processes, a
+3. The server: `arrears serve --workers N` (--workers, default 2), access log and all, a
    separate process group on this machine, on the same database.
 4. The client (this process, asyncio, one keep-alive HTTP/1.1 connection per concurrent sender)
    sends --notifications form posts to POST /api/v1/payments/notify/simulated: 89% first notifications
@@ -173,7 +173,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--notifications", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64, help="notifications in flight at once")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="arrears serve --workers N")
     parser.add_argument("--reuse", action="store_true", help="keep the book already in the database")
     args = parser.parse_args()
     url = database_url(args.database)
@@ -193,7 +193,7 @@ def main() -> None:
         print(
             f"{len(messages):,} notifications: {goods:,} first, {repeats:,} repeats, "
             f"{bads:,} bad signatures; "
-            f"{args.concurrency} in flight, {args.workers} uvicorn workers",
+            f"{args.concurrency} in flight, `arrears serve --workers {args.workers}`",
             flush=True,
         )
         with server(url, work, workers=args.workers) as port:

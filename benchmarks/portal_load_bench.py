@@ -39,15 +39,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import text
@@ -60,7 +57,7 @@ except ImportError:  # the dev dependency is httpx2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _portal_load_data import DEFAULT_URL, DEFAULT_WORK, bench_env, book_of, build, load_sample
 from _portal_load_report import print_report
-from _serving import free_port, serving
+from _serving import arrears_serve, free_port
 from _web_bench_cpu import Watched, metered
 
 from arrears.db import make_engine
@@ -154,20 +151,6 @@ def warm_up(base_url: str, times: int) -> None:
     for _ in range(times):
         for path in ("/my/login", "/my/help"):
             httpx.get(base_url + path, timeout=60)
-
-
-@contextlib.contextmanager
-def arrears_serve(
-    env: dict[str, str], port: int, log: Path, workers: int
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`arrears serve --workers N` as its own process (the command an installation runs, access log and
-    all); up when /healthz answers and every worker has started; stopped on the way out."""
-    command = [
-        sys.executable, "-m", "arrears", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers),
-    ]  # fmt: skip
-    with serving(command, env=env, port=port, log=log, workers=workers) as process:
-        yield process
 
 
 def parse_args() -> argparse.Namespace:
