@@ -101,7 +101,12 @@ def reverse_payment(
     already, or a missing reason."""
     original = _check(connection, repo.payment(connection, payment_id, lock=True), payment_id, reason)
     account_id = int(original["account_id"])
-    a = _ACCOUNT
+    o, a = _ORDER, _ACCOUNT
+    # the orders the payment paid before the account, as every writer takes them (a batch of
+    # notifications holding such an order waits for the account: the other way round is a deadlock)
+    connection.execute(
+        select(o.c.id).where(o.c.payment_id == payment_id).order_by(o.c.out_trade_no).with_for_update()
+    )
     account = connection.execute(select(a).where(a.c.id == account_id).with_for_update()).mappings().one()
     applied = {
         name: int(original[name] or 0)
@@ -128,7 +133,6 @@ def reverse_payment(
     }
     values |= _delinquency(connection, account, now=now, settings=settings)
     connection.execute(update(a).where(a.c.id == account_id).values(**values))
-    o = _ORDER
     refunded = connection.execute(
         update(o).where(o.c.payment_id == payment_id, o.c.status == "paid").values(status="refunded")
     ).rowcount

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,18 +23,19 @@ from gateway_support import (
     seed_account,
     settings_for,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from arrears.api import notification_batches
 from arrears.api.notification_batches import NotificationBatcher
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog, audit_transaction
 from arrears.config import Settings
-from arrears.models import AuditEvent, table_of
+from arrears.models import AuditEvent, CardAccount, table_of
 from arrears.payments.gateway import TRADE_CLOSED
 from arrears.payments.notifications import Incoming, Received, receive_notification, receive_notifications
+from arrears.payments.reversal import reverse_payment
 
-AUDIT = table_of(AuditEvent)
+AUDIT, ACCOUNT = table_of(AuditEvent), table_of(CardAccount)
 ITEMS = ("fee_fen", "interest_fen", "principal_fen", "arrears_fen", "dpd", "bucket", "overdue_fen")
 
 
@@ -172,3 +174,61 @@ def test_a_failed_batch_is_tried_one_at_a_time(
     found = _batcher_run(engine, settings, items)
     assert [one.outcome for one in found][:4] == ["posted", "repeat", "posted", "posted"]
     assert [len(payments(engine, one)) for one in made["accounts"]] == [2, 1, 0]
+
+
+def test_a_reversal_and_a_batch_holding_its_order_do_not_deadlock(engine: Engine, tmp_path: Path) -> None:
+    """A batch holds the order of a payment being reversed (a repeat of its trade) and waits for the
+    account; the reversal must take that order before the account, not after (PostgreSQL would abort
+    one of them as a deadlock)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks and deadlock detection: PostgreSQL")
+    settings = settings_for(tmp_path)
+    account_id = seed_account(engine)
+    first, second = (
+        new_order(engine, settings, account_id, 10_00),
+        new_order(engine, settings, account_id, 20_00),
+    )
+    with audit_transaction(engine) as connection:
+        paid = receive_notification(
+            connection, notification(first, 10_00, trade_no="T-1"), secret=SECRET.encode(), now=NOW,
+            settings=settings,
+        ).payment_id  # fmt: skip
+    assert paid is not None
+    errors: list[BaseException] = []
+
+    def batch() -> None:
+        try:
+            with audit_transaction(engine) as connection:
+                connection.execute(text("SET LOCAL deadlock_timeout = '5s'"))
+                receive_notifications(
+                    connection,
+                    [Incoming(notification(first, 10_00, trade_no="T-1")),
+                     Incoming(notification(second, 20_00, trade_no="T-2"))],
+                    secret=SECRET.encode(), now=NOW, settings=settings,
+                )  # fmt: skip
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    def reverse() -> None:
+        try:
+            with audit_transaction(engine) as connection:
+                connection.execute(text("SET LOCAL deadlock_timeout = '100ms'"))
+                reverse_payment(
+                    connection, payment_id=paid, reason="refund", reference=None, now=NOW, settings=settings,
+                    actor="ops",
+                )  # fmt: skip
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    with engine.connect() as blocker:  # holds the account: the reversal queues first, then the batch
+        blocker.begin()
+        blocker.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.id == account_id).with_for_update())
+        threads = [threading.Thread(target=reverse, daemon=True), threading.Thread(target=batch, daemon=True)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.5)
+        blocker.rollback()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(payments(engine, account_id)) == 3  # the payment, its reversal, the second order's payment
