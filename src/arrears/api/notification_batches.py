@@ -8,6 +8,11 @@ gather; then it answers each request, once the batch is committed. So a ``succes
 before its payment is committed, and under load one commit, one lock of the audit chain and a few
 statements serve many notifications.
 
+A batch is held up when another transaction keeps a row it must lock (an order a reconciliation
+holds, an account the daily run updates): the notifications that came after it then wait. When some
+have waited ``STALLED`` seconds, another batch takes them (at most ``MAX_DRAINS`` batches in hand at
+once), so one held order delays only the notifications of its own batch.
+
 A batch that fails as a whole (a deadlock with another process, a database error) is tried again one
 notification at a time, each in a transaction of its own: one notification that cannot be posted is
 answered with an error (the gateway sends it again later) and never holds back the others.
@@ -29,6 +34,8 @@ from arrears.payments.notifications import Incoming, Received, receive_notificat
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 200
+STALLED = 0.5  # seconds notifications may wait behind a batch in hand before another batch takes them
+MAX_DRAINS = 4  # batches in hand at once in one process, at most
 
 
 class NotificationBatcher:
@@ -39,15 +46,33 @@ class NotificationBatcher:
     ) -> None:
         self._engine, self._settings, self._secret, self._clock = engine, settings, secret, clock
         self._waiting: list[tuple[Incoming, asyncio.Future[Received]]] = []
-        self._draining: asyncio.Task[None] | None = None
+        self._drains: set[asyncio.Task[None]] = set()
+        self._watch: asyncio.TimerHandle | None = None
 
     async def submit(self, incoming: Incoming) -> Received:
         """The notification's outcome, once the batch that holds it is committed."""
         future: asyncio.Future[Received] = asyncio.get_running_loop().create_future()
         self._waiting.append((incoming, future))
-        if self._draining is None or self._draining.done():
-            self._draining = asyncio.get_running_loop().create_task(self._drain())
+        if not self._drains:
+            self._start_drain()
+        elif self._watch is None:
+            self._watch = asyncio.get_running_loop().call_later(STALLED, self._stalled)
         return await future
+
+    def _start_drain(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._drain())
+        self._drains.add(task)
+        task.add_done_callback(self._drains.discard)
+
+    def _stalled(self) -> None:
+        """Notifications still wait STALLED seconds after they came: every batch in hand is held up
+        (say by a row lock another transaction keeps), so another batch takes them, up to MAX_DRAINS."""
+        self._watch = None
+        if not self._waiting:
+            return
+        if len(self._drains) < MAX_DRAINS:
+            self._start_drain()
+        self._watch = asyncio.get_running_loop().call_later(STALLED, self._stalled)
 
     async def _drain(self) -> None:
         while self._waiting:

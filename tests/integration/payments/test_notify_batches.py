@@ -30,12 +30,12 @@ from arrears.api.notification_batches import NotificationBatcher
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog, audit_transaction
 from arrears.config import Settings
-from arrears.models import AuditEvent, CardAccount, table_of
+from arrears.models import AuditEvent, CardAccount, PaymentOrder, table_of
 from arrears.payments.gateway import TRADE_CLOSED
 from arrears.payments.notifications import Incoming, Received, receive_notification, receive_notifications
 from arrears.payments.reversal import reverse_payment
 
-AUDIT, ACCOUNT = table_of(AuditEvent), table_of(CardAccount)
+AUDIT, ACCOUNT, ORDER = table_of(AuditEvent), table_of(CardAccount), table_of(PaymentOrder)
 ITEMS = ("fee_fen", "interest_fen", "principal_fen", "arrears_fen", "dpd", "bucket", "overdue_fen")
 
 
@@ -232,3 +232,41 @@ def test_a_reversal_and_a_batch_holding_its_order_do_not_deadlock(engine: Engine
         thread.join(30)
     assert errors == []
     assert len(payments(engine, account_id)) == 3  # the payment, its reversal, the second order's payment
+
+
+def test_a_batch_held_up_by_a_lock_does_not_hold_up_the_notifications_after_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Another transaction keeps order A locked for 3 s: A's batch waits, but B, arriving after it, is
+    taken by another batch once it has waited STALLED seconds, and answered long before A."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite has one write lock for the whole database)")
+    settings = settings_for(tmp_path)
+    first, second = (
+        seed_account(engine, account_no="6222444400000001"),
+        seed_account(engine, account_no="6222444400000002"),
+    )
+    held, free = new_order(engine, settings, first, 10_00), new_order(engine, settings, second, 20_00)
+    answered: dict[str, float] = {}
+
+    async def main() -> None:
+        batcher = NotificationBatcher(engine, settings, SECRET.encode(), clock=lambda: NOW)
+        started = time.monotonic()
+
+        async def send(out_trade_no: str, amount: int, trade_no: str, delay: float) -> None:
+            await asyncio.sleep(delay)
+            found = await batcher.submit(Incoming(notification(out_trade_no, amount, trade_no=trade_no)))
+            assert found.outcome == "posted"
+            answered[out_trade_no] = time.monotonic() - started
+
+        await asyncio.gather(send(held, 10_00, "T-HELD", 0.0), send(free, 20_00, "T-FREE", 0.2))
+
+    with engine.connect() as blocker:
+        blocker.begin()
+        blocker.execute(select(ORDER.c.id).where(ORDER.c.out_trade_no == held).with_for_update())
+        thread = threading.Thread(target=lambda: asyncio.run(main()))
+        thread.start()
+        time.sleep(3)
+        blocker.rollback()
+    thread.join(60)
+    assert answered[free] < 2.0 < answered[held]
