@@ -28,6 +28,7 @@ from arrears.portal.deps import (
 )
 from arrears.web.deps import LANG_COOKIE, bounded_body, locale, same
 from arrears.web.i18n import LOCALES, gettext, locale_of
+from arrears.web.labels import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,12 +45,13 @@ def _form_page(request: Request, template: str, *, status_code: int = 200, **con
 
 
 def _message(request: Request, text: str, **values: object) -> str:
+    """``text`` (marked ``N_`` where it is written, for the catalog) in the page's language."""
     return gettext(locale(request), text, **values)
 
 
 @router.get("/my/login", response_class=HTMLResponse)
 def login_form(request: Request, out: int = 0) -> HTMLResponse:
-    notice = _message(request, "You have signed out.") if out else None
+    notice = _message(request, N_("You have signed out.")) if out else None
     return _form_page(request, "my/login.html", notice=notice)
 
 
@@ -78,15 +80,15 @@ async def login_post(request: Request) -> Response:
 def login(request: Request, account_digits: str = "", id_tail: str = "", csrf_token: str = "") -> Response:
     """Step 1: always the same code page for valid details (a challenge is made either way)."""
     if not same(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
-        error = _message(request, "The form has expired. Please try again.")
+        error = _message(request, N_("The form has expired. Please try again."))
         return _form_page(request, "my/login.html", status_code=403, error=error)
     digits, tail = signin.normal_digits(account_digits), signin.normal_id_tail(id_tail)
     if not signin.valid_details(digits, tail):
         error = _message(
             request,
-            "Please type at least the last 4 digits of your card or account number, and the last 6 "
-            "characters of your ID card number.",
-        )
+            N_("Please type at least the last 4 digits of your card or account number, and the last 6 "
+               "characters of your ID card number."),
+        )  # fmt: skip
         return _form_page(request, "my/login.html", status_code=422, error=error)
     settings = request.app.state.settings
     with audit_transaction(request.app.state.engine) as connection:
@@ -101,7 +103,7 @@ def login(request: Request, account_digits: str = "", id_tail: str = "", csrf_to
             now=clock.now(),
         )
     if started.token is None:
-        error = _message(request, "Too many attempts from this connection. Please try again in an hour.")
+        error = _message(request, N_("Too many attempts from this connection. Please try again in an hour."))
         return _form_page(request, "my/login.html", status_code=429, error=error)
     answer = RedirectResponse("/my/code", status_code=303)
     set_portal_cookie(request, answer, CHALLENGE_COOKIE, started.token)
@@ -129,7 +131,7 @@ def code(request: Request, code: str = "", csrf_token: str = "") -> Response:
     """Step 2: the right code signs in (a new session: no fixation); wrong ones count."""
     settings = request.app.state.settings
     if not same(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
-        error = _message(request, "The form has expired. Please try again.")
+        error = _message(request, N_("The form has expired. Please try again."))
         return _form_page(
             request, "my/code.html", status_code=403, error=error, minutes=settings.portal_code_minutes
         )
@@ -152,14 +154,14 @@ def code(request: Request, code: str = "", csrf_token: str = "") -> Response:
         drop_portal_cookie(answer, LOGIN_CSRF_COOKIE)
         return answer
     if checked.outcome == "wrong":
-        error = _message(request, "The code is not right. Tries left: %(left)s.", left=checked.tries_left)
+        error = _message(request, N_("The code is not right. Tries left: %(left)s."), left=checked.tries_left)
         return _form_page(
             request, "my/code.html", status_code=422, error=error, minutes=settings.portal_code_minutes
         )
     if checked.outcome == "limited":
-        error = _message(request, "Too many attempts from this connection. Please try again in an hour.")
+        error = _message(request, N_("Too many attempts from this connection. Please try again in an hour."))
         return _form_page(request, "my/login.html", status_code=429, error=error)
-    error = _message(request, "This code can no longer be used. Please start again.")
+    error = _message(request, N_("This code can no longer be used. Please start again."))
     void = _form_page(request, "my/login.html", status_code=400, error=error)
     drop_portal_cookie(void, CHALLENGE_COOKIE)
     return void
