@@ -1,17 +1,20 @@
-"""What a walk through the portal and the collector's case page found, in Chromium: the sign-in's
-messages in the page's language."""
+"""What a walk through the portal found, in Chromium: the sign-in's messages in the page's language, a
+word when the session has ended."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
-from portal_book import Cardholder, last_code, seed_cardholder, served_portal
-from sqlalchemy import Engine
+from portal_book import Cardholder, last_code, seed_cardholder, served_portal, sign_in_cardholder
+from sqlalchemy import Engine, update
 
+from arrears.kit import clock
 from arrears.kit.crypto import FieldCipher
+from arrears.models import PortalSession, table_of
 from arrears.users import passwords
 from web_book import FAST_HASHER
 
@@ -58,3 +61,33 @@ def test_the_sign_in_speaks_chinese_when_a_detail_or_the_code_is_wrong_and_at_si
     expect(page).to_have_url(f"{portal}/my")
     page.get_by_role("button", name="退出").click()
     expect(page.locator("p.notice")).to_have_text("您已退出登录。")
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("zh-CN", "您已超过 15 分钟没有操作或登录时间已到上限，已自动退出。请重新登录。"),
+        ("en", "You were signed out after 15 minutes without activity, or when the session reached its "
+               "time limit. Please sign in again."),
+    ],
+    ids=["zh", "en"],
+)  # fmt: skip
+def test_a_session_that_ended_while_idle_says_so_on_the_sign_in_page(
+    portal: str, new_page: Callable[..., Page], engine: Engine, holder: Cardholder, locale: str, said: str
+) -> None:
+    page = new_page(viewport=PHONE)
+    if locale == "en":
+        page.goto(f"{portal}/my/lang/en?next=/my/login")
+    sign_in_cardholder(page, portal, engine, holder)
+    page.goto(f"{portal}/my/account/{holder.account_no}/request/dispute")
+    page.locator("#text").fill("……")  # a long form; the cardholder steps away
+    s = table_of(PortalSession)
+    with engine.begin() as connection:
+        connection.execute(update(s).values(last_seen_at=clock.now() - timedelta(minutes=16)))
+    page.locator("input[name=category]").first.check()
+    page.locator("form[action$='/request/dispute'] button[type=submit]").click()
+
+    expect(page).to_have_url(f"{portal}/my/login")
+    expect(page.locator("p.notice")).to_have_text(said)
+    page.reload()  # said once: the ended session's cookie is gone
+    expect(page.locator("p.notice")).to_have_count(0)

@@ -22,6 +22,7 @@ from arrears.portal.deps import (
     PORTAL_COOKIE,
     Cardholder,
     drop_portal_cookie,
+    idle,
     portal_page,
     reading,
     set_portal_cookie,
@@ -51,8 +52,32 @@ def _message(request: Request, text: str, **values: object) -> str:
 
 @router.get("/my/login", response_class=HTMLResponse)
 def login_form(request: Request, out: int = 0) -> HTMLResponse:
-    notice = _message(request, N_("You have signed out.")) if out else None
-    return _form_page(request, "my/login.html", notice=notice)
+    """The details form; it says so when the visitor signed out, or when their session has ended (idle
+    or past its time limit: the pages sent them here), and then forgets the ended session's cookie."""
+    ended = not out and _session_ended(request)
+    notice = None
+    if out:
+        notice = _message(request, N_("You have signed out."))
+    elif ended:
+        notice = _message(
+            request,
+            N_("You were signed out after %(minutes)s minutes without activity, or when the session "
+               "reached its time limit. Please sign in again."),
+            minutes=request.app.state.settings.portal_idle_minutes,
+        )  # fmt: skip
+    answer = _form_page(request, "my/login.html", notice=notice)
+    if ended:
+        drop_portal_cookie(answer, PORTAL_COOKIE)
+    return answer
+
+
+def _session_ended(request: Request) -> bool:
+    """Whether the browser holds the cookie of a portal session that is no longer live."""
+    token = request.cookies.get(PORTAL_COOKIE)
+    if not token:
+        return False
+    with reading(request) as connection:
+        return sessions.find(connection, token=token, now=clock.now(), idle=idle(request)) is None
 
 
 SIGN_IN_BYTES = 8 * 1024  # the sign-in forms' bodies: a few short fields
