@@ -1,20 +1,22 @@
-"""What a walk through the portal found, in Chromium: the sign-in's messages in the page's language, a
-word when the session has ended."""
+"""What a walk through the portal and the collector's case page found, in Chromium: the sign-in's
+messages in the page's language, a word when the session has ended, the case timeline's payment
+channels in Chinese."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 from portal_book import Cardholder, last_code, seed_cardholder, served_portal, sign_in_cardholder
-from sqlalchemy import Engine, update
+from signing_in import sign_in
+from sqlalchemy import Engine, insert, update
 
 from arrears.kit import clock
 from arrears.kit.crypto import FieldCipher
-from arrears.models import PortalSession, table_of
+from arrears.models import CollectionAction, Payment, PortalSession, table_of
 from arrears.users import passwords
 from web_book import FAST_HASHER
 
@@ -91,3 +93,21 @@ def test_a_session_that_ended_while_idle_says_so_on_the_sign_in_page(
     expect(page.locator("p.notice")).to_have_text(said)
     page.reload()  # said once: the ended session's cookie is gone
     expect(page.locator("p.notice")).to_have_count(0)
+
+
+def test_the_case_timeline_names_the_channel_of_a_bank_payment_in_chinese(
+    portal: str, new_page: Callable[..., Page], engine: Engine, holder: Cardholder
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(insert(table_of(Payment)).values(
+            payment_ref="EXTRACT-1", account_id=holder.account_id, paid_date=date(2026, 1, 20),
+            amount_fen=33_00, channel="bank_transfer", source="extract",
+        ))  # fmt: skip
+        x = table_of(CollectionAction)  # collector1's claim, within its lease: the case opens
+        connection.execute(update(x).values(lease_until=clock.now() + timedelta(hours=1)))
+    staff = new_page()
+    sign_in(staff, portal, "collector1")
+    staff.goto(f"{portal}/cases/{holder.account_id}")
+    row = staff.locator(".timeline tr", has_text="¥33.00")
+    expect(row).to_contain_text("银行转账")
+    expect(row).not_to_contain_text("bank_transfer")

@@ -45,6 +45,8 @@ LABELS = (
     N_("instalment plan"), N_("deferral"), N_("unassigned"),
     # payment sources (payment.source) and a call withdrawn by a payment
     N_("gateway"), N_("extract"), N_("reconcile"), N_("reversal"), N_("withdrawn"),
+    # the bank extract's payment channels (payment.channel; the case timeline shows them)
+    N_("bank_transfer"), N_("app"), N_("wechat_pay"), N_("alipay"), N_("auto_debit"), N_("counter"),
     # regulatory classes
     N_("normal"), N_("special_mention"), N_("substandard"), N_("doubtful"), N_("loss"),
     # the shipped message templates (messaging/templates/shipped.toml): names, then descriptions
