@@ -11,13 +11,18 @@ from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))  # local servers (SMPP, SMTP, HTTP) for tests
 
-from arrears import migrate
 from arrears.db import make_engine
 from arrears.kit.crypto import FieldCipher
 from fixed_keys import TEST_KEY
+from migrated import POSTGRES, SQLITE, vacuum_catalogues
 from pg_schema import POSTGRES_URL, postgres_schema
 
 __all__ = ["TEST_KEY"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # once per run, not in each xdist worker
+        vacuum_catalogues()
 
 
 @pytest.fixture
@@ -40,9 +45,15 @@ def _postgres_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Each kind of database: the tests that take ``engine`` or ``empty_engine`` run on both."""
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_engine(database_kind: str, tmp_path: Path) -> Iterator[Engine]:
     """An empty database of each kind."""
-    if request.param == "sqlite":
+    if database_kind == "sqlite":
         engine = _sqlite_engine(tmp_path)
         yield engine
         engine.dispose()
@@ -50,8 +61,26 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield from _postgres_engine()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_pool() -> Iterator[None]:
+    yield
+    POSTGRES.close()
+
+
 @pytest.fixture
-def engine(empty_engine: Engine) -> Engine:
-    """A database of each kind with the schema at head."""
-    migrate.upgrade(empty_engine)
-    return empty_engine
+def engine(database_kind: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database of each kind with the schema at head, as the migrations leave it and holding no row
+    of another test: a copy of a file migrated once (SQLite), a schema of its own (PostgreSQL; see
+    migrated.py)."""
+    if database_kind == "sqlite":
+        SQLITE.copy_to(tmp_path / "arrears.db", tmp_path_factory)
+        engine = _sqlite_engine(tmp_path)
+        yield engine
+        engine.dispose()
+        return
+    with POSTGRES.schema() as schema:
+        engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+        try:
+            yield engine
+        finally:
+            engine.dispose()

@@ -15,7 +15,7 @@ from arrears.kit.clock import now
 from arrears.models import OutboxMessage, table_of
 from outbox_page_seed import FAILURE, seed_outbox
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # the embedded default
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # the embedded default
 
 
 def test_a_manager_reads_the_outbox_in_both_languages_and_retries_a_failure(

@@ -19,7 +19,7 @@ from arrears.kit.crypto import FieldCipher
 from arrears.users import passwords
 from web_book import FAST_HASHER
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 PHONE = ViewportSize(width=360, height=640)
 SHOTS = os.environ.get("ARREARS_WALK_SCREENSHOTS")
 # controls a thumb taps, shown and lower than 44px: buttons, fields, lists, summaries, the labels of radio

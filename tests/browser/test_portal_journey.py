@@ -19,7 +19,7 @@ from arrears.models import CollectionAction, Payment, table_of
 from arrears.users import passwords
 from web_book import FAST_HASHER
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # the embedded default
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # the embedded default
 PHONE = ViewportSize(width=360, height=640)
 
 

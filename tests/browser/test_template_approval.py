@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from arrears.messaging.templates import MessageFacts, fill
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 SHORT = "{name}您好，尾号{account_tail}逾期{overdue_yuan}元，请致电{hotline}。"
 
 

@@ -25,7 +25,7 @@ from arrears.web.pages import visits
 from fixed_keys import TEST_KEY
 from web_book import FAST_HASHER
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 
 PHONE = ViewportSize(width=390, height=844)
 ZONE_NOW = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=10, minute=0, second=0, microsecond=0)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from arrears.kit.clock import now
 from outbox_page_seed import seed_outbox
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # the embedded default
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # the embedded default
 PHONE = ViewportSize(width=390, height=844)
 
 

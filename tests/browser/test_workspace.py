@@ -15,7 +15,7 @@ from arrears.kit.crypto import FieldCipher
 from arrears.models import PromiseToPay, table_of
 from web_book import personal_data
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # the embedded default
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # the embedded default
 
 
 def test_collector_takes_the_next_case_and_logs_a_promise(

@@ -14,7 +14,7 @@ from arrears.messaging.runner import build
 from arrears.models import DispatcherWorker, table_of
 from fixed_keys import TEST_KEY
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)  # built from settings
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # built from settings
 
 
 def test_the_heartbeat_names_every_channel_of_the_process(engine: Engine, tmp_path: Path) -> None:

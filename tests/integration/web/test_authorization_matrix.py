@@ -38,7 +38,7 @@ OPEN = {"/login", "/logout", "/lang/{code}", "/healthz", "/api/v1/auth/token", "
 # checkout page is reached by the order's number, signed in or not (a pay link from an SMS)
 PORTAL = ("/my", "/pay/simulated/")
 PORTAL_OPEN = {"/my/login", "/my/code", "/my/help", "/my/lang/{code}"}
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 CARD, EMAIL = "6222021234567890", "someone@example.com"  # written in notes beside the cardholder's own data
 
 

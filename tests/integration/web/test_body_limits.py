@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from arrears.web import bad_input
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 PAD = b"x" * (1024 * 1024)
 
 

@@ -16,7 +16,7 @@ from arrears.models import ContactEvent, PromiseToPay, table_of
 from arrears.users import permissions
 from web_book import PASSWORD
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 
 
 @pytest.fixture

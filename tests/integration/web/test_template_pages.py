@@ -12,7 +12,7 @@ from web_support import signed_in_as
 
 from arrears.audit.repository import AuditLog
 
-pytestmark = pytest.mark.parametrize("empty_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 OVERDUE_EN = ("Dear {name}, card {account_tail}: {overdue_yuan} yuan is overdue since {due_date}. "
               "Please call {hotline}.")  # fmt: skip
 
