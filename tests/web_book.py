@@ -26,6 +26,7 @@ from arrears.models import (
     table_of,
 )
 from arrears.users.service import create_user
+from uci_cases import uci_head
 
 RUN = date(2005, 10, 1)
 CASES = 12
@@ -37,7 +38,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 def build_book(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
     """UCI accounts, a completed run whose calls wait in the queue, one user per role (``<role>1``),
     a second collector in the first one's team and one in another team."""
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(CASES), tmp_path / "extract", as_of=RUN)
+    uci.write_extract(uci_head(CASES), tmp_path / "extract", as_of=RUN)
     at = now()
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=RUN, cipher=cipher, now=at)

@@ -37,6 +37,7 @@ from arrears.models import (
 from arrears.users.service import create_user
 from arrears.web.app import create_app
 from fixed_keys import TEST_KEY
+from uci_cases import uci_head
 
 RUN = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -176,7 +177,7 @@ def _calls_and_promises(
 
 @pytest.fixture
 def book(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Book:
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(40), tmp_path / "extract", as_of=RUN)
+    uci.write_extract(uci_head(40), tmp_path / "extract", as_of=RUN)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=RUN, cipher=cipher, now=NOW)
         a = table_of(CardAccount)

@@ -22,6 +22,7 @@ from arrears.models import CardAccount, CollectionAction, ContactPoint, Customer
 from arrears.users.service import create_user
 from arrears.web.app import create_app
 from fixed_keys import TEST_KEY
+from uci_cases import uci_head
 
 RUN = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -31,7 +32,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def queue(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(CASES), tmp_path / "extract", as_of=RUN)
+    uci.write_extract(uci_head(CASES), tmp_path / "extract", as_of=RUN)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=RUN, cipher=cipher, now=NOW)
         accounts = connection.execute(

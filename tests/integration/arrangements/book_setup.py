@@ -18,6 +18,7 @@ from arrears.models import CardAccount, CollectionAction, Team, table_of
 from arrears.users import service as user_service
 from arrears.users.passwords import hash_password
 from arrears.users.service import StaffUser, create_user
+from uci_cases import uci_head
 
 AS_OF = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -50,7 +51,7 @@ _one_hash = lru_cache(maxsize=1)(hash_password)
 @pytest.fixture
 def book(engine: Engine, tmp_path: Path, cipher: FieldCipher, monkeypatch: pytest.MonkeyPatch) -> Book:
     monkeypatch.setattr(user_service, "hash_password", _one_hash)
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(12), tmp_path / "extract", as_of=AS_OF)
+    uci.write_extract(uci_head(12), tmp_path / "extract", as_of=AS_OF)
     a = table_of(CardAccount)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=AS_OF, cipher=cipher, now=NOW)

@@ -15,6 +15,7 @@ from arrears.kit.crypto import FieldCipher
 from arrears.scoring.data import read_accounts
 from arrears.scoring.model import ScoringModel, load_model, save_model
 from arrears.scoring.train import TrainingConfig, train
+from uci_cases import uci_head
 
 BOOK_AS_OF = date(2005, 10, 1)
 IMPORTED_AT = datetime(2026, 11, 24, tzinfo=UTC)
@@ -37,7 +38,7 @@ def book_size() -> int:
 
 @pytest.fixture
 def store(engine: Engine, tmp_path: Path, cipher: FieldCipher, book_size: int) -> Engine:
-    clients = uci.read_uci(uci.bundled_path()).head(book_size)
+    clients = uci_head(book_size)
     uci.write_extract(clients, tmp_path / "extract", as_of=BOOK_AS_OF)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=BOOK_AS_OF, cipher=cipher, now=IMPORTED_AT)

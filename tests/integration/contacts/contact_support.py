@@ -28,6 +28,7 @@ from arrears.models import (
     table_of,
 )
 from arrears.users.service import create_user
+from uci_cases import uci_head
 
 RUN = date(2005, 10, 1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -55,7 +56,7 @@ def load_book(
 ) -> Engine:
     """Five UCI accounts, the ``users`` (names of ``USERS``; each costs an Argon2 hash), and the first
     account claimed by ``collector1`` (so it is in that collector's scope)."""
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(5), tmp_path / "extract", as_of=RUN)
+    uci.write_extract(uci_head(5), tmp_path / "extract", as_of=RUN)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=RUN, cipher=cipher, now=LOADED)
         ids = {

@@ -16,6 +16,7 @@ from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import NotFound
 from arrears.scoring.data import LABEL
 from arrears.scoring.store import store_accounts, store_training_accounts
+from uci_cases import uci_head
 
 AS_OF = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -24,7 +25,7 @@ ROWS = 300
 
 @pytest.fixture
 def sample(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> pl.DataFrame:
-    frame = uci.read_uci(uci.bundled_path()).head(ROWS)
+    frame = uci_head(ROWS)
     uci.write_extract(frame, tmp_path / "extract", as_of=AS_OF)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=AS_OF, cipher=cipher, now=NOW)

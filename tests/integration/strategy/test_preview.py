@@ -17,6 +17,7 @@ from arrears.kit.errors import NotFound
 from arrears.models import CardAccount, Hold, PromiseToPay, table_of
 from arrears.strategy.load import load_strategy
 from arrears.strategy.preview import preview_book, summary
+from uci_cases import uci_head
 
 AS_OF = date(2005, 10, 1)
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -25,7 +26,7 @@ DEFAULT = load_strategy("default").strategy
 
 @pytest.fixture
 def book(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Engine:
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(400), tmp_path / "extract", as_of=AS_OF)
+    uci.write_extract(uci_head(400), tmp_path / "extract", as_of=AS_OF)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=AS_OF, cipher=cipher, now=NOW)
     return engine

@@ -19,6 +19,7 @@ from arrears.models import Callback, CardAccount, CollectionAction, DailyRun, Te
 from arrears.users import passwords
 from arrears.users.scope import may_open
 from arrears.users.service import StaffUser, create_user
+from uci_cases import uci_head
 from web_book import FAST_HASHER
 
 RUN = date(2005, 10, 1)
@@ -59,7 +60,7 @@ class Book:
 
 @pytest.fixture
 def book(engine: Engine, tmp_path: Path, cipher: FieldCipher) -> Book:
-    uci.write_extract(uci.read_uci(uci.bundled_path()).head(6), tmp_path / "extract", as_of=RUN)
+    uci.write_extract(uci_head(6), tmp_path / "extract", as_of=RUN)
     with engine.begin() as connection:
         import_extract(connection, tmp_path / "extract", as_of=RUN, cipher=cipher, now=NOW)
         a = table_of(CardAccount)
