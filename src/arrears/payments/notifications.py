@@ -140,6 +140,7 @@ def receive_notifications(
            "review_status": "open" if decision.outcome in KEPT_FOR_REVIEW else None}
         for one, decision in zip(incoming, decisions, strict=True)
     ]  # fmt: skip
+    _review_once(connection, rows)
     ids = repository.insert_notifications(connection, rows)
     AuditLog(connection).append_many(
         [
@@ -163,6 +164,21 @@ def receive_notifications(
         Received(decision.outcome, notification_id, decision.payment_id, decision.order_id)
         for decision, notification_id in zip(decisions, ids, strict=True)
     ]
+
+
+def _review_once(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """A notification kept for review that the gateway sends again (the same order, trade and outcome
+    as one kept before, or earlier in the batch) is recorded, not kept for review a second time."""
+    kept = [row for row in rows if row["review_status"] is not None]
+    if not kept:
+        return
+    seen = repository.kept_for_review(connection, [row["out_trade_no"] for row in kept])
+    for row in kept:
+        key = (row["out_trade_no"], row["trade_no"], row["outcome"])
+        if key in seen:
+            row["review_status"] = None
+            row["detail"] = f"{row['detail']} (sent again: kept for review once)"
+        seen.add(key)
 
 
 def _storable(value: str | None, size: int) -> str | None:

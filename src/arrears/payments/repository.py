@@ -130,6 +130,16 @@ def settle_orders(connection: Connection, settled: Sequence[tuple[int, int, str,
 # --- notifications --------------------------------------------------------------------------------
 
 
+def kept_for_review(connection: Connection, out_trade_nos: Iterable[str | None]) -> set[tuple[Any, ...]]:
+    """(out_trade_no, trade_no, outcome) of the notifications of these orders kept for review before."""
+    n = NOTIFICATION
+    query = select(n.c.out_trade_no, n.c.trade_no, n.c.outcome).where(
+        one_of(connection, n.c.out_trade_no, [one for one in out_trade_nos if one]),
+        n.c.review_status.is_not(None),
+    )
+    return {tuple(row) for row in connection.execute(query)}
+
+
 def insert_notifications(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
     """The rows inserted in one statement; their ids, in the rows' order."""
     query = insert(NOTIFICATION).returning(NOTIFICATION.c.id, sort_by_parameter_order=True)

@@ -18,6 +18,7 @@ from gateway_support import (
     account,
     new_order,
     notification,
+    notifications,
     order,
     payments,
     seed_account,
@@ -270,3 +271,24 @@ def test_a_batch_held_up_by_a_lock_does_not_hold_up_the_notifications_after_it(
         blocker.rollback()
     thread.join(60)
     assert answered[free] < 2.0 < answered[held]
+
+
+def test_a_notification_kept_for_review_and_sent_again_is_kept_once(engine: Engine, tmp_path: Path) -> None:
+    """The gateway sends a refused notification again and again: one review, however the copies come."""
+    settings = settings_for(tmp_path)
+    account_id = seed_account(engine)
+    out_trade_no = new_order(engine, settings, account_id, 100_00)
+    wrong = Incoming(notification(out_trade_no, 99_00, trade_no="T-WRONG"))
+    with audit_transaction(engine) as connection:
+        twice = receive_notifications(
+            connection, [wrong, wrong], secret=SECRET.encode(), now=NOW, settings=settings
+        )
+    with audit_transaction(engine) as connection:
+        again = receive_notification(
+            connection, wrong.fields, secret=SECRET.encode(), now=NOW, settings=settings
+        )
+    assert [one.outcome for one in [*twice, again]] == ["amount_mismatch"] * 3
+    assert {one.answer for one in [*twice, again]} == {"fail"}
+    stored = notifications(engine)
+    assert [row["review_status"] for row in stored] == ["open", None, None]
+    assert "sent again" in stored[2]["detail"]
