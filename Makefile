@@ -4,6 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 .PHONY: install fonts demo test test-fast lint format bench clean
@@ -18,10 +19,14 @@ install: $(BIN)/arrears ## create .venv with the project installed (.venv/bin/ar
 demo: install fonts ## fresh embedded database, sample portfolio imported, the day run, sent and served
 	$(BIN)/arrears demo
 
+# the whole suite in TEST_WORKERS processes (pytest-xdist; 0: in this one), each module's tests in one
+# process (its module- and class-wide fixtures built once); Python keeps the bytecode it compiles, so that
+# the workers and the commands the tests start do not compile every module again
 test: install fonts ## the whole suite; PostgreSQL tests run when a test database is reachable
 	@export ARREARS_TEST_DATABASE_URL="$${ARREARS_TEST_DATABASE_URL:-$$(bash scripts/test-database-url)}"; \
 	  if [ -z "$$ARREARS_TEST_DATABASE_URL" ]; then echo "note: no PostgreSQL test database: PostgreSQL tests are skipped"; fi; \
-	  $(BIN)/pytest -q $(PYTEST_ARGS)
+	  unset PYTHONDONTWRITEBYTECODE; \
+	  $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 fonts: ## the letters' CJK font (Debian's fonts-noto-cjk), installed with apt-get as root when missing
 	@if [ -z "$${ARREARS_LETTER_FONT_DIR:-}" ] && [ ! -f $(CJK_FONT) ]; then \
