@@ -292,3 +292,34 @@ def test_a_notification_kept_for_review_and_sent_again_is_kept_once(engine: Engi
     stored = notifications(engine)
     assert [row["review_status"] for row in stored] == ["open", None, None]
     assert "sent again" in stored[2]["detail"]
+
+
+def test_steady_load_without_a_hold_keeps_one_batch_in_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notifications arrive all the time and each batch takes 0.3 s: a batch takes them within 0.3 s,
+    none waits STALLED seconds, so no second batch is started (batches stay large)."""
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(self: NotificationBatcher, incoming: Any) -> list[Received]:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3)
+        with lock:
+            running[0] -= 1
+        return [Received("posted", 1) for _ in incoming]
+
+    monkeypatch.setattr(NotificationBatcher, "_receive", slow)
+
+    async def main() -> None:
+        batcher = NotificationBatcher(None, None, b"", clock=lambda: NOW)  # type: ignore[arg-type]
+        sent = []
+        for _ in range(40):  # one every 50 ms for 2 s
+            sent.append(asyncio.ensure_future(batcher.submit(Incoming({}))))
+            await asyncio.sleep(0.05)
+        await asyncio.gather(*sent)
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()))
+    thread.start()
+    thread.join(30)
+    assert most[0] == 1
