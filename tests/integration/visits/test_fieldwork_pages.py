@@ -31,7 +31,7 @@ from arrears.models import (
 )
 from arrears.users import passwords
 from arrears.web.app import create_app
-from arrears.web.pages import visits
+from arrears.web.pages import visit_safety, visits
 from fixed_keys import TEST_KEY
 from web_book import FAST_HASHER, PASSWORD
 
@@ -51,6 +51,7 @@ def with_visits(app: FastAPI) -> FastAPI:
 def app(engine: Engine, tmp_path: Path, cipher: FieldCipher, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     monkeypatch.setattr(passwords, "_HASHER", FAST_HASHER)
     monkeypatch.setattr(visits, "now", lambda: NOW)  # inside the legal hours, whenever the test runs
+    monkeypatch.setattr(visit_safety, "now", lambda: NOW)  # missed check-outs on the same clock
     stops = build_fieldwork_book(engine, tmp_path, cipher, NOW.date())
     settings = Settings(data_dir=tmp_path, encryption_key=base64.b64encode(TEST_KEY).decode())
     app = with_visits(create_app(settings, engine=engine))
