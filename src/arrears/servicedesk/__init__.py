@@ -1,0 +1,1 @@
+"""The customer-service desk: complaints, disputes, hardship requests and their deadlines."""
