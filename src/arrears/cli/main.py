@@ -6,6 +6,7 @@ import typer
 
 from arrears import __version__
 from arrears.cli import (
+    assistant,
     audit,
     batch,
     compliance,
@@ -52,6 +53,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(templates.app, name="templates")
 app.command("demo")(demo.demo)
 app.command("dispatch")(dispatch.dispatch)
+app.add_typer(assistant.app, name="assistant")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,176 @@
+"""A cardholder's question as the assistant reads it: checked, normalised for the model, cut into words,
+its language; and ``redact`` for question text that is kept.
+
+Normalisation (``normalise``): Unicode NFKC (full-width letters, digits and signs to half-width),
+traditional to simplified characters with OpenCC (``tw2sp``: ``t2s`` and the Taiwan phrases, so that
+簡訊 reads 短信 and 聯絡 联系) and the variant it leaves (``帐`` -> ``账``), the domain's same-sound
+misspellings read as meant (``lexicon.SOUND_ALIKE``), lower case, e-mail addresses to ``email``, digit
+runs of six or more (card, ID, phone numbers) to ``#`` and shorter ones to ``0`` (the model learns words,
+not amounts or dates), spaces collapsed.
+
+Words (``words``): jieba's segmentation of the normalised text (a tokenizer of our own with the
+collections vocabulary added), punctuation left out. jieba's log is silenced and its dictionary cache
+lives in a directory of this user's under the system's temporary directory.
+
+Concepts (``concepts``): the tags of ``lexicon.CONCEPTS`` the normalised text names, in Chinese, in
+English or in pinyin shorthand.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import opencc
+
+from arrears.assistant.lexicon import CONCEPTS, SOUND_ALIKE, VOCABULARY
+from arrears.kit.inputs import InvalidField
+from arrears.kit.masking import mask_free_text
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+MAX_QUESTION = 500  # characters: a question longer than a chat box's is refused, never cut
+
+_VARIANTS = str.maketrans({"帐": "账"})
+_SOUND_ALIKE = {wrong: right for right, wrongs in SOUND_ALIKE.items() for wrong in wrongs}
+_SOUND_ALIKE_PATTERN = re.compile("|".join(sorted(_SOUND_ALIKE, key=len, reverse=True)))
+_CONCEPTS = tuple(
+    (
+        one.tag,
+        re.compile("|".join(one.zh)) if one.zh else None,
+        re.compile("|".join(one.en)) if one.en else None,
+    )
+    for one in CONCEPTS
+)
+_NOT_LATIN = re.compile(r"[^a-z0-9' ]+")
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+_LONG_DIGITS = re.compile(r"\d{6,}")
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+_LOCK = threading.Lock()
+
+
+class InvalidQuestion(InvalidField):
+    """A question the assistant does not read: empty, too long, or holding control characters."""
+
+
+def check_question(text: str) -> str:
+    """The question without its surrounding spaces; InvalidQuestion (field ``text``) when it is empty,
+    longer than ``MAX_QUESTION`` characters, or holds a NUL or another control character (tabs and
+    line breaks aside)."""
+    found = text.strip()
+    if not found:
+        raise InvalidQuestion("text", "the question is empty", "问题不能为空")
+    if len(found) > MAX_QUESTION:
+        raise InvalidQuestion(
+            "text",
+            f"the question is longer than {MAX_QUESTION} characters ({len(found)})",
+            f"问题不能超过 {MAX_QUESTION} 个字符（现为 {len(found)} 个）",
+        )
+    if any(_refused(char) for char in found):
+        raise InvalidQuestion("text", "the question holds a control character", "问题中含有控制字符")
+    return found
+
+
+def _refused(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cs") and char not in _ALLOWED_CONTROLS
+
+
+def language(text: str) -> Lang:
+    """``zh`` when the text holds a Chinese character, else ``en``."""
+    return "zh" if _CJK.search(text) else "en"
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("tw2sp")
+
+
+def to_simplified(text: str) -> str:
+    return str(_converter().convert(text)).translate(_VARIANTS)
+
+
+def sound_alike(text: str) -> str:
+    """The domain's same-sound misspellings read as the words meant (``SOUND_ALIKE``)."""
+    return _SOUND_ALIKE_PATTERN.sub(lambda found: _SOUND_ALIKE[found.group(0)], text)
+
+
+def normalise(text: str) -> str:
+    """The text as the model reads it (see the module's docstring)."""
+    found = sound_alike(to_simplified(unicodedata.normalize("NFKC", text))).lower()
+    found = _EMAIL.sub(" email ", found)
+    found = _LONG_DIGITS.sub(" # ", found)
+    found = _DIGITS.sub("0", found)
+    return _SPACES.sub(" ", found).strip()
+
+
+def _cache_directory() -> str:
+    """A directory of this user's for jieba's dictionary cache (another user's is never read)."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = Path(tempfile.gettempdir()) / f"arrears-jieba-{uid}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        stat = path.stat()
+        if path.is_dir() and not path.is_symlink() and (uid == 0 or stat.st_uid == uid):
+            return str(path)
+    except OSError:
+        pass
+    return tempfile.mkdtemp(prefix="arrears-jieba-")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    with warnings.catch_warnings():  # its regular expressions' escapes warn when first compiled
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", SyntaxWarning)
+        import jieba  # type: ignore[import-untyped]  # no type information shipped
+
+    jieba.setLogLevel(logging.CRITICAL)
+    logging.getLogger("jieba").setLevel(logging.CRITICAL)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = _cache_directory()
+    with _LOCK:
+        tokenizer.initialize()
+        for word in VOCABULARY:
+            tokenizer.add_word(word)
+    return tokenizer
+
+
+def words(normalised: str) -> list[str]:
+    """jieba's words of a normalised text, punctuation and spaces left out."""
+    return [word for word in _tokenizer().lcut(normalised) if any(char.isalnum() for char in word)]
+
+
+def concepts(normalised: str) -> tuple[str, ...]:
+    """The tags of the concepts a normalised text names (``lexicon.CONCEPTS``), in the lexicon's order."""
+    latin = _NOT_LATIN.sub(" ", normalised) if any("a" <= char <= "z" for char in normalised) else ""
+    return tuple(
+        tag
+        for tag, zh, en in _CONCEPTS
+        if (zh is not None and zh.search(normalised)) or (en is not None and latin and en.search(latin))
+    )
+
+
+# --- text that is kept -------------------------------------------------------------------------------
+
+_ANY_LONG_DIGITS = re.compile(r"\d{6,}")
+
+
+def redact(text: str) -> str:
+    """Question text as it may be kept (for quality review): every national ID, bank card number, mobile
+    or landline number and e-mail address masked as staff see them without ``pii:reveal``
+    (``kit.masking.mask_free_text``), then any run of six or more digits left masked whole. Names and
+    addresses have no pattern: the caller masks them first with the cardholder's known values
+    (``accounts.free_text.known_masks`` gives them, each with its mask)."""
+    masked = mask_free_text(text)
+    return _ANY_LONG_DIGITS.sub(lambda found: "*" * len(found.group(0)), masked)
