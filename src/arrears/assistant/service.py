@@ -16,7 +16,7 @@ from arrears.kit.inputs import InvalidField
 # The confidence below which the assistant hands over (callback, reason ``unsure``): the lowest at which
 # at least 95% of the answers given alone were right in 5-fold cross-validation on the training part
 # (``model.choose_threshold``; ``benchmarks/assistant_bench.py`` prints it). See docs/assistant.md.
-DEFAULT_THRESHOLD = 0.37
+DEFAULT_THRESHOLD = 0.41
 
 
 def check_lang(value: str | None) -> Lang | None:

@@ -121,3 +121,12 @@ def test_the_threshold_is_the_lowest_that_meets_the_target() -> None:
     assert choose_threshold(confidences, correct, target=0.95) == 0.51  # all 4 right from 0.51
     assert choose_threshold(confidences, correct, target=0.6) == 0.0
     assert choose_threshold([0.9], [False], target=0.5) == 1.0  # none: hand everything over
+
+
+def test_the_shipped_threshold_is_the_one_cross_validation_chooses() -> None:
+    """Recompute ``service.DEFAULT_THRESHOLD`` when the questions or the method change."""
+    from arrears.assistant.service import DEFAULT_THRESHOLD
+
+    train, _ = model.split(model.load_questions())
+    found = model.cross_validate(train)
+    assert choose_threshold(found.confidences, found.correct) == DEFAULT_THRESHOLD

@@ -1,0 +1,158 @@
+"""Assistant benchmark: the intent classifier's quality on the held-out part of the labelled questions,
+the methods compared on the training part, the confidence threshold, and the answer time.
+
+    flock /tmp/notes/bench.lock .venv/bin/python benchmarks/assistant_bench.py
+
+1. The labelled questions (``--questions``, default the shipped TSV), repeats of a normalised text
+   removed, split stratified by intent with the fixed seed (``model.SEED``): ``model.HELD_OUT`` held out.
+2. On the training part only: 5-fold cross-validated accuracy and macro-F1 of each method in
+   ``model.METHODS``, and the threshold ``model.choose_threshold`` picks from the chosen method's
+   out-of-fold confidences (the lowest at which ``model.TARGET``, 95%, of the answers given alone are
+   right).
+3. The chosen method (``model.DEFAULT_METHOD``) trained on the training part (timed) and tested once on
+   the held-out part: accuracy, macro-F1, F1 per intent, accuracy per style, the most confused pairs,
+   and what the shipped threshold (``service.DEFAULT_THRESHOLD``) hands over there.
+4. Answer time: ``service.ask`` (check, language, normalisation, words, model, composition) over
+   ``--answers`` questions in turn, one at a time; the first call (jieba's dictionary, the model's first
+   use) is excluded and timed apart. Also the time a fresh process takes to its first answer (imports,
+   training on every question, one answer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sklearn.metrics import accuracy_score, f1_score
+
+from arrears.assistant import knowledge, model, service
+from arrears.assistant.model import Classifier, Question
+
+
+def _header(title: str) -> None:
+    print(f"\n== {title}")
+
+
+def compare(train: list[Question], folds: int) -> float:
+    """Each method's cross-validated figures on the training part; the chosen method's threshold."""
+    _header(f"methods, {folds}-fold cross-validation on the training part ({len(train)} questions)")
+    chosen = None
+    for method in model.METHODS:
+        started = time.perf_counter()
+        found = model.cross_validate(train, method, folds=folds)
+        seconds = time.perf_counter() - started
+        mark = "  <- chosen" if method == model.DEFAULT_METHOD else ""
+        figures = f"accuracy {found.accuracy:.3f}  macro-F1 {found.macro_f1:.3f}"
+        print(f"{method:26} {figures}  ({seconds:.1f} s){mark}")
+        if method == model.DEFAULT_METHOD:
+            chosen = found
+    assert chosen is not None
+    threshold = model.choose_threshold(chosen.confidences, chosen.correct)
+    answered = [right for c, right in zip(chosen.confidences, chosen.correct, strict=True) if c >= threshold]
+    print(
+        f"threshold from the out-of-fold confidences: {threshold:.2f} (answered alone "
+        f"{len(answered) / len(train):.1%}, right {sum(answered) / max(len(answered), 1):.1%}); "
+        f"shipped: {service.DEFAULT_THRESHOLD:.2f}"
+    )
+    return threshold
+
+
+def held_out(classifier: Classifier, test: list[Question]) -> None:
+    _header(f"held-out part ({len(test)} questions), tested once")
+    predictions = classifier.predict_many([one.text for one in test])
+    truth = [one.intent for one in test]
+    guessed = [one.intent for one in predictions]
+    macro = f1_score(truth, guessed, average="macro")
+    print(f"accuracy {accuracy_score(truth, guessed):.3f}  macro-F1 {macro:.3f}")
+    scores = f1_score(truth, guessed, average=None, labels=list(model.INTENTS))
+    print("F1 per intent: " + ", ".join(f"{i} {s:.2f}" for i, s in zip(model.INTENTS, scores, strict=True)))
+    styles: dict[str, list[bool]] = {}
+    for one, p in zip(test, guessed, strict=True):
+        styles.setdefault(one.style, []).append(one.intent == p)
+    print(
+        "accuracy per style: "
+        + ", ".join(f"{s} {sum(v) / len(v):.2f} ({len(v)})" for s, v in sorted(styles.items()))
+    )
+    pairs = Counter((t, g) for t, g in zip(truth, guessed, strict=True) if t != g)
+    print(
+        "most confused (true -> predicted): "
+        + (", ".join(f"{t} -> {g} {n}" for (t, g), n in pairs.most_common(6)) or "none")
+    )
+    threshold = service.DEFAULT_THRESHOLD
+    answered = [(t == p.intent) for t, p in zip(truth, predictions, strict=True) if p.confidence >= threshold]
+    print(
+        f"at the shipped threshold {threshold:.2f}: answered alone {len(answered) / len(test):.1%}, "
+        f"right {sum(answered) / max(len(answered), 1):.1%}; the rest handed over (unsure)"
+    )
+
+
+def answer_times(classifier: Classifier, questions: list[Question], count: int, kb: Path | None) -> None:
+    base = knowledge.shipped(kb) if kb else knowledge.shipped()
+    texts = [one.text for one in questions]
+    started = time.perf_counter()
+    service.ask(texts[0], classifier=classifier, kb=base)
+    first = time.perf_counter() - started
+    times = []
+    for k in range(count):
+        started = time.perf_counter()
+        service.ask(texts[(k + 1) % len(texts)], classifier=classifier, kb=base)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p50, p95, p99 = (times[int(q * (len(times) - 1))] for q in (0.5, 0.95, 0.99))
+    _header(f"answer time, {count} answers one at a time (first call excluded: {first * 1000:.0f} ms)")
+    mean = statistics.mean(times)
+    print(f"p50 {p50:.2f} ms  p95 {p95:.2f} ms  p99 {p99:.2f} ms  max {times[-1]:.2f} ms  mean {mean:.2f} ms")
+
+
+def fresh_process(questions: Path, kb: Path | None) -> None:
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "from pathlib import Path\n"
+        "from arrears.assistant import knowledge, model, service\n"
+        f"c = model.shipped(Path({str(questions)!r}))\n"
+        f"kb = knowledge.shipped(Path({str(kb)!r})) if {kb is not None} else knowledge.shipped()\n"
+        "service.ask('我现在欠多少钱', classifier=c, kb=kb)\n"
+        "print(f'{time.perf_counter() - t:.2f}')\n"
+    )
+    seconds = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    print(f"a fresh process to its first answer (imports, training on every question): {seconds.strip()} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--questions", type=Path, default=model.DATA)
+    parser.add_argument("--kb", type=Path, default=None, help="default: the shipped knowledge base")
+    parser.add_argument("--answers", type=int, default=2_000)
+    parser.add_argument("--folds", type=int, default=model.FOLDS)
+    args = parser.parse_args()
+    questions = model.load_questions(args.questions)
+    train, test = model.split(questions)
+    distinct = len(model.unique(questions))
+    print(
+        f"{len(questions)} questions ({distinct} distinct), {len(model.INTENTS)} intents; training part "
+        f"{len(train)}, held-out {len(test)} (seed {model.SEED}); {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    print("styles: " + ", ".join(f"{s} {n}" for s, n in sorted(Counter(q.style for q in questions).items())))
+    compare(train, args.folds)
+    started = time.perf_counter()
+    classifier = Classifier.train(train)
+    print(f"\ntraining the chosen method on the training part: {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    Classifier.train(model.unique(questions))
+    print(f"training it on every question (as shipped): {time.perf_counter() - started:.2f} s")
+    held_out(classifier, test)
+    answer_times(classifier, test + train, args.answers, args.kb)
+    fresh_process(args.questions, args.kb)
+
+
+if __name__ == "__main__":
+    main()
