@@ -221,6 +221,20 @@ class Settings(BaseSettings):
     letter_deadline_days: int = Field(
         default=15, ge=1, le=90, description="A letter asks for payment within this many days of its date."
     )
+    service_deadlines_file: Path | None = Field(
+        default=None,
+        description=(
+            "A TOML file of the service desk's deadlines per kind and category, over the defaults "
+            "(docs/service-desk.md)."
+        ),
+    )
+    holidays_file: Path | None = Field(
+        default=None,
+        description=(
+            "A TOML file of the State Council's holiday notices for years the bundled calendar does not "
+            "hold yet (docs/service-desk.md)."
+        ),
+    )
 
     def transport_url(self, channel: str) -> str:
         """The transport URL of ``channel`` (sms, email, push), the file transport by default."""

@@ -91,6 +91,7 @@ def get_call_check(
                 contact_point_id=contact_point_id,
                 party=party,
                 purpose=purpose,
+                user_id=user.id,
             )
         return check.to_dict()
 

@@ -77,6 +77,9 @@ class OptOut(_Rule):
 
 class Holds(_Rule):
     blocking: tuple[str, ...]
+    # a hardship request pauses collection this many days while the bank assesses it (0: it only changes
+    # the offer); the service desk places a breathing_space hold that expires after them
+    hardship_pause_days: int = Field(default=0, ge=0, le=366)
 
     @field_validator("blocking")
     @classmethod

@@ -46,6 +46,7 @@ def schedule_callback(
         zone=zone,
         at=due_at,
         contact_point_id=contact_point_id,
+        user_id=user_id,
     )
     if not check.allowed:
         raise ContactBlocked(check, "a call at that time", "该时间的回拨电话")

@@ -59,10 +59,12 @@ def check_contact(
     contact_point_id: int | None = None,
     party: Party = "debtor",
     purpose: str = "collect",
+    user_id: int | None = None,
 ) -> ContactCheck:
     """The rulebook's decision on a call or SMS about the account at ``at`` to ``contact_point_id``
-    (default: the primary mobile). NotFound for a missing account; ArrearsError for a point that is
-    not the cardholder's or cannot take the channel."""
+    (default: the primary mobile), made by ``user_id`` (a hold naming that user or their agency counts
+    too). NotFound for a missing account; ArrearsError for a point that is not the cardholder's or
+    cannot take the channel."""
     aware(at)
     repository = ContactRepository(connection)
     account = repository.account(account_id)
@@ -72,7 +74,9 @@ def check_contact(
     row = rules.portfolio_row(
         point=point,
         opted_out=repository.opted_out(account.customer_id),
-        holds=repository.active_holds(customer_id=account.customer_id, account_id=account_id, at=at),
+        holds=repository.active_holds(
+            customer_id=account.customer_id, account_id=account_id, at=at, user_id=user_id
+        ),
         contacts=contacts,
         phone_id=phone.id if phone else None,
         zone=zone,
@@ -96,11 +100,12 @@ def call_check(
     contact_point_id: int | None = None,
     party: Party = "debtor",
     purpose: str = "collect",
+    user_id: int | None = None,
 ) -> ContactCheck:
-    """May the collector call ``contact_point_id`` (default: the primary mobile) about the account at
-    ``at``? Allowed or not, the rules that block with their zh/en reasons, and the next allowed time
-    when waiting helps. A call to a third party (``party``) needs a purpose the policy allows
-    (``locate``, ``relay_message``) and a debtor unreachable long enough."""
+    """May the collector (``user_id``) call ``contact_point_id`` (default: the primary mobile) about the
+    account at ``at``? Allowed or not, the rules that block with their zh/en reasons, and the next
+    allowed time when waiting helps. A call to a third party (``party``) needs a purpose the policy
+    allows (``locate``, ``relay_message``) and a debtor unreachable long enough."""
     return check_contact(
         connection,
         account_id=account_id,
@@ -111,4 +116,5 @@ def call_check(
         contact_point_id=contact_point_id,
         party=party,
         purpose=purpose,
+        user_id=user_id,
     )

@@ -59,10 +59,14 @@ def place_hold(
     now: datetime,
     expires_at: datetime | None = None,
     whole_customer: bool = True,
+    staff_user_id: int | None = None,
+    agency_code: str | None = None,
+    amount_fen: int | None = None,
 ) -> dict[str, Any]:
     """Places a hold of ``kind`` on the account (or, by default, on all its customer's accounts),
-    until lifted or until ``expires_at``; audited. NotFound for a missing account; HoldNotPermitted
-    when ``role`` may not place that kind."""
+    until lifted or until ``expires_at``; audited. A hold naming ``staff_user_id`` or ``agency_code``
+    stops only their contact; ``amount_fen`` is a dispute's amount. NotFound for a missing account;
+    HoldNotPermitted when ``role`` may not place that kind."""
     if kind not in HOLD_KINDS:
         raise ArrearsError(
             f"unknown hold kind {kind} (one of {', '.join(HOLD_KINDS)})", f"未知停催类型 {kind}"
@@ -83,6 +87,9 @@ def place_hold(
             "placed_by_id": user_id,
             "placed_at": now,
             "expires_at": expires_at,
+            "staff_user_id": staff_user_id,
+            "agency_code": agency_code,
+            "amount_fen": amount_fen,
         }
     )
     _audit(connection, hold, action=PLACED, actor=actor, at=now, via_account=account_id)
@@ -144,7 +151,9 @@ def _audit(
         "customer_id": hold["customer_id"],
         "account_id": hold["account_id"],
         "expires_at": hold["expires_at"].isoformat() if hold["expires_at"] else None,
-    } | ({"placed_via_account": via_account} if via_account is not None else {})
+    }
+    named = {key: hold.get(key) for key in ("staff_user_id", "agency_code", "amount_fen") if hold.get(key)}
+    details |= named | ({"placed_via_account": via_account} if via_account is not None else {})
     AuditLog(connection).append(
         at=at, actor=actor, action=action, subject_type="hold", subject_id=str(hold["id"]), details=details
     )

@@ -14,13 +14,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, exists, func, or_, select, update
 
+from arrears.contacts.hold_scope import naming
 from arrears.kit.errors import ArrearsError
-from arrears.models import AppUser, CollectionAction, DailyRun, table_of
+from arrears.models import AppUser, CollectionAction, DailyRun, Hold, table_of
 
 LEASE = timedelta(minutes=30)
 _ACTION, _RUN, _USER = table_of(CollectionAction), table_of(DailyRun), table_of(AppUser)
+_HOLD = table_of(Hold)
 
 
 class QueueCapReached(ArrearsError):
@@ -70,11 +72,22 @@ def claim_next(
     if latest is None:
         return None
 
+    h = _HOLD  # a hold naming the user (a complaint against them) keeps the account from them
+    barred = select(h.c.id).where(
+        h.c.customer_id == a.c.customer_id,
+        or_(h.c.account_id.is_(None), h.c.account_id == a.c.account_id),
+        naming(h, user_id),
+        h.c.placed_at <= now,
+        or_(h.c.lifted_at.is_(None), h.c.lifted_at > now),
+        or_(h.c.expires_at.is_(None), h.c.expires_at > now),
+    )
+
     def first(*condition: ColumnElement[bool]) -> int | None:
         query = (
             select(a.c.id)
             .where(a.c.run_date == latest, a.c.channel == "call", *condition)
             .where(or_(a.c.team_id.is_(None), a.c.team_id == team_id))
+            .where(~exists(barred))
             .order_by(a.c.priority, a.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)

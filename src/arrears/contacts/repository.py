@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, literal, or_, select, update
 
 from arrears.batch.store import COUNTED_WHEN_SENT, RECENT_DAYS
+from arrears.contacts.hold_scope import applying_to
 from arrears.contacts.rules import PastContact, Point
 from arrears.kit.errors import NotFound
 from arrears.models import (
@@ -101,8 +102,11 @@ class ContactRepository:
         query = select(p.c.id).where(p.c.customer_id == customer_id, p.c.opted_out).order_by(p.c.id)
         return [int(one) for one in self._connection.execute(query).scalars()]
 
-    def active_holds(self, *, customer_id: int, account_id: int, at: datetime) -> list[str]:
-        """The kinds of the holds active at ``at`` on the account or on all the customer's accounts."""
+    def active_holds(
+        self, *, customer_id: int, account_id: int, at: datetime, user_id: int | None = None
+    ) -> list[str]:
+        """The kinds of the holds active at ``at`` on the account or on all the customer's accounts that
+        apply to an action by ``user_id`` (None: the bank's own, such as the daily run's)."""
         h = _HOLD
         query = select(h.c.kind).where(
             h.c.customer_id == customer_id,
@@ -110,6 +114,7 @@ class ContactRepository:
             h.c.placed_at <= at,
             or_(h.c.lifted_at.is_(None), h.c.lifted_at > at),
             or_(h.c.expires_at.is_(None), h.c.expires_at > at),
+            applying_to(h, user_id),
         )
         return sorted(set(self._connection.execute(query).scalars()))
 

@@ -132,7 +132,9 @@ def send(
         return _replayed(before, template=template, locale=locale)
     filled = _filled(connection, account_id=account_id, template=template, locales=(locale,), hotline=hotline)
     text = filled[locale].text
-    check = check_contact(connection, account_id=account_id, channel="sms", policy=policy, zone=zone, at=now)
+    check = check_contact(
+        connection, account_id=account_id, channel="sms", policy=policy, zone=zone, at=now, user_id=user_id
+    )
     if not check.allowed:
         raise ContactBlocked(check, "the SMS", "该短信")
     local_day = now.astimezone(rules.zone_of(zone)).date()

@@ -65,6 +65,17 @@ from arrears.models.repayment_plan import (
     RepaymentPlan,
 )
 from arrears.models.scoring_model import RegisteredModel
+from arrears.models.service_case import (
+    NOTE_KINDS,
+    SERVICE_CHANNELS,
+    SERVICE_KINDS,
+    SERVICE_OUTCOMES,
+    SERVICE_REMEDIES,
+    SERVICE_STATUSES,
+    ServiceCase,
+    ServiceCaseHold,
+    ServiceCaseNote,
+)
 from arrears.models.statement import Statement
 from arrears.models.strategy_version import StrategyVersion
 from arrears.models.team import Team
@@ -109,6 +120,7 @@ __all__ = [
     "MESSAGE_CHANNELS",
     "MESSAGE_KINDS",
     "MESSAGE_STATUSES",
+    "NOTE_KINDS",
     "NOTIFICATION_OUTCOMES",
     "ORDER_PURPOSES",
     "ORDER_STATUSES",
@@ -123,6 +135,11 @@ __all__ = [
     "ROLES",
     "ROUTE_STATUSES",
     "RUN_STATUSES",
+    "SERVICE_CHANNELS",
+    "SERVICE_KINDS",
+    "SERVICE_OUTCOMES",
+    "SERVICE_REMEDIES",
+    "SERVICE_STATUSES",
     "STOP_STATUSES",
     "TASK_STATUSES",
     "TEMPLATE_STATUSES",
@@ -164,6 +181,9 @@ __all__ = [
     "RegisteredModel",
     "RepaymentPlan",
     "SafetyAlert",
+    "ServiceCase",
+    "ServiceCaseHold",
+    "ServiceCaseNote",
     "Statement",
     "StrategyVersion",
     "Team",

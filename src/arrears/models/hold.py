@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -21,7 +21,11 @@ HOLD_KINDS = (
 
 
 class Hold(Base):
-    """A flag that stops some or all contact with a customer (停催) until it is lifted."""
+    """A flag that stops some or all contact with a customer (停催) until it is lifted.
+
+    A hold naming a staff member (``staff_user_id``) or an agency (``agency_code``) stops only their
+    contact (a complaint of abuse or third-party contact against them); ``amount_fen`` is the amount a
+    dispute holds."""
 
     __tablename__ = "hold"
 
@@ -36,3 +40,6 @@ class Hold(Base):
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     lift_reason: Mapped[str | None] = mapped_column(Text)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    agency_code: Mapped[str | None] = mapped_column(String(40))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)

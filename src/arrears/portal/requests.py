@@ -1,20 +1,9 @@
 """A cardholder's dispute, complaint or hardship request from the portal, with the holds the rulebook
 asks for and up to three attachments, and the staff's side of it (read, take, close, download).
 
-The holds (``hold_for``, pure), placed through ``contacts.holds.place_hold`` as the ``cardholder``
-role (``hold_rules.CARDHOLDER``) with the actor ``customer:<id>``:
-
-- a dispute holds the disputed account (a ``dispute`` hold on that account): the cn rule CN-HOLD and
-  the us rule US-HOLD block every contact on it;
-- a dispute of category ``fraud`` ("I did not make these transactions") stops all collection: a
-  ``dispute`` hold on every account of the customer. ``dispute`` is the kind both policies block on
-  (``cease_contact`` would be the cardholder withdrawing consent to contact, which a fraud claim is
-  not, and only compliance may lift it);
-- a complaint of abuse, false threats or third-party contact places a ``complaint`` hold on every
-  account of the customer (the conduct complained of is towards the person, whichever account);
-  other complaints (frequency, visits, privacy) hold nothing: customer service reads them;
-- a hardship request places a ``hardship`` hold on every account of the customer: under the cn
-  policy it changes the offer, not the contact (CN-HOLD ignores hardship), as the rulebook says.
+Each dispute, complaint or hardship request opens a service case on the desk (channel ``portal``,
+``arrears.servicedesk.intake``), which places the holds the rulebook asks for (``servicedesk.rules``)
+and lifts them when it closes; the request's ``hold_id`` names the first of them.
 
 The text is encrypted with the FieldCipher (``text_enc``); each attachment's bytes too
 (``FieldCipher.encrypt_bytes``), with the SHA-256 of the clear bytes kept beside them. Audit entries
@@ -35,56 +24,21 @@ from sqlalchemy import Connection
 
 from arrears.accounts.free_text import mask_rows
 from arrears.audit.repository import AuditLog
-from arrears.contacts import hold_rules
-from arrears.contacts.holds import place_hold
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import InvalidField, check_text
 from arrears.kit.money import MAX_AMOUNT_FEN, format_fen
 from arrears.portal.requests_repository import RequestRepository
 from arrears.portal.uploads import EXTENSIONS, MAX_ATTACHMENTS, check_attachment, too_many
+from arrears.servicedesk.categories import CATEGORIES, KINDS, NAMES
+from arrears.servicedesk.intake import open_case
+from arrears.servicedesk.rules import Intake
+from arrears.servicedesk.setup import DeskSetup
 from arrears.users.permissions import allowed
 
-KINDS = ("dispute", "complaint", "hardship")
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "dispute": ("amount", "interest_fees", "charge", "already_paid", "fraud"),
-    "complaint": ("attitude_abuse", "frequency_hours", "third_party", "visit_conduct", "false_threats",
-                  "privacy"),
-    "hardship": ("income_loss", "illness", "other"),
-}  # fmt: skip
-NAMES: dict[str, tuple[str, str]] = {  # (English, Chinese) of the kinds and categories
-    "dispute": ("Dispute", "异议"),
-    "complaint": ("Complaint", "投诉"),
-    "hardship": ("Hardship", "经济困难"),
-    "plan": ("Plan request", "还款计划申请"),
-    "callback": ("Callback request", "回电申请"),
-    "amount": ("The amount is wrong", "金额有误"),
-    "interest_fees": ("Interest or fees", "利息或费用"),
-    "charge": ("A transaction I do not recognise", "不认可某笔交易"),
-    "already_paid": ("I have already paid", "我已经还款"),
-    "fraud": ("Fraud: I did not make these transactions", "盗刷：交易并非本人所为"),
-    "attitude_abuse": ("Rude or abusive collector", "催收人员态度恶劣或辱骂"),
-    "frequency_hours": ("Too many contacts or at night", "联系过于频繁或在夜间联系"),
-    "third_party": ("My family, friends or employer were contacted", "联系了我的家人、朋友或单位"),
-    "visit_conduct": ("Conduct during a visit", "上门外访时的行为"),
-    "false_threats": ("False threats (police, court, arrest)", "虚假威胁（报警、起诉、拘留）"),
-    "privacy": ("My personal data was disclosed", "个人信息被泄露"),
-    "income_loss": ("Loss of income or job", "收入减少或失业"),
-    "illness": ("Illness or accident", "疾病或意外"),
-    "other": ("Other hardship", "其他困难"),
-}
-HOLDING_COMPLAINTS = frozenset({"attitude_abuse", "false_threats", "third_party"})
 STATUSES = ("open", "taken", "closed")
 REQUESTED, TAKEN, CLOSED = "portal.request", "portal.request_taken", "portal.request_closed"
 DOWNLOADED = "portal.attachment_downloaded"
-
-
-@dataclass(frozen=True, slots=True)
-class HoldRule:
-    """The hold a request places: its kind, on every account of the customer or on the one account."""
-
-    kind: str
-    whole_customer: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +46,7 @@ class CreatedRequest:
     id: int
     hold_id: int | None
     hold_kind: str | None
+    case_id: int
     attachments: int
 
 
@@ -100,23 +55,6 @@ class Download:
     content_type: str
     filename: str
     data: bytes
-
-
-def hold_for(kind: str, category: str) -> HoldRule | None:
-    """The hold the rulebook asks for on a request of ``kind`` and ``category`` (None: no hold)."""
-    if kind == "dispute":
-        return HoldRule("dispute", whole_customer=category == "fraud")
-    if kind == "complaint":
-        return HoldRule("complaint", whole_customer=True) if category in HOLDING_COMPLAINTS else None
-    if kind == "hardship":
-        return HoldRule("hardship", whole_customer=True)
-    return None
-
-
-def name(code: str | None, locale: str) -> str:
-    """A kind's or category's name in the locale (the code itself when unknown)."""
-    found = NAMES.get(code or "")
-    return (found[1] if locale.startswith("zh") else found[0]) if found else (code or "")
 
 
 def check_fields(kind: str, category: str, text: str, amount_fen: int | None) -> str:
@@ -151,6 +89,7 @@ def create_request(
     attachments: Sequence[bytes],
     cipher: FieldCipher,
     upload_limit: int,
+    desk: DeskSetup,
     now: datetime,
 ) -> CreatedRequest:
     """Records the cardholder's request on their account, its attachments (type-checked, encrypted)
@@ -175,28 +114,24 @@ def create_request(
              "created_at": now}
         )  # fmt: skip
     actor = f"customer:{customer_id}"
-    rule, hold_id = hold_for(kind, category), None
+    intake = Intake(kind, category, "portal", clear, amount_fen)
+    opened = open_case(connection, account_id=account_id, intake=intake, actor=actor, user_id=None,
+                       setup=desk, cipher=cipher, now=now, portal_request_id=request_id)  # fmt: skip
+    hold_id = opened.hold_ids[0] if opened.hold_ids else None
+    hold_kind = opened.hold_kinds[0] if opened.hold_kinds else None
+    if hold_id is not None:
+        repository.set_hold(request_id, hold_id)
     AuditLog(connection).append(
         at=now, actor=actor, action=REQUESTED, subject_type="portal_request", subject_id=str(request_id),
         details={"account_id": account_id, "kind": kind, "category": category, "attachments": len(types),
-                 "amount": amount_fen is not None, "hold": rule.kind if rule else None},
+                 "amount": amount_fen is not None, "hold": hold_kind, "case_id": opened.id},
     )  # fmt: skip
-    if rule is not None:
-        reason = (
-            f"portal request {request_id}: {name(kind, 'en')}, {name(category, 'en')} / "
-            f"门户请求 {request_id}：{name(kind, 'zh')}，{name(category, 'zh')}"
-        )
-        hold = place_hold(connection, account_id=account_id, kind=rule.kind, reason=reason, user_id=None,
-                          actor=actor, role=hold_rules.CARDHOLDER, now=now,
-                          whole_customer=rule.whole_customer)  # fmt: skip
-        hold_id = int(hold["id"])
-        repository.set_hold(request_id, hold_id)
-    return CreatedRequest(request_id, hold_id, rule.kind if rule else None, len(types))
+    return CreatedRequest(request_id, hold_id, hold_kind, opened.id, len(types))
 
 
 def _shown(rows: list[dict[str, Any]], cipher: FieldCipher) -> list[dict[str, Any]]:
     return [
-        {key: value for key, value in row.items() if key != "text_enc"}
+        {key: value for key, value in row.items() if key not in ("text_enc", "case_resolution_enc")}
         | {"text": cipher.decrypt(row["text_enc"]) if row["text_enc"] is not None else None}
         | {
             "kind_names": NAMES.get(row["kind"], (row["kind"],) * 2),
@@ -209,8 +144,14 @@ def _shown(rows: list[dict[str, Any]], cipher: FieldCipher) -> list[dict[str, An
 def requests_of_customer(
     connection: Connection, *, customer_id: int, cipher: FieldCipher
 ) -> list[dict[str, Any]]:
-    """The cardholder's own requests, newest first, their text as they wrote it."""
-    return _shown(RequestRepository(connection).of_customer(customer_id), cipher)
+    """The cardholder's own requests, newest first, their text as they wrote it, with their service
+    case's state and, once decided, the decision."""
+    rows = RequestRepository(connection).of_customer(customer_id)
+    decisions = [row.get("case_resolution_enc") for row in rows]
+    return [
+        row | {"decision": cipher.decrypt(found) if found is not None else None}
+        for row, found in zip(_shown(rows, cipher), decisions, strict=True)
+    ]
 
 
 def _for_staff(
@@ -248,9 +189,16 @@ def request_account(connection: Connection, request_id: int) -> int:
 
 
 def move(connection: Connection, *, request_id: int, to: str, actor: str, now: datetime) -> None:
-    """Takes (open -> taken) or closes (open or taken -> closed) the request; audited. Closing lifts
-    no hold: who may lift it is ``hold_rules``, on the case page."""
+    """Takes (open -> taken) or closes (open or taken -> closed) the request; audited. A dispute,
+    complaint or hardship request is worked as its service case (ArrearsError here): the case's closure
+    closes it and lifts its holds."""
     account_id = request_account(connection, request_id)
+    found = RequestRepository(connection).request(request_id)
+    if found is not None and found["case_id"] is not None:
+        raise ArrearsError(
+            f"work it as service case {found['case_id']} on the service desk",
+            f"请在客服工作台处理工单 {found['case_id']}",
+        )
     before = ("open",) if to == "taken" else ("open", "taken")
     if to not in ("taken", "closed"):
         raise ArrearsError(f"unknown status {to}", f"未知状态 {to}")

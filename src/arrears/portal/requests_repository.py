@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from arrears.kit.errors import ArrearsError
-from arrears.models import Attachment, CardAccount, PortalRequest, table_of
+from arrears.models import Attachment, CardAccount, PortalRequest, ServiceCase, table_of
 
 _R, _F, _A = table_of(PortalRequest), table_of(Attachment), table_of(CardAccount)
+_C = table_of(ServiceCase)
+_CASE = (_C.c.id.label("case_id"), _C.c.status.label("case_status"), _C.c.resolve_by.label("case_resolve_by"),
+         _C.c.outcome.label("case_outcome"), _C.c.resolution_enc.label("case_resolution_enc"))  # fmt: skip
 MAX_OPEN_PER_KIND = 5  # open portal requests of one kind on one account: more are refused (no flooding)
 _LISTED = (_R.c.id, _R.c.account_id, _R.c.customer_id, _R.c.kind, _R.c.category, _R.c.text_enc,
            _R.c.amount_fen, _R.c.hold_id, _R.c.status, _R.c.created_at)  # fmt: skip
@@ -53,7 +56,10 @@ class RequestRepository:
         return int(self._connection.execute(insert(_F).values(**values).returning(_F.c.id)).scalar_one())
 
     def request(self, request_id: int) -> dict[str, Any] | None:
-        query = select(*_LISTED, _A.c.account_no).join(_A, _A.c.id == _R.c.account_id)
+        query = select(*_LISTED, _A.c.account_no, _C.c.id.label("case_id")).join(
+            _A, _A.c.id == _R.c.account_id
+        )
+        query = query.outerjoin(_C, _C.c.portal_request_id == _R.c.id)
         found = self._connection.execute(query.where(_R.c.id == request_id)).mappings().first()
         return dict(found) if found else None
 
@@ -61,7 +67,9 @@ class RequestRepository:
         self, *conditions: Any, newest_first: bool = True, limit: int | None = None
     ) -> list[dict[str, Any]]:
         order = _R.c.id.desc() if newest_first else _R.c.id
-        query = select(*_LISTED, _A.c.account_no).join(_A, _A.c.id == _R.c.account_id).where(*conditions)
+        query = select(*_LISTED, _A.c.account_no, *_CASE)
+        query = query.join(_A, _A.c.id == _R.c.account_id).outerjoin(_C, _C.c.portal_request_id == _R.c.id)
+        query = query.where(*conditions)
         rows = [dict(row) for row in self._connection.execute(query.order_by(order).limit(limit)).mappings()]
         files = self.attachments_of([row["id"] for row in rows])
         return [row | {"attachments": files.get(row["id"], [])} for row in rows]

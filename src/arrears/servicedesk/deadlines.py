@@ -19,16 +19,10 @@ from zoneinfo import ZoneInfo
 
 from arrears.kit.errors import ArrearsError, ConfigurationError
 from arrears.servicedesk.calendar import CalendarRangeError, WorkingCalendar, shift
+from arrears.servicedesk.categories import CATEGORIES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KEYS = ("acknowledge", "resolve")
-# The same kinds and categories as the intake forms offer.
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "complaint": ("attitude_abuse", "frequency_hours", "third_party", "visit_conduct", "false_threats",
-                  "privacy"),
-    "dispute": ("amount", "interest_fees", "charge", "already_paid", "fraud"),
-    "hardship": ("income_loss", "illness", "other"),
-}  # fmt: skip
 MAX_PERIOD = 366
 MANAGER_AFTER = 2  # working days past the resolution deadline before a manager is called in
 _SPEC = re.compile(r"(\d{1,4}) +(working +)?days?")

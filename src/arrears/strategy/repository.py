@@ -9,6 +9,7 @@ import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select, union
 
 from arrears.bulk import read_frame
+from arrears.contacts.hold_scope import unscoped
 from arrears.models import (
     CardAccount,
     DelinquencySnapshot,
@@ -98,6 +99,7 @@ class BookRepository:
         h = _HOLD
         moment = datetime.combine(as_of, time.max, UTC)
         query = select(h.c.customer_id, h.c.account_id, h.c.kind).where(
+            unscoped(h),  # a hold naming one collector or agency stops only them, not the run
             h.c.placed_at <= moment,
             or_(h.c.lifted_at.is_(None), h.c.lifted_at > moment),
             or_(h.c.expires_at.is_(None), and_(h.c.expires_at > moment)),

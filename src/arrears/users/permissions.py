@@ -37,11 +37,15 @@ PERMISSIONS: dict[str, str] = {
     "kept for review",
     "payments:review": "mark a gateway notification kept for review resolved (audited)",
     "portal_request:handle": "take and close portal requests, download their attachments (audited)",
+    "service:log": "log a complaint, dispute or hardship request heard on a call or received by letter, "
+    "e-mail or regulator referral (a service case)",
+    "service:work": "work the service desk: acknowledge, assign, note, resolve and close service cases, "
+    "send the response letter (audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
               "visit:request", "legal:request", "callback:schedule", "hold:manage",
-              "compliance:check"}  # fmt: skip
+              "compliance:check", "service:log"}  # fmt: skip
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "collector": frozenset(_COLLECTOR),
     "visitor": frozenset({"account:read", "visit:work", "contact:log", "promise:take", "compliance:check"}),
@@ -54,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "visit:plan",
             "portal_request:handle",
             "payments:read",
+            "service:work",
         }
     ),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
@@ -68,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "template:approve",
             "outbox:read",
             "payments:read",
+            "service:log",
+            "service:work",
         }
     ),
     "customer_service": frozenset(
@@ -79,6 +86,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "hold:manage",
             "compliance:check",
             "portal_request:handle",
+            "plan:propose",
+            "sms:send",
+            "service:log",
+            "service:work",
         }
     ),
     "manager": frozenset(
@@ -96,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "payments:read",
             "payments:review",
             "portal_request:handle",
+            "service:work",
         }
     ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
 
+from arrears.contacts.hold_scope import unscoped
 from arrears.models import (
     AccountScore,
     AppUser,
@@ -137,6 +138,7 @@ class VisitRepository:
             select(h.c.customer_id, h.c.account_id, h.c.kind)
             .where(
                 h.c.customer_id.in_(sorted(set(customer_ids))),
+                unscoped(h),  # a hold naming one collector or agency does not stop a visit
                 h.c.placed_at <= at,
                 or_(h.c.lifted_at.is_(None), h.c.lifted_at > at),
                 or_(h.c.expires_at.is_(None), h.c.expires_at > at),

@@ -14,12 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from arrears.compliance import load_policy
 from arrears.config import Settings
 from arrears.kit import clock
 from arrears.kit.crypto import FieldCipher
 from arrears.models import AuditEvent, CardAccount, Hold, PortalRequest, table_of
 from arrears.portal import sessions
 from arrears.portal.deps import PORTAL_COOKIE
+from arrears.servicedesk.setup import DeskSetup
 from arrears.users import passwords
 from arrears.web.app import create_app
 from arrears.web.pages import portal_requests
@@ -32,6 +34,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 WEBP = b"RIFF\x00\x01\x00\x00WEBPVP8 " + b"\x00" * 200
 PDF = b"%PDF-1.4\n" + b"1 0 obj\n" * 20
 HTML = b"<html><script>alert(1)</script></html>"
+DESK = DeskSetup.of(Settings(), load_policy("cn"))  # the service desk's deadlines, calendar and pause
 
 
 @dataclass(frozen=True)

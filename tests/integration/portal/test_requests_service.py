@@ -1,5 +1,6 @@
-"""A cardholder's dispute, complaint or hardship request: the holds the rulebook asks for, encryption at
-rest, the audit, and what is refused (amounts, attachments, another's account)."""
+"""A cardholder's dispute, complaint or hardship request: the service case it opens and the holds the
+rulebook asks for, encryption at rest, the audit, and what is refused (amounts, attachments, another's
+account)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography.exceptions import InvalidTag
 from requests_book import (  # noqa: F401  (fixtures)
+    DESK,
     JPEG,
     LIMIT,
     PDF,
@@ -36,7 +38,7 @@ from arrears.kit.errors import NotFound
 from arrears.kit.inputs import InvalidField
 from arrears.kit.money import InvalidAmount, parse_amount_fen
 from arrears.models import Attachment, table_of
-from arrears.portal.requests import CreatedRequest, create_request, hold_for
+from arrears.portal.requests import CreatedRequest, create_request
 from arrears.portal.uploads import UploadRefused, sniffed_type
 
 TEXT = "第 3 期的利息算错了，我已于 11 月 20 日还款 secret-words-4711"
@@ -46,7 +48,7 @@ def send(engine: Engine, cipher: FieldCipher, holder: Holder, kind: str, categor
     values: dict[str, Any] = {"text": TEXT, "amount_fen": None, "attachments": []} | more
     with audit_transaction(engine) as connection:
         return create_request(connection, customer_id=holder.customer_id, account_id=holder.account_id,
-                              kind=kind, category=category, cipher=cipher, upload_limit=LIMIT,
+                              kind=kind, category=category, cipher=cipher, upload_limit=LIMIT, desk=DESK,
                               now=clock.now(), **values)  # fmt: skip
 
 
@@ -88,20 +90,27 @@ def test_the_rulebook_then_blocks_a_call(book: Engine, cipher: FieldCipher) -> N
     [("attitude_abuse", True), ("third_party", True), ("false_threats", True), ("frequency_hours", False),
      ("privacy", False), ("visit_conduct", False)],
 )  # fmt: skip
-def test_complaints_of_abuse_or_third_parties_hold_the_customer(
+def test_complaints_of_abuse_or_third_parties_hold_the_account(
     book: Engine, cipher: FieldCipher, category: str, held: bool
 ) -> None:
-    created = send(book, cipher, holders(book)[0], "complaint", category)
+    holder = holders(book)[0]
+    created = send(book, cipher, holder, "complaint", category)
     found = holds(book)
     assert (created.hold_kind, len(found)) == (("complaint", 1) if held else (None, 0))
-    if held:
-        assert found[0]["kind"] == "complaint" and found[0]["account_id"] is None
+    if held:  # nobody called the account lately: no one to name, so every contact on it stops
+        assert found[0]["kind"] == "complaint" and found[0]["account_id"] == holder.account_id
+        assert found[0]["staff_user_id"] is None and found[0]["agency_code"] is None
 
 
-def test_hardship_places_a_hardship_hold(book: Engine, cipher: FieldCipher) -> None:
+def test_hardship_places_a_hardship_hold_and_the_policy_s_pause(book: Engine, cipher: FieldCipher) -> None:
     created = send(book, cipher, holders(book)[0], "hardship", "income_loss")
-    assert created.hold_kind == "hardship" and [hold["kind"] for hold in holds(book)] == ["hardship"]
-    assert hold_for("hardship", "other") == hold_for("hardship", "illness")
+    found = holds(book)
+    assert created.hold_kind == "hardship" and [hold["kind"] for hold in found] == [
+        "hardship",
+        "breathing_space",
+    ]
+    assert found[0]["expires_at"] is None  # the offer changes until the case closes
+    assert timedelta(days=29) < found[1]["expires_at"] - found[1]["placed_at"] <= timedelta(days=30)
 
 
 def test_a_cardholder_places_only_the_portal_s_holds_and_lifts_none() -> None:
@@ -134,7 +143,8 @@ def test_the_audit_names_the_request_without_its_text(book: Engine, cipher: Fiel
     assert entry["actor"] == f"customer:{holder.customer_id}" and entry["subject_id"] == str(created.id)
     details = json.loads(entry["details"])
     assert details == {"account_id": holder.account_id, "kind": "dispute", "category": "already_paid",
-                       "attachments": 1, "amount": True, "hold": "dispute"}  # fmt: skip
+                       "attachments": 1, "amount": True, "hold": "dispute",
+                       "case_id": created.case_id}  # fmt: skip
     assert "4711" not in entry["details"] and "5000" not in entry["details"]
 
 

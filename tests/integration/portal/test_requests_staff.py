@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from requests_book import (  # noqa: F401  (fixtures)
+    DESK,
     LIMIT,
     PDF,
     PNG,
@@ -26,9 +27,11 @@ from requests_book import (  # noqa: F401  (fixtures)
 from sqlalchemy import Engine, select
 
 from arrears.audit.repository import audit_transaction
+from arrears.compliance import load_policy
 from arrears.kit import clock
 from arrears.kit.crypto import FieldCipher
-from arrears.models import Attachment, ContactPoint, table_of
+from arrears.models import Attachment, ContactPoint, ServiceCase, table_of
+from arrears.portal.offers import request_plan
 from arrears.portal.requests import create_request
 
 
@@ -46,7 +49,7 @@ def raise_one(engine: Engine, cipher: FieldCipher, holder: Holder, text: str) ->
     with audit_transaction(engine) as connection:
         created = create_request(connection, customer_id=holder.customer_id, account_id=holder.account_id,
                                  kind="dispute", category="charge", text=text, amount_fen=None,
-                                 attachments=[PNG, PDF], cipher=cipher, upload_limit=LIMIT,
+                                 attachments=[PNG, PDF], cipher=cipher, upload_limit=LIMIT, desk=DESK,
                                  now=clock.now())  # fmt: skip
     f = table_of(Attachment)
     with engine.connect() as connection:
@@ -105,10 +108,18 @@ def test_a_portal_session_opens_no_staff_page(book: Engine, tmp_path: Path, ciph
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
 
 
+def plan_request(engine: Engine, cipher: FieldCipher, holder: Holder, text: str) -> int:
+    """A plan beyond the offers (no service case: taken and closed on the list)."""
+    with audit_transaction(engine) as connection:
+        return request_plan(connection, account_id=holder.account_id, customer_id=holder.customer_id,
+                            text=text, cipher=cipher, policy=load_policy("cn"), zone="Asia/Shanghai",
+                            now=clock.now()).request_id  # fmt: skip
+
+
 def test_the_list_take_and_close_are_audited(book: Engine, tmp_path: Path, cipher: FieldCipher) -> None:
     first, second = holders(book)
-    one, _ = raise_one(book, cipher, first, "first words")
-    two, _ = raise_one(book, cipher, second, "second words")
+    one = plan_request(book, cipher, first, "first words")
+    two = plan_request(book, cipher, second, "second words")
     app = app_for(book, tmp_path)
     service, csrf = staff(app, "customer_service1")
     listed = service.get("/portal-requests")
@@ -129,6 +140,22 @@ def test_the_list_take_and_close_are_audited(book: Engine, tmp_path: Path, ciphe
     refused = collector.post(f"/portal-requests/{two}/close", data={"csrf_token": collector_csrf})
     assert refused.status_code == 403 and collector.get("/portal-requests").status_code == 403
     assert [row["status"] for row in requests_rows(book)] == ["closed", "open"]
+
+
+def test_a_dispute_is_worked_as_its_service_case(book: Engine, tmp_path: Path, cipher: FieldCipher) -> None:
+    holder = holders(book)[0]
+    request_id, _ = raise_one(book, cipher, holder, "disputed words")
+    with book.connect() as connection:
+        [case_id] = connection.execute(select(table_of(ServiceCase).c.id)).scalars().all()
+    service, csrf = staff(app_for(book, tmp_path), "customer_service1")
+    listed = service.get("/portal-requests").text
+    assert (
+        f'href="/service-desk/cases/{case_id}"' in listed
+        and f"/portal-requests/{request_id}/take" not in listed
+    )
+    service.post(f"/portal-requests/{request_id}/close", data={"csrf_token": csrf}, follow_redirects=False)
+    assert [row["status"] for row in requests_rows(book)] == ["open"]  # the case closes it
+    assert audit(book, "portal.request_closed") == []
 
 
 @pytest.mark.parametrize("role", ["team_lead1", "manager1"])
