@@ -21,6 +21,7 @@ from arrears.cli import (
     routing,
     run_day,
     serve,
+    service,
     strategy,
     synth,
     templates,
@@ -47,6 +48,7 @@ app.add_typer(routing.app, name="routing")
 app.add_typer(visits.app, name="visits")
 app.add_typer(letters.app, name="letters")
 app.add_typer(payments.app, name="payments")
+app.add_typer(service.app, name="service")
 app.command("run-day")(run_day.run_day)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="user")

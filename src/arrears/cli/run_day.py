@@ -25,8 +25,9 @@ def run_day(
     """Run the day over the store: import (optional), delinquency snapshot, promises settled, scoring
     with the active model, segmentation, compliance, capacity allocation; the actions (SMS outbox,
     call queue, visit candidates, letters, legal and agency tasks) and the report are written with the
-    run's completion. A completed date is not run again; an earlier date is refused; a run that
-    stopped half-way is completed by running it again."""
+    run's completion; then the service cases whose deadlines passed are escalated. A completed date is
+    not run again; an earlier date is refused; a run that stopped half-way is completed by running it
+    again."""
     from arrears import migrate
     from arrears.batch.run_day import RunInputs
     from arrears.batch.run_day import run_day as run
@@ -73,6 +74,24 @@ def run_day(
     if result.already_completed:
         console.print(f"{day} was already run; nothing changed. Its report:")
     print_report(result.report, seconds=time.perf_counter() - started)
+    _escalate(engine, settings, load_policy(policy))
+
+
+def _escalate(engine: Any, settings: Any, policy: Any) -> None:
+    """The service cases whose deadlines passed, escalated (as ``arrears service escalate`` does)."""
+    from arrears.audit.repository import audit_transaction
+    from arrears.kit import clock
+    from arrears.kit.crypto import FieldCipher, load_master_key
+    from arrears.servicedesk.escalation import escalate_due
+    from arrears.servicedesk.setup import DeskSetup
+
+    cipher = FieldCipher(load_master_key(settings))
+    with audit_transaction(engine) as connection:
+        raised = escalate_due(
+            connection, setup=DeskSetup.of(settings, policy), cipher=cipher, now=clock.now()
+        )
+    if raised:
+        console.print(f"service cases escalated: {len(raised)}", highlight=False)
 
 
 def _importer(directory: Path, day: Any) -> Any:

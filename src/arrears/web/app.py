@@ -29,6 +29,7 @@ from arrears.compliance import load_policy
 from arrears.config import Settings, get_settings
 from arrears.db import get_engine
 from arrears.kit.crypto import FieldCipher, load_master_key
+from arrears.servicedesk.setup import DeskSetup
 from arrears.users.service import token_key
 from arrears.web import bad_input
 from arrears.web.deps import BadCsrf, BodyTooLarge, Forbidden, SignInRequired, locale
@@ -47,6 +48,7 @@ from arrears.web.pages import (
     pay_gateway,
     pay_link,
     portal_requests,
+    service_desk,
     templates_library,
     visit_planning,
     workspace,
@@ -85,6 +87,7 @@ def create_app(
     app.state.token_key = token_key(master_key)
     app.state.cipher = FieldCipher(master_key)
     app.state.policy = load_policy(policy)
+    app.state.desk = DeskSetup.of(settings, app.state.policy)
     for router in (
         auth.router,
         compliance.router,
@@ -108,6 +111,7 @@ def create_app(
         outbox_page.router,
         pay_link.router,  # the case page's payments and the collector's pay link
         portal_requests.router,  # the cardholders' requests, for the staff
+        service_desk.router,  # complaints, disputes and hardship: the desk and its cases
         templates_library.router,
         payment_pages.router,
         pay_gateway.router,  # the simulated gateway's checkout page

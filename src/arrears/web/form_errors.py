@@ -30,6 +30,10 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
     "callback": {"due_at": N_("When (cardholder's local time)"), "note": N_("Note")},
     "hold": {"kind": N_("Kind"), "reason": N_("Reason"),
              "expires_at": N_("Until (cardholder's local time, optional)")},
+    "service": {"kind_category": N_("What the cardholder raises"), "channel": N_("How it came in"),
+                "summary": N_("What the cardholder says"), "amount": N_("Amount disputed (yuan)"),
+                "regulator_ref": N_("Referral number"), "involved_user": N_("Staff member involved"),
+                "involved_agency": N_("Agency involved")},
 }  # fmt: skip
 # where a model's field is typed in a form (``CallLog.promise.amount_fen`` is the promise's amount)
 FORM_FIELDS = {"promise": "promise_amount", "promise.amount_fen": "promise_amount",

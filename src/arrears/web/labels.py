@@ -52,7 +52,8 @@ LABELS = (
     # the shipped message templates (messaging/templates/shipped.toml): names, then descriptions
     N_("reminder"), N_("overdue"), N_("promise_reminder"), N_("plan_confirmation"), N_("otp"),
     N_("payment_receipt"), N_("email_overdue"), N_("app_overdue"), N_("wechat_overdue"), N_("demand"),
-    N_("final_demand"), N_("pay_link"),
+    N_("final_demand"), N_("pay_link"), N_("service_response"),
+    N_("the service desk's written reply to a complaint, dispute or hardship request (复函)"),
     N_("a link to pay online, sent by a collector from the case page (not offered with the other SMS)"),
     N_("payment reminder around the due date"), N_("the account is overdue"),
     N_("reminder of a promise to pay"), N_("confirmation of a repayment plan"),

@@ -8,8 +8,10 @@ for the account) is set aside with the reason; the others go on.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -26,6 +28,7 @@ from arrears.messaging.repository import OutboxRepository
 from arrears.messaging.rules import PointFacts
 from arrears.messaging.templates import MessageFacts, TemplateError, approved, fill_stored
 from arrears.messaging.templates.repository import Stored
+from arrears.servicedesk.categories import name
 
 DEFAULT_TEMPLATE = "demand"
 NO_ACCOUNT = Skip("no_account", "the message names no card account", "该消息未关联信用卡账户")
@@ -135,14 +138,18 @@ class Context:
     pay_base: str
     cipher: FieldCipher
     due_dates: Mapping[int, date]
+    zone: ZoneInfo
+    cases: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # response letters' cases
 
     @classmethod
     def of(
-        cls, *, settings: Settings, run_date: date, cipher: FieldCipher, due_dates: Mapping[int, date]
-    ) -> Context:
+        cls, *, settings: Settings, run_date: date, cipher: FieldCipher, due_dates: Mapping[int, date],
+        cases: Mapping[int, Mapping[str, Any]] | None = None,
+    ) -> Context:  # fmt: skip
         bank = Bank(settings.bank_name, settings.bank_address, settings.sms_hotline)
         deadline = rules.deadline(letter_date=run_date, days=settings.letter_deadline_days)
-        return cls(run_date, bank, deadline, settings.pay_url, cipher, due_dates)
+        zone = ZoneInfo(settings.timezone)
+        return cls(run_date, bank, deadline, settings.pay_url, cipher, due_dates, zone, cases or {})
 
 
 def facts(row: LetterRow, *, name: str, address: str, pay_link: str, context: Context) -> MessageFacts:
@@ -156,7 +163,27 @@ def facts(row: LetterRow, *, name: str, address: str, pay_link: str, context: Co
         principal_fen=owed.principal_fen, interest_fen=owed.interest_fen, fees_fen=owed.fee_fen,
         payoff_fen=owed.payoff_fen, deadline=context.deadline, letter_date=context.run_date,
         pay_link=pay_link, due_date=context.due_dates.get(row.message.account_id or 0),
+        **_case_facts(context.cases.get(row.message.id), context, row.message.locale),
     )  # fmt: skip
+
+
+def _case_facts(case: Mapping[str, Any] | None, context: Context, locale: str) -> dict[str, Any]:
+    """What a response letter says about its service case (nothing for another letter)."""
+    if case is None:
+        return {}
+    lang = "zh" if locale == "zh" else "en"
+    decision = context.cipher.decrypt(case["resolution_enc"]) if case["resolution_enc"] is not None else ""
+    remedies = [name(code, lang) for code in (case["remedies"] or "").split(",") if code]
+    joined = ("、" if lang == "zh" else ", ").join(remedies) or ("无" if lang == "zh" else "none")
+    separator = "：" if lang == "zh" else ": "
+    return {
+        "case_no": f"KF-{case['id']:06d}",
+        "case_received": case["received_at"].astimezone(context.zone).date(),
+        "case_subject": f"{name(case['kind'], lang)}{separator}{name(case['category'], lang)}",
+        "case_outcome": name(case["outcome"], lang),
+        "case_decision": decision,
+        "case_remedies": joined,
+    }
 
 
 def _owed(row: LetterRow) -> Owed:

@@ -25,6 +25,7 @@ from arrears.models import (
     DelinquencySnapshot,
     OutboxEvent,
     OutboxMessage,
+    ServiceCase,
     Statement,
     table_of,
 )
@@ -32,6 +33,7 @@ from arrears.models import (
 _MESSAGE, _EVENT, _ACCOUNT = table_of(OutboxMessage), table_of(OutboxEvent), table_of(CardAccount)
 _CUSTOMER, _POINT = table_of(Customer), table_of(ContactPoint)
 _STATEMENT, _SNAPSHOT = table_of(Statement), table_of(DelinquencySnapshot)
+_CASE = table_of(ServiceCase)
 CHUNK = 2_000
 RENDERED = ("sent", "delivered")
 
@@ -127,6 +129,17 @@ class LetterRepository:
                     point, int(row.customer_id), bool(row.opted_out), bytes(row.value_enc)
                 )
                 found.setdefault(int(row.customer_id), []).append(address)
+        return found
+
+    def service_cases(self, message_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The service cases whose response letter the messages are, by message id."""
+        c = _CASE
+        columns = (c.c.id, c.c.letter_message_id, c.c.kind, c.c.category, c.c.received_at, c.c.outcome,
+                   c.c.remedies, c.c.resolution_enc)  # fmt: skip
+        found: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(message_ids))):
+            for row in self._connection.execute(select(*columns).where(c.c.letter_message_id.in_(chunk))):
+                found[int(row.letter_message_id)] = dict(row._mapping)
         return found
 
     def due_dates(self, account_ids: Sequence[int], *, as_of: date) -> dict[int, date]:

@@ -57,7 +57,7 @@ def verdicts(draft: Draft, *, policy: Policy) -> list[Verdict]:
     if draft.kind == "service":
         found.append(service_content(draft.texts(), variables=used, collection_variables=COLLECTION_VARIABLES,
                                      lexicon=policy.service_content))  # fmt: skip
-    if draft.channel == "letter":
+    if draft.channel == "letter" and draft.kind == "collection":  # Art. 69: what a collection letter states
         found.append(letter_template({"zh": draft.body_zh, "en": draft.body_en}))
     return found
 

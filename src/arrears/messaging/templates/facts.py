@@ -50,6 +50,12 @@ class MessageFacts:
     valid_minutes: int | None = None
     paid_fen: int | None = None
     paid_date: date | None = None
+    case_no: str | None = None  # a service case's response letter: the case
+    case_received: date | None = None
+    case_subject: str | None = None
+    case_outcome: str | None = None
+    case_decision: str | None = None
+    case_remedies: str | None = None
 
 
 def day_text(value: date, locale: str) -> str:
@@ -68,8 +74,17 @@ _AMOUNTS: Final = {
     "payoff_yuan": "payoff_fen",
     "paid_yuan": "paid_fen",
 }
-_DATES: Final = ("due_date", "promised_date", "next_due_date", "deadline", "letter_date", "paid_date")
-_PLAIN: Final = ("account_tail", "hotline", "card_masked", "pay_link", "address", "code")
+_DATES: Final = (
+    "due_date",
+    "promised_date",
+    "next_due_date",
+    "deadline",
+    "letter_date",
+    "paid_date",
+    "case_received",
+)
+_PLAIN: Final = ("account_tail", "hotline", "card_masked", "pay_link", "address", "code", "case_no",
+                 "case_subject", "case_outcome", "case_decision", "case_remedies")  # fmt: skip
 _NUMBERS: Final = ("dpd", "instalments", "valid_minutes")
 
 
@@ -110,4 +125,10 @@ def sample_facts(*, today: date, locale: str = "zh") -> MessageFacts:
         next_due_date=today, balance_fen=1_234_500, principal_fen=1_100_000, interest_fen=98_000,
         fees_fen=36_500, payoff_fen=1_234_500, deadline=today, address="上海市浦东新区示例路1号",
         letter_date=today, code="246810", valid_minutes=5, paid_fen=50_000, paid_date=today,
+        case_no="KF-000042", case_received=today,
+        case_subject="投诉：催收人员态度恶劣" if locale == "zh" else "Complaint: rude collector",
+        case_outcome="成立" if locale == "zh" else "Upheld",
+        case_decision="经核查，催收人员在通话中用语不当，我行已对其进行处理。" if locale == "zh"
+        else "We listened to the call: the collector's words were improper, and we have acted on it.",
+        case_remedies="致歉" if locale == "zh" else "Apology",
     )  # fmt: skip

@@ -71,6 +71,14 @@ _CATALOG = (
     _v("valid_minutes", "验证码有效分钟数", "how many minutes the code is valid", kind="service"),
     _v("paid_yuan", "收到的款项（元）", "the amount received (yuan)", kind="service"),
     _v("paid_date", "收款日期", "the date the payment was received", kind="service"),
+    _v("case_no", "客服工单编号", "the service case's number", _LETTER, kind="service"),
+    _v("case_received", "受理日期", "the date the case was received", _LETTER, kind="service"),
+    _v("case_subject", "反映事项（类型及类别）", "what the cardholder raised (kind and category)", _LETTER,
+       kind="service"),
+    _v("case_outcome", "处理结论（成立、部分成立、不成立）",
+       "the outcome (upheld, partly upheld, not upheld)", _LETTER, kind="service"),
+    _v("case_decision", "处理决定及理由", "the decision and its reasons", _LETTER, kind="service"),
+    _v("case_remedies", "补救措施", "the remedies", _LETTER, kind="service"),
 )  # fmt: skip
 VARIABLES: Final = MappingProxyType({variable.name: variable for variable in _CATALOG})
 COLLECTION_VARIABLES: Final = frozenset(v.name for v in _CATALOG if v.kind == "collection")

@@ -52,7 +52,7 @@ def call_check_fragment(
         if not may_open(connection, session.user, account_id):
             raise NotInScope()
         try:
-            check = dialling_check(connection, request, account_id, contact_point_id)
+            check = dialling_check(connection, request, account_id, contact_point_id, session.user.id)
         except ArrearsError as problem:
             message = problem.message(locale(request))  # its own name: a page's ``error`` is not the check's
             return page(request, "_call_check.html", call_check=None, check_error=message)

@@ -23,14 +23,12 @@ from arrears.kit.money import parse_amount_fen
 from arrears.portal.accounts import accounts_of, owned_account
 from arrears.portal.deps import Cardholder, portal_error, portal_page
 from arrears.portal.requests import (
-    CATEGORIES,
-    KINDS,
     CreatedRequest,
     create_request,
-    name,
     requests_of_customer,
 )
 from arrears.portal.uploads import MAX_ATTACHMENTS, UploadRefused, too_large, too_many
+from arrears.servicedesk.categories import CATEGORIES, KINDS, name
 from arrears.web.deps import bounded_body, locale
 from arrears.web.labels import N_
 
@@ -102,7 +100,7 @@ def _create(request: Request, customer_id: int, account_id: int, kind: str, valu
             connection, customer_id=customer_id, account_id=account_id, kind=kind,
             category=values["category"], text=values["text"], amount_fen=amount, attachments=files,
             cipher=request.app.state.cipher, upload_limit=request.app.state.settings.portal_upload_bytes,
-            now=now(),
+            desk=request.app.state.desk, now=now(),
         )  # fmt: skip
 
 

@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from arrears.audit.repository import audit_transaction
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
-from arrears.portal.requests import download, move, name, open_requests, request_account
+from arrears.portal.requests import download, move, open_requests, request_account
+from arrears.servicedesk.categories import name
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in

@@ -35,6 +35,9 @@ from arrears.models import (
 from arrears.portal.offers import preferences
 from arrears.portal.requests import requests_for_case
 from arrears.scoring.account_scores import latest_score
+from arrears.servicedesk import categories as service_categories
+from arrears.servicedesk.desk import cases_of_account
+from arrears.servicedesk.repository import ServiceRepository
 from arrears.users.permissions import allowed, require
 from arrears.users.scope import may_open
 from arrears.web import sessions
@@ -103,11 +106,14 @@ def find_case(request: Request, session: Reader, account: str = "") -> Response:
     return RedirectResponse(f"/cases/{found}", status_code=303)
 
 
-def dialling_check(connection: Connection, request: Request, account_id: int, point: int | None) -> Any:
-    """The rulebook's decision on calling the number (the primary one by default) now: the case page
-    shows it before dialling."""
+def dialling_check(
+    connection: Connection, request: Request, account_id: int, point: int | None, user_id: int | None
+) -> Any:
+    """The rulebook's decision on the user calling the number (the primary one by default) now: the
+    case page shows it before dialling."""
     return call_check(connection, account_id=account_id, policy=request.app.state.policy,
-                      zone=request.app.state.settings.timezone, at=now(), contact_point_id=point)  # fmt: skip
+                      zone=request.app.state.settings.timezone, at=now(), contact_point_id=point,
+                      user_id=user_id)  # fmt: skip
 
 
 def _plans(connection: Connection, request: Request, account_id: int, *, clear_text: bool) -> list[Any]:
@@ -154,11 +160,22 @@ def case_context(
         "portal_requests": requests_for_case(
             connection, account_id=account_id, role=session.user.role, cipher=request.app.state.cipher
         ),
+        "service_cases": cases_of_account(
+            connection, account_id=account_id, setup=request.app.state.desk, now=now()
+        ),
+        "service_staff": ServiceRepository(connection).staff_to_name()
+        if allowed(session.user.role, "service:log")
+        else [],
+        "service_categories": service_categories.CATEGORIES,
+        "service_channels": service_categories.STAFF_CHANNELS,
+        "service_named": lambda code: service_categories.name(code, locale(request)),
         "lift_kinds": hold_rules.liftable_kinds(session.user.role),
         "preference": preferences(connection, customer_id=found["customer"]["id"]),
         "sms_templates": list(templates().values()),
         "sms_request_key": secrets.token_urlsafe(16),  # the SMS form's idempotency key (a double click)
-        "call_check": dialling_check(connection, request, account_id, phones[0]["id"] if phones else None)
+        "call_check": dialling_check(
+            connection, request, account_id, phones[0]["id"] if phones else None, session.user.id
+        )
         if allowed(session.user.role, "compliance:check")
         else None,
     }
