@@ -8,6 +8,7 @@ from arrears.db import Base
 from arrears.models.account_score import AccountScore
 from arrears.models.agency_placement import AgencyPlacement
 from arrears.models.app_user import ROLES, AppUser
+from arrears.models.assistant import HANDOVER_REASONS, HANDOVER_TARGETS, AssistantConversation, AssistantTurn
 from arrears.models.audit_event import AuditEvent
 from arrears.models.callback import CALLBACK_STATUSES, Callback
 from arrears.models.card_account import ACCOUNT_STATUSES, CardAccount
@@ -114,6 +115,8 @@ __all__ = [
     "CONTACT_KINDS",
     "CONTACT_PARTIES",
     "DELINQUENCY_REASONS",
+    "HANDOVER_REASONS",
+    "HANDOVER_TARGETS",
     "HOLD_KINDS",
     "INBOUND_KINDS",
     "INSTALMENT_STATUSES",
@@ -146,6 +149,8 @@ __all__ = [
     "AccountScore",
     "AgencyPlacement",
     "AppUser",
+    "AssistantConversation",
+    "AssistantTurn",
     "Attachment",
     "AuditEvent",
     "Callback",
