@@ -63,6 +63,22 @@ def tab_condition(tab: str, *, user: StaffUser, setup: DeskSetup, now: datetime)
     return [unresolved]
 
 
+COUNTED = ("due", "breached", "at_risk", "mine", "escalated", "unassigned")
+
+
+def tab_counts(
+    connection: Connection,
+    *,
+    user: StaffUser,
+    setup: DeskSetup,
+    now: datetime,
+    tabs: tuple[str, ...] = COUNTED,
+) -> dict[str, int]:
+    """How many cases each tab lists for the user (the desk's tabs, the start page's summary)."""
+    repository = ServiceRepository(connection)
+    return {one: repository.count(*tab_condition(one, user=user, setup=setup, now=now)) for one in tabs}
+
+
 def _order(tab: str) -> list[Any]:
     if tab == "closed":
         return [_C.c.resolved_at.desc(), _C.c.id.desc()]
@@ -90,10 +106,7 @@ def desk_page(
     """One page of a tab's cases with their clocks, and the count of every tab."""
     tab = tab if tab in TABS else "due"
     repository = ServiceRepository(connection)
-    counts = {
-        one: repository.count(*tab_condition(one, user=user, setup=setup, now=now))
-        for one in ("due", "breached", "at_risk", "mine", "escalated", "unassigned")
-    }
+    counts = tab_counts(connection, user=user, setup=setup, now=now)
     total = (
         counts.get(tab)
         if tab in counts

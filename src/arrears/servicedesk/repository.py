@@ -16,6 +16,8 @@ from arrears.models import (
     CollectionAction,
     ContactEvent,
     Hold,
+    PlanApproval,
+    RepaymentPlan,
     ServiceCase,
     ServiceCaseHold,
     ServiceCaseNote,
@@ -26,6 +28,7 @@ from arrears.models import (
 _C, _N, _CH = table_of(ServiceCase), table_of(ServiceCaseNote), table_of(ServiceCaseHold)
 _A, _U, _T, _H = table_of(CardAccount), table_of(AppUser), table_of(Team), table_of(Hold)
 _E, _X, _P = table_of(ContactEvent), table_of(CollectionAction), table_of(AgencyPlacement)
+_PLAN, _APPROVAL = table_of(RepaymentPlan), table_of(PlanApproval)
 OPEN = ("open", "acknowledged")  # not yet resolved: the clocks run
 _LISTED = (
     _C.c.id, _C.c.account_id, _C.c.customer_id, _C.c.kind, _C.c.category, _C.c.channel, _C.c.regulator,
@@ -137,6 +140,21 @@ class ServiceRepository:
         query = select(*_LISTED, _A.c.account_no).join(_A, _A.c.id == _C.c.account_id)
         query = query.where(_C.c.account_id == account_id).order_by(_C.c.id.desc())
         return [dict(row) for row in self._connection.execute(query).mappings()]
+
+    def waiver_plan(self, account_id: int, *, since: datetime) -> dict[str, Any] | None:
+        """The account's latest plan with a waiver proposed since ``since`` and not rejected, with its
+        approval (None: no such plan)."""
+        query = (
+            select(_PLAN.c.id, _PLAN.c.status, _PLAN.c.waived_fen, _APPROVAL.c.id.label("approval_id"),
+                   _APPROVAL.c.status.label("approval_status"))
+            .outerjoin(_APPROVAL, _APPROVAL.c.plan_id == _PLAN.c.id)
+            .where(_PLAN.c.account_id == account_id, _PLAN.c.created_at >= since, _PLAN.c.waived_fen > 0)
+            .where(_PLAN.c.status != "rejected")
+            .order_by(_PLAN.c.id.desc())
+            .limit(1)
+        )  # fmt: skip
+        found = self._connection.execute(query).mappings().first()
+        return dict(found) if found else None
 
     def desk_members(self) -> list[dict[str, Any]]:
         """The active users who may work cases (to assign one to), by name."""

@@ -107,13 +107,25 @@ def add_note(
 
 def resolve(
     connection: Connection, *, case_id: int, resolution: Resolution, by: StaffUser, cipher: FieldCipher,
-    now: datetime, approval_id: int | None = None
+    now: datetime
 ) -> Resolution:  # fmt: skip
     """Records the decision (upheld, partly upheld, not upheld), its remedies and its reasons; the case
-    is resolved (its resolution clock stops). ``approval_id``: the plan approval a waiver went to."""
+    is resolved (its resolution clock stops). A waiver needs the plan that carries it, proposed on the
+    account since the case was received (its approval, when it needs one, is linked); InvalidField
+    naming ``remedies`` otherwise."""
     checked = check_resolution(resolution)
     repository = ServiceRepository(connection)
     found = found_case(repository, case_id, lock=True)
+    plan, approval_id = None, None
+    if "waiver" in checked.remedies:  # a waiver is granted through the approval flow, never here
+        plan = repository.waiver_plan(found["account_id"], since=found["received_at"])
+        if plan is None:
+            raise InvalidField(
+                "remedies",
+                "a waiver needs its plan: propose the plan with the waiver on the account's case page first",
+                "减免须经审批：请先在账户案件页提出含减免的还款计划",
+            )
+        approval_id = plan["approval_id"]
     values = {"status": "resolved", "outcome": checked.outcome,
               "remedies": ",".join(checked.remedies) or None, "refund_fen": checked.refund_fen,
               "resolution_enc": cipher.encrypt(checked.text),
@@ -124,7 +136,8 @@ def resolve(
         raise _refused("the case is resolved already", "该工单已处理完毕")
     _audit(connection, by=f"user:{by.id}", now=now, action="resolved", case_id=case_id,
            outcome=checked.outcome, remedies=list(checked.remedies), refund_fen=checked.refund_fen,
-           in_time=now <= found["resolve_by"], approval_id=approval_id)  # fmt: skip
+           in_time=now <= found["resolve_by"], approval_id=approval_id,
+           plan_id=plan["id"] if plan else None)  # fmt: skip
     return checked
 
 

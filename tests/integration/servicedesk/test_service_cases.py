@@ -8,14 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from desk_book import DESK, accounts, audit, cases, holds, user
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
+from arrears.arrangements.rules import PlanTerms
+from arrears.arrangements.service import propose_plan
 from arrears.audit.repository import audit_transaction
 from arrears.compliance import load_policy
 from arrears.contacts.dialling import call_check
 from arrears.contacts.queue import claim_next
 from arrears.kit.crypto import FieldCipher
-from arrears.models import CollectionAction, ContactEvent, table_of
+from arrears.kit.inputs import InvalidField
+from arrears.models import CardAccount, CollectionAction, ContactEvent, table_of
 from arrears.servicedesk import desk, work
 from arrears.servicedesk.escalation import escalate_due
 from arrears.servicedesk.intake import OpenedCase, open_case
@@ -235,3 +238,26 @@ def test_a_role_without_the_reveal_permission_reads_the_summary_masked(
     assert "13800138000" not in masked["summary"] and "13800138000" in clear["summary"]
     stored = cases(book)[0]["summary_enc"]
     assert b"13800138000" not in stored and "summary" not in audit(book, "service_case.opened")[0]["details"]
+
+
+def test_a_waiver_is_granted_only_through_the_approval_flow(book: Engine, cipher: FieldCipher) -> None:
+    account, _ = accounts(book)[10]
+    with book.begin() as connection:  # interest to waive
+        a = table_of(CardAccount)
+        connection.execute(update(a).where(a.c.id == account).values(interest_fen=5_000))
+    case = opened(book, cipher, account, Intake("dispute", "interest_fees", "call", "charged twice"))
+    staff = user(book, "customer_service1")
+    waiver = Resolution("upheld", ("waiver",), "the fee is waived")
+    with pytest.raises(InvalidField) as refused, audit_transaction(book) as connection:
+        work.resolve(connection, case_id=case.id, resolution=waiver, by=staff, cipher=cipher, now=T0)
+    assert refused.value.field == "remedies"
+    terms = PlanTerms(kind="deferral", first_due_date=T0.date() + timedelta(days=20), waived_interest_fen=1)
+    with audit_transaction(book) as connection:
+        proposed = propose_plan(connection, account_id=account, terms=terms, by=staff, today=T0.date(),
+                                now=T0 + timedelta(minutes=5))  # fmt: skip
+        work.resolve(connection, case_id=case.id, resolution=waiver, by=staff, cipher=cipher,
+                     now=T0 + timedelta(minutes=6))  # fmt: skip
+    [row] = cases(book)
+    assert row["approval_id"] == proposed.approval_id and row["remedies"] == "waiver"
+    details = json.loads(audit(book, "service_case.resolved")[0]["details"])
+    assert details["plan_id"] == proposed.plan_id

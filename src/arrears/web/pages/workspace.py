@@ -36,7 +36,7 @@ from arrears.portal.offers import preferences
 from arrears.portal.requests import requests_for_case
 from arrears.scoring.account_scores import latest_score
 from arrears.servicedesk import categories as service_categories
-from arrears.servicedesk.desk import cases_of_account
+from arrears.servicedesk.desk import cases_of_account, tab_counts
 from arrears.servicedesk.repository import ServiceRepository
 from arrears.users.permissions import allowed, require
 from arrears.users.scope import may_open
@@ -73,10 +73,15 @@ def _home(request: Request, session: sessions.Session, *, full: str | None = Non
         work = my_work(connection, session.user, now=now())
         clear, cipher = allowed(session.user.role, "pii:reveal"), request.app.state.cipher
         mine = open_callbacks(connection, user_id=session.user.id, clear_text=clear, cipher=cipher)
+        desk = (
+            tab_counts(connection, user=session.user, setup=request.app.state.desk, now=now(),
+                       tabs=("mine", "escalated", "breached"))
+            if allowed(session.user.role, "service:work")
+            else None
+        )  # fmt: skip
     empty = request.query_params.get("empty") == "1"
-    return page(
-        request, "home.html", status_code=status_code, work=work, callbacks=mine, empty=empty, full=full
-    )
+    return page(request, "home.html", status_code=status_code, work=work, callbacks=mine, empty=empty,
+                full=full, desk=desk)  # fmt: skip
 
 
 @router.post("/queue/next")
