@@ -40,6 +40,7 @@ from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import (
+    my_assistant,
     my_auth,
     my_owe,
     my_pay,
@@ -120,6 +121,7 @@ def create_app(
         my_pay.router,
         my_plans.router,
         my_requests.router,
+        my_assistant.router,  # the assistant's chat: open signed in or not
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -37,7 +37,7 @@ OPEN = {"/login", "/logout", "/lang/{code}", "/healthz", "/api/v1/auth/token", "
 # the cardholder's side: its own sessions (the portal test below), never a staff sign-in; the gateway's
 # checkout page is reached by the order's number, signed in or not (a pay link from an SMS)
 PORTAL = ("/my", "/pay/simulated/")
-PORTAL_OPEN = {"/my/login", "/my/code", "/my/help", "/my/lang/{code}"}
+PORTAL_OPEN = {"/my/login", "/my/code", "/my/help", "/my/lang/{code}", "/my/assistant"}
 pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
 CARD, EMAIL = "6222021234567890", "someone@example.com"  # written in notes beside the cardholder's own data
 
@@ -235,8 +235,8 @@ def test_no_personal_data_in_clear_without_the_reveal_permission(
 
 
 def test_every_portal_page_needs_a_cardholder_session(web: TestClient) -> None:
-    """Every /my route but the sign-in's, help and the language switch takes the cardholder's session
-    (its dependency), and none takes a staff one."""
+    """Every /my route but the sign-in's, help, the assistant's chat and the language switch takes the
+    cardholder's session (its dependency), and none takes a staff one."""
 
     def marks(dependant: Any) -> Iterator[str]:
         for dependency in dependant.dependencies:
