@@ -8,7 +8,9 @@ verified portal session, from their own account, and hands over to a person when
 - ``knowledge``: the knowledge base (``kb/<intent>.<lang>.md``) loaded and checked;
 - ``engine``: the answer composed from the intent, the article and the account's facts (pure);
 - ``facts``: the account's facts read from the store for a verified session;
-- ``service``: ``ask``, the one call the CLI and the portal make.
+- ``service``: ``ask``, the one call the CLI and the portal make;
+- ``conversations``, ``handovers``, ``rules``, ``repository``: the portal's conversations kept for quality
+  review (redacted, encrypted), shown again, and handed over to a service case or a callback.
 
 See docs/assistant.md and docs/decisions/0024-assistant-intent-classifier.md.
 """

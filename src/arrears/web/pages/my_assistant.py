@@ -16,6 +16,7 @@ the hotline. The question's text is never logged.
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from arrears.assistant import knowledge, model
 from arrears.assistant.conversations import (
     Asker,
     Shown,
@@ -155,8 +157,25 @@ def _page(
     return answer
 
 
+_WARMING = threading.Event()
+
+
+def _warm_once() -> None:
+    """The page's first view in a process trains the classifier (and loads the articles) on a thread of
+    its own, so that the first question does not wait seconds for it (``model.shipped`` trains once)."""
+    if not _WARMING.is_set():
+        _WARMING.set()
+        threading.Thread(target=_warm, name="assistant-warm-up", daemon=True).start()
+
+
+def _warm() -> None:
+    model.shipped()
+    knowledge.shipped()
+
+
 @router.get(PATH, response_class=HTMLResponse)
 def assistant_page(request: Request) -> HTMLResponse:
+    _warm_once()
     handed = request.query_params.get("handed")
     return _page(request, _live_session(request), handed_now=handed if handed in HANDED else None)
 
