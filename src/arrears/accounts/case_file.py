@@ -90,7 +90,18 @@ def case_file(
     h = table_of(Hold)
     holds = _rows(
         connection,
-        select(h.c.id, h.c.account_id, h.c.kind, h.c.reason, h.c.placed_at, h.c.expires_at, h.c.lifted_at)
+        select(
+            h.c.id,
+            h.c.account_id,
+            h.c.kind,
+            h.c.reason,
+            h.c.placed_at,
+            h.c.expires_at,
+            h.c.lifted_at,
+            h.c.staff_user_id,
+            h.c.agency_code,
+            h.c.amount_fen,
+        )
         .where(h.c.customer_id == customer["id"])
         .order_by(h.c.placed_at.desc()),
     )

@@ -34,6 +34,7 @@ from arrears.kit.inputs import MAX_TEXT
 from arrears.portal import offers
 from arrears.portal.accounts import owned_account
 from arrears.portal.requests_repository import RequestRepository
+from arrears.servicedesk.categories import case_number
 from arrears.servicedesk.intake import open_case
 from arrears.servicedesk.rules import MAX_SUMMARY, Intake
 from arrears.servicedesk.setup import DeskSetup
@@ -79,7 +80,7 @@ def hand_over_to_case(
     its latest answer offers none; InvalidField (``category``) for a category the kind does not have."""
     _verified(conversation)
     if conversation["service_case_id"] is not None:
-        case_no = f"KF-{conversation['service_case_id']:06d}"
+        case_no = case_number(conversation["service_case_id"])
         raise ArrearsError(f"this conversation was passed on as case {case_no} already",
                            f"本次对话已转为客服工单 {case_no}")  # fmt: skip
     kind, chosen = handover_for_latest(

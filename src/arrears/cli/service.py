@@ -5,8 +5,9 @@ escalate the cases whose deadlines passed (run it on a schedule; ``arrears run-d
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -18,17 +19,18 @@ app = typer.Typer(
     "by deadline, escalate the late ones.",
     no_args_is_help=True,
 )
-TABS = ("due", "breached", "at_risk", "escalated", "unassigned", "closed")
+TABS = ("due", "breached", "at_risk", "escalated", "unassigned", "to_close", "closed")
 
 
 def _moment(text: str | None) -> datetime:
+    from arrears.config import get_settings
     from arrears.kit.clock import now
     from arrears.kit.inputs import parse_moment
 
     if text is None:
         return now()
-    moment = parse_moment(text, field="at")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = parse_moment(text, field="at")  # without an offset: in the cardholders' zone, as the desk counts
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
 
 
 def _setup() -> Any:

@@ -206,11 +206,24 @@ def opt_out(rule: p.OptOut, situation: Situation, at: datetime) -> Block | None:
     return Block(rule.rule, "该联系方式已退订", "the debtor opted out of this contact point")
 
 
+HOLD_NAMES = {"dispute": ("异议", "dispute"), "complaint": ("投诉", "complaint"),
+              "hardship": ("经济困难", "hardship"), "deceased": ("已故", "deceased"),
+              "bankruptcy": ("破产", "bankruptcy"), "litigation": ("诉讼", "litigation"),
+              "cease_contact": ("停止联系", "cease contact"),
+              "breathing_space": ("缓冲期", "breathing space")}  # fmt: skip  # said in the reasons
+
+
 def holds(rule: p.Holds, situation: Situation, at: datetime) -> Block | None:
     active = [hold for hold in situation.holds if hold in rule.blocking]
     if not active:
         return None
-    return Block(rule.rule, f"账户处于暂停状态：{'、'.join(active)}", f"active hold: {', '.join(active)}")
+    zh = "、".join(HOLD_NAMES.get(hold, (hold, hold))[0] for hold in active)
+    en = ", ".join(HOLD_NAMES.get(hold, (hold, hold))[1] for hold in active)
+    return Block(
+        rule.rule,
+        f"账户处于暂停状态：{zh}（停催期间不得联系）",
+        f"active hold: {en} (no contact while it lasts)",
+    )
 
 
 def visit(rule: p.Visit, situation: Situation, at: datetime) -> Block | None:

@@ -49,7 +49,7 @@ AUTHORITY: dict[str, HoldAuthority] = {
     "breathing_space": _REGULATED,
 }
 assert set(AUTHORITY) == set(HOLD_KINDS)
-KIND_ZH = {"dispute": "争议", "complaint": "投诉", "hardship": "经济困难", "deceased": "已故",
+KIND_ZH = {"dispute": "异议", "complaint": "投诉", "hardship": "经济困难", "deceased": "已故",
            "bankruptcy": "破产", "litigation": "诉讼", "cease_contact": "停止联系",
            "breathing_space": "缓冲期"}  # fmt: skip  # the kinds' names in refusals
 assert set(KIND_ZH) == set(HOLD_KINDS)

@@ -51,7 +51,9 @@ def send_pay_link(
     if before is not None:  # the same form again: what it did the first time
         return {"id": before["id"], "status": before["status"], "out_trade_no": None, "pay_url": None}
     zone = settings.timezone
-    check = check_contact(connection, account_id=account_id, channel="sms", policy=policy, zone=zone, at=now)
+    check = check_contact(
+        connection, account_id=account_id, channel="sms", policy=policy, zone=zone, at=now, user_id=user_id
+    )
     if not check.allowed:
         raise ContactBlocked(check, "the SMS", "该短信")
     order = create_order(connection, account_id=account_id, amount_fen=amount_fen, purpose="custom",

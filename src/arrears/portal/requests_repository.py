@@ -13,7 +13,9 @@ from arrears.models import Attachment, CardAccount, PortalRequest, ServiceCase, 
 _R, _F, _A = table_of(PortalRequest), table_of(Attachment), table_of(CardAccount)
 _C = table_of(ServiceCase)
 _CASE = (_C.c.id.label("case_id"), _C.c.status.label("case_status"), _C.c.resolve_by.label("case_resolve_by"),
-         _C.c.outcome.label("case_outcome"), _C.c.resolution_enc.label("case_resolution_enc"))  # fmt: skip
+         _C.c.outcome.label("case_outcome"), _C.c.resolution_enc.label("case_resolution_enc"),
+         _C.c.remedies.label("case_remedies"), _C.c.refund_fen.label("case_refund_fen"),
+         _C.c.resolved_at.label("case_resolved_at"))  # fmt: skip
 MAX_OPEN_PER_KIND = 5  # open portal requests of one kind on one account: more are refused (no flooding)
 _LISTED = (_R.c.id, _R.c.account_id, _R.c.customer_id, _R.c.kind, _R.c.category, _R.c.text_enc,
            _R.c.amount_fen, _R.c.hold_id, _R.c.status, _R.c.created_at)  # fmt: skip

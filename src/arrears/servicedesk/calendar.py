@@ -5,8 +5,10 @@ its days off and its worked weekend days (调休上班) come from the notice. An
 *provisional*: weekends plus the statutory holidays of 《全国年节及纪念日放假办法》 (2024 revision) that
 fall on a fixed Gregorian date (1 January; 1-2 May; 1-3 October) and Qingming (the 清明 solar term).
 The lunar holidays (Spring Festival, Dragon Boat, Mid-Autumn) and the Art. 6 substitute days (补假)
-are not modelled, so a provisional calendar has fewer days off than the notice will give: deadlines
-computed with it err on the early side.
+are not modelled, and the weekend days worked in lieu (调休) are not known: every weekend day of a
+provisional year counts as a working day. So a provisional calendar has no working day the notice
+will not have, and a deadline computed with it is never later than the notice's (it is often
+earlier).
 
 The bundled notices come from ``chinese_calendar``; a bank adds a newer year with a TOML file
 (``load_calendar``) as soon as the notice is published, usually in November.
@@ -78,6 +80,14 @@ def _weekdays_through(day: date) -> int:
     return 5 * weeks + min(rest, 5)
 
 
+@lru_cache(maxsize=64)
+def _weekend_days(year: int) -> frozenset[date]:
+    """The Saturdays and Sundays of ``year``."""
+    first = date(year, 1, 1)
+    days = (first + timedelta(days=offset) for offset in range((date(year, 12, 31) - first).days + 1))
+    return frozenset(day for day in days if day.weekday() >= 5)
+
+
 def _by_year(days: frozenset[date]) -> dict[int, frozenset[date]]:
     years: dict[int, set[date]] = {}
     for day in days:
@@ -117,8 +127,11 @@ class WorkingCalendar:
         if known is None:
             worked = self._workdays_by_year.get(year, frozenset())
             off = self._holidays_by_year.get(year, frozenset())
-            if not self.is_official(year):
-                off = off | statutory_holidays(year)
+            if not self.is_official(year):  # unknown weekend days worked in lieu: every weekend day is
+                off = off | statutory_holidays(
+                    year
+                )  # counted as one, so no deadline is later than the notice's
+                worked = worked | _weekend_days(year) - off
             known = (
                 frozenset(day for day in off if day.weekday() < 5 and day not in worked),
                 frozenset(day for day in worked if day.weekday() >= 5),

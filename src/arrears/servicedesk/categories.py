@@ -3,6 +3,8 @@ languages (what forms offer and pages show)."""
 
 from __future__ import annotations
 
+import re
+
 KINDS = ("complaint", "dispute", "hardship")
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "dispute": ("amount", "interest_fees", "charge", "already_paid", "fraud"),
@@ -50,11 +52,37 @@ NAMES: dict[str, tuple[str, str]] = {  # (English, Chinese)
     "apology": ("Apology", "致歉"),
     "staff_action": ("Action on the staff involved", "对相关人员处理"),
     "correction": ("Records corrected", "更正记录"),
-    "open": ("Received", "已受理"),
-    "acknowledged": ("Acknowledged", "已确认"),
-    "resolved": ("Resolved", "已处理"),
+    "open": ("Awaiting acknowledgement", "待受理"),
+    "acknowledged": ("Acknowledged", "已受理"),
+    "resolved": ("Decided, to close", "已处理，待结案"),
     "closed": ("Closed", "已结案"),
 }
+
+
+HARDSHIP_OUTCOMES: dict[str, tuple[str, str]] = {  # a hardship request is agreed or declined, not upheld
+    "upheld": ("Agreed", "同意"),
+    "partly_upheld": ("Partly agreed", "部分同意"),
+    "not_upheld": ("Declined", "不同意"),
+}
+
+
+def outcome_name(kind: str, outcome: str | None, locale: str) -> str:
+    """An outcome's name for a case of ``kind`` in the locale (a hardship request's are its own)."""
+    found = HARDSHIP_OUTCOMES.get(outcome or "") if kind == "hardship" else None
+    if found is None:
+        return name(outcome, locale)
+    return found[1] if locale.startswith("zh") else found[0]
+
+
+def case_number(case_id: int) -> str:
+    """The number a case is known by to the cardholder and the staff (letters, the portal, the desk)."""
+    return f"KF-{case_id:06d}"
+
+
+def parse_case_number(text: str) -> int | None:
+    """The case id of ``KF-000042`` (or ``kf42``, ``42``); None when the text is not a case number."""
+    found = re.fullmatch(r"(?:KF-?)?0*(\d{1,9})", text.strip(), flags=re.IGNORECASE)
+    return int(found.group(1)) if found and int(found.group(1)) > 0 else None
 
 
 def name(code: str | None, locale: str) -> str:

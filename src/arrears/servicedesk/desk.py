@@ -31,7 +31,7 @@ from arrears.users.permissions import allowed
 from arrears.users.service import StaffUser
 
 _C = table_of(ServiceCase)
-TABS = ("due", "breached", "at_risk", "mine", "escalated", "unassigned", "closed")
+TABS = ("due", "breached", "at_risk", "mine", "escalated", "unassigned", "to_close", "closed")
 PAGE_SIZE = 50
 FIGURE_DAYS = 30  # the figures cover the last 30 days
 SCORECARD_DAYS = 90
@@ -54,16 +54,22 @@ def tab_condition(tab: str, *, user: StaffUser, setup: DeskSetup, now: datetime)
         return [_C.c.status.in_((*OPEN, "resolved")), _C.c.assigned_to_id == user.id]
     if tab == "escalated":
         level = 2 if user.role == "manager" else 1
-        mine = [_C.c.team_id == user.team_id] if user.role == "team_lead" and user.team_id is not None else []
+        mine = (  # a team lead: their team's cases and those of no team (nobody else would see them)
+            [or_(_C.c.team_id == user.team_id, _C.c.team_id.is_(None))]
+            if user.role == "team_lead" and user.team_id is not None
+            else []
+        )
         return [unresolved, _C.c.escalation_level >= level, *mine]
     if tab == "unassigned":
         return [unresolved, _C.c.assigned_to_id.is_(None)]
+    if tab == "to_close":  # decided, its holds still in force until it is closed
+        return [_C.c.status == "resolved"]
     if tab == "closed":
-        return [_C.c.status.in_(("resolved", "closed"))]
+        return [_C.c.status == "closed"]
     return [unresolved]
 
 
-COUNTED = ("due", "breached", "at_risk", "mine", "escalated", "unassigned")
+COUNTED = ("due", "breached", "at_risk", "mine", "escalated", "unassigned", "to_close")
 
 
 def tab_counts(
@@ -80,7 +86,7 @@ def tab_counts(
 
 
 def _order(tab: str) -> list[Any]:
-    if tab == "closed":
+    if tab in ("closed", "to_close"):
         return [_C.c.resolved_at.desc(), _C.c.id.desc()]
     return [_C.c.resolve_by, _C.c.id]
 

@@ -18,7 +18,6 @@ from arrears.servicedesk.repository import OPEN, ServiceRepository
 from arrears.servicedesk.setup import DeskSetup
 
 ESCALATED = "service_case.escalated"
-TO = {1: ("the team lead", "组长"), 2: ("the manager", "主管")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +43,7 @@ def escalate_due(
         values = {"escalation_level": level, "escalated_at": now}
         if not repository.move_if_below(case["id"], level=level, from_statuses=OPEN, values=values):
             continue  # resolved meanwhile, or raised by another run
-        en, zh = TO[level]
-        text = f"Escalated to {en}: a deadline was missed. / 已升级至{zh}：处理时限已过。"
+        text = f"escalated:{level}"  # a code: the page says it in the reader's language
         repository.add_note(
             {
                 "case_id": case["id"],

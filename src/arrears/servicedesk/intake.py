@@ -57,11 +57,15 @@ def _involved(repository: ServiceRepository, intake: Intake, account_id: int, no
                 "请选择催收员、外访员或委外人员",
             )
         return intake
-    if intake.involved_agency is not None or intake.kind != "complaint":
+    if intake.involved_agency is not None:
+        if not repository.agency_known(intake.involved_agency):
+            raise InvalidField("involved_agency", "no agency has that code", "没有该代码的委外机构")
+        return intake
+    if intake.kind != "complaint":
         return intake
     if intake.channel not in ("portal", "assistant") or intake.category not in HOLDING_COMPLAINTS:
         return intake
-    caller = repository.latest_caller(account_id, since=now - INFER_SINCE)
+    caller = repository.latest_caller(account_id, since=now - INFER_SINCE, roles=sorted(INVOLVED_ROLES))
     agency = None if caller is not None else repository.placed_with(account_id, on=now.date())
     return replace(intake, involved_user_id=caller, involved_agency=agency)
 
@@ -74,7 +78,7 @@ def open_case(
     account; InvalidField naming the field refused."""
     checked = check_intake(intake)
     repository = ServiceRepository(connection)
-    account = repository.account(account_id)
+    account = repository.account(account_id, lock=True)
     if account is None:
         raise NotFound(f"no account {account_id}", f"没有账户 {account_id}")
     checked = _involved(repository, checked, account_id, now)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, or_, select, update
 
 from arrears.models import (
     AgencyPlacement,
@@ -47,9 +47,12 @@ class ServiceRepository:
         self._connection = connection
 
     # --- intake -------------------------------------------------------------------------------------
-    def account(self, account_id: int) -> dict[str, Any] | None:
+    def account(self, account_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+        """The account (locked for the transaction with ``lock``: two cases opened on it at once are
+        decided one after the other, the second seeing the first)."""
         query = select(_A.c.id, _A.c.customer_id, _A.c.account_no, _A.c.overdue_fen, _A.c.dpd)
-        found = self._connection.execute(query.where(_A.c.id == account_id)).mappings().first()
+        query = query.where(_A.c.id == account_id)
+        found = self._connection.execute(query.with_for_update() if lock else query).mappings().first()
         return dict(found) if found else None
 
     def account_by_number(self, account_no: str) -> int | None:
@@ -60,11 +63,13 @@ class ServiceRepository:
         query = select(_C.c.received_at).where(_C.c.account_id == account_id, _C.c.kind == "complaint")
         return list(self._connection.execute(query).scalars())
 
-    def latest_caller(self, account_id: int, *, since: datetime) -> int | None:
-        """The staff member who made the account's latest call since ``since`` (None: nobody)."""
+    def latest_caller(self, account_id: int, *, since: datetime, roles: Sequence[str]) -> int | None:
+        """The staff member of one of ``roles`` who made the account's latest call since ``since`` (None:
+        nobody)."""
         query = (
             select(_E.c.user_id)
-            .where(_E.c.account_id == account_id, _E.c.channel == "call", _E.c.user_id.is_not(None))
+            .join(_U, _U.c.id == _E.c.user_id)
+            .where(_E.c.account_id == account_id, _E.c.channel == "call", _U.c.role.in_(roles))
             .where(_E.c.at >= since)
             .order_by(_E.c.at.desc(), _E.c.id.desc())
             .limit(1)
@@ -110,9 +115,14 @@ class ServiceRepository:
         found = self._connection.execute(query.with_for_update() if lock else query).mappings().first()
         return dict(found) if found else None
 
-    def holds_of(self, case_id: int) -> list[dict[str, Any]]:
+    def holds_of(self, case_id: int, *, lock: bool = False) -> list[dict[str, Any]]:
+        """The case's holds (locked with ``lock``: a hold lifted by hand meanwhile is seen lifted)."""
         query = select(_H).join(_CH, _CH.c.hold_id == _H.c.id).where(_CH.c.case_id == case_id)
-        return [dict(row) for row in self._connection.execute(query.order_by(_H.c.id)).mappings()]
+        query = query.order_by(_H.c.id)
+        return [
+            dict(row)
+            for row in self._connection.execute(query.with_for_update(of=_H) if lock else query).mappings()
+        ]
 
     def move(self, case_id: int, *, from_statuses: Sequence[str], values: dict[str, Any]) -> bool:
         """Updates the case if its status is one of ``from_statuses`` (False: it was not)."""
@@ -164,11 +174,26 @@ class ServiceRepository:
         return [dict(row) for row in self._connection.execute(query.order_by(_U.c.display_name)).mappings()]
 
     def staff_to_name(self) -> list[dict[str, Any]]:
-        """The active collectors, visitors and agency users (whom a complaint may name)."""
-        query = select(_U.c.id, _U.c.display_name, _U.c.role).where(
-            _U.c.is_active, _U.c.role.in_(("collector", "visitor", "team_lead", "agency_user"))
+        """The active collectors, visitors, team leads and agency users (whom a complaint may name), with
+        their team's name."""
+        query = (
+            select(_U.c.id, _U.c.display_name, _U.c.role, _T.c.name.label("team"))
+            .outerjoin(_T, _T.c.id == _U.c.team_id)
+            .where(_U.c.is_active, _U.c.role.in_(("collector", "visitor", "team_lead", "agency_user")))
         )
         return [dict(row) for row in self._connection.execute(query.order_by(_U.c.display_name)).mappings()]
+
+    def agency_known(self, code: str) -> bool:
+        """Whether an agency of that code has users (a team) or placements."""
+        teams = select(_T.c.id).where(_T.c.agency_code == code).limit(1)
+        placements = select(_P.c.id).where(_P.c.agency_code == code).limit(1)
+        found = self._connection.execute(teams).first() or self._connection.execute(placements).first()
+        return found is not None
+
+    def agencies(self) -> list[str]:
+        """The agencies' codes (the teams of agency users)."""
+        query = select(_T.c.agency_code).where(_T.c.agency_code.is_not(None)).distinct()
+        return sorted(str(code) for code in self._connection.execute(query).scalars())
 
     def names(self, user_ids: Sequence[int]) -> dict[int, str]:
         wanted = sorted({one for one in user_ids if one is not None})
@@ -235,6 +260,7 @@ class ServiceRepository:
 
     def escalation_candidates(self, *, now: datetime) -> list[dict[str, Any]]:
         """Unresolved cases whose acknowledgement or resolution deadline has passed."""
-        late = (_C.c.resolve_by <= now) | and_(_C.c.acknowledged_at.is_(None), _C.c.acknowledge_by <= now)
+        late_ack = or_(_C.c.acknowledged_at.is_(None), _C.c.acknowledged_at >= _C.c.acknowledge_by)
+        late = (_C.c.resolve_by <= now) | and_(late_ack, _C.c.acknowledge_by <= now)
         query = select(*_LISTED).where(_C.c.status.in_(OPEN), late, _C.c.escalation_level < 2)
         return [dict(row) for row in self._connection.execute(query.order_by(_C.c.id)).mappings()]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from arrears.kit.errors import ArrearsError, NotFound
-from arrears.kit.inputs import NUL, InvalidField, check_text
+from arrears.kit.inputs import NUL, InvalidField
 from arrears.kit.money import MAX_AMOUNT_FEN, format_fen
 from arrears.servicedesk.categories import CATEGORIES, CHANNELS, HOLDING_COMPLAINTS, OUTCOMES, REMEDIES
 
@@ -81,9 +81,12 @@ class Intake:
     involved_agency: str | None = None
 
 
-def _text(value: str, field: str) -> str:
-    """The text stripped; InvalidField for a NUL character (no column takes one) or past the limit."""
-    check_text(value, field=field)
+def check_long_text(value: str, field: str) -> str:
+    """A case's text (a summary, a note, a decision: a complaint letter may be long) stripped; InvalidField
+    past ``MAX_SUMMARY`` characters or for a NUL character (no column takes one)."""
+    if len(value) > MAX_SUMMARY:
+        raise InvalidField(field, f"at most {MAX_SUMMARY} characters ({len(value)})",
+                           f"最多 {MAX_SUMMARY} 个字符（现为 {len(value)} 个）")  # fmt: skip
     if NUL in value:
         raise InvalidField(field, "the text holds a NUL character", "文字中含有空字符（NUL）")
     return value.strip()
@@ -98,23 +101,25 @@ def check_intake(intake: Intake) -> Intake:
         raise InvalidField("category", "choose one of the categories", "请选择一个类别")
     if intake.channel not in CHANNELS:
         raise InvalidField("channel", "choose one of the channels", "请选择一个渠道")
-    summary = _text(intake.summary, "summary")
+    summary = check_long_text(intake.summary, "summary")
     if not summary:
         raise InvalidField("summary", "say what the cardholder reports", "请说明持卡人反映的情况")
     if len(summary) > MAX_SUMMARY:
         raise InvalidField("summary", f"at most {MAX_SUMMARY} characters", f"最多 {MAX_SUMMARY} 个字符")
     _check_amount(intake.kind, intake.amount_fen)
     regulator = intake.regulator or intake.channel == "regulator"
-    reference = _text(intake.regulator_ref or "", "regulator_ref") or None
+    reference = check_long_text(intake.regulator_ref or "", "regulator_ref") or None
     if reference is not None and len(reference) > MAX_REFERENCE:
         raise InvalidField(
             "regulator_ref", f"at most {MAX_REFERENCE} characters", f"最多 {MAX_REFERENCE} 个字符"
         )
+    if reference is None and regulator:
+        raise InvalidField("regulator_ref", "a regulator referral needs its number", "监管转办须填写转办编号")
     if reference is not None and not regulator:
         raise InvalidField(
             "regulator_ref", "only a regulator referral has a reference", "只有监管转办有转办编号"
         )
-    agency = _text(intake.involved_agency or "", "involved_agency") or None
+    agency = check_long_text(intake.involved_agency or "", "involved_agency") or None
     if agency is not None and len(agency) > 40:
         raise InvalidField("involved_agency", "at most 40 characters", "最多 40 个字符")
     return Intake(intake.kind, intake.category, intake.channel, summary, intake.amount_fen, regulator,
@@ -161,7 +166,7 @@ def check_resolution(resolution: Resolution) -> Resolution:
     remedies = tuple(one for one in REMEDIES if one in resolution.remedies)
     if resolution.outcome == "not_upheld" and remedies:
         raise InvalidField("remedies", "a case not upheld takes no remedy", "不成立的工单不能有补救措施")
-    text = _text(resolution.text, "text")
+    text = check_long_text(resolution.text, "text")
     if not text:
         raise InvalidField("text", "write the decision and its reasons", "请写明处理结果和理由")
     if len(text) > MAX_SUMMARY:

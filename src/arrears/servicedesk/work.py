@@ -19,15 +19,21 @@ from arrears.contacts import hold_rules
 from arrears.contacts.holds import lift_hold
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import NotFound
-from arrears.kit.inputs import InvalidField, check_text
+from arrears.kit.inputs import InvalidField
 from arrears.portal.requests_repository import RequestRepository
 from arrears.servicedesk.repository import OPEN, ServiceRepository
-from arrears.servicedesk.rules import CaseStateError, Resolution, check_resolution
+from arrears.servicedesk.rules import (
+    MAX_SUMMARY,
+    CaseStateError,
+    Resolution,
+    check_long_text,
+    check_resolution,
+)
 from arrears.users.permissions import allowed
 from arrears.users.service import StaffUser
 
 DESK_ROLES = frozenset({"customer_service", "compliance", "team_lead", "manager"})
-NOTE_LIMIT = 4000
+NOTE_LIMIT = MAX_SUMMARY
 
 
 def found_case(repository: ServiceRepository, case_id: int, *, lock: bool = False) -> dict[str, Any]:
@@ -58,7 +64,7 @@ def _refused(en: str, zh: str) -> CaseStateError:
 def acknowledge(connection: Connection, *, case_id: int, by: StaffUser, now: datetime) -> None:
     """Acknowledges receipt (open -> acknowledged); the acknowledger takes the case if nobody has it."""
     repository = ServiceRepository(connection)
-    found = found_case(repository, case_id)
+    found = found_case(repository, case_id, lock=True)  # an assignment made meanwhile is kept
     values: dict[str, Any] = {"status": "acknowledged", "acknowledged_at": now}
     if found["assigned_to_id"] is None:
         values |= {"assigned_to_id": by.id, "assigned_at": now}
@@ -89,9 +95,8 @@ def add_note(
     """A note (``note``) or a contact with the cardholder (``contact``) on the case, encrypted."""
     if kind not in ("note", "contact"):
         raise InvalidField("kind", "a note or a contact", "备注或联系记录")
-    check_text(text, field="text")
-    clear = text.strip()
-    if not clear or len(clear) > NOTE_LIMIT:
+    clear = check_long_text(text, "text")
+    if not clear:
         raise InvalidField("text", f"write 1 to {NOTE_LIMIT} characters", f"请填写 1 至 {NOTE_LIMIT} 个字符")
     repository = ServiceRepository(connection)
     if found_case(repository, case_id)["status"] == "closed":
@@ -157,7 +162,7 @@ def close(connection: Connection, *, case_id: int, by: StaffUser, now: datetime)
     ):
         raise _refused("the case is closed already", "该工单已结案")
     lifted = []
-    for hold in repository.holds_of(case_id):
+    for hold in repository.holds_of(case_id, lock=True):
         in_force = hold["lifted_at"] is None and (hold["expires_at"] is None or hold["expires_at"] > now)
         if in_force:
             reason = f"service case {case_id} closed / 客服工单 {case_id} 已结案"

@@ -52,7 +52,7 @@ class PlannedRoute:
 
 
 HOLD_NAMES: dict[str, tuple[str, str]] = {  # hold kind -> (en, zh), as the left-out list says it
-    "dispute": ("dispute", "争议"),
+    "dispute": ("dispute", "异议"),
     "complaint": ("complaint", "投诉"),
     "hardship": ("hardship", "困难"),
     "deceased": ("deceased", "已故"),

@@ -9,8 +9,9 @@ step is needed. Each locale has its own Jinja2 environment, so requests never sh
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from markupsafe import Markup
 
 from arrears.kit.money import fen_to_yuan
 from arrears.messaging.reason_text import reason_zh
+from arrears.servicedesk.categories import case_number
 from arrears.web import timefmt
 from arrears.web.labels import LABELS
 
@@ -74,6 +76,33 @@ def _labeller(catalog: NullTranslations) -> Callable[[str], str]:
     return lambda text: catalog.gettext(text) if text in known else text
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def one_language(text: str | None, *, zh: bool) -> str:
+    """A text Arrears wrote in both languages (``English / 中文``, a hold's reason) in the page's one;
+    any other text as it is."""
+    if not text or text.count(" / ") != 1:
+        return text or ""
+    english, chinese = text.split(" / ")
+    if _CJK.search(english) or not _CJK.search(chinese):
+        return text
+    return chinese if zh else english
+
+
+def _coder(catalog: NullTranslations) -> Callable[[str | None], str]:
+    """A code's name: its translation, else (English: the code is its own message) its words
+    (``breathing_space`` -> ``breathing space``)."""
+
+    def named(code: str | None) -> str:
+        if not code:
+            return ""
+        found = catalog.gettext(code)
+        return found if found != code else code.replace("_", " ")
+
+    return named
+
+
 @cache
 def environment(locale: str) -> Environment:
     """The Jinja2 environment of one locale: autoescaped, with ``_``/``gettext`` installed."""
@@ -89,6 +118,9 @@ def environment(locale: str) -> Environment:
     env.filters["percent"] = percent
     env.filters["reason"] = reason_zh if locale == "zh_CN" else str  # why a message did not go
     env.filters["label"] = _labeller(translations(locale))  # free text that may be a known label
+    env.filters["code"] = _coder(translations(locale))  # a code (a role, a hold kind) said in words
+    env.filters["one_language"] = partial(one_language, zh=locale == "zh_CN")  # "English / 中文" texts
+    env.filters["case_no"] = case_number  # a service case's number, KF-000042
     timefmt.install(env)
     env.globals["locale"] = locale
     env.globals["lang"] = "zh-CN" if locale == "zh_CN" else "en"

@@ -13,7 +13,7 @@ Templates write ``{{ moment|local("cardholder") }}`` (or ``|local("staff", "date
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -78,6 +78,24 @@ def zone_label(context: Context, whose: Whose = "staff", at: datetime | None = N
     return offset_label((at or now()).astimezone(zone))
 
 
+@pass_context
+def due(context: Context, moment: datetime | None) -> Markup:
+    """A deadline (the start of the day after its last day, as the service desk stores it) as its last
+    day at 24:00 in the cardholders' zone: ``2026-12-21 24:00 UTC+8``, never the next day's 00:00."""
+    if moment is None:
+        return Markup("")
+    zone = zone_of(_settings(context), "cardholder")
+    last = (in_zone(moment) - timedelta(microseconds=1)).astimezone(zone)
+    label = offset_label(last)
+    return Markup('<time datetime="{}" title="{}">{} 24:00 {}</time>').format(
+        in_zone(moment).astimezone(UTC).isoformat(),
+        _title(context, zone, "cardholder"),
+        last.date().isoformat(),
+        label,
+    )
+
+
 def install(env: Environment) -> None:
     env.filters["local"] = local
+    env.filters["due"] = due
     env.globals["zone_label"] = zone_label

@@ -114,7 +114,9 @@ def test_bad_amounts_are_named_on_the_form(book: Engine, tmp_path: Path) -> None
     path = f"/my/account/{holder.account_no}/request/dispute"
     for amount in ("1e999", "NaN", "-5", "0"):
         refused = post(client, path, csrf, {"category": "amount", "text": "x", "amount": amount}, [])
-        assert refused.status_code == 422 and "amount" in refused.text, amount
+        assert refused.status_code == 422 and 'id="amount"' in refused.text, amount
+        assert "amount：" not in refused.text and "amount:" not in refused.text, amount  # said by its label
+        assert "异议金额" in refused.text.split('id="form-error"')[1][:200], amount
     assert requests_rows(book) == []
 
 

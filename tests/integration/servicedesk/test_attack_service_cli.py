@@ -135,11 +135,6 @@ def test_the_last_supported_moment_lists_and_escalates_on_a_provisional_calendar
     assert json.loads(run(book, tmp_path, "list", "--at", "1900-01-01T00:00+08:00", "--json").stdout) != []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/service.py _moment takes an --at without an offset as UTC: 20:00 "
-    "typed in Shanghai escalates 8 hours early (other commands refuse it or read the local zone)",
-)
 def test_an_at_without_an_offset_is_not_read_as_utc(
     book: Engine, cipher: FieldCipher, tmp_path: Path
 ) -> None:

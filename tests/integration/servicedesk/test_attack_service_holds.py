@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pytest
 from desk_book import DESK, accounts, app_for, audit, holds, staff_client, user
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, update
@@ -202,11 +201,6 @@ def test_callbacks_and_sms_stop_only_the_collector_named(book: Engine, cipher: F
             ), username
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="payments/pay_link_sms.send_pay_link checks the SMS without user_id: "
-    "a complaint's hold naming the collector does not stop their pay-link SMS",
-)
 def test_a_pay_link_sms_stops_the_collector_named(book: Engine, cipher: FieldCipher, tmp_path: Path) -> None:
     account, _ = accounts(book)[4]
     complaint_against(book, cipher, account, "collector1")
@@ -247,11 +241,6 @@ def add_call(book: Engine, account: int, customer: int, username: str, at: datet
         connection.execute(insert(table_of(ContactEvent)).values(**call))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake._involved takes the latest caller of any role: a customer-service "
-    "call after the collector's makes the portal complaint's hold name customer service",
-)
 def test_a_portal_complaint_names_the_collector_not_customer_service_who_called_later(
     book: Engine, cipher: FieldCipher
 ) -> None:

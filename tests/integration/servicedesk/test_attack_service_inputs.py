@@ -235,11 +235,6 @@ def test_a_refund_round_trips_to_the_fen(desk: Desk, typed: str, fen: int, shown
     assert shown in desk.client.get(f"/service-desk/cases/{case_id}").text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the forms allow 4,000 characters (maxlength, MAX_SUMMARY, NOTE_LIMIT) "
-    "but kit.inputs.check_text refuses past 2,000 (MAX_TEXT)",
-)
 @pytest.mark.parametrize("where", ["summary", "note", "decision"])
 def test_a_text_within_the_form_s_4000_characters_is_accepted(desk: Desk, where: str) -> None:
     account, _ = accounts(desk.book)[7]
@@ -254,11 +249,6 @@ def test_a_text_within_the_form_s_4000_characters_is_accepted(desk: Desk, where:
         assert resolve(desk, case_id, text=long).status_code == 303
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="involved_agency is taken from the form unchecked: a complaint naming an "
-    "agency code nobody has places a hold that binds nobody",
-)
 def test_a_complaint_naming_an_unknown_agency_is_refused(desk: Desk) -> None:
     account, _ = accounts(desk.book)[8]
     answer = desk.log(account, kind_category="complaint:attitude_abuse", involved_agency="NO-SUCH-AGENCY")

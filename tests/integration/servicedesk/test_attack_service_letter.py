@@ -159,11 +159,6 @@ def test_the_letter_is_queued_once_under_double_clicks(
     assert count == 1 and cases(book)[0]["letter_message_id"] is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the service_response template names the remedies but not the refund's "
-    "amount (facts.py has no case_refund): the cardholder is told 'refund' without how much",
-)
 @pytest.mark.parametrize(("fen", "shown"), [(1, "0.01"), (10_000_000_000, "100,000,000.00")])
 def test_the_letter_states_the_refund_to_the_fen(
     book: Engine, cipher: FieldCipher, tmp_path: Path, fen: int, shown: str

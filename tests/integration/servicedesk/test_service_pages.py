@@ -46,7 +46,7 @@ def test_a_case_is_worked_from_intake_to_closure(book: Engine, tmp_path: Path) -
         hold["lifted_at"] is not None for hold in holds(book)
     )
     closed = client.get(f"/service-desk/cases/{case_id}?done=closed")
-    assert 'id="case-status">' in closed.text and f"#{case['letter_message_id']}" in closed.text
+    assert 'id="case-status">' in closed.text and 'id="letter-queued"' in closed.text
     again = client.post(f"/service-desk/cases/{case_id}/close", data={"csrf_token": csrf})
     assert again.status_code == 422 and 'id="case-error"' in again.text
 
@@ -71,3 +71,24 @@ def test_the_desk_is_for_the_desk_and_a_case_for_its_scope(book: Engine, tmp_pat
     visitor, _ = staff_client(app, "visitor1")
     assert visitor.get("/service-desk").status_code == 403
     assert cases(book) == []
+
+
+def test_a_refused_step_names_the_field_by_its_label_and_keeps_the_ticks(
+    book: Engine, tmp_path: Path
+) -> None:
+    client, csrf = staff_client(app_for(book, tmp_path), "customer_service1")
+    account, _ = accounts(book)[3]
+    form = {"csrf_token": csrf, "kind_category": "dispute:amount", "channel": "call", "summary": "wrong"}
+    opened = client.post(f"/cases/{account}/service-cases", data=form, follow_redirects=False)
+    case_path = opened.headers["location"].split("?")[0]
+    decision = {"csrf_token": csrf, "form": "resolve", "outcome": "upheld", "remedies": ["refund", "apology"],
+                "refund": "1e999", "text": "refund the fee"}  # fmt: skip
+    refused = client.post(f"{case_path}/resolve", data=decision)
+    assert refused.status_code == 422
+    error = re.search(r'id="case-error">([^<]*)<', refused.text)
+    assert error is not None and not error.group(1).startswith("refund") and "退款（元）" in error.group(1)
+    assert 'value="refund" checked' in refused.text and 'value="apology" checked' in refused.text
+    assert 'name="refund" inputmode="decimal" value="1e999" aria-invalid="true"' in refused.text
+    empty = client.post(f"{case_path}/notes", data={"csrf_token": csrf, "form": "note", "text": " "})
+    note_error = re.search(r'id="case-error">([^<]*)<', empty.text)
+    assert note_error is not None and not note_error.group(1).startswith("text")

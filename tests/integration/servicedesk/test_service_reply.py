@@ -57,6 +57,8 @@ def test_the_response_letter_is_rendered_with_the_case_s_facts(
     text = "".join(page.extract_text() for page in PdfReader(batch.paths.merged).pages).replace(" ", "")
     assert f"KF-{case.id:06d}" in text and decision in text and "盗刷" in text and "更正记录" in text
     assert "2026年12月4日" in text  # the day the case was received
+    for demand in ("逾期应还", "还款方式", "请于", "扫码还款", "还款参考号"):  # a reply demands nothing
+        assert demand not in text, demand
     with book.connect() as connection:
         sent = OutboxRepository(connection).message_by_key(f"service:{case.id}:response")
     assert sent is not None and sent["status"] == "sent"

@@ -144,7 +144,7 @@ def test_a_held_account_asked_for_by_a_collector_is_left_out_for_its_hold(
         "/visits/plan?date=2005-10-01", data={"date": "2005-10-01", "csrf_token": token.group(1)}
     )
     row = re.search(rf"<tr><td>{held_no}(.*?)</tr>", planned.text)
-    assert row is not None and "停催中：争议" in row.group(1) and '<span class="pill">' in row.group(1)
+    assert row is not None and "停催中：异议" in row.group(1) and '<span class="pill">' in row.group(1)
     lead.get("/lang/en")
     shown = lead.post(
         "/visits/plan?date=2005-10-01", data={"date": "2005-10-01", "csrf_token": token.group(1)}

@@ -188,7 +188,8 @@ def test_received_before_spring_festival_2026() -> None:
 
 def test_a_date_in_2027_is_provisional_until_the_notice_is_loaded(tmp_path: Path) -> None:
     found = due(at(2026, 12, 17, 9, 0))
-    assert found.resolve_by == at(2027, 1, 5, 0, 0)  # 1 Jan 2027 (Friday) off: Monday 4 Jan
+    # 1 Jan 2027 (Friday) off; without the notice Saturday 2 Jan counts as a working day (never late)
+    assert found.resolve_by == at(2027, 1, 3, 0, 0)
     assert found.provisional is True
     assert due(at(2026, 12, 1, 9, 0)).provisional is False
     path = tmp_path / "holidays.toml"

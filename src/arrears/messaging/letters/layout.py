@@ -44,6 +44,7 @@ class LetterInput:
     educated: bool  # the body ends with the financial-education block
     pay_url: str
     pay_ref: str
+    collection: bool = True  # a service letter (a reply to a complaint) shows no amounts, no way to pay
 
 
 def _lines(paragraph: str) -> list[str]:
@@ -70,9 +71,16 @@ def document(letter: LetterInput, *, font: str) -> dict[str, Any]:
             {"label": labels["date"], "value": wording.day(letter.letter_date, locale)},
             {"label": labels["card"], "value": letter.card_masked},
             {"label": labels["letter_no"], "value": letter.letter_id},
-            {"label": labels["pay_ref"], "value": letter.pay_ref},
-        ],
+        ]
+        + ([{"label": labels["pay_ref"], "value": letter.pay_ref}] if letter.collection else []),
         "body": [_lines(paragraph) for paragraph in paragraphs],
+        "education": _lines(education) if education else [],
+    } | (_demand(letter, locale, labels) if letter.collection else {"amounts": [], "pay": None})
+
+
+def _demand(letter: LetterInput, locale: str, labels: Any) -> dict[str, Any]:
+    """What a collection letter demands: the amounts, the date to pay by, the ways to pay."""
+    return {
         "amounts": rules.owed_rows(letter.owed, dict(labels)),
         "deadline": wording.day(letter.deadline, locale),
         "pay": {
@@ -81,7 +89,6 @@ def document(letter: LetterInput, *, font: str) -> dict[str, Any]:
             ),
             "url": letter.pay_url,
         },
-        "education": _lines(education) if education else [],
     }
 
 
@@ -108,5 +115,7 @@ def qr_svg(url: str) -> str:
 
 
 def with_qr(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document with its payment link's QR code."""
+    """The document with its payment link's QR code (a letter with no way to pay has none)."""
+    if doc["pay"] is None:
+        return doc
     return doc | {"pay": doc["pay"] | {"qr_svg": qr_svg(doc["pay"]["url"])}}

@@ -19,6 +19,7 @@ from arrears.compliance.policy import Policy
 from arrears.config import Settings
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_name
+from arrears.kit.money import format_fen
 from arrears.messaging import rules as dispatch_rules
 from arrears.messaging.letters import rules
 from arrears.messaging.letters.layout import Bank, LetterInput
@@ -28,7 +29,7 @@ from arrears.messaging.repository import OutboxRepository
 from arrears.messaging.rules import PointFacts
 from arrears.messaging.templates import MessageFacts, TemplateError, approved, fill_stored
 from arrears.messaging.templates.repository import Stored
-from arrears.servicedesk.categories import name
+from arrears.servicedesk.categories import case_number, name, outcome_name
 
 DEFAULT_TEMPLATE = "demand"
 NO_ACCOUNT = Skip("no_account", "the message names no card account", "该消息未关联信用卡账户")
@@ -174,13 +175,16 @@ def _case_facts(case: Mapping[str, Any] | None, context: Context, locale: str) -
     lang = "zh" if locale == "zh" else "en"
     decision = context.cipher.decrypt(case["resolution_enc"]) if case["resolution_enc"] is not None else ""
     remedies = [name(code, lang) for code in (case["remedies"] or "").split(",") if code]
+    if case["refund_fen"]:  # the refund's amount, to the fen
+        remedies = [f"{one} {format_fen(case['refund_fen'])} {'元' if lang == 'zh' else 'yuan'}"
+                    if one == name("refund", lang) else one for one in remedies]  # fmt: skip
     joined = ("、" if lang == "zh" else ", ").join(remedies) or ("无" if lang == "zh" else "none")
     separator = "：" if lang == "zh" else ": "
     return {
-        "case_no": f"KF-{case['id']:06d}",
+        "case_no": case_number(case["id"]),
         "case_received": case["received_at"].astimezone(context.zone).date(),
         "case_subject": f"{name(case['kind'], lang)}{separator}{name(case['category'], lang)}",
-        "case_outcome": name(case["outcome"], lang),
+        "case_outcome": outcome_name(case["kind"], case["outcome"], lang),
         "case_decision": decision,
         "case_remedies": joined,
     }
@@ -220,11 +224,12 @@ def letter_input(one: Chosen, *, letter_id: str, templates: Templates, context: 
     filled = fill_stored(stored, facts=facts(row, name=name, address=address, pay_link=url, context=context),
                          locale=message.locale)  # fmt: skip
     account_no = row.account_no or ""
+    collection = filled.kind == "collection"
     return LetterInput(
         letter_id=letter_id, locale=message.locale, bank=context.bank, recipient=name, address=address,
         card_masked=rules.mask_card(account_no), account_tail=account_no[-4:], letter_date=context.run_date,
         deadline=context.deadline, owed=_owed(row), title=filled.subject, body=filled.text,
-        educated=filled.kind == "collection", pay_url=url, pay_ref=ref,
+        educated=collection, pay_url=url, pay_ref=ref, collection=collection,
     )  # fmt: skip
 
 

@@ -135,7 +135,7 @@ class LetterRepository:
         """The service cases whose response letter the messages are, by message id."""
         c = _CASE
         columns = (c.c.id, c.c.letter_message_id, c.c.kind, c.c.category, c.c.received_at, c.c.outcome,
-                   c.c.remedies, c.c.resolution_enc)  # fmt: skip
+                   c.c.remedies, c.c.refund_fen, c.c.resolution_enc)  # fmt: skip
         found: dict[int, dict[str, Any]] = {}
         for chunk in _chunks(sorted(set(message_ids))):
             for row in self._connection.execute(select(*columns).where(c.c.letter_message_id.in_(chunk))):

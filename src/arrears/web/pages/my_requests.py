@@ -28,8 +28,9 @@ from arrears.portal.requests import (
     requests_of_customer,
 )
 from arrears.portal.uploads import MAX_ATTACHMENTS, UploadRefused, too_large, too_many
-from arrears.servicedesk.categories import CATEGORIES, KINDS, name
+from arrears.servicedesk.categories import CATEGORIES, KINDS, name, outcome_name
 from arrears.web.deps import bounded_body, locale
+from arrears.web.form_errors import refusal
 from arrears.web.labels import N_
 
 router = APIRouter(include_in_schema=False)
@@ -129,8 +130,9 @@ async def send_request(request: Request, account_no: str, kind: str, session: Ca
         return _form(request, kind, account, values=values, error=refused.message(locale(request)),
                      field="attachment", status_code=status)  # fmt: skip
     except InvalidField as invalid:
-        return _form(request, kind, account, values=values, error=invalid.message(locale(request)),
-                     field=invalid.field, status_code=422)  # fmt: skip
+        shown = refusal(locale(request), "portal_request", values, invalid)
+        return _form(request, kind, account, values=values, error=shown.message, field=invalid.field,
+                     status_code=422)  # fmt: skip
     except NotFound:
         return portal_error(request, 404, N_("Not found"), N_("No such page or account."))
     except ArrearsError as refused:
@@ -153,4 +155,6 @@ def my_requests(request: Request, session: Cardholder) -> HTMLResponse:
     just_sent = next((row for row in mine if str(row["id"]) == sent), None)
     lang = locale(request)
     return portal_page(request, "my/requests.html", accounts=accounts, requests=mine, kinds=KINDS,
-                       just_sent=just_sent, named=lambda code: name(code, lang))  # fmt: skip
+                       just_sent=just_sent, named=lambda code: name(code, lang),
+                       pause_days=request.app.state.desk.hardship_pause_days,
+                       outcome_named=lambda kind, code: outcome_name(kind, code, lang))  # fmt: skip

@@ -21,7 +21,16 @@ from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import InvalidField, parse_id
 from arrears.kit.money import parse_amount_fen
 from arrears.servicedesk import desk, work
-from arrears.servicedesk.categories import CATEGORIES, KINDS, OUTCOMES, REMEDIES, STAFF_CHANNELS, name
+from arrears.servicedesk.categories import (
+    CATEGORIES,
+    KINDS,
+    OUTCOMES,
+    REMEDIES,
+    STAFF_CHANNELS,
+    name,
+    outcome_name,
+    parse_case_number,
+)
 from arrears.servicedesk.intake import open_case
 from arrears.servicedesk.reply import queue_response_letter
 from arrears.servicedesk.repository import ServiceRepository
@@ -29,7 +38,7 @@ from arrears.servicedesk.rules import Intake, Resolution
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
-from arrears.web.form_errors import refusal
+from arrears.web.form_errors import FORMS, refusal
 from arrears.web.pages.workspace import NotInScope, case_with_error, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -43,14 +52,30 @@ def _named(request: Request) -> Callable[[str | None], str]:
 
 
 @router.get("/service-desk", response_class=HTMLResponse)
-def desk_page(request: Request, session: Worker, tab: str = "due", page_no: int = 1) -> HTMLResponse:
+def desk_page(request: Request, session: Worker, tab: str = "due", page_no: int = 1, q: str = "") -> Response:
     setup, moment = request.app.state.desk, now()
+    if q.strip():
+        return _found(request, session, q)
     with request.app.state.engine.connect() as connection:
         shown = desk.desk_page(connection, user=session.user, setup=setup, now=moment, tab=tab, page=page_no)
         figures = desk.figures(connection, now=moment)
         staff = ServiceRepository(connection).desk_members()
     return page(request, "service_desk.html", desk=shown, figures=figures, named=_named(request),
                 notice=request.query_params.get("done"), staff=staff)  # fmt: skip
+
+
+def _found(request: Request, session: sessions.Session, text: str) -> Response:
+    """A case by its number (KF-000042) or an account by its number: its page; else the desk saying so."""
+    case_id = parse_case_number(text)
+    with request.app.state.engine.connect() as connection:
+        repository = ServiceRepository(connection)
+        found = repository.case(case_id) if case_id is not None else None
+        if found is not None and may_open(connection, session.user, int(found["account_id"])):
+            return RedirectResponse(f"/service-desk/cases/{case_id}", status_code=303)
+        account_id = repository.account_by_number(text.strip()[:64])
+        if account_id is not None and may_open(connection, session.user, account_id):
+            return RedirectResponse(f"/cases/{account_id}#service-cases", status_code=303)
+    return RedirectResponse("/service-desk?done=not_found", status_code=303)
 
 
 def _in_scope(connection: Connection, session: sessions.Session, case_id: int) -> int:
@@ -67,7 +92,9 @@ def _case_page(request: Request, session: sessions.Session, case_id: int, **more
         shown = desk.case_view(connection, case_id=case_id, user=session.user, setup=setup,
                                cipher=request.app.state.cipher, now=moment)  # fmt: skip
         staff = ServiceRepository(connection).desk_members()
+    lang = locale(request)
     return page(request, "service_case.html", case=shown, named=_named(request), staff=staff,
+                outcome_named=lambda kind, code: outcome_name(kind, code, lang),
                 outcomes=OUTCOMES, remedies=REMEDIES, notice=request.query_params.get("done"),
                 status_code=422 if more.get("error") else 200, **more)  # fmt: skip
 
@@ -81,13 +108,18 @@ Step = Callable[[Connection, dict[str, str]], object]
 
 
 async def _step(request: Request, session: sessions.Session, case_id: int, done: str, step: Step) -> Response:
-    form = await form_fields(request)
-    return await run_in_threadpool(_run_step, request, session, case_id, done, step, form)
+    posted = await request.form()
+    form = {key: value for key, value in posted.items() if isinstance(value, str)}
+    ticked = [str(value) for value in posted.getlist("remedies")]
+    if form.get("form") not in FORMS:
+        form["form"] = "note" if done == "noted" else ("assign" if done == "assigned" else "resolve")
+    return await run_in_threadpool(_run_step, request, session, case_id, done, step, form, ticked)
 
 
 def _run_step(
-    request: Request, session: sessions.Session, case_id: int, done: str, step: Step, form: dict[str, str]
-) -> Response:
+    request: Request, session: sessions.Session, case_id: int, done: str, step: Step, form: dict[str, str],
+    ticked: list[str],
+) -> Response:  # fmt: skip
     try:
         with audit_transaction(request.app.state.engine) as connection:
             _in_scope(connection, session, case_id)
@@ -95,9 +127,9 @@ def _run_step(
     except NotInScope:
         raise
     except ArrearsError as problem:
-        field = getattr(problem, "field", None)
-        return _case_page(request, session, case_id, error=problem.message(locale(request)), typed=form,
-                          error_field=field)  # fmt: skip
+        shown = refusal(locale(request), form.get("form", "note"), form, problem)
+        return _case_page(request, session, case_id, error=shown.message, typed=form, error_field=shown.field,
+                          ticked=ticked)  # fmt: skip
     return RedirectResponse(f"/service-desk/cases/{case_id}?done={done}", status_code=303)
 
 

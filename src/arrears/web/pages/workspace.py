@@ -171,6 +171,9 @@ def case_context(
         "service_staff": ServiceRepository(connection).staff_to_name()
         if allowed(session.user.role, "service:log")
         else [],
+        "service_agencies": ServiceRepository(connection).agencies()
+        if allowed(session.user.role, "service:log")
+        else [],
         "service_categories": service_categories.CATEGORIES,
         "service_channels": service_categories.STAFF_CHANNELS,
         "service_named": lambda code: service_categories.name(code, locale(request)),
