@@ -10,20 +10,23 @@ of the predicted intent is the confidence the threshold is compared with.
 The shipped classifier (``shipped``) is trained at first use in each process from every labelled
 question in the package (``data/questions.tsv``); the benchmark measures the same method trained on the
 training part only and tested on the held-out part (``split``: stratified by intent, ``HELD_OUT`` of the
-questions, seed ``SEED``), which no choice looks at. See docs/decisions/0024-assistant-intent-classifier.md.
+questions, seed ``SEED``, repeats removed by the frozen ``text.split_key``), which no choice looks at.
+Choices are made by cross-validation on the training part (``cross_validate``); ``THRESHOLD`` is
+``choose_threshold`` over its pooled out-of-fold answers. See
+docs/decisions/0024-assistant-intent-classifier.md.
 """
 
 from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from arrears.assistant.text import LANGS, concepts, normalise, words
+from arrears.assistant.text import LANGS, concepts, normalise, split_key, words
 from arrears.kit.errors import ArrearsError
 
 INTENTS = (
@@ -39,6 +42,11 @@ HELD_OUT = 0.2
 FOLDS = 5
 DEFAULT_METHOD = "words+chars+concepts+lr"
 TARGET = 0.95  # the share of the answers given alone that must be right (the threshold's rule)
+THRESHOLD_REPEATS = 3  # fold assignments pooled for the threshold (one alone moves it by up to 0.05)
+# The confidence below which the assistant hands over: ``choose_threshold`` over the out-of-fold answers
+# of ``THRESHOLD_REPEATS`` x ``FOLDS``-fold cross-validation of ``DEFAULT_METHOD`` on the training part
+# (recompute it when the questions or the method change; a test checks it).
+THRESHOLD = 0.48
 CONCEPT_WEIGHT = 0.5  # the concepts' block against the words' and the characters' (each 1)
 
 
@@ -101,15 +109,17 @@ def load_questions(path: Path = DATA) -> list[Question]:
     return found
 
 
-def unique(questions: Sequence[Question]) -> list[Question]:
-    """The questions without repeats of a normalised text (the first kept), so that no question is in
-    both the training and the held-out part."""
-    seen: set[str] = set()
+def unique(
+    questions: Sequence[Question], key: Callable[[str], str] = normalise, *, besides: Iterable[str] = ()
+) -> list[Question]:
+    """The questions without repeats of a ``key`` (default: the normalised text; the first kept), and
+    without those whose key is in ``besides``."""
+    seen = set(besides)
     found = []
     for question in questions:
-        key = normalise(question.text)
-        if key not in seen:
-            seen.add(key)
+        found_key = key(question.text)
+        if found_key not in seen:
+            seen.add(found_key)
             found.append(question)
     return found
 
@@ -117,14 +127,17 @@ def unique(questions: Sequence[Question]) -> list[Question]:
 def split(
     questions: Sequence[Question], *, seed: int = SEED, held_out: float = HELD_OUT
 ) -> tuple[list[Question], list[Question]]:
-    """(training part, held-out part): stratified by intent, repeats removed first."""
+    """(training part, held-out part): repeats of ``text.split_key`` removed, then stratified by intent.
+    The key is frozen so that a better normalisation or lexicon never moves a question between the
+    parts; the training part then loses the repeats of today's normalised texts, its own and the held-out
+    part's, so that no question is in both."""
     from sklearn.model_selection import train_test_split
 
-    kept = unique(questions)
+    kept = unique(questions, split_key)
     train, test = train_test_split(
         kept, test_size=held_out, random_state=seed, stratify=[one.intent for one in kept]
     )
-    return list(train), list(test)
+    return unique(train, besides={normalise(one.text) for one in test}), list(test)
 
 
 ModelInput = tuple[str, tuple[str, ...]]  # the normalised text, the tags of the concepts it names
@@ -240,32 +253,38 @@ def shipped(path: Path = DATA, method: str = DEFAULT_METHOD) -> Classifier:
 @dataclass(frozen=True, slots=True)
 class CrossValidated:
     method: str
-    accuracy: float
+    accuracy: float  # the mean over the repeats
     macro_f1: float
-    confidences: tuple[float, ...]  # each question's out-of-fold confidence in its predicted intent
-    correct: tuple[bool, ...]  # whether that prediction was right
+    confidences: tuple[float, ...]  # each out-of-fold answer's confidence in its predicted intent
+    correct: tuple[bool, ...]  # whether that answer was right (the repeats one after another)
 
 
 def cross_validate(
-    questions: Sequence[Question], method: str = DEFAULT_METHOD, *, folds: int = FOLDS, seed: int = SEED
+    questions: Sequence[Question],
+    method: str = DEFAULT_METHOD,
+    *,
+    folds: int = FOLDS,
+    seed: int = SEED,
+    repeats: int = 1,
 ) -> CrossValidated:
-    """Out-of-fold predictions of ``method`` over ``questions`` (stratified folds)."""
+    """Out-of-fold predictions of ``method`` over ``questions`` (stratified folds), ``repeats`` times with
+    the folds drawn by ``seed``, ``seed + 1``..."""
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     texts = [model_input(one.text) for one in questions]
     labels = [one.intent for one in questions]
-    chosen = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    probabilities = cross_val_predict(pipeline(method), texts, labels, cv=chosen, method="predict_proba")
     classes = sorted(set(labels))
-    predicted = [classes[int(row.argmax())] for row in probabilities]
-    return CrossValidated(
-        method=method,
-        accuracy=float(accuracy_score(labels, predicted)),
-        macro_f1=float(f1_score(labels, predicted, average="macro")),
-        confidences=tuple(float(row.max()) for row in probabilities),
-        correct=tuple(p == label for p, label in zip(predicted, labels, strict=True)),
-    )
+    accuracy, macro_f1, confidences, correct = 0.0, 0.0, [], []
+    for repeat in range(repeats):
+        chosen = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
+        found = cross_val_predict(pipeline(method), texts, labels, cv=chosen, method="predict_proba")
+        predicted = [classes[int(row.argmax())] for row in found]
+        accuracy += float(accuracy_score(labels, predicted)) / repeats
+        macro_f1 += float(f1_score(labels, predicted, average="macro")) / repeats
+        confidences += [float(row.max()) for row in found]
+        correct += [p == label for p, label in zip(predicted, labels, strict=True)]
+    return CrossValidated(method, accuracy, macro_f1, tuple(confidences), tuple(correct))
 
 
 def choose_threshold(

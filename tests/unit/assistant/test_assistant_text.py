@@ -14,9 +14,11 @@ from arrears.assistant.text import (
     InvalidQuestion,
     check_question,
     concepts,
+    english_word,
     language,
     normalise,
     redact,
+    split_key,
     to_simplified,
     words,
 )
@@ -43,6 +45,43 @@ def test_same_sound_misspellings_of_the_domain_read_as_meant() -> None:
     assert (
         normalise("崔收天天打电化，会影响正信吗，我想言期环款") == "催收天天打电话,会影响征信吗,我想延期还款"
     )
+
+
+def test_more_same_sound_misspellings_and_words_half_in_pinyin_read_as_meant() -> None:
+    assert normalise("我换了手鸡号，给我回个电花") == "我换了手机号,给我回个电话"
+    assert normalise("会被起su吗，卡被盗shua了，宽限几tian") == "会被起诉吗,卡被盗刷了,宽限几天"
+    assert normalise("起sun") == "起sun"  # a syllable inside a longer Latin word is left alone
+
+
+def test_written_cantonese_reads_as_mandarin() -> None:
+    assert normalise("呢張卡幾時要還錢？") == "这张卡什么时候要还钱?"
+    assert normalise("屋企有人病咗，我冇錢還卡數") == "家里有人病了,我没有钱还卡债"
+
+
+def test_pinyin_reads_as_the_chinese_word_and_initials_only_beside_chinese() -> None:
+    assert normalise("我想fenqi还款，转rgkf") == "我想分期还款,转人工客服"
+    assert normalise("hk日是几号，会影响zx吗") == "还款日是几号,会影响征信吗"
+    assert normalise("txgz") == "停息挂账"  # three letters or more: read alone too
+    assert normalise("I pay from HK") == "i pay from hk"  # two letters without Chinese: English
+
+
+def test_english_typing_errors_of_the_domain_words_are_corrected() -> None:
+    assert normalise("were can i make paymnet, whats my overdue amout") == (
+        "were can i make payment, whats my overdue amount"
+    )
+    assert english_word("collecter") == "collector" and english_word("statment") == "statement"
+    for kept in ("charges", "reports", "there", "change", "polite", "contract", "lease", "email", "pay"):
+        assert english_word(kept) == kept  # an ordinary word, an ending, a short word: left alone
+    assert english_word("paymant") == "payment"
+
+
+def test_the_split_key_is_the_normalisation_the_questions_were_split_by() -> None:
+    """Frozen: a better normalisation must not move a labelled question between the parts."""
+    assert split_key("崔收天天打电化，會影響正信嗎？ＡＰＰ，卡号6222021234567890") == (
+        "催收天天打电话,会影响征信吗?app,卡号 #"
+    )
+    assert split_key("我换了手鸡号，冇錢，fenqi") == "我换了手鸡号,冇钱,fenqi"  # none of today's additions
+    assert normalise("我换了手鸡号，冇錢，fenqi") == "我换了手机号,没有钱,分期"
 
 
 def test_words_keep_the_domain_vocabulary_whole_and_drop_punctuation() -> None:
