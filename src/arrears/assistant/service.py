@@ -13,10 +13,11 @@ from arrears.assistant.model import Classifier
 from arrears.assistant.text import LANGS, Lang, check_question, language
 from arrears.kit.inputs import InvalidField
 
-# The confidence below which the assistant hands over (callback, reason ``unsure``): the lowest at which
-# at least 95% of the answers given alone were right in 5-fold cross-validation on the training part
-# (``model.choose_threshold``; ``benchmarks/assistant_bench.py`` prints it). See docs/assistant.md.
-DEFAULT_THRESHOLD = 0.41
+# The confidence below which the assistant hands over (callback, reason ``unsure``): ``model.THRESHOLD``,
+# the lowest at which at least 95% of the answers given alone were right in cross-validation on the
+# training part (``model.choose_threshold``; ``benchmarks/assistant_bench.py`` prints it). See
+# docs/assistant.md.
+DEFAULT_THRESHOLD = model.THRESHOLD
 
 
 def check_lang(value: str | None) -> Lang | None:

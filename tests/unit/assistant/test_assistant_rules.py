@@ -150,3 +150,9 @@ def test_summary_cuts_a_single_turn_longer_than_the_limit() -> None:
 def test_over_limit() -> None:
     assert not over_limit(QUESTIONS_PER_CLIENT - 1)
     assert over_limit(QUESTIONS_PER_CLIENT)
+
+
+def test_the_command_and_the_portal_use_the_chosen_threshold() -> None:
+    from arrears.assistant import model, service
+
+    assert service.DEFAULT_THRESHOLD == model.THRESHOLD
