@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -17,6 +27,8 @@ SERVICE_STATUSES = ("open", "acknowledged", "resolved", "closed")
 SERVICE_OUTCOMES = ("upheld", "partly_upheld", "not_upheld")
 SERVICE_REMEDIES = ("refund", "waiver", "apology", "staff_action", "correction")
 NOTE_KINDS = ("note", "contact", "system")
+_UNRESOLVED = text("status IN ('open', 'acknowledged')")
+_RESOLVED = text("status IN ('resolved', 'closed')")
 
 
 class ServiceCase(Base):
@@ -32,7 +44,12 @@ class ServiceCase(Base):
         Index("ix_service_case_assigned", "assigned_to_id", "status"),
         Index("ix_service_case_received", "received_at"),
         Index("ix_service_case_involved_user", "involved_user_id"),
-    )
+        # the desk's lists in their order: unresolved cases by deadline, resolved ones by resolution
+        Index("ix_service_case_open_due", "resolve_by", "id", postgresql_where=_UNRESOLVED,
+              sqlite_where=_UNRESOLVED),
+        Index("ix_service_case_resolved", "resolved_at", "id", postgresql_where=_RESOLVED,
+              sqlite_where=_RESOLVED),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)

@@ -70,6 +70,7 @@ def tab_condition(tab: str, *, user: StaffUser, setup: DeskSetup, now: datetime)
 
 
 COUNTED = ("due", "breached", "at_risk", "mine", "escalated", "unassigned", "to_close")
+SHARED = tuple(tab for tab in COUNTED if tab not in ("mine", "escalated"))  # counted alike for every user
 
 
 def tab_counts(
@@ -108,11 +109,15 @@ def desk_page(
     now: datetime,
     tab: str = "due",
     page: int = 1,
+    counts: dict[str, int] | None = None,
 ) -> DeskPage:
-    """One page of a tab's cases with their clocks, and the count of every tab."""
+    """One page of a tab's cases with their clocks, and the count of every tab (``counts``: those the
+    caller knows already, e.g. from a cache; the others are counted now)."""
     tab = tab if tab in TABS else "due"
     repository = ServiceRepository(connection)
-    counts = tab_counts(connection, user=user, setup=setup, now=now)
+    known = counts or {}
+    missing = tuple(one for one in COUNTED if one not in known)
+    counts = known | tab_counts(connection, user=user, setup=setup, now=now, tabs=missing)
     total = (
         counts.get(tab)
         if tab in counts

@@ -206,8 +206,10 @@ class ServiceRepository:
     def listed(
         self, *conditions: ColumnElement[bool], order: Sequence[Any], limit: int, offset: int = 0
     ) -> list[dict[str, Any]]:
-        query = select(*_LISTED, _A.c.account_no).join(_A, _A.c.id == _C.c.account_id).where(*conditions)
-        query = query.order_by(*order).limit(limit).offset(offset)
+        # the page's ids first (from the desk's partial indexes, in order), then only their rows are joined
+        ids = select(_C.c.id).where(*conditions).order_by(*order).limit(limit).offset(offset).subquery()
+        query = select(*_LISTED, _A.c.account_no).join(ids, ids.c.id == _C.c.id)
+        query = query.join(_A, _A.c.id == _C.c.account_id).order_by(*order)
         return [dict(row) for row in self._connection.execute(query).mappings()]
 
     def count(self, *conditions: ColumnElement[bool]) -> int:

@@ -89,6 +89,7 @@ def create_app(
     app.state.cipher = FieldCipher(master_key)
     app.state.policy = load_policy(policy)
     app.state.desk = DeskSetup.of(settings, app.state.policy)
+    app.state.desk_cache = {}  # the service desk's counts and figures, kept briefly (web/desk_cache.py)
     for router in (
         auth.router,
         compliance.router,

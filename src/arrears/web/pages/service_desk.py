@@ -38,6 +38,7 @@ from arrears.servicedesk.rules import Intake, Resolution
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
+from arrears.web.desk_cache import FIGURES_SECONDS, cached, desk_counts
 from arrears.web.form_errors import FORMS, refusal
 from arrears.web.pages.workspace import NotInScope, case_with_error, form_fields
 
@@ -57,8 +58,10 @@ def desk_page(request: Request, session: Worker, tab: str = "due", page_no: int 
     if q.strip():
         return _found(request, session, q)
     with request.app.state.engine.connect() as connection:
-        shown = desk.desk_page(connection, user=session.user, setup=setup, now=moment, tab=tab, page=page_no)
-        figures = desk.figures(connection, now=moment)
+        counts = desk_counts(request, connection, session.user, moment, (*desk.SHARED, "escalated"))
+        shown = desk.desk_page(connection, user=session.user, setup=setup, now=moment, tab=tab, page=page_no,
+                               counts=counts)  # fmt: skip
+        figures = cached(request, ("figures",), FIGURES_SECONDS, lambda: desk.figures(connection, now=moment))
         staff = ServiceRepository(connection).desk_members()
     return page(request, "service_desk.html", desk=shown, figures=figures, named=_named(request),
                 notice=request.query_params.get("done"), staff=staff)  # fmt: skip
@@ -130,6 +133,7 @@ def _run_step(
         shown = refusal(locale(request), form.get("form", "note"), form, problem)
         return _case_page(request, session, case_id, error=shown.message, typed=form, error_field=shown.field,
                           ticked=ticked)  # fmt: skip
+    request.app.state.desk_cache.clear()  # this process's counts show the change at once
     return RedirectResponse(f"/service-desk/cases/{case_id}?done={done}", status_code=303)
 
 
@@ -223,6 +227,7 @@ def _log_case(request: Request, session: sessions.Session, account_id: int, form
         return case_with_error(
             request, session, account_id, refusal(locale(request), "service", form, problem)
         )
+    request.app.state.desk_cache.clear()
     if work.may_work(session.user):
         return RedirectResponse(f"/service-desk/cases/{opened.id}?done=opened", status_code=303)
     return RedirectResponse(f"/cases/{account_id}?done=service_case", status_code=303)

@@ -36,13 +36,14 @@ from arrears.portal.offers import preferences
 from arrears.portal.requests import requests_for_case
 from arrears.scoring.account_scores import latest_score
 from arrears.servicedesk import categories as service_categories
-from arrears.servicedesk.desk import cases_of_account, tab_counts
+from arrears.servicedesk.desk import cases_of_account
 from arrears.servicedesk.repository import ServiceRepository
 from arrears.users.permissions import allowed, require
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.charts import bar_chart
 from arrears.web.deps import locale, page, signed_in
+from arrears.web.desk_cache import desk_counts
 from arrears.web.form_errors import Refusal, form_state, refusal
 from arrears.web.i18n import gettext
 from arrears.web.timefmt import zone_of
@@ -74,8 +75,7 @@ def _home(request: Request, session: sessions.Session, *, full: str | None = Non
         clear, cipher = allowed(session.user.role, "pii:reveal"), request.app.state.cipher
         mine = open_callbacks(connection, user_id=session.user.id, clear_text=clear, cipher=cipher)
         desk = (
-            tab_counts(connection, user=session.user, setup=request.app.state.desk, now=now(),
-                       tabs=("mine", "escalated", "breached"))
+            desk_counts(request, connection, session.user, now(), ("mine", "escalated", "breached"))
             if allowed(session.user.role, "service:work")
             else None
         )  # fmt: skip
