@@ -201,7 +201,7 @@ class TestCallbacks:
                 callbacks.schedule_callback(connection, due_at=NIGHT, now=DAY, **options)
             assert blocked.value.check.next_allowed_at == datetime(2026, 11, 25, 8, tzinfo=SHANGHAI)
         hold(book, account, "cease_contact")
-        with book.begin() as connection, pytest.raises(ContactBlocked, match="cease_contact"):
+        with book.begin() as connection, pytest.raises(ContactBlocked, match="cease contact"):
             callbacks.schedule_callback(connection, due_at=DAY + timedelta(hours=1), now=DAY, **options)
 
     def test_refused_more_than_the_horizon_ahead(self, book: Engine) -> None:
