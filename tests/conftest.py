@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+# One OpenMP/BLAS thread per test process (and the commands the tests start): the workers already
+# use every core, and threads that wait by spinning make two trainings at once many times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 from sqlalchemy import Engine

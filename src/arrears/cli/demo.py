@@ -58,6 +58,7 @@ def demo(
         calibration="isotonic",
         protected=False,
         seed=7,
+        threads=0,
     )
     version = json.loads((directory / "card.json").read_text())["version"]
     model.register(model_dir=directory, by="demo")

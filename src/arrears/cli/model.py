@@ -72,6 +72,11 @@ def train(
         False, "--with-protected", help="Also use sex and marital status as features."
     ),
     seed: int = typer.Option(7, help="Seed for folds and bagging."),
+    threads: int = typer.Option(
+        0,
+        min=0,
+        help="LightGBM threads; 0: one for fewer than 10,000 accounts, else every core (OMP_NUM_THREADS).",
+    ),
 ) -> None:
     """Train with 5-fold cross-validation, calibrate out of fold and write the model and its card."""
     from arrears.scoring.features import DEFAULT_FEATURES, WITH_PROTECTED
@@ -82,7 +87,9 @@ def train(
     source = _accounts(data, label=True, as_of=as_of, outcome_date=outcome_date)
     accounts = source.frame
     config = TrainingConfig(
-        features=WITH_PROTECTED if protected else DEFAULT_FEATURES, calibration=calibration, seed=seed
+        features=WITH_PROTECTED if protected else DEFAULT_FEATURES, calibration=calibration,
+        seed=seed,
+        threads=threads,
     )
     with console.status("training ..."):
         trained = fit(accounts, config)
