@@ -87,7 +87,8 @@ def train(
     source = _accounts(data, label=True, as_of=as_of, outcome_date=outcome_date)
     accounts = source.frame
     config = TrainingConfig(
-        features=WITH_PROTECTED if protected else DEFAULT_FEATURES, calibration=calibration,
+        features=WITH_PROTECTED if protected else DEFAULT_FEATURES,
+        calibration=calibration,
         seed=seed,
         threads=threads,
     )
