@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Coroutine
+from datetime import date
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from arrears.batch.business_day import BusinessDay, business_day
 from arrears.kit.clock import now
+from arrears.kit.inputs import parse_day
 from arrears.users.permissions import allowed
 from arrears.web import sessions
 from arrears.web.i18n import locale_of, render
@@ -119,6 +123,25 @@ def signed_in(*permissions: str) -> Callable[[Request], Coroutine[Any, Any, sess
     return dependency
 
 
+def work_day(request: Request) -> BusinessDay:
+    """The business date of this request (the latest completed daily run's; read once per request)."""
+    found: BusinessDay | None = getattr(request.state, "business_day", None)
+    if found is None:
+        today = now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+        with request.app.state.engine.connect() as connection:
+            found = business_day(connection, today=today)
+        request.state.business_day = found
+    return found
+
+
+def chosen_day(request: Request, given: str | None, *, field: str = "date") -> date:
+    """The day a page was asked for (``?date=YYYY-MM-DD``, refused by ``parse_day`` when malformed),
+    else the business date."""
+    if given:
+        return parse_day(given, field=field)
+    return work_day(request).date
+
+
 def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A rendered page (or htmx fragment) in the request's language, with the user, the permission
     check and the CSRF token at hand."""
@@ -132,6 +155,7 @@ def page(request: Request, template: str, *, status_code: int = 200, **context: 
         csrf_token=session.csrf_token if session else None,
         can=(lambda permission: user is not None and allowed(user.role, permission)),
         here=quote(request.url.path),
+        business=work_day(request) if user is not None else None,
         **context,
     )
     return HTMLResponse(body, status_code=status_code)

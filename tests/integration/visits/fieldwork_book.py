@@ -15,6 +15,7 @@ from arrears.models import (
     AppUser,
     CardAccount,
     ContactPoint,
+    DailyRun,
     Team,
     VisitPair,
     VisitRoute,
@@ -83,6 +84,15 @@ def _route(connection: Connection, pair_id: int, day: date, accounts: list[Any],
     return stops
 
 
+def _day_run_completed(connection: Connection, day: date, at: datetime) -> None:
+    """The visits' day is the business date: its daily run has completed (the pages work on it)."""
+    run = table_of(DailyRun)
+    if connection.execute(select(run.c.id).where(run.c.run_date == day)).first() is None:
+        connection.execute(
+            insert(run).values(run_date=day, status="completed", started_at=at, completed_at=at)
+        )
+
+
 def build_fieldwork_book(
     engine: Engine, tmp_path: Path, cipher: FieldCipher, day: date
 ) -> dict[str, list[int]]:
@@ -104,6 +114,7 @@ def build_fieldwork_book(
         accounts = connection.execute(select(a.c.id, a.c.customer_id).order_by(a.c.id).limit(3)).all()
         pair_a = _pair(connection, "pair-a", "visitor1", "visitor2", "phone-a")
         pair_b = _pair(connection, "pair-b", "visitor3", "visitor4", "phone-b")
+        _day_run_completed(connection, day, at)
         return {
             "a": _route(connection, pair_a, day, list(accounts[:2]), at),
             "b": _route(connection, pair_b, day, list(accounts[2:]), at),

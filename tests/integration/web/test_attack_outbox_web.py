@@ -3,6 +3,8 @@ CSRF token or another session's, ids that cannot exist, a day out of range, and 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
@@ -136,7 +138,8 @@ def test_a_providers_reason_with_markup_is_shown_as_text(web: TestClient, book: 
             .values(last_error='<script>alert("x")</script><img src=x>')
         )
 
-    page = signed_in_as(web, "manager1").client.get("/outbox")
+    today = now().astimezone(ZoneInfo("Asia/Shanghai")).date()  # the messages' day, not the book's run
+    page = signed_in_as(web, "manager1").client.get("/outbox", params={"day": today.isoformat()})
 
     assert page.status_code == 200
     assert "<script>alert" not in page.text and "<img src=x>" not in page.text

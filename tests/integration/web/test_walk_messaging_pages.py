@@ -24,6 +24,11 @@ def _set(engine: Engine, message_id: int, **values: object) -> None:
         connection.execute(update(m).where(m.c.id == message_id).values(**values))
 
 
+def _outbox() -> str:
+    """The outbox on the day the messages were seeded (today; the book's business date is its run's)."""
+    return f"/outbox?day={now().astimezone(ZoneInfo('Asia/Shanghai')).date().isoformat()}"
+
+
 def _english(browser: Browser) -> Browser:
     browser.client.get("/lang/en")
     return browser
@@ -35,11 +40,11 @@ def test_the_outbox_says_why_in_chinese(web: TestClient, book: Engine) -> None:
     _set(book, seeded.failed, last_error="gave up after 5 tries: HTTP 503")
     manager = signed_in_as(web, "manager1")
 
-    chinese = manager.client.get("/outbox").text
+    chinese = manager.client.get(_outbox()).text
 
     assert "发送截止时间已过，未能发出" in chinese and "尝试 5 次后放弃：HTTP 503" in chinese
     assert "deadline passed" not in chinese and "gave up" not in chinese
-    english = _english(manager).client.get("/outbox").text
+    english = _english(manager).client.get(_outbox()).text
     assert "deadline passed before it could be sent" in english and "gave up after 5 tries" in english
 
 
@@ -48,7 +53,7 @@ def test_a_retried_message_is_listed_and_can_be_cancelled(web: TestClient, book:
     manager = signed_in_as(web, "manager1")
     assert manager.post(f"/outbox/{seeded.failed}/retry", {}, token_from="/outbox").status_code == 303
 
-    page = manager.client.get("/outbox").text
+    page = manager.client.get(_outbox()).text
 
     queued = page.split('id="queued"', 1)[1].split("</section>", 1)[0]
     assert f'action="/outbox/{seeded.failed}/cancel"' in queued
@@ -62,7 +67,7 @@ def test_the_waiting_figures_add_up(web: TestClient, book: Engine) -> None:
     _set(book, seeded.failed, status="queued", attempts=0, finished_at=None, next_attempt_at=now())
     manager = _english(signed_in_as(web, "manager1"))
 
-    page = manager.client.get("/outbox").text
+    page = manager.client.get(_outbox()).text
 
     assert 'id="queued-total">2<' in page and 'id="queued-due">1<' in page and 'id="queued-later">1<' in page
     assert 'id="queued-retries">1<' in page
@@ -70,7 +75,7 @@ def test_the_waiting_figures_add_up(web: TestClient, book: Engine) -> None:
 
 def test_the_dispatchers_failures_include_the_expired(web: TestClient, book: Engine) -> None:
     seed_outbox(book, now=now())
-    page = _english(signed_in_as(web, "manager1")).client.get("/outbox").text
+    page = _english(signed_in_as(web, "manager1")).client.get(_outbox()).text
 
     dispatchers = page.split('id="dispatchers"', 1)[1]
     assert "Failed or expired" in dispatchers
@@ -79,8 +84,8 @@ def test_the_dispatchers_failures_include_the_expired(web: TestClient, book: Eng
 def test_a_role_that_opens_no_case_sees_account_numbers_without_links(web: TestClient, book: Engine) -> None:
     seed_outbox(book, now=now())
 
-    admin = signed_in_as(web, "admin1").client.get("/outbox").text
-    manager = signed_in_as(web, "manager1").client.get("/outbox").text
+    admin = signed_in_as(web, "admin1").client.get(_outbox()).text
+    manager = signed_in_as(web, "manager1").client.get(_outbox()).text
 
     assert 'href="/cases/' not in admin and 'href="/cases/' in manager
 
@@ -98,7 +103,7 @@ def test_a_day_without_messages_points_to_the_latest_day(web: TestClient, book: 
 
 def test_the_outbox_tables_scroll_inside_their_cards(web: TestClient, book: Engine) -> None:
     seed_outbox(book, now=now())
-    page = signed_in_as(web, "manager1").client.get("/outbox").text
+    page = signed_in_as(web, "manager1").client.get(_outbox()).text
 
     assert page.count("<table") == page.count('<div class="table-wrap"><table')
 

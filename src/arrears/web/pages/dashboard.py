@@ -4,18 +4,16 @@ with charts drawn on the server as SVG (no outside service)."""
 from __future__ import annotations
 
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from arrears.analytics.dashboard import BandFigures, Dashboard, dashboard
-from arrears.kit.clock import now
 from arrears.kit.inputs import Day
 from arrears.web import sessions
 from arrears.web.charts import Series, bar_chart, grouped_bar_chart, line_chart
-from arrears.web.deps import locale, page, signed_in
+from arrears.web.deps import locale, page, signed_in, work_day
 from arrears.web.i18n import gettext, yuan
 
 router = APIRouter(include_in_schema=False)
@@ -84,7 +82,7 @@ def dashboard_page(
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> HTMLResponse:
     zone = request.app.state.settings.timezone
-    day = as_of or now().astimezone(ZoneInfo(zone)).date()
+    day = as_of or work_day(request).date
     with request.app.state.engine.connect() as connection:
         figures = dashboard(connection, as_of=day, days=days, zone=zone)
-    return page(request, "dashboard.html", figures=figures, charts=charts(figures, locale(request)))
+    return page(request, "dashboard.html", figures=figures, charts=charts(figures, locale(request)), days=days)

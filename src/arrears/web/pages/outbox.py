@@ -17,7 +17,7 @@ from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import Day, parse_day
 from arrears.messaging.report import cancel_message, outbox_report, retry_message
 from arrears.web import sessions
-from arrears.web.deps import locale, page, signed_in
+from arrears.web.deps import locale, page, signed_in, work_day
 from arrears.web.labels import N_
 from arrears.web.pages.workspace import form_fields
 
@@ -35,7 +35,7 @@ LABELS = (
 
 
 def _today(request: Request) -> date:
-    return now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+    return work_day(request).date
 
 
 def _render(request: Request, day: date, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:

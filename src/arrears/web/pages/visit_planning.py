@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from arrears.api.deps import business_date
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import InvalidField, parse_day
@@ -22,7 +21,7 @@ from arrears.visits.planning import plan_visits
 from arrears.visits.repository import VisitRepository
 from arrears.visits.setup import travel_times
 from arrears.web import sessions
-from arrears.web.deps import locale, page, signed_in
+from arrears.web.deps import locale, page, signed_in, work_day
 from arrears.web.pages.workspace import form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -110,11 +109,11 @@ def _render(
 
 def _day(text: str | None, request: Request) -> date:
     """The date asked for (default: the business date); InvalidField naming ``date`` otherwise."""
-    return parse_day(text, field="date") if text else business_date(request)
+    return parse_day(text, field="date") if text else work_day(request).date
 
 
 def _refused(request: Request, problem: InvalidField) -> HTMLResponse:
-    return _render(request, business_date(request), error=problem.message(locale(request)), status_code=422)
+    return _render(request, work_day(request).date, error=problem.message(locale(request)), status_code=422)
 
 
 @router.get("/visits/plan", response_class=HTMLResponse)

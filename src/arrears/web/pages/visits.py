@@ -23,7 +23,7 @@ from arrears.users.service import StaffUser
 from arrears.visits import address, fieldwork, photos
 from arrears.visits.schemas import CLOSING_REASONS
 from arrears.web import sessions
-from arrears.web.deps import bounded_body, locale, page, signed_in
+from arrears.web.deps import bounded_body, locale, page, signed_in, work_day
 from arrears.web.i18n import gettext
 from arrears.web.labels import N_
 from arrears.web.pages import visit_forms, visit_safety
@@ -36,7 +36,7 @@ PHOTO_FORM_BYTES = photos.MAX_PHOTO_BYTES + 64 * 1024  # the photo and the form 
 
 
 def _today(request: Request) -> date:
-    return now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+    return work_day(request).date
 
 
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
