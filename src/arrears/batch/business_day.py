@@ -6,8 +6,8 @@ completed run's day and say so."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 

@@ -85,4 +85,6 @@ def dashboard_page(
     day = as_of or work_day(request).date
     with request.app.state.engine.connect() as connection:
         figures = dashboard(connection, as_of=day, days=days, zone=zone)
-    return page(request, "dashboard.html", figures=figures, charts=charts(figures, locale(request)), days=days)
+    return page(
+        request, "dashboard.html", figures=figures, charts=charts(figures, locale(request)), days=days
+    )
