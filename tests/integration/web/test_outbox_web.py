@@ -3,6 +3,8 @@ the dispatchers; only managers retry or cancel (audited); collectors have no out
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from web_support import signed_in_as
@@ -23,8 +25,9 @@ def test_the_outbox_shows_the_day_and_the_dispatchers(web: TestClient, book: Eng
     seeded = seed_outbox(book, now=now())
     manager = signed_in_as(web, "manager1")
     manager.client.get("/lang/en")
+    today = now().astimezone(ZoneInfo("Asia/Shanghai")).date()  # the messages' day, not the book's run
 
-    page = manager.client.get("/outbox")
+    page = manager.client.get("/outbox", params={"day": today.isoformat()})
 
     assert page.status_code == 200 and 'href="/outbox"' in page.text
     text = page.text

@@ -46,6 +46,7 @@ from arrears.web.deps import locale, page, signed_in
 from arrears.web.desk_cache import desk_counts
 from arrears.web.form_errors import Refusal, form_state, refusal
 from arrears.web.i18n import gettext
+from arrears.web.landing import landing_for
 from arrears.web.timefmt import zone_of
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +65,11 @@ Caller = Annotated[sessions.Session, Depends(signed_in("contact:log"))]
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: Anyone) -> HTMLResponse:
+def home(request: Request, session: Anyone) -> Response:
+    """The user's first screen: the agenda, or the page the role's day starts with (``landing``)."""
+    elsewhere = landing_for(session.user.role)
+    if elsewhere is not None and request.query_params.get("home") != "1":
+        return RedirectResponse(elsewhere, status_code=303)
     return _home(request, session)
 
 

@@ -1,0 +1,15 @@
+"""Each role's first screen: where ``/`` takes a user whose work is not the call queue.
+
+Collectors, team leads and managers stay on ``/`` (their agenda); the roles below are sent on to the
+page their day starts with."""
+
+from __future__ import annotations
+
+LANDING: dict[str, str] = {
+    "visitor": "/visits/today",
+}
+
+
+def landing_for(role: str) -> str | None:
+    """The first screen of ``role`` when it is not ``/``."""
+    return LANDING.get(role)
