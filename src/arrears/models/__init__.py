@@ -22,6 +22,7 @@ from arrears.models.daily_run import RUN_STATUSES, DailyRun
 from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
+from arrears.models.learned_fact import FACT_KINDS, FACT_SOURCES, LearnedFact
 from arrears.models.outbox import (
     INBOUND_KINDS,
     MESSAGE_CHANNELS,
@@ -115,6 +116,8 @@ __all__ = [
     "CONTACT_KINDS",
     "CONTACT_PARTIES",
     "DELINQUENCY_REASONS",
+    "FACT_KINDS",
+    "FACT_SOURCES",
     "HANDOVER_REASONS",
     "HANDOVER_TARGETS",
     "HOLD_KINDS",
@@ -170,6 +173,7 @@ __all__ = [
     "Hold",
     "ImportRun",
     "InboundMessage",
+    "LearnedFact",
     "MessageTemplate",
     "OutboxEvent",
     "OutboxMessage",

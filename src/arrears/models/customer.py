@@ -24,5 +24,16 @@ class Customer(Base):
     sex: Mapped[int | None] = mapped_column(SmallInteger)
     education: Mapped[int | None] = mapped_column(SmallInteger)
     marital_status: Mapped[int | None] = mapped_column(SmallInteger)
+    # the profile the bank holds (extract format fields of the same names; all optional): the occupation
+    # is a job title, the employer's name is personal (encrypted, with a masked copy; its address is the
+    # work_address contact point); the bands and codes are listed in imports.extract_format
+    occupation: Mapped[str | None] = mapped_column(String(100))
+    employer_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    employer_masked: Mapped[str | None] = mapped_column(String(200))
+    income_band: Mapped[str | None] = mapped_column(key_string(16))
+    housing: Mapped[str | None] = mapped_column(key_string(16))
+    dependants: Mapped[int | None] = mapped_column(SmallInteger)
+    household_size: Mapped[int | None] = mapped_column(SmallInteger)
+    other_products: Mapped[str | None] = mapped_column(String(200))  # codes joined by ";"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
