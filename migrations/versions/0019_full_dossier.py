@@ -71,6 +71,13 @@ def upgrade() -> None:
     with op.batch_alter_table("customer", schema=None) as batch_op:
         batch_op.add_column(sa.Column("occupation", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("employer_enc", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "employer_hash",
+                sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+                nullable=True,
+            )
+        )
         batch_op.add_column(sa.Column("employer_masked", sa.String(length=200), nullable=True))
         batch_op.add_column(
             sa.Column(
@@ -99,6 +106,7 @@ def downgrade() -> None:
         batch_op.drop_column("housing")
         batch_op.drop_column("income_band")
         batch_op.drop_column("employer_masked")
+        batch_op.drop_column("employer_hash")
         batch_op.drop_column("employer_enc")
         batch_op.drop_column("occupation")
 

@@ -53,7 +53,7 @@ class Target:
 
 
 # columns compared to decide whether an existing row changed (timestamps never count)
-_NOT_COMPARED = {"id", "created_at", "updated_at", "national_id_enc", "value_enc"}
+_NOT_COMPARED = {"id", "created_at", "updated_at", "national_id_enc", "value_enc", "employer_enc"}
 
 
 class BulkLoader:

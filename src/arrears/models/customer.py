@@ -29,6 +29,7 @@ class Customer(Base):
     # work_address contact point); the bands and codes are listed in imports.extract_format
     occupation: Mapped[str | None] = mapped_column(String(100))
     employer_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    employer_hash: Mapped[str | None] = mapped_column(key_string(64))  # tells a re-import what changed
     employer_masked: Mapped[str | None] = mapped_column(String(200))
     income_band: Mapped[str | None] = mapped_column(key_string(16))
     housing: Mapped[str | None] = mapped_column(key_string(16))
