@@ -126,6 +126,7 @@ def log_call(
             "taken_on": today,
             "promised_date": call.promise.promised_date,
             "created_at": now,
+            "taken_by_id": user_id,
         }
         promise_id = connection.execute(insert(promise).values(**values).returning(promise.c.id)).scalar_one()
     if at != now:

@@ -19,6 +19,7 @@ from arrears.models.contact_event import CALL_OUTCOMES, CONTACT_PARTIES, DELINQU
 from arrears.models.contact_point import CONTACT_KINDS, ContactPoint
 from arrears.models.customer import Customer
 from arrears.models.daily_run import RUN_STATUSES, DailyRun
+from arrears.models.day_target import TARGET_FIELDS, DayTarget
 from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
@@ -147,6 +148,7 @@ __all__ = [
     "SERVICE_REMEDIES",
     "SERVICE_STATUSES",
     "STOP_STATUSES",
+    "TARGET_FIELDS",
     "TASK_STATUSES",
     "TEMPLATE_STATUSES",
     "AccountScore",
@@ -166,6 +168,7 @@ __all__ = [
     "ContactPreference",
     "Customer",
     "DailyRun",
+    "DayTarget",
     "DelinquencySnapshot",
     "DispatcherWorker",
     "FollowUpTask",

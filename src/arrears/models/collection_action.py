@@ -10,6 +10,7 @@ from arrears.models.types import UTCDateTime
 
 _PLANNED_CALL = "channel = 'call' AND status = 'planned'"
 _CLAIMED_CALL = "channel = 'call' AND status = 'claimed'"
+_RESERVED = "assigned_to_id IS NOT NULL"
 ACTION_CHANNELS = ("sms", "call", "letter", "visit", "legal_review", "agency_placement", "email", "push")
 
 
@@ -27,6 +28,9 @@ class CollectionAction(Base):
               postgresql_where=text(_PLANNED_CALL), sqlite_where=text(_PLANNED_CALL)),
         Index("ix_collection_action_claimed_calls", "run_date", "priority", "id",
               postgresql_where=text(_CLAIMED_CALL), sqlite_where=text(_CLAIMED_CALL)),
+        # the calls a team lead reserved for a collector: their next cases, in hand-out order
+        Index("ix_collection_action_reserved", "assigned_to_id", "run_date", "status", "priority", "id",
+              postgresql_where=text(_RESERVED), sqlite_where=text(_RESERVED)),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,3 +52,5 @@ class CollectionAction(Base):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a call a team lead reserved for (or reassigned to) a collector: only they take it from the queue
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

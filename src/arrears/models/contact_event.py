@@ -29,6 +29,7 @@ class ContactEvent(Base):
     __table_args__ = (
         Index("ix_contact_event_customer_at", "customer_id", "at"),
         Index("ix_contact_event_at", "at"),  # the dashboard's windows
+        Index("ix_contact_event_user_at", "user_id", "at"),  # a collector's day (the agenda, the floor)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,3 +27,5 @@ class PromiseToPay(Base):
     paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     settled_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # who took it on a call (None: the cardholder on the portal, a visit, or before migration 0020)
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
