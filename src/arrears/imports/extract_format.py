@@ -25,6 +25,7 @@ class Kind(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     CURRENCY = "currency"  # ISO 4217 code
+    CODES = "codes"  # some of the column's choices separated by ";", e.g. deposit;mortgage
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Column:
     max_value: float | None = None
     choices: tuple[str, ...] | None = None
     description: str = ""
+    max_length: int | None = None  # characters, for text the store keeps in a column of that width
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,12 @@ class FileSpec:
 
 
 ACCOUNT_STATUSES = ("active", "blocked", "closed", "charged_off")
+# the customer's profile as the bank holds it (labels: arrears.accounts.profile)
+INCOME_BANDS = ("under_3k", "3k_5k", "5k_10k", "10k_20k", "20k_50k", "over_50k")  # monthly, yuan
+HOUSING_KINDS = ("owned", "mortgaged", "rented", "family", "employer", "other")
+PRODUCTS = (
+    "deposit", "wealth", "insurance", "mortgage", "car_loan", "personal_loan", "business_loan", "other_card",
+)  # fmt: skip
 
 CUSTOMERS = FileSpec(
     name="customers",
@@ -79,6 +87,51 @@ CUSTOMERS = FileSpec(
         Column("work_district", Kind.TEXT, required=False),
         Column("work_lat", Kind.FLOAT, required=False, min_value=-90, max_value=90),
         Column("work_lon", Kind.FLOAT, required=False, min_value=-180, max_value=180),
+        Column(
+            "occupation",
+            Kind.TEXT,
+            required=False,
+            max_length=100,
+            description="job title or occupation as the bank recorded it, e.g. 工程师",
+        ),
+        Column(
+            "employer",
+            Kind.TEXT,
+            required=False,
+            max_length=200,
+            description="employer's name (encrypted); its address is work_address, its phone work_phone",
+        ),
+        Column(
+            "income_band",
+            Kind.TEXT,
+            required=False,
+            choices=INCOME_BANDS,
+            description="declared monthly income in yuan: under 3,000; 3,000-5,000; ... 50,000 and over",
+        ),
+        Column("housing", Kind.TEXT, required=False, choices=HOUSING_KINDS, description="where they live"),
+        Column(
+            "dependants",
+            Kind.INT,
+            required=False,
+            min_value=0,
+            max_value=20,
+            description="people the cardholder supports (children, parents)",
+        ),
+        Column(
+            "household_size",
+            Kind.INT,
+            required=False,
+            min_value=1,
+            max_value=30,
+            description="people living in the household, the cardholder included",
+        ),
+        Column(
+            "other_products",
+            Kind.CODES,
+            required=False,
+            choices=PRODUCTS,
+            description="the bank's other products the customer holds, separated by ;",
+        ),
     ),
 )
 

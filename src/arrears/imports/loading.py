@@ -1,7 +1,7 @@
 """The loading pass: reads the checked files again and merges them into the store, batch by batch.
 
-Personal data (national ID, phone numbers, email, addresses) is encrypted here, before it reaches
-the database, with a keyed hash for exact lookup and a masked copy for display.
+Personal data (national ID, phone numbers, email, addresses, the employer's name) is encrypted here,
+before it reaches the database, with a keyed hash for exact lookup and a masked copy for display.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from arrears.imports.problems import ProblemLog
 from arrears.imports.source import ExtractSource, Progress
 from arrears.imports.validate import typed_frame
 from arrears.kit.crypto import FieldCipher
-from arrears.kit.masking import mask_address, mask_email, mask_national_id, mask_phone
+from arrears.kit.masking import mask_address, mask_email, mask_national_id, mask_organisation, mask_phone
 from arrears.kit.processes import prefetch_in_process
 from arrears.kit.threads import SerialWorker, prefetch
 
@@ -52,7 +52,31 @@ def customer_rows(frame: pl.DataFrame, cipher: FieldCipher) -> pl.DataFrame:
         pl.col("sex"),
         pl.col("education"),
         pl.col("marital_status"),
+        pl.col("occupation"),
+        *_employer_columns(frame["employer"], cipher),
+        pl.col("income_band"),
+        pl.col("housing"),
+        pl.col("dependants"),
+        pl.col("household_size"),
+        pl.col("other_products"),
     )
+
+
+def _employer_columns(employers: pl.Series, cipher: FieldCipher) -> list[pl.Series]:
+    """The employer's name encrypted, its keyed hash (what a re-import compares) and its masked copy."""
+    present = [name for name in employers.to_list() if name is not None]
+    encrypted, hashes = _encrypt(present, cipher)
+    found_enc, found_hash = iter(encrypted), iter(hashes)
+    enc, hashed, masked = [], [], []
+    for name in employers.to_list():
+        enc.append(None if name is None else next(found_enc))
+        hashed.append(None if name is None else next(found_hash))
+        masked.append(None if name is None else mask_organisation(name))
+    return [
+        pl.Series("employer_enc", enc, dtype=pl.Binary),
+        pl.Series("employer_hash", hashed, dtype=pl.String),
+        pl.Series("employer_masked", masked, dtype=pl.String),
+    ]
 
 
 def _masker(kind: str) -> Callable[[str, str | None], str]:

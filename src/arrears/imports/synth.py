@@ -140,8 +140,12 @@ def uci_rows(*, draws: Draws, sample: UciSample) -> IntArray:
 
 
 def _conform(frame: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
-    """Exactly the spec's columns, in its order, as text."""
-    return frame.select(pl.col(name).cast(pl.String) for name in spec.column_names)
+    """Exactly the spec's columns, in its order, as text (empty where the generator has none: the
+    profile columns a bank may leave out)."""
+    return frame.select(
+        pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String).alias(name)
+        for name in spec.column_names
+    )
 
 
 def _check_arguments(*, accounts: int, seed: int, file_format: str, chunk_rows: int) -> None:

@@ -5,7 +5,8 @@ the payments of those months. The file says how late each client was in Septembe
 but not since when or by how much, so the delinquency on 2005-10-01 is brought forward as the card
 system's own arrears: ``PAY_0`` = k >= 1 is k months late, 30*k days past due (bucket Mk, M7+ from
 k = 7), and the overdue amount is 10% of the last k statement balances with a floor of 100 yuan.
-Identities are synthetic and deterministic per client ID (see ``identity.py``).
+Identities are synthetic and deterministic per client ID (see ``identity.py``), and so are the
+occupation and employer; the income band is derived from the limit (see ``uci_profile.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from arrears.imports.extract_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST
 from arrears.imports.identity import Identity, synthetic_identity
 from arrears.imports.problems import ExtractRejected, Problem, ProblemLog
 from arrears.imports.reader import FileBroken, iter_batches, read_header
+from arrears.imports.uci_profile import income_band, occupation_and_employer
 
 UCI_AS_OF = date(2005, 10, 1)
 MONTHS = 6  # statements j = 1 (September) .. 6 (April)
@@ -202,9 +204,9 @@ def payment_frame(uci: pl.DataFrame) -> pl.DataFrame:
 
 def customer_frame(uci: pl.DataFrame) -> pl.DataFrame:
     rows = [
-        _customer_row(client_id, age, sex, education, marriage)
-        for client_id, age, sex, education, marriage in uci.select(
-            "ID", "AGE", "SEX", "EDUCATION", "MARRIAGE"
+        _customer_row(client_id, age, sex, education, marriage, limit)
+        for client_id, age, sex, education, marriage, limit in uci.select(
+            "ID", "AGE", "SEX", "EDUCATION", "MARRIAGE", "LIMIT_BAL"
         ).iter_rows()
     ]
     return pl.DataFrame(rows, orient="row", schema=list(_CUSTOMER_COLUMNS), infer_schema_length=None)
@@ -213,11 +215,14 @@ def customer_frame(uci: pl.DataFrame) -> pl.DataFrame:
 _CUSTOMER_COLUMNS = (
     "customer_id", "name", "national_id", "birth_date", "sex", "education", "marital_status", "mobile",
     "home_phone", "work_phone", "email", "home_address", "home_district", "home_lat", "home_lon",
-    "work_address", "work_district", "work_lat", "work_lon",
+    "work_address", "work_district", "work_lat", "work_lon", "occupation", "employer", "income_band",
 )  # fmt: skip
 
 
-def _customer_row(client_id: int, age: int, sex: int, education: int, marriage: int) -> tuple[object, ...]:
+def _customer_row(
+    client_id: int, age: int, sex: int, education: int, marriage: int, limit: int
+) -> tuple[object, ...]:
+    occupation, employer = occupation_and_employer(client_id)
     person: Identity = synthetic_identity(
         client_id=client_id, age=age, sex=sex if sex in (1, 2) else None, as_of=UCI_AS_OF
     )
@@ -226,6 +231,7 @@ def _customer_row(client_id: int, age: int, sex: int, education: int, marriage: 
         str(education), str(marriage), person.mobile, person.home_phone, person.work_phone, person.email,
         person.home.address, person.home.district, f"{person.home.lat:.6f}", f"{person.home.lon:.6f}",
         person.work.address, person.work.district, f"{person.work.lat:.6f}", f"{person.work.lon:.6f}",
+        occupation, employer, income_band(limit),
     )  # fmt: skip
 
 

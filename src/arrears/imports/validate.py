@@ -23,6 +23,7 @@ _PATTERNS: dict[Kind, tuple[str, str]] = {
     Kind.EMAIL: (r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "is not an email address"),
     Kind.CURRENCY: (r"^[A-Z]{3}$", "is not a currency code (ISO 4217, e.g. CNY)"),
     Kind.TEXT: (r"(?s)^.{1,500}$", "is longer than 500 characters"),
+    Kind.CODES: (r"^\w+( *; *\w+)*;?$", "is not a list of codes separated by ;"),
 }
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -67,7 +68,18 @@ def _typed(column: Column) -> pl.Expr:
         return raw.cast(pl.Int64, strict=False)
     if column.kind is Kind.FLOAT:
         return raw.cast(pl.Float64, strict=False)
+    if column.kind is Kind.CODES:  # one spelling for one set: sorted, each once, joined by ";"
+        return _codes(raw).list.unique().list.sort().list.join(";")
     return raw
+
+
+def _codes(raw: pl.Expr) -> pl.Expr:
+    """``"mortgage; deposit;"`` -> ``["mortgage", "deposit"]``."""
+    return (
+        raw.str.split(";")
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
 
 
 def column_checks(column: Column) -> list[Check]:
@@ -91,7 +103,15 @@ def column_checks(column: Column) -> list[Check]:
             )
         )
     checks.extend(_range_checks(column, typed, present & shape_ok))
-    if column.choices is not None:
+    if column.max_length is not None:
+        longest = column.max_length
+        too_long = present & (raw.str.len_chars() > longest)
+        checks.append(Check(column.name, too_long, f"is longer than {longest} characters"))
+    if column.choices is not None and column.kind is Kind.CODES:
+        allowed = ", ".join(column.choices)
+        unknown = ~_codes(raw).list.eval(pl.element().is_in(column.choices)).list.all()
+        checks.append(Check(column.name, present & shape_ok & unknown, f"has a code not one of: {allowed}"))
+    elif column.choices is not None:
         allowed = ", ".join(column.choices)
         checks.append(Check(column.name, present & ~raw.is_in(column.choices), f"is not one of: {allowed}"))
     return checks

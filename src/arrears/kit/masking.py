@@ -45,6 +45,31 @@ def mask_address(value: str, *, district: str | None = None) -> str:
     return value[:6] + "****" if len(value) > 6 else "****"
 
 
+_CJK_START = re.compile(r"[\u4e00-\u9fff]")
+_LEGAL_FORMS = (
+    "有限责任公司",
+    "股份有限公司",
+    "有限公司",
+    "公司",
+    "集团",
+    "工厂",
+    "厂",
+    "商行",
+    "店",
+    "医院",
+    "学校",
+)
+
+
+def mask_organisation(value: str) -> str:
+    """An employer's name: ``中山市华强电子有限公司`` -> ``中山****有限公司``, its first two characters and
+    its legal form kept (enough to tell a company from a shop or a school); ``Acme Trading Ltd`` ->
+    ``A****``."""
+    form = next((form for form in _LEGAL_FORMS if value.endswith(form) and len(value) > len(form) + 2), "")
+    keep = 2 if _CJK_START.match(value) else 1
+    return value[:keep] + "****" + form if len(value) > keep else "****"
+
+
 # Personal data inside free text (notes, reasons, comments); full-width digits and signs are read as
 # their ASCII forms first (and shown so).
 _FULL_WIDTH = str.maketrans({chr(0xFF10 + n): str(n) for n in range(10)} | {"＋": "+", "－": "-", "＠": "@"})
