@@ -60,8 +60,10 @@ def claim_next(
     lease: timedelta = LEASE,
 ) -> dict[str, Any] | None:
     """Claims the most valuable free call of the latest completed run in the user's team's queue:
-    the calls assigned to ``team_id`` and those assigned to no team (None: the queue is empty). A
-    call whose claim expired goes first (it was taken in its turn already), then the planned ones;
+    the calls assigned to ``team_id`` and those assigned to no team (None: the queue is empty). The
+    calls a team lead reserved for the user go first (``arrears.floor.assign``), and those reserved
+    for someone else are skipped; then a call whose claim expired (it was taken in its turn already),
+    then the planned ones;
     each comes from a partial index in hand-out order, so a claim reads one entry, not the queue.
     Raises :class:`QueueCapReached` when the user holds ``max_held`` cases already."""
     a = _ACTION
@@ -95,7 +97,13 @@ def claim_next(
         found: int | None = connection.execute(query).scalar()
         return found
 
-    found = first(a.c.status == "claimed", a.c.lease_until < now) or first(a.c.status == "planned")
+    # the calls a team lead reserved for the user come first; those reserved for others are not theirs
+    mine_or_free = or_(a.c.assigned_to_id.is_(None), a.c.assigned_to_id == user_id)
+    found = (
+        first(a.c.assigned_to_id == user_id, a.c.status == "planned")
+        or first(a.c.status == "claimed", a.c.lease_until < now, mine_or_free)
+        or first(a.c.status == "planned", a.c.assigned_to_id.is_(None))
+    )
     if found is None:
         return None
     claim = {"status": "claimed", "claimed_by_id": user_id, "claimed_at": now, "lease_until": now + lease}

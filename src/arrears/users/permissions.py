@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, str] = {
     "e-mail or regulator referral (a service case)",
     "service:work": "work the service desk: acknowledge, assign, note, resolve and close service cases, "
     "send the response letter (audited)",
+    "team:lead": "open the floor view of a team (a team lead their own, a manager any), reassign cases "
+    "and shares of the queue to its collectors and set the day's targets (audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "portal_request:handle",
             "payments:read",
             "service:work",
+            "team:lead",
         }
     ),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
@@ -108,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "payments:review",
             "portal_request:handle",
             "service:work",
+            "team:lead",
         }
     ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),

@@ -1,0 +1,103 @@
+"""The collector's agenda: what is due now and later today, what they hold, and their day so far
+against their target. Read-only; the caller passes the business date and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from arrears.accounts.free_text import mask_rows
+from arrears.floor import rules
+from arrears.floor.repository import ATTRIBUTION, FloorRepository
+from arrears.floor.rules import DayWindow, Figures, Progress, Target
+from arrears.kit.crypto import FieldCipher
+from arrears.users.service import StaffUser
+
+
+@dataclass(frozen=True)
+class Agenda:
+    business_date: date
+    window: DayWindow
+    due_now: list[dict[str, Any]]  # open callbacks overdue or due within DUE_SOON, each with its slot
+    later_today: list[dict[str, Any]]
+    promises_due: list[dict[str, Any]]  # open promises falling due on the business date
+    promises_broken: list[dict[str, Any]]  # broken (or partly kept) the day before
+    instalments: list[dict[str, Any]]  # of the plans the collector proposed, due in INSTALMENT_DAYS
+    held: list[dict[str, Any]]
+    reserved: list[dict[str, Any]]  # reserved for them by their team lead: their next cases
+    waiting: int
+    figures: Figures
+    target: Target
+    progress: list[Progress] = field(default_factory=list)
+
+
+def collected(
+    repository: FloorRepository, users: Sequence[int], *, window: DayWindow, zone: ZoneInfo
+) -> dict[int, int]:
+    """The fen each of the users collected in the window's days (``rules.attribute``)."""
+    since = window.start - ATTRIBUTION
+    paid = repository.payments(users, first=window.first, last=window.last, since=since)
+    touches = repository.touches([one.account_id for one in paid], since=since, until=window.end, zone=zone)
+    found = rules.attribute(paid, touches)
+    return {user: found.get(user, 0) for user in users}
+
+
+def day_figures(
+    repository: FloorRepository, users: Sequence[int], *, window: DayWindow, zone: ZoneInfo
+) -> dict[int, Figures]:
+    """Each user's day so far: calls, right-party contacts, promises taken and their amount, collected."""
+    counted = repository.figures(
+        users, start=window.start, end=window.end, first=window.first, last=window.last
+    )
+    money = collected(repository, users, window=window, zone=zone)
+    return {user: counted.get(user, Figures()) + Figures(collected_fen=money.get(user, 0)) for user in users}
+
+
+def agenda(
+    connection: Connection,
+    user: StaffUser,
+    *,
+    business_date: date,
+    now: datetime,
+    zone: str,
+    clear_text: bool = False,
+    cipher: FieldCipher | None = None,
+) -> Agenda:
+    """The user's agenda on ``business_date`` at ``now`` (the day's local bounds in ``zone``); the
+    callbacks' notes masked unless ``clear_text`` (with the cardholder's known values, given ``cipher``)."""
+    repository = FloorRepository(connection)
+    window = rules.day_window(business_date=business_date, now=now, zone=zone)
+    callbacks = repository.open_callbacks([user.id], due_before=window.today_end)
+    if not clear_text:
+        callbacks = mask_rows(connection, callbacks, ["note"], cipher=cipher)
+    for one in callbacks:
+        one["slot"] = rules.callback_slot(due_at=one["due_at"], now=now, today_end=window.today_end)
+    figures = day_figures(repository, [user.id], window=window, zone=ZoneInfo(zone))[user.id]
+    target = Target()
+    if user.team_id is not None:
+        team, own = repository.targets(team_id=user.team_id, users=[user.id], on=business_date)
+        target = rules.resolved(team=team, own=own.get(user.id))
+    return Agenda(
+        business_date=business_date,
+        window=window,
+        due_now=[one for one in callbacks if one["slot"] in ("overdue", "due_now")],
+        later_today=[one for one in callbacks if one["slot"] == "later_today"],
+        promises_due=repository.promises([user.id], promised_on=business_date, statuses=("open",)),
+        promises_broken=repository.promises(
+            [user.id], promised_on=business_date - timedelta(days=1), statuses=("broken", "partly_kept")
+        ),
+        instalments=repository.instalments_due(
+            user.id, first=business_date, last=business_date + timedelta(days=rules.INSTALMENT_DAYS)
+        ),
+        held=repository.held([user.id], now=now),
+        reserved=repository.reserved([user.id], run_date=business_date, now=now),
+        waiting=repository.waiting(user_id=user.id, team_id=user.team_id, run_date=business_date, now=now),
+        figures=figures,
+        target=target,
+        progress=rules.progress(figures, target),
+    )
