@@ -64,8 +64,8 @@ def test_the_held_out_part_is_the_one_drawn_on_2026_12_06() -> None:
     """The split must not move when the normalisation, the lexicon or the method changes: the held-out
     part is the one every figure in docs/assistant.md was measured on (its questions are never read)."""
     train, test = model.split(model.load_questions())
-    assert (len(train), len(test)) == (1045, 263)
-    assert _fingerprint(test) == "b2ca3bdd8258d1a3"
+    assert (len(train), len(test)) == (1411, 356)  # 1,794 questions since the 480 added on 2026-12-06
+    assert _fingerprint(test) == "4625512f98859d49"
 
 
 def test_the_split_is_fixed_stratified_and_disjoint() -> None:
@@ -154,3 +154,12 @@ def test_the_threshold_is_the_one_cross_validation_chooses() -> None:
     train, _ = model.split(model.load_questions())
     found = model.cross_validate(train, repeats=model.THRESHOLD_REPEATS)
     assert choose_threshold(found.confidences, found.correct) == model.THRESHOLD
+
+
+def test_the_held_out_file_is_the_one_written_after_every_choice_and_never_trained_on() -> None:
+    """``model.HELDOUT``: 20 questions per intent, scored once (docs/assistant.md); its questions are
+    never read to improve the method, and the shipped classifier trains on ``model.DATA`` alone."""
+    held = model.load_questions(model.HELDOUT)
+    assert len(held) == 320 and set(Counter(q.intent for q in held).values()) == {20}
+    assert _fingerprint(held) == "f06747eaeb43389c"
+    assert model.HELDOUT != model.DATA and model.shipped.__defaults__ == (model.DATA, model.DEFAULT_METHOD)
