@@ -11,10 +11,13 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 $(BIN)/arrears: pyproject.toml uv.lock
 	@if [ -z "$(UV)" ]; then python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv; fi
-	@UV_BIN=$$(command -v uv || echo $$HOME/.local/bin/uv); $$UV_BIN sync --frozen --all-extras --all-groups --quiet
+	@UV_BIN=$$(command -v uv || echo $$HOME/.local/bin/uv); $$UV_BIN sync --frozen --all-extras --all-groups --quiet --compile-bytecode
+	@$(BIN)/python -m compileall -q -j 0 src/arrears >/dev/null  # the project itself (installed editable)
 	@touch $(BIN)/arrears
 
-install: $(BIN)/arrears ## create .venv with the project installed (.venv/bin/arrears)
+# the bytecode is compiled at install (the packages and the project): with PYTHONDONTWRITEBYTECODE set,
+# as on many servers, Python would otherwise compile every module it imports on every command
+install: $(BIN)/arrears ## create .venv with the project installed (.venv/bin/arrears), bytecode compiled
 
 demo: install fonts ## fresh embedded database, sample portfolio imported, the day run, sent and served
 	$(BIN)/arrears demo
