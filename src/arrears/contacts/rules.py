@@ -18,6 +18,7 @@ from arrears.batch.steps.comply import situation_of
 from arrears.compliance.check import blocks, decide
 from arrears.compliance.policy import Policy
 from arrears.compliance.situation import InputError, parse_situation
+from arrears.contacts.inbound_rules import INBOUND_CHANNEL
 from arrears.kit.errors import ArrearsError, ConfigurationError
 from arrears.kit.localtime import local_text
 
@@ -117,7 +118,8 @@ def zone_of(name: str) -> ZoneInfo:
 
 def history(contacts: Sequence[PastContact], *, phone_id: int | None) -> list[dict[str, Any]]:
     """The contacts in the run's layout: a call or SMS that names no number went to the primary
-    mobile (as ``store_portfolio`` reads them)."""
+    mobile (as ``store_portfolio`` reads them). A call the cardholder placed (``inbound_call``) is not
+    one of the bank's contacts: the hours, caps and cooldowns neither refuse nor count it."""
     fallback = str(phone_id) if phone_id is not None else None
     return [
         {
@@ -131,14 +133,18 @@ def history(contacts: Sequence[PastContact], *, phone_id: int | None) -> list[di
             "conversation": c.conversation,
         }
         for c in contacts
+        if c.channel != INBOUND_CHANNEL
     ]
 
 
 def unreachable_since(contacts: Sequence[PastContact]) -> datetime | None:
     """When the debtor became unreachable (失联): the first call to the debtor that did not connect
     after the last one that did, when every later call failed too (None: reached, or not tried).
-    Only the contacts read (the last days) are known, so this never overstates how long."""
-    calls = sorted((c for c in contacts if c.channel == "call" and c.party == "debtor"), key=lambda c: c.at)
+    Only the contacts read (the last days) are known, so this never overstates how long. A call the
+    cardholder placed and was verified on (an ``inbound_call`` with the debtor) reaches them too."""
+    reached = (c for c in contacts if c.channel == INBOUND_CHANNEL and c.party == "debtor" and c.connected)
+    dialled = (c for c in contacts if c.channel == "call" and c.party == "debtor")
+    calls = sorted((*dialled, *reached), key=lambda c: c.at)
     failed: list[datetime] = []
     for call in calls:
         failed = [] if call.connected else [*failed, call.at]
