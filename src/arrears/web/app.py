@@ -40,6 +40,7 @@ from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import (
+    dossier,
     my_assistant,
     my_auth,
     my_owe,
@@ -105,6 +106,7 @@ def create_app(
     for router in (
         auth_pages.router,
         workspace.router,
+        dossier.router,  # the facts staff learn about a cardholder (the case page's dossier)
         arrangement_pages.router,
         dashboard_page.router,
         action_pages.router,

@@ -27,6 +27,8 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
         "down_payment": N_("Down payment (yuan)"), "down_payment_date": N_("Down payment due"),
     },
     "sms": {"template": N_("Template")},
+    "fact": {"kind": N_("Topic"), "value": N_("What you learned"), "source": N_("Source"),
+             "learned_date": N_("Learned on"), "visit_stop_id": N_("Visit")},
     "callback": {"due_at": N_("When (cardholder's local time)"), "note": N_("Note")},
     "hold": {"kind": N_("Kind"), "reason": N_("Reason"),
              "expires_at": N_("Until (cardholder's local time, optional)")},

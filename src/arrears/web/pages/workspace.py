@@ -44,6 +44,7 @@ from arrears.web import sessions
 from arrears.web.charts import bar_chart
 from arrears.web.deps import locale, page, signed_in
 from arrears.web.desk_cache import desk_counts
+from arrears.web.dossier_view import dossier_context
 from arrears.web.form_errors import Refusal, form_state, refusal
 from arrears.web.i18n import gettext
 from arrears.web.landing import landing_for
@@ -191,6 +192,7 @@ def case_context(
         )
         if allowed(session.user.role, "compliance:check")
         else None,
+        **dossier_context(connection, request, session, found),
     }
 
 

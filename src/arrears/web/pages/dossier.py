@@ -1,0 +1,68 @@
+"""Recording what a collector or visitor learned about a cardholder, from the case page or from a
+visit's page (the case page shows it in its dossier: ``web.dossier_view``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from arrears.accounts.dossier_rules import FactInput
+from arrears.accounts.learned_facts import record_fact
+from arrears.audit.repository import audit_transaction
+from arrears.kit.clock import now
+from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import InvalidField, parse_day
+from arrears.users.scope import may_open
+from arrears.web import sessions
+from arrears.web.deps import locale, signed_in
+from arrears.web.form_errors import refusal
+from arrears.web.pages.workspace import NotInScope, case_with_error, form_fields
+
+router = APIRouter(include_in_schema=False)
+Recorder = Annotated[sessions.Session, Depends(signed_in("contact:log"))]
+
+
+def _fact_of(form: dict[str, str]) -> tuple[FactInput, int | None]:
+    learned = form.get("learned_date", "").strip()
+    if not learned:
+        raise InvalidField("learned_date", "give the date you learned it", "请填写了解到的日期")
+    stop = form.get("visit_stop_id", "").strip()
+    if stop and not stop.isdigit():
+        raise InvalidField("visit_stop_id", "is not a visit", "不是外访")
+    fact = FactInput(
+        kind=form.get("kind", ""),
+        value=form.get("value", ""),
+        source=form.get("source", ""),
+        learned_date=parse_day(learned, field="learned_date"),
+    )
+    return fact, int(stop) if stop else None
+
+
+@router.post("/cases/{account_id:id}/facts", response_class=HTMLResponse)
+async def post_fact(request: Request, account_id: int, session: Recorder) -> Response:
+    """Records what a collector or visitor learned; back to the case page (or the visit's page, for a
+    fact learned on a visit) with the fact in the history; a refused fact shows on the case page,
+    in its form, with what was typed."""
+    form, lang = await form_fields(request), locale(request)
+    try:
+        fact, stop_id = _fact_of(form)
+        with audit_transaction(request.app.state.engine) as connection:
+            if not may_open(connection, session.user, account_id):
+                raise NotInScope()
+            record_fact(connection, account_id=account_id, user=session.user, fact=fact,
+                        cipher=request.app.state.cipher, today=_calendar_day(request), now=now(),
+                        visit_stop_id=stop_id)  # fmt: skip
+    except ArrearsError as problem:
+        return case_with_error(request, session, account_id, refusal(lang, "fact", form, problem))
+    if form.get("back") == "stop" and stop_id is not None:
+        return RedirectResponse(f"/visits/stops/{stop_id}?done=fact", status_code=303)
+    return RedirectResponse(f"/cases/{account_id}?done=fact#dossier", status_code=303)
+
+
+def _calendar_day(request: Request) -> date:
+    """Today in the cardholders' zone: a fact may be learned today even when the day's run is behind."""
+    return now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
