@@ -24,6 +24,7 @@ from arrears.visits import address, fieldwork, photos
 from arrears.visits.schemas import CLOSING_REASONS
 from arrears.web import sessions
 from arrears.web.deps import bounded_body, locale, page, signed_in, work_day
+from arrears.web.dossier_view import fact_form_context
 from arrears.web.i18n import gettext
 from arrears.web.labels import N_
 from arrears.web.pages import visit_forms, visit_safety
@@ -115,6 +116,7 @@ def _stop_page(
         route_day=None if stop["plan_date"] == _today(request) else stop["plan_date"],
         done=request.query_params.get("done"),
         told=visit_safety.told(request, stop["route_id"]),
+        **fact_form_context(request),  # what the visitor learned, into the cardholder's dossier
         **dossier,
     )
 
