@@ -34,6 +34,7 @@ class Agenda:
     figures: Figures
     target: Target
     progress: list[Progress] = field(default_factory=list)
+    segments: dict[str, tuple[str, str]] = field(default_factory=dict)  # the run's segments' labels
 
 
 def collected(
@@ -100,4 +101,5 @@ def agenda(
         figures=figures,
         target=target,
         progress=rules.progress(figures, target),
+        segments=repository.segment_labels(business_date),
     )

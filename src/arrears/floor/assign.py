@@ -87,6 +87,17 @@ def call_of_account(connection: Connection, *, account_no: str, run_date: date) 
     return int(found)
 
 
+def holder(connection: Connection, *, action_id: int, now: datetime) -> int | None:
+    """Who holds the call now (a claim whose lease runs), None when no one does."""
+    x = _ACTION
+    row = connection.execute(
+        select(x.c.status, x.c.claimed_by_id, x.c.lease_until).where(x.c.id == action_id)
+    ).first()
+    if row is None or row.status != "claimed" or row.lease_until < now:
+        return None
+    return int(row.claimed_by_id)
+
+
 def reassign(
     connection: Connection,
     *,

@@ -54,6 +54,7 @@ class Board:
     team_target: Target | None
     team_figures: Figures
     team_progress: list[Progress]
+    segments: dict[str, tuple[str, str]]  # the run's segments' labels (zh, en)
 
 
 def _queue(rows: list[dict[str, Any]]) -> tuple[list[QueueRow], dict[str, int]]:
@@ -104,4 +105,5 @@ def board(connection: Connection, *, team_id: int, business_date: date, now: dat
         team=team, business_date=business_date, members=members, claims=claims, queue=queue,
         queue_totals=totals, at_risk=at_risk, promises_due=promises, days=days, team_target=team_target,
         team_figures=total, team_progress=rules.progress(total, rules.summed([one.target for one in days])),
+        segments=repository.segment_labels(business_date),
     )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,25 +17,30 @@ from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from arrears.floor.rules import ATTRIBUTION_DAYS, QUEUE_ROLES, Figures, Received, Target, Touch
+from arrears.kit.errors import ConfigurationError
 from arrears.models import (
     AppUser,
     Callback,
     CardAccount,
     CollectionAction,
     ContactEvent,
+    DailyRun,
     DayTarget,
     Payment,
     PlanInstalment,
     PromiseToPay,
     RepaymentPlan,
+    StrategyVersion,
     Team,
     table_of,
 )
+from arrears.strategy.load import BUILT_IN, load_strategy, parse_strategy
 
 _ACTION, _ACCOUNT, _CALLBACK = table_of(CollectionAction), table_of(CardAccount), table_of(Callback)
 _EVENT, _PROMISE, _PAYMENT = table_of(ContactEvent), table_of(PromiseToPay), table_of(Payment)
 _PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
 _USER, _TEAM, _TARGET = table_of(AppUser), table_of(Team), table_of(DayTarget)
+_RUN, _VERSION = table_of(DailyRun), table_of(StrategyVersion)
 LISTED = 200  # rows of any one list
 
 
@@ -214,6 +220,17 @@ class FloorRepository:
         )
         return self._rows(query)
 
+    def segment_labels(self, run_date: date) -> dict[str, tuple[str, str]]:
+        """The segments' labels (zh, en): those of the strategy the run used, over the built-in ones
+        (a run that names no strategy, or whose text no longer parses, shows the built-in labels)."""
+        r, v = _RUN, _VERSION
+        found = self._connection.execute(
+            select(v.c.sha256, v.c.text)
+            .join(r, r.c.strategy_version_id == v.c.id)
+            .where(r.c.run_date == run_date)
+        ).first()
+        return _built_in_labels() | ({} if found is None else _labels(found.sha256, found.text))
+
     # --- the day's figures ---------------------------------------------------------------------
 
     def figures(self, users: Sequence[int], *, start: datetime, end: datetime, first: date, last: date
@@ -302,6 +319,24 @@ class FloorRepository:
     def lock_team(self, team_id: int) -> None:
         """Queues up the writes of one team's targets (PostgreSQL; SQLite holds its write lock)."""
         self._connection.execute(select(_TEAM.c.id).where(_TEAM.c.id == team_id).with_for_update())
+
+
+@lru_cache(maxsize=1)
+def _built_in_labels() -> dict[str, tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for name in BUILT_IN:
+        strategy = load_strategy(name)
+        found |= _labels(strategy.sha256, strategy.text)
+    return found
+
+
+@lru_cache(maxsize=16)
+def _labels(sha256: str, text: str) -> dict[str, tuple[str, str]]:
+    try:
+        strategy = parse_strategy(text, f"strategy {sha256[:8]}").strategy
+    except ConfigurationError:
+        return {}
+    return {one.id: (one.label.zh, one.label.en) for one in strategy.segments}
 
 
 def _target(figures: Sequence[Any]) -> Target:

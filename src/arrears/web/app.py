@@ -36,6 +36,9 @@ from arrears.web.deps import BadCsrf, BodyTooLarge, Forbidden, SignInRequired, l
 from arrears.web.i18n import HERE, gettext
 from arrears.web.labels import N_
 from arrears.web.pages import actions as action_pages
+from arrears.web.pages import admin as admin_pages
+from arrears.web.pages import agency as agency_page
+from arrears.web.pages import agenda as agenda_page
 from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
@@ -56,8 +59,11 @@ from arrears.web.pages import (
     workspace,
 )
 from arrears.web.pages import outbox as outbox_page
+from arrears.web.pages import dashboard as dashboard_page
+from arrears.web.pages import inbound as inbound_pages
 from arrears.web.pages import payments as payment_pages
 from arrears.web.pages import visits as visit_pages
+from arrears.web.pages import team as team_page
 from arrears.web.pages.workspace import NotInScope
 
 # pages hold personal data: never cached, never framed, scripts only from this site

@@ -43,6 +43,14 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
                 "summary": N_("What the cardholder says"), "amount": N_("Amount disputed (yuan)"),
                 "regulator_ref": N_("Referral number"), "involved_user": N_("Staff member involved"),
                 "involved_agency": N_("Agency involved")},
+    # the floor view (/team): moving work between collectors, the day's targets
+    "reassign": {"to": N_("Give to"), "account_no": N_("Account no."), "action_id": N_("Case in the queue"),
+                 "held_by": N_("Held by")},
+    "share": {"to": N_("Give to"), "count": N_("How many cases"), "bucket": N_("Bucket"),
+              "segment": N_("Segment")},
+    "targets": {"user": N_("Whose target"), "date": N_("Date"), "calls": N_("Calls"),
+                "rpcs": N_("Right-party contacts"), "promises": N_("Promises taken"),
+                "collected": N_("Collected (yuan)")},
 }  # fmt: skip
 # where a model's field is typed in a form (``CallLog.promise.amount_fen`` is the promise's amount)
 FORM_FIELDS = {"promise": "promise_amount", "promise.amount_fen": "promise_amount",

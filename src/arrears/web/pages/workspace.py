@@ -11,20 +11,21 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from arrears.accounts.case_file import case_file
-from arrears.accounts.free_text import mask_for_account
+from arrears.accounts.free_text import mask_for_account, mask_rows
 from arrears.accounts.repository import accounts_numbered
 from arrears.accounts.reveal import reveal
 from arrears.arrangements.repository import PlanRepository
 from arrears.audit.repository import audit_transaction
 from arrears.contacts import hold_rules
 from arrears.contacts.call_rules import CallLimits
-from arrears.contacts.callbacks import open_callbacks
 from arrears.contacts.calls import CallLog, log_call
 from arrears.contacts.dialling import call_check
 from arrears.contacts.queue import QueueCapReached, claim_next
 from arrears.contacts.templates import templates
-from arrears.contacts.worklist import my_work
+from arrears.contacts.worklist import placed_with_agency
+from arrears.floor.repository import FloorRepository
 from arrears.kit.clock import now
+from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError
 from arrears.kit.money import parse_amount_fen
 from arrears.models import (
@@ -40,14 +41,16 @@ from arrears.servicedesk.desk import cases_of_account
 from arrears.servicedesk.repository import ServiceRepository
 from arrears.users.permissions import allowed, require
 from arrears.users.scope import may_open
+from arrears.users.service import StaffUser
 from arrears.web import sessions
 from arrears.web.charts import bar_chart
-from arrears.web.deps import locale, page, signed_in
+from arrears.web.deps import locale, page, signed_in, work_day
 from arrears.web.desk_cache import desk_counts
 from arrears.web.dossier_view import dossier_context
 from arrears.web.form_errors import Refusal, form_state, refusal
 from arrears.web.i18n import gettext
 from arrears.web.landing import landing_for
+from arrears.web.pages.agenda import agenda_context
 from arrears.web.timefmt import zone_of
 
 router = APIRouter(include_in_schema=False)
@@ -76,18 +79,30 @@ def home(request: Request, session: Anyone) -> Response:
 
 def _home(request: Request, session: sessions.Session, *, full: str | None = None, status_code: int = 200
           ) -> HTMLResponse:  # fmt: skip
+    """The agenda of a user who works the queue (``pages.agenda``); otherwise their callbacks, their
+    agency's accounts, the service desk's counts."""
+    user, clear, cipher = session.user, allowed(session.user.role, "pii:reveal"), request.app.state.cipher
+    work_day(request)  # read before the page's connection is taken
     with request.app.state.engine.connect() as connection:
-        work = my_work(connection, session.user, now=now())
-        clear, cipher = allowed(session.user.role, "pii:reveal"), request.app.state.cipher
-        mine = open_callbacks(connection, user_id=session.user.id, clear_text=clear, cipher=cipher)
+        context = agenda_context(request, connection, session) if allowed(user.role, "queue:work") else {}
+        placed = placed_with_agency(connection, user) if user.role == "agency_user" else []
+        mine = [] if context else _callbacks(connection, user, clear=clear, cipher=cipher)
         desk = (
-            desk_counts(request, connection, session.user, now(), ("mine", "escalated", "breached"))
-            if allowed(session.user.role, "service:work")
+            desk_counts(request, connection, user, now(), ("mine", "escalated", "breached"))
+            if allowed(user.role, "service:work")
             else None
         )  # fmt: skip
     empty = request.query_params.get("empty") == "1"
-    return page(request, "home.html", status_code=status_code, work=work, callbacks=mine, empty=empty,
-                full=full, desk=desk)  # fmt: skip
+    return page(request, "home.html", status_code=status_code, work={"placed": placed}, callbacks=mine,
+                empty=empty, full=full, desk=desk, **context)  # fmt: skip
+
+
+def _callbacks(connection: Connection, user: StaffUser, *, clear: bool, cipher: FieldCipher) -> list[Any]:
+    """The user's open callbacks (soonest first), their notes masked unless ``clear``."""
+    if not allowed(user.role, "callback:schedule"):
+        return []
+    found = FloorRepository(connection).open_callbacks([user.id])
+    return found if clear else mask_rows(connection, found, ["note"], cipher=cipher)
 
 
 @router.post("/queue/next")
