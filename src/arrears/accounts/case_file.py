@@ -16,6 +16,7 @@ from arrears.accounts.free_text import known_masks, mask_text
 from arrears.arrangements.repository import PlanRepository
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_name
+from arrears.legal.review import timeline_items as legal_timeline
 from arrears.messaging.report import timeline_items
 from arrears.models import (
     CardAccount,
@@ -261,6 +262,7 @@ def timeline(connection: Connection, account_id: int, *, zone: ZoneInfo = _UTC) 
         )
     ]
     items += plan_items(connection, account_id)
+    items += legal_timeline(connection, account_id, zone=zone)  # legal review requests and decisions
     items += messages
     return sorted(items, key=_newest, reverse=True)[:TIMELINE_ITEMS]
 
