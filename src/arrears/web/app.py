@@ -43,7 +43,9 @@ from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import (
+    compliance_desk,
     dossier,
+    legal,
     my_assistant,
     my_auth,
     my_owe,
@@ -123,6 +125,8 @@ def create_app(
         portal_requests.router,  # the cardholders' requests, for the staff
         service_desk.router,  # complaints, disputes and hardship: the desk and its cases
         templates_library.router,
+        legal.router,  # legal review: referrals and requests, the decision
+        compliance_desk.router,  # the audit trail, the chain's state, overrides, holds by kind
         payment_pages.router,
         pay_gateway.router,  # the simulated gateway's checkout page
         my_auth.router,  # the cardholder portal: its own sessions and cookies

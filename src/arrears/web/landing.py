@@ -7,6 +7,8 @@ from __future__ import annotations
 
 LANDING: dict[str, str] = {
     "visitor": "/visits/today",
+    "legal": "/legal",
+    "compliance": "/compliance",
 }
 
 
