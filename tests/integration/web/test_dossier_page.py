@@ -3,6 +3,7 @@ recording what staff learn (kept beside the bank's data, encrypted, masked, audi
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -157,5 +158,23 @@ def test_the_collection_archive_lists_the_reasons_given_over_time(web: TestClien
     english = in_english(browser, account)
 
     archive = english.split('id="reason-archive"')[1].split("</table>")[0]
-    assert "income loss" in archive.lower() and "collector one" in archive
+    assert "income" in archive.lower() and "collector one" in archive  # the reason in words
     assert "income_loss" not in archive
+
+
+def test_the_audited_reveal_shows_the_employers_in_clear(
+    web: TestClient, book: Engine, cipher: FieldCipher
+) -> None:
+    browser, account = collector(web)
+    learn(browser, account)
+    lead = signed_in_as(web, "team_lead1")
+    bank = customer_of(book, account)
+    assert bank.employer_enc is not None
+
+    fragment = lead.post(f"/cases/{account}/reveal", token_from=f"/cases/{account}").text
+
+    assert cipher.decrypt(bank.employer_enc) in fragment and EMPLOYER in fragment
+    with Session(book) as session:
+        audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "pii.reveal")).one()
+    assert len(json.loads(audit.details)["learned_facts"]) == 1
+    assert EMPLOYER not in audit.details
