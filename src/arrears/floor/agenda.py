@@ -25,6 +25,7 @@ class Agenda:
     window: DayWindow
     due_now: list[dict[str, Any]]  # open callbacks overdue or due within DUE_SOON, each with its slot
     later_today: list[dict[str, Any]]
+    later: list[dict[str, Any]]  # the open callbacks of the days after
     promises_due: list[dict[str, Any]]  # open promises falling due on the business date
     promises_broken: list[dict[str, Any]]  # broken (or partly kept) the day before
     instalments: list[dict[str, Any]]  # of the plans the collector proposed, due in INSTALMENT_DAYS
@@ -73,7 +74,7 @@ def agenda(
     callbacks' notes masked unless ``clear_text`` (with the cardholder's known values, given ``cipher``)."""
     repository = FloorRepository(connection)
     window = rules.day_window(business_date=business_date, now=now, zone=zone)
-    callbacks = repository.open_callbacks([user.id], due_before=window.today_end)
+    callbacks = repository.open_callbacks([user.id])
     if not clear_text:
         callbacks = mask_rows(connection, callbacks, ["note"], cipher=cipher)
     for one in callbacks:
@@ -88,6 +89,7 @@ def agenda(
         window=window,
         due_now=[one for one in callbacks if one["slot"] in ("overdue", "due_now")],
         later_today=[one for one in callbacks if one["slot"] == "later_today"],
+        later=[one for one in callbacks if one["slot"] == "later"],
         promises_due=repository.promises([user.id], promised_on=business_date, statuses=("open",)),
         promises_broken=repository.promises(
             [user.id], promised_on=business_date - timedelta(days=1), statuses=("broken", "partly_kept")

@@ -221,7 +221,7 @@ class TestAgenda:
 
         assert [(row["account_id"], row["slot"]) for row in found.due_now] == [(accounts[2], "due_now")]
         assert (
-            found.due_now[0]["account_no"] and len(found.later_today) == 1
+            found.due_now[0]["account_no"] and len(found.later_today) == 1 and len(found.later) == 1
         )  # the one in two days: not today
         assert [row["account_id"] for row in found.promises_due] == [accounts[3]]
         assert [(row["account_id"], row["status"]) for row in found.promises_broken] == [
