@@ -7,6 +7,7 @@ the caller's transaction must be an audit transaction. Services never commit; no
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,7 +41,7 @@ from arrears.models import ContactEvent, PromiseToPay, table_of
 
 MAX_QUERY = 64  # characters of a search: longer than any number it may be
 FOUND = 20  # accounts shown for one search at most
-_NATIONAL_ID = re.compile(r"\d{17}[\dX]|\d{15}")
+_NATIONAL_ID = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
 _SEPARATORS = re.compile(r"[\s\-()]")
 
 
@@ -76,7 +77,7 @@ def find_callers(
 ) -> list[Match]:
     """The accounts of the cardholders ``typed`` names, at most ``limit``: by account number, by phone
     number (any of the customer's phones), by national ID, or by the last 4 or 6 characters of it."""
-    text = typed.strip()
+    text = unicodedata.normalize("NFKC", typed).strip()  # full-width digits typed with an IME
     if not text:
         return []
     if len(text) > MAX_QUERY or not text.isprintable():

@@ -31,7 +31,7 @@ INBOUND_CHANNEL = "inbound_call"  # contact_event.channel of a call the cardhold
 Check = Literal["match", "mismatch", "not_given", "not_on_file"]
 InboundOutcome = Literal["right_party", "promise", "third_party"]
 INBOUND_OUTCOMES: tuple[str, ...] = InboundOutcome.__args__  # type: ignore[attr-defined]
-ID_TAIL = re.compile(r"\d{3}[\dX]|\d{5}[\dX]")  # the last 4 or 6 characters of a national ID
+ID_TAIL = re.compile(r"[0-9]{3}[0-9X]|[0-9]{5}[0-9X]")  # the last 4 or 6 characters of a national ID
 _IGNORED = re.compile(r"[\s·•.\-]")  # spaces and the dots of transliterated names
 
 
@@ -86,9 +86,9 @@ NOT_CHECKED = Verification("not_given", "not_given", "not_given")
 
 
 def id_tail(text: str) -> str:
-    """The last 4 or 6 characters of a national ID as typed (trimmed, upper case), or ""; InvalidField
-    for anything else."""
-    value = text.strip().upper()
+    """The last 4 or 6 characters of a national ID as typed (trimmed, upper case, half-width), or "";
+    InvalidField for anything else."""
+    value = unicodedata.normalize("NFKC", text).strip().upper()  # full-width digits typed with an IME
     if value and ID_TAIL.fullmatch(value) is None:
         raise InvalidField(
             "id_tail",

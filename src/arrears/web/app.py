@@ -125,6 +125,9 @@ def create_app(
         portal_requests.router,  # the cardholders' requests, for the staff
         service_desk.router,  # complaints, disputes and hardship: the desk and its cases
         templates_library.router,
+        admin_pages.router,  # users, teams and their leads, the agencies' users
+        inbound_pages.router,  # customer service's inbound call view
+        agency_page.router,  # the accounts placed with the agency user's agency
         legal.router,  # legal review: referrals and requests, the decision
         compliance_desk.router,  # the audit trail, the chain's state, overrides, holds by kind
         payment_pages.router,

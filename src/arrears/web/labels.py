@@ -38,6 +38,7 @@ LABELS = (
     # channels and timeline entries
     N_("sms"), N_("call"), N_("letter"), N_("visit"), N_("legal_review"), N_("agency_placement"), N_("push"),
     N_("call logged"), N_("sms logged"), N_("visit logged"), N_("payment"), N_("instalment"), N_("plan"),
+    N_("inbound_call"), N_("inbound_call logged"),  # a call the cardholder placed (contacts.inbound_rules)
     # statuses
     N_("planned"), N_("claimed"), N_("done"), N_("open"), N_("kept"), N_("partly_kept"), N_("broken"),
     N_("due"), N_("active"), N_("proposed"), N_("rejected"), N_("completed"), N_("pending"), N_("approved"),

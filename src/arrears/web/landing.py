@@ -7,6 +7,9 @@ from __future__ import annotations
 
 LANDING: dict[str, str] = {
     "visitor": "/visits/today",
+    "admin": "/admin/users",
+    "customer_service": "/service/inbound",
+    "agency_user": "/agency",
     "legal": "/legal",
     "compliance": "/compliance",
 }
