@@ -62,8 +62,20 @@ def customer_rows(frame: pl.DataFrame, cipher: FieldCipher) -> pl.DataFrame:
     )
 
 
+_EMPLOYER_COLUMNS = (
+    ("employer_enc", pl.Binary),
+    ("employer_hash", pl.String),
+    ("employer_masked", pl.String),
+)
+
+
 def _employer_columns(employers: pl.Series, cipher: FieldCipher) -> list[pl.Series]:
     """The employer's name encrypted, its keyed hash (what a re-import compares) and its masked copy."""
+    if employers.null_count() == employers.len():  # the usual case of a synthetic book: no profile
+        return [
+            pl.repeat(None, employers.len(), dtype=dtype, eager=True).alias(name)
+            for name, dtype in _EMPLOYER_COLUMNS
+        ]
     present = [name for name in employers.to_list() if name is not None]
     encrypted, hashes = _encrypt(present, cipher)
     found_enc, found_hash = iter(encrypted), iter(hashes)
