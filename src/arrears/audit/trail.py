@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -199,8 +199,9 @@ class TrailRepository:
     def entries_after(self, entry_id: int, *, limit: int) -> list[AuditEntry]:
         """At most ``limit`` entries with an id above ``entry_id``, in id order."""
         e = _EVENT
-        query = select(e).where(e.c.id > entry_id).order_by(e.c.id).limit(limit)
-        return [AuditEntry(**row._mapping) for row in self._connection.execute(query)]
+        columns = [e.c[one.name] for one in fields(AuditEntry)]  # positional: no mapping per row
+        query = select(*columns).where(e.c.id > entry_id).order_by(e.c.id).limit(limit)
+        return [AuditEntry(*row) for row in self._connection.execute(query)]
 
     def id_of_hash(self, hash_: str) -> int | None:
         """The entry carrying ``hash_`` (hashes are unique), if any."""

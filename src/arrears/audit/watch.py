@@ -4,13 +4,15 @@ does, a batch at a time, and kept, so that each look verifies only the entries a
 The database refuses UPDATE and DELETE on ``audit_event``, so an entry verified once stays as it was
 unless someone goes around the database's triggers; a verification from the first entry again
 (:meth:`ChainWatch.restart`, the page's button) checks for that. Each server process keeps its own
-state; the first look in a process verifies the whole chain (about 15 µs an entry).
+state; the first look in a process verifies the whole chain, on a thread of its own when it is long
+(the page shows how far it got).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -20,6 +22,7 @@ from arrears.audit.chain import DELETED, REORDERED, AuditEntry, Problem, verify
 from arrears.audit.trail import TrailRepository
 
 BATCH = 5_000
+AT_ONCE = 20_000  # entries a look verifies itself; more are verified on a thread of their own
 KEPT_PROBLEMS = 100  # the problems shown (all are counted)
 
 
@@ -60,14 +63,21 @@ def _reordered(repository: TrailRepository, problem: Problem, entry: AuditEntry)
 
 
 def verify_more(
-    connection: Connection, state: ChainState, *, now: datetime, batch: int = BATCH
+    connection: Connection,
+    state: ChainState,
+    *,
+    now: datetime,
+    batch: int = BATCH,
+    most: int | None = None,
 ) -> ChainState:
-    """``state`` carried on to the end of the chain: the entries after ``state.last`` verified as
-    :func:`verify` does, each batch together with the last entry verified before it."""
+    """``state`` carried on to the end of the chain (or by at most ``most`` entries): the entries after
+    ``state.last`` verified as :func:`verify` does, each batch together with the last entry verified
+    before it."""
     repository = TrailRepository(connection)
     last, entries, problems, count = state.last, state.entries, list(state.problems), state.problem_count
-    while True:
-        found = repository.entries_after(last.id if last else 0, limit=batch)
+    while most is None or entries - state.entries < most:
+        wanted = batch if most is None else min(batch, most - (entries - state.entries))
+        found = repository.entries_after(last.id if last else 0, limit=wanted)
         if not found:
             break
         window = ([last] if last else []) + found
@@ -85,22 +95,76 @@ def verify_more(
                    problem_count=count)  # fmt: skip
 
 
-class ChainWatch:
-    """One process's state of the chain, carried on under a lock (two looks never verify twice)."""
+@dataclass(frozen=True, slots=True)
+class ChainView:
+    """What a look at the chain shows: the state so far, whether a verification is still going on in
+    the background, and the chain's last id when the look began (the entries to verify)."""
 
-    def __init__(self) -> None:
+    state: ChainState
+    verifying: bool
+    last_id: int
+
+
+Connect = Callable[[], AbstractContextManager[Connection]]
+
+
+class ChainWatch:
+    """One process's state of the chain. A look carries it on at once when at most ``at_once`` entries
+    wait (the usual case: those appended since the last look); more (the first look in a process, a
+    verification again from the first entry) are verified on a thread of their own, a batch at a time,
+    while the looks show how far it got."""
+
+    def __init__(self, *, at_once: int = AT_ONCE) -> None:
         self._lock = threading.Lock()
         self._state: ChainState | None = None
+        self._thread: threading.Thread | None = None
+        self._generation = 0  # raised by restart: a thread of an earlier generation stops
+        self._at_once = at_once
 
-    def current(self, connect: Callable[[], Connection], *, now: datetime) -> ChainState:
-        """The state carried on to the chain's end (from the first entry on the first look)."""
+    def current(self, connect: Connect, *, now: datetime) -> ChainView:
+        """The state carried on to the chain's end, or as far as the background verification got."""
         with self._lock:
             state = self._state or ChainState(started_at=now, checked_at=now)
             with connect() as connection:
-                self._state = verify_more(connection, state, now=now)
-            return self._state
+                last_id = TrailRepository(connection).last_id()
+                if self._thread is not None and self._thread.is_alive():
+                    return ChainView(state, True, last_id)
+                if last_id - (state.last.id if state.last else 0) <= self._at_once:
+                    self._state = verify_more(connection, state, now=now)
+                    return ChainView(self._state, False, last_id)
+            self._state = state
+            self._thread = threading.Thread(target=self._carry_on, args=(connect, now, self._generation),
+                                            name="audit-chain-verify", daemon=True)  # fmt: skip
+            self._thread.start()
+            return ChainView(state, True, last_id)
+
+    def _carry_on(self, connect: Connect, now: datetime, generation: int) -> None:
+        """Verifies to the chain's end a batch at a time, publishing the state after each."""
+        try:
+            while True:
+                with self._lock:
+                    if generation != self._generation or self._state is None:
+                        return
+                    state = self._state
+                with connect() as connection:  # a short read per batch: no transaction held open
+                    later = verify_more(connection, state, now=now, most=BATCH)
+                with self._lock:
+                    if generation != self._generation:
+                        return
+                    self._state = later
+                if later.entries == state.entries:
+                    return
+        except Exception:  # the database went away: the next look goes on from where this one got
+            return
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until the background verification (if any) ends (for tests and commands)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def restart(self) -> None:
-        """Forgets the state: the next look verifies the chain from its first entry."""
+        """Forgets the state: the next look verifies the chain again from its first entry."""
         with self._lock:
             self._state = None
+            self._generation += 1

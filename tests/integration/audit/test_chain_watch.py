@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Engine, event
 
+from arrears.audit import watch as watch_module
 from arrears.audit.chain import verify
 from arrears.audit.repository import AuditLog, Pending, audit_transaction
 from arrears.audit.watch import ChainState, ChainWatch, verify_more
@@ -111,14 +112,33 @@ def test_the_watch_verifies_again_from_the_first_entry_when_restarted(engine: En
     append(engine, 6)
     watch = ChainWatch()
 
-    def connect() -> Connection:
-        return engine.connect()
-
-    assert watch.current(connect, now=T0).intact
+    assert watch.current(engine.connect, now=T0).state.intact
     tamper(engine, TAMPERING["edited"]("audit_event").replace("id = 7", "id = 2"))
-    assert watch.current(connect, now=T0).intact  # entries verified once are not read again
+    assert watch.current(engine.connect, now=T0).state.intact  # entries verified once are not read again
 
     watch.restart()
-    state = watch.current(connect, now=T0 + timedelta(minutes=1))
+    view = watch.current(engine.connect, now=T0 + timedelta(minutes=1))
 
-    assert not state.intact and state.first_broken == 2 and state.started_at == T0 + timedelta(minutes=1)
+    assert not view.verifying and view.last_id == 6
+    assert not view.state.intact and view.state.first_broken == 2
+    assert view.state.started_at == T0 + timedelta(minutes=1)
+
+
+def test_a_long_chain_is_verified_on_a_thread_while_looks_show_how_far_it_got(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch_module, "BATCH", 4)
+    append(engine, 30)
+    tamper(engine, TAMPERING["deleted"]("audit_event"))
+    watch = ChainWatch(at_once=10)
+
+    first = watch.current(engine.connect, now=T0)  # 29 entries wait: more than a look verifies itself
+    watch.wait(timeout=30)
+    done = watch.current(engine.connect, now=T0)
+
+    assert first.verifying and first.last_id == 30 and first.state.entries == 0
+    assert not done.verifying and done.state.entries == 29 and done.state.first_broken == 10
+    assert [(problem.entry_id, problem.kind) for problem in done.state.problems] == whole(engine)
+    append(engine, 3, start=30)
+    later = watch.current(engine.connect, now=T0)  # three new entries: verified by the look itself
+    assert not later.verifying and later.state.entries == 32

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert, select
 from web_support import Browser, signed_in_as
 
 from arrears.audit.repository import AuditLog, Pending, audit_transaction
+from arrears.audit.watch import ChainWatch
 from arrears.compliance.record import record_override
 from arrears.contacts.holds import place_hold
 from arrears.models import AppUser, CardAccount, CollectionAction, Hold, table_of
@@ -327,3 +328,21 @@ def test_who_reads_the_trail(web: TestClient, trail: list[tuple[int, int, str]])
     assert trail[0][2] in page
     manager = signed_in_as(web, "manager1").client.get("/compliance").text
     assert 'href="/compliance"' in manager and 'href="/cases/' in manager
+
+
+def test_a_long_chain_is_verified_while_the_page_shows_how_far_it_got(
+    web: TestClient, trail: list[tuple[int, int, str]]
+) -> None:
+    compliance = english(signed_in_as(web, "compliance1"))  # lands on the page: its first look
+    watch = ChainWatch(at_once=2)  # a new process's, with a chain longer than a look verifies itself
+    web.app.state.audit_watch = watch  # type: ignore[attr-defined]
+
+    page = compliance.client.get("/compliance").text
+    watch.wait(timeout=30)
+    fragment = compliance.client.get("/compliance/chain", headers={"HX-Request": "true"})
+
+    assert "Verifying the chain:" in page and 'hx-get="/compliance/chain"' in page and "of 5 entries" in page
+    assert (
+        fragment.status_code == 200 and 'id="chain-intact"' in fragment.text and "<html" not in fragment.text
+    )
+    assert "hx-get" not in fragment.text  # done: no more polling

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from arrears.accounts.free_text import known_masks, mask_text
 from arrears.audit.oversight import OversightRepository
 from arrears.audit.trail import ACCOUNT_SUBJECT, TrailFilter, TrailRepository
-from arrears.audit.watch import ChainState, ChainWatch
+from arrears.audit.watch import ChainView, ChainWatch
 from arrears.kit.clock import now
 from arrears.kit.inputs import InvalidField, parse_day
 from arrears.models import HOLD_KINDS
@@ -84,8 +84,14 @@ def _watch(request: Request) -> ChainWatch:
         return found
 
 
-def chain_state(request: Request) -> ChainState:
+def chain_state(request: Request) -> ChainView:
     return _watch(request).current(request.app.state.engine.connect, now=now())
+
+
+@router.get("/compliance/chain", response_class=HTMLResponse)
+def chain_fragment(request: Request, session: Auditor) -> HTMLResponse:
+    """The chain's state alone (the page polls it while a verification goes on)."""
+    return page(request, "_chain_state.html", chain=chain_state(request))
 
 
 def _filter(request: Request, connection: Connection, search: Search) -> TrailFilter | None:
