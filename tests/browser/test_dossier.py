@@ -55,7 +55,7 @@ def test_a_collector_records_a_new_employer_and_sees_it_beside_the_banks(
     line = page.locator("#profile tr[data-kind=employer]")
     expect(line.locator("th")).to_have_text(words["kind"])
     expect(line.locator("td.bank")).to_contain_text(bank_employer(engine, account_id))
-    expect(line.locator("td.learned")).to_contain_text("中山****有限公司")
+    expect(line.locator("td.learned")).to_contain_text("中山市****物流有限公司")
     expect(line.locator("td.learned")).to_contain_text(words["source"])
     expect(line.locator("td.learned")).to_contain_text("collector one")
     expect(page.locator("#profile")).to_contain_text(words["bank"])

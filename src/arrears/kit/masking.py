@@ -46,6 +46,8 @@ def mask_address(value: str, *, district: str | None = None) -> str:
 
 
 _CJK_START = re.compile(r"[\u4e00-\u9fff]")
+# the place a Chinese company's name starts with: a province, city, county or district (at most 8 characters)
+_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,7}?(?:自治区|省|市|县|区)(?=[\u4e00-\u9fff]{2})")
 _LEGAL_FORMS = (
     "有限责任公司",
     "股份有限公司",
@@ -62,12 +64,18 @@ _LEGAL_FORMS = (
 
 
 def mask_organisation(value: str) -> str:
-    """An employer's name: ``中山市华强电子有限公司`` -> ``中山****有限公司``, its first two characters and
-    its legal form kept (enough to tell a company from a shop or a school); ``Acme Trading Ltd`` ->
-    ``A****``."""
-    form = next((form for form in _LEGAL_FORMS if value.endswith(form) and len(value) > len(form) + 2), "")
-    keep = 2 if _CJK_START.match(value) else 1
-    return value[:keep] + "****" + form if len(value) > keep else "****"
+    """An employer's name with its trade name (字号, what identifies it) hidden: a Chinese name keeps its
+    place, the two characters of its trade before the legal form, and the legal form
+    (``中山市华强电子有限公司`` -> ``中山市****电子有限公司``, ``中山市富华商行`` -> ``中山市****商行``), so
+    that two employers still look different; another name keeps its first letter (``A****``)."""
+    if not _CJK_START.match(value):
+        return value[:1] + "****" if len(value) > 1 else "****"
+    place = _PLACE.match(value)
+    start = place.end() if place else 0
+    form = next((form for form in _LEGAL_FORMS if value.endswith(form) and len(value) > len(form)), "")
+    middle = value[start : len(value) - len(form)]
+    trade = middle[-2:] if len(middle) >= 4 else ""
+    return value[:start] + "****" + trade + form
 
 
 # Personal data inside free text (notes, reasons, comments); full-width digits and signs are read as

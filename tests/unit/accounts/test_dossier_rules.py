@@ -93,7 +93,7 @@ class TestCheckedFact:
 
 class TestMaskedFact:
     def test_personal_kinds_are_masked_like_the_banks(self) -> None:
-        assert masked_fact("employer", "中山市华强电子有限公司") == "中山****有限公司"
+        assert masked_fact("employer", "中山市华强电子有限公司") == "中山市****电子有限公司"
         assert masked_fact("phone", "13912345678") == "139****5678"
         assert masked_fact("address", "广东省中山市石岐区民族路8号") == "广东省中山市****"
 

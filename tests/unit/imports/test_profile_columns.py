@@ -47,8 +47,9 @@ def test_the_synthetic_occupation_and_employer_are_the_same_for_a_client_every_t
 
 
 def test_an_employer_is_masked_to_its_first_characters_and_legal_form() -> None:
-    assert mask_organisation("中山市华强电子有限公司") == "中山****有限公司"
-    assert mask_organisation("中山市富华商行") == "中山****商行"
+    assert mask_organisation("中山市华强电子有限公司") == "中山市****电子有限公司"
+    assert mask_organisation("中山市富华商行") == "中山市****商行"
+    assert mask_organisation("小明五金店") == "****五金店"
     assert mask_organisation("Acme Trading Ltd") == "A****"
     assert mask_organisation("公司") == "****"
 
