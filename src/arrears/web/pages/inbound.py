@@ -214,7 +214,8 @@ def _verify(
             error=problem.message(locale(request)),
             error_field=getattr(problem, "field", None),
         )
-    return _view(request, session, account_id, via=via, verification=verification, typed=form)
+    typed = {key: value for key, value in form.items() if key != "party"}  # chosen again from the result
+    return _view(request, session, account_id, via=via, verification=verification, typed=typed)
 
 
 def _call(form: dict[str, str], via: int | None) -> InboundCall:
