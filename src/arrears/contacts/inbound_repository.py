@@ -5,6 +5,7 @@ last inbound calls. The caller owns the transaction; nothing here logs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -118,6 +119,18 @@ class InboundRepository:
             select(e.c.id, e.c.at, e.c.party, e.c.outcome, e.c.reason, u.c.display_name.label("taken_by"))
             .outerjoin(u, u.c.id == e.c.user_id)
             .where(e.c.account_id == account_id, e.c.channel == INBOUND_CHANNEL)
+            .order_by(e.c.at.desc(), e.c.id.desc())
+            .limit(limit)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def calls_taken(self, user_id: int, *, since: datetime, limit: int = 20) -> list[dict[str, Any]]:
+        """The inbound calls ``user_id`` logged from ``since``, newest first, with the account's number."""
+        e, a = _EVENT, _ACCOUNT
+        rows = self._connection.execute(
+            select(e.c.at, e.c.account_id, a.c.account_no, e.c.party, e.c.outcome)
+            .join(a, a.c.id == e.c.account_id)
+            .where(e.c.user_id == user_id, e.c.channel == INBOUND_CHANNEL, e.c.at >= since)
             .order_by(e.c.at.desc(), e.c.id.desc())
             .limit(limit)
         ).mappings()

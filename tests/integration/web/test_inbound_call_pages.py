@@ -130,6 +130,11 @@ def test_checking_the_identity_and_logging_the_call_at_23_00_local(
     assert json.loads(entry.details)["checks"]["verified"] is True and entry.actor == "customer_service1"
     after = service.client.get(answer.headers["location"])
     assert after.status_code == 200 and "收入减少" in after.text
+    day = service.client.get("/service/inbound")  # the agent's day: the call taken, the desk's counts
+    assert (
+        f'<a href="/service/inbound/1">{holder["account_no"]}</a>' in day.text
+        and 'id="desk-summary"' in day.text
+    )
 
 
 def test_an_unverified_caller_cannot_be_logged_as_the_cardholder(

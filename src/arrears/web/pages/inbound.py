@@ -9,7 +9,9 @@ and ``service:log``; a promise also ``promise:take``. The account must be in the
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -39,10 +41,11 @@ from arrears.models import DELINQUENCY_REASONS
 from arrears.portal.owed import owed
 from arrears.servicedesk.categories import name as service_name
 from arrears.servicedesk.desk import cases_of_account
-from arrears.users.permissions import require
+from arrears.users.permissions import allowed, require
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
+from arrears.web.desk_cache import desk_counts
 from arrears.web.i18n import gettext
 from arrears.web.labels import N_
 from arrears.web.pages.my_owe import cardholders_today, payment_order
@@ -72,7 +75,34 @@ MAX_NAME = 200
 
 @router.get("/service/inbound", response_class=HTMLResponse)
 def inbound_page(request: Request, session: Agent) -> HTMLResponse:
-    return page(request, "inbound_find.html", matches=None, typed="", found_by=FOUND_BY)
+    return _find_page(request, session, matches=None, typed="")
+
+
+def _find_page(
+    request: Request, session: sessions.Session, *, status_code: int = 200, **more: Any
+) -> HTMLResponse:
+    """The search, with the agent's day beside it: the inbound calls they logged since the cardholders'
+    midnight and, for a desk worker, their service desk's counts."""
+    moment = now()
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    midnight = datetime.combine(cardholders_today(request), time(0), zone)
+    with request.app.state.engine.connect() as connection:
+        taken = InboundRepository(connection).calls_taken(session.user.id, since=midnight)
+        desk = (
+            desk_counts(request, connection, session.user, moment, ("mine", "escalated", "breached"))
+            if allowed(session.user.role, "service:work")
+            else None
+        )
+    return page(
+        request,
+        "inbound_find.html",
+        status_code=status_code,
+        found_by=FOUND_BY,
+        taken=taken,
+        desk=desk,
+        outcomes=OUTCOMES,
+        **more,
+    )
 
 
 @router.post("/service/inbound/find", response_class=HTMLResponse)
@@ -87,16 +117,15 @@ def _find(request: Request, session: sessions.Session, typed: str) -> HTMLRespon
             found = find_callers(connection, request.app.state.cipher, typed)
             matches = [one for one in found if may_open(connection, session.user, one.account_id)]
     except ArrearsError as problem:
-        return page(
+        return _find_page(
             request,
-            "inbound_find.html",
+            session,
             status_code=422,
             matches=None,
             typed=typed[:64],
-            found_by=FOUND_BY,
             error=problem.message(locale(request)),
         )
-    return page(request, "inbound_find.html", matches=matches, typed=typed, found_by=FOUND_BY)
+    return _find_page(request, session, matches=matches, typed=typed)
 
 
 async def _form(request: Request) -> dict[str, str]:
