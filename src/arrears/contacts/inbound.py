@@ -218,6 +218,7 @@ def log_inbound(
             "taken_on": today,
             "promised_date": call.promise.promised_date,
             "created_at": now,
+            "taken_by_id": user_id,  # the agent's promises taken, as on an outbound call
         }
         promise_id = int(
             connection.execute(insert(promise).values(**values).returning(promise.c.id)).scalar_one()

@@ -131,6 +131,7 @@ class TestWhatStillApplies:
         with book.connect() as connection:
             taken = connection.execute(select(p).where(p.c.id == logged["promise_id"])).one()
         assert taken.amount_fen == 50_000 and taken.taken_on == DAY.date()
+        assert taken.taken_by_id == user_id(book, "cs1")
 
         hold(book, account_id, "dispute")
         with pytest.raises(InvalidField) as refused:
