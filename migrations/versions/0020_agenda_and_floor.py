@@ -1,6 +1,6 @@
 """agenda and floor: the day's targets (day_target), who took a promise (promise_to_pay.taken_by_id),
 calls a team lead reserved for a collector (collection_action.assigned_to_id), a collector's contacts
-by time (ix_contact_event_user_at)
+and promises by time (ix_contact_event_user_at, ix_promise_to_pay_taken_by)
 
 Revision ID: 0020
 Revises: 0019
@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f("fk_promise_to_pay_taken_by_id_app_user"), "app_user", ["taken_by_id"], ["id"]
         )
+        batch_op.create_index("ix_promise_to_pay_taken_by", ["taken_by_id", "taken_on"], unique=False)
 
     with op.batch_alter_table("collection_action", schema=None) as batch_op:
         batch_op.add_column(sa.Column("assigned_to_id", sa.Integer(), nullable=True))
@@ -96,6 +97,7 @@ def downgrade() -> None:
         batch_op.drop_column("assigned_to_id")
 
     with op.batch_alter_table("promise_to_pay", schema=None) as batch_op:
+        batch_op.drop_index("ix_promise_to_pay_taken_by")
         batch_op.drop_constraint(batch_op.f("fk_promise_to_pay_taken_by_id_app_user"), type_="foreignkey")
         batch_op.drop_column("taken_by_id")
 

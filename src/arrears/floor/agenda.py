@@ -4,7 +4,7 @@ against their target. Read-only; the caller passes the business date and the clo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from arrears.accounts.free_text import mask_rows
 from arrears.floor import rules
 from arrears.floor.repository import ATTRIBUTION, FloorRepository
-from arrears.floor.rules import DayWindow, Figures, Progress, Target
+from arrears.floor.rules import DayWindow, Figures, Progress, Received, Target, Touch
 from arrears.kit.crypto import FieldCipher
 from arrears.users.service import StaffUser
 
@@ -41,12 +41,20 @@ class Agenda:
 def collected(
     repository: FloorRepository, users: Sequence[int], *, window: DayWindow, zone: ZoneInfo
 ) -> dict[int, int]:
-    """The fen each of the users collected in the window's days (``rules.attribute``)."""
+    """The fen each of the users collected in the window's days (``rules.attribute``), one paying day
+    at a time: its payments and, per account, the last right-party contacts before the day's end."""
+    paid: list[Received] = []
+    touches: list[Touch] = []
     since = window.start - ATTRIBUTION
-    paid = repository.payments(users, first=window.first, last=window.last, since=since)
-    touches = repository.touches([one.account_id for one in paid], since=since, until=window.end, zone=zone)
-    found = rules.attribute(paid, touches)
-    return {user: found.get(user, 0) for user in users}
+    for day in repository.paid_days(
+        users, first=window.first, last=window.last, since=since, until=window.end
+    ):
+        start, end = rules.day_bounds(day, zone)
+        found = repository.payments_on(users, day=day, since=start - ATTRIBUTION, until=end)
+        paid += found[0]
+        touches += [replace(one, on=one.at.astimezone(zone).date()) for one in found[1]]
+    credited = rules.attribute(paid, touches)
+    return {user: credited.get(user, 0) for user in users}
 
 
 def day_figures(

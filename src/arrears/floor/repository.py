@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -251,30 +250,50 @@ class FloorRepository:
             found[user] = found[user] + Figures(promises=int(n), promised_fen=int(amount))
         return found
 
-    def payments(self, users: Sequence[int], *, first: date, last: date, since: datetime
-                 ) -> list[Received]:  # fmt: skip
-        """The payments from ``first`` to ``last`` on the accounts the users spoke with the debtor of
-        since ``since`` (the attribution window's start)."""
-        e, pay = _EVENT, _PAYMENT
-        spoken = select(e.c.account_id).where(e.c.user_id.in_(_users(users)), e.c.at >= since, _rpc())
-        query = select(pay.c.account_id, pay.c.amount_fen, pay.c.paid_date).where(
-            pay.c.account_id.in_(spoken), pay.c.paid_date >= first, pay.c.paid_date <= last
-        )
-        return [Received(int(a), int(fen), day) for a, fen, day in self._connection.execute(query)]
-
-    def touches(self, accounts: Sequence[int], *, since: datetime, until: datetime, zone: ZoneInfo
-                ) -> list[Touch]:  # fmt: skip
-        """Every right-party contact with the accounts from ``since`` to ``until`` by anyone (the last
-        one before a payment takes it), each with its day in ``zone``."""
-        if not accounts:
-            return []
+    def _spoken(self, users: Sequence[int], *, since: datetime, until: datetime) -> Any:
+        """The accounts the users had a right-party contact with from ``since`` to ``until``."""
         e = _EVENT
-        query = select(e.c.account_id, e.c.user_id, e.c.at).where(
-            e.c.account_id.in_(sorted(set(accounts))), e.c.user_id.is_not(None), e.c.at >= since,
-            e.c.at < until, _rpc(),
+        return select(e.c.account_id).where(
+            e.c.user_id.in_(_users(users)), e.c.at >= since, e.c.at < until, _rpc()
+        )
+
+    def paid_days(self, users: Sequence[int], *, first: date, last: date, since: datetime, until: datetime
+                  ) -> list[date]:  # fmt: skip
+        """The days from ``first`` to ``last`` with payments on the accounts the users spoke with the
+        debtor of from ``since`` to ``until`` (usually one: the business date)."""
+        pay = _PAYMENT
+        query = select(pay.c.paid_date).distinct().where(
+            pay.c.account_id.in_(self._spoken(users, since=since, until=until)),
+            pay.c.paid_date >= first, pay.c.paid_date <= last,
         )  # fmt: skip
-        rows = self._connection.execute(query)
-        return [Touch(int(a), int(u), at, at.astimezone(zone).date()) for a, u, at in rows]
+        return sorted(self._connection.execute(query).scalars())
+
+    def payments_on(self, users: Sequence[int], *, day: date, since: datetime, until: datetime
+                    ) -> tuple[list[Received], list[Touch]]:  # fmt: skip
+        """The payments of ``day`` on the accounts the users spoke with the debtor of from ``since`` to
+        ``until`` (the day's end), and for each of those accounts the last right-party contacts by
+        anyone in that time (the ones a payment may be credited to; several only at the same instant),
+        each with its UTC day (``Touch.on``: the caller moves it to the local day)."""
+        pay, e = _PAYMENT, _EVENT
+        paid = pay.c.account_id.in_(self._spoken(users, since=since, until=until)), pay.c.paid_date == day
+        payments = self._connection.execute(select(pay.c.account_id, pay.c.amount_fen).where(*paid))
+        received = [Received(int(account), int(fen), day) for account, fen in payments]
+        if not received:
+            return [], []
+        spoke = (e.c.user_id.is_not(None), e.c.at >= since, e.c.at < until, _rpc())
+        last = (
+            select(e.c.account_id, func.max(e.c.at).label("at"))
+            .where(e.c.account_id.in_(select(pay.c.account_id).where(*paid)), *spoke)
+            .group_by(e.c.account_id)
+            .subquery()
+        )
+        query = (
+            select(e.c.account_id, e.c.user_id, e.c.at)
+            .join(last, and_(e.c.account_id == last.c.account_id, e.c.at == last.c.at))
+            .where(*spoke)
+        )
+        touches = [Touch(int(a), int(u), at, at.date()) for a, u, at in self._connection.execute(query)]
+        return received, touches
 
     # --- targets ---------------------------------------------------------------------------------
 

@@ -35,6 +35,13 @@ class DayWindow:
     today_end: datetime  # the end of the calendar day of now: "later today" ends here
 
 
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants ``day`` starts and ends (the next day's start) in ``zone``."""
+    return datetime.combine(day, time(), tzinfo=zone), datetime.combine(
+        day + timedelta(days=1), time(), tzinfo=zone
+    )
+
+
 def day_window(*, business_date: date, now: datetime, zone: str) -> DayWindow:
     """The business date's local day, stretched through the calendar today when the business date is
     earlier (today's run has not completed: the work of today still counts for the day shown)."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -17,6 +17,7 @@ class PromiseToPay(Base):
     promise only (``arrangements.settlement.allocate_promises``)."""
 
     __tablename__ = "promise_to_pay"
+    __table_args__ = (Index("ix_promise_to_pay_taken_by", "taken_by_id", "taken_on"),)  # a collector's day
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)

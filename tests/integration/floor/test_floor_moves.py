@@ -232,6 +232,22 @@ class TestAgenda:
         assert (found.figures.calls, found.figures.rpcs, found.figures.promises) == (2, 1, 1)
         assert found.figures.promised_fen == 1_234_500 and found.figures.collected_fen == 300_000
 
+    def test_a_payment_goes_to_whoever_spoke_with_the_cardholder_last(self, book: Engine) -> None:
+        seeded = seed_day(book, now=NOW)
+        two = user(book, "collector2")
+        later = NOW + timedelta(hours=1)  # collector2 reaches the same cardholder an hour later
+        with audit_transaction(book) as connection:
+            log_call(connection, account_id=seeded["accounts"][0], user_id=two.id, now=later,
+                     call=CallLog(outcome="right_party", conversation=True))  # fmt: skip
+
+        with book.connect() as connection:
+            floor = board(
+                connection, team_id=team_of(two), business_date=RUN, now=NOW + timedelta(hours=2), zone=ZONE
+            )
+
+        collected = {one.person["username"]: one.figures.collected_fen for one in floor.days}
+        assert collected == {"collector1": 0, "collector2": 300_000, "team_lead1": 0}
+
     def test_targets_set_for_the_team_and_for_the_collector(self, book: Engine) -> None:
         lead, one = user(book, "team_lead1"), user(book, "collector1")
         team_id = team_of(lead)

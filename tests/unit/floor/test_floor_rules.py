@@ -21,6 +21,7 @@ from arrears.floor.rules import (
     callback_slot,
     check_assignee,
     check_share,
+    day_bounds,
     day_window,
     long_claim,
     parse_target,
@@ -55,6 +56,21 @@ class TestDayWindow:
         window = day_window(business_date=date(2026, 11, 25), now=late, zone="Asia/Shanghai")
 
         assert window.start == datetime(2026, 11, 24, 16, tzinfo=UTC)
+
+
+class TestDayBounds:
+    def test_a_days_bounds_in_its_zone(self) -> None:
+        start, end = day_bounds(date(2026, 11, 24), SHANGHAI)
+
+        assert (start, end) == (
+            datetime(2026, 11, 23, 16, tzinfo=UTC),
+            datetime(2026, 11, 24, 16, tzinfo=UTC),
+        )
+
+    def test_a_day_of_a_clock_change_lasts_23_hours(self) -> None:
+        start, end = day_bounds(date(2026, 3, 8), ZoneInfo("America/New_York"))
+
+        assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=23)
 
 
 class TestCallbacks:
