@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
@@ -33,6 +34,11 @@ def bars(root: ET.Element) -> list[ET.Element]:
 
 def texts(root: ET.Element, kind: str) -> list[str]:
     return [t.text or "" for t in root.iter(f"{SVG}text") if t.get("class") == kind]
+
+
+def labels(root: ET.Element) -> list[str]:
+    """The categories' labels as written, a wrapped one's lines put back together."""
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text") if t.get("class") == "label"]
 
 
 class TestEveryChart:
@@ -131,13 +137,50 @@ class TestBarChart:
         assert texts(root, "value") == ["¥1,500", "¥0"]
         assert float(bars(root)[1].get("height", "")) == 0
 
-    def test_long_labels_are_cut_with_the_whole_in_the_tip(self) -> None:
+    def test_long_labels_are_written_whole_slanted_with_the_chart_grown_below(self) -> None:
         label = "一个非常非常非常非常非常非常非常非常长的团队名称"
-        root = parse(bar_chart([label] * 6, [1] * 6, title="t", empty_text="-"))
+        chart = bar_chart([label] * 10, [1] * 10, title="t", empty_text="-")
+        root = parse(chart)
 
-        shown = texts(root, "label")[0]
-        assert shown.endswith("…") and len(shown) < len(label)
+        assert labels(root) == [label] * 10 and "…" not in chart
+        first = next(t for t in root.iter(f"{SVG}text") if t.get("class") == "label")
+        assert first.get("transform", "").startswith("rotate(-40")
+        height = float(root.get("viewBox", "").split()[3])
+        below = height - float(first.get("y", ""))
+        assert below >= 11 * len(label) * math.sin(math.radians(40))  # room for the whole slanted label
+        assert float(first.get("x", "")) >= 11 * len(label) * math.cos(math.radians(40))  # and on its left
         assert bars(root)[0].findtext(f"{SVG}title") == f"{label}: 1"
+
+    def test_the_dashboards_bucket_labels_wrap_whole_between_their_words(self) -> None:
+        """The labels that were cut to "正常（未…": each on two lines at most, the bracket on the second."""
+        buckets = ["正常（未逾期）", "M1（1-30天）", "M2（31-60天）", "M3（61-90天）", "M4（91-120天）",
+                   "M5（121-150天）", "M6（151-180天）", "M7+（180天以上）"]  # fmt: skip
+        series = [Series("余额", [10**11] * 8), Series("逾期", [10**9] * 8)]
+        chart = grouped_bar_chart(
+            buckets, series, title="t", empty_text="-", format_value=lambda v: f"¥{v:,.2f}"
+        )
+        root = parse(chart)
+
+        assert labels(root) == buckets and "…" not in chart
+        lines = [[span.text for span in t.iter(f"{SVG}tspan")] for t in root.iter(f"{SVG}text")
+                 if t.get("class") == "label"]  # fmt: skip
+        assert lines[0] == ["正常", "（未逾期）"] and max(len(one) for one in lines) == 2
+        assert root.get("viewBox") == "0 0 640 334"  # one line more below the plot
+
+    def test_labels_that_fit_stay_one_line(self) -> None:
+        root = parse(bar_chart(["M0 (current)", "M1"], [1, 2], title="t", empty_text="-"))
+
+        assert texts(root, "label") == ["M0 (current)", "M1"] and root.get("viewBox") == "0 0 640 320"
+
+    def test_values_are_never_cut(self) -> None:
+        chart = bar_chart([str(n) for n in range(30)], [123_456_789] * 30, title="t", empty_text="-")
+        root = parse(chart)
+
+        assert "…" not in chart and texts(root, "value") == []  # too narrow to read: in the bars' tips
+        assert bars(root)[0].findtext(f"{SVG}title") == "0: 123,456,789"
+        smaller = parse(bar_chart([str(n) for n in range(9)], [123_456_789] * 9, title="t", empty_text="-"))
+        sizes = {t.get("font-size") for t in smaller.iter(f"{SVG}text") if t.get("class") == "value"}
+        assert texts(smaller, "value") == ["123,456,789"] * 9 and sizes == {"9"}
 
     def test_a_value_per_label(self) -> None:
         with pytest.raises(ValueError, match="one value per label"):
@@ -161,6 +204,17 @@ class TestGroupedBarChart:
             t.text for g in root.iter(f"{SVG}g") if g.get("class") == "legend" for t in g.iter(f"{SVG}text")
         ]
         assert legend == ["逾期", "余额"]
+
+    def test_a_long_legend_wraps_onto_rows_with_every_name_whole(self) -> None:
+        names = [f"第{n}个非常长的系列名称，写全而不截断" for n in range(4)]
+        root = parse(grouped_bar_chart(["a"], [Series(name, [n]) for n, name in enumerate(names)], title="t",
+                                       empty_text="-"))  # fmt: skip
+
+        entries = [g for g in root.iter(f"{SVG}g") if g.get("class") == "legend"]
+        assert [g.findtext(f"{SVG}text") for g in entries] == names
+        rows = sorted({float(g.find(f"{SVG}text").get("y", "")) for g in entries})  # type: ignore[union-attr]
+        grid = min(float(line.get("y1", "")) for line in root.iter(f"{SVG}line"))
+        assert len(rows) >= 2 and grid > rows[-1] + 4  # the plot starts below the last row
 
 
 class TestLineChart:
