@@ -18,6 +18,7 @@ too wide for its band is written smaller, or left to its tip when it would not r
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,7 @@ INSET = 20.0  # between the ends of the plot and the first and last day of a lin
 LINE = 14.0  # between the lines of a wrapped label, and the rows of the legend
 MAX_LINES = 3  # a label needing more is written slanted
 SLANT = 40.0  # degrees
+ZERO_DECIMALS = re.compile(r"\.0+(?=\D*$)")
 OPENING, CLOSING = "（([【《“‘", "）)]】》”’，,。.、：:；;！!？?%％"  # a line never ends / starts with these
 
 
@@ -215,7 +217,11 @@ def _empty(title: str, empty_text: str, plot: _Plot) -> Markup:
 
 
 def _ticks(top: float, step: float, fmt: Callable[[float], str]) -> list[tuple[float, str]]:
-    return [(step * index, fmt(step * index)) for index in range(round(top / step) + 1)]
+    """The axis' values as ``fmt`` writes them, less a decimal part of zeros (``¥2,000.00`` -> ``¥2,000``):
+    the ticks are round numbers, and the narrower the axis' labels the wider the bands."""
+    return [
+        (step * index, ZERO_DECIMALS.sub("", fmt(step * index))) for index in range(round(top / step) + 1)
+    ]
 
 
 def _plot_beside(

@@ -135,6 +135,10 @@ class TestBarChart:
         )
 
         assert texts(root, "value") == ["¥1,500", "¥0"]
+        money = parse(
+            bar_chart(["a"], [150_000], title="t", empty_text="-", format_value=lambda v: f"¥{v:,.2f}")
+        )
+        assert texts(money, "tick")[-1] == "¥200,000" and texts(money, "value") == ["¥150,000.00"]
         assert float(bars(root)[1].get("height", "")) == 0
 
     def test_long_labels_are_written_whole_slanted_with_the_chart_grown_below(self) -> None:
