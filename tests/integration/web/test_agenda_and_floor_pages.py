@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from web_support import Browser, signed_in_as
 
 from arrears.kit.clock import now
@@ -245,3 +245,22 @@ class TestFloor:
         assert "Each collector's day" in page and "The queue by bucket and segment" in page
         assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<div id="floor-board"')
         assert signed_in_as(web, "collector1").client.get("/team").status_code == 403
+
+    def test_a_lead_without_a_team_sees_an_empty_floor_and_moves_nothing(
+        self, web: TestClient, book: Engine
+    ) -> None:
+        from arrears.models import AppUser
+
+        u = table_of(AppUser)
+        with book.begin() as connection:
+            connection.execute(update(u).where(u.c.username == "team_lead1").values(team_id=None))
+        lead, before = signed_in_as(web, "team_lead1"), calls(book)
+
+        page, fragment = lead.client.get("/team"), lead.client.get("/team/board")
+        answer = post(
+            lead, "/team/reassign", {"action_id": before[0]["id"], "to": user(book, "collector1").id}
+        )
+
+        assert page.status_code == 200 and "data-user" not in page.text
+        assert fragment.status_code == 200
+        assert answer.status_code == 422 and calls(book) == before
