@@ -113,6 +113,8 @@ def create_app(
         app.include_router(router)
     for router in (
         auth_pages.router,
+        agenda_page.router,  # the start page's agenda, polled
+        team_page.router,  # the floor view for team leads
         workspace.router,
         dossier.router,  # the facts staff learn about a cardholder (the case page's dossier)
         arrangement_pages.router,
