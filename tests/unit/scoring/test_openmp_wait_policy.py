@@ -11,7 +11,8 @@ SHOW = "import arrears, os; print(os.environ.get('OMP_WAIT_POLICY'))"
 
 def _policy(**given: str) -> str:
     env = {name: value for name, value in os.environ.items() if name != "OMP_WAIT_POLICY"} | given
-    return subprocess.run([sys.executable, "-c", SHOW], env=env, capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run([sys.executable, "-c", SHOW], env=env, capture_output=True, text=True, check=True)
+    return shown.stdout
 
 
 def test_waiting_threads_sleep_by_default() -> None:
