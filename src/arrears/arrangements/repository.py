@@ -200,6 +200,7 @@ class PlanRepository:
                 x.c.id,
                 x.c.plan_id,
                 x.c.account_id,
+                a.c.account_no,
                 x.c.required_role,
                 x.c.amount_fen,
                 x.c.waived_fen,

@@ -127,6 +127,7 @@ class ApprovalOut(BaseModel):
     id: int
     plan_id: int
     account_id: int
+    account_no: str
     required_role: str
     amount_fen: int
     waived_fen: int

@@ -15,6 +15,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -23,9 +24,10 @@ from markupsafe import Markup
 
 from arrears.kit.money import fen_to_yuan
 from arrears.messaging.reason_text import reason_zh
+from arrears.models import ACTION_CHANNELS
 from arrears.servicedesk.categories import case_number
 from arrears.web import timefmt
-from arrears.web.labels import LABELS
+from arrears.web.labels import CODES, LABELS, english, strategy_label
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -46,12 +48,18 @@ def locale_of(value: str | None, default: str = DEFAULT_LOCALE) -> str:
 
 @cache
 def translations(locale: str) -> NullTranslations:
-    """The compiled catalog of ``locale`` (English is the messages themselves)."""
+    """The compiled catalog of ``locale``. English is the messages themselves, but for the stored codes
+    (``home_address``), which say their English labels (``labels.english``)."""
     po = CATALOGS / locale / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
+    if locale == "en":
+        catalog = Catalog(locale="en")
+        for code in sorted(CODES):
+            catalog.add(code, english(code))
+    elif not po.exists():
         return NullTranslations()
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
+    else:
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
@@ -90,15 +98,20 @@ def one_language(text: str | None, *, zh: bool) -> str:
     return chinese if zh else english
 
 
-def _coder(catalog: NullTranslations) -> Callable[[str | None], str]:
-    """A code's name: its translation, else (English: the code is its own message) its words
-    (``breathing_space`` -> ``breathing space``)."""
+def _coder(catalog: NullTranslations, *, zh: bool) -> Callable[..., str]:
+    """A code's label in the page's language (``labels``): a strategy's treatment or segment when the
+    page says which (``kind``), else the catalog's, else a treatment's or segment's of the strategy
+    files, else the code's English words; never the code as it is stored."""
 
-    def named(code: str | None) -> str:
+    def named(code: str | None, kind: str | None = None) -> str:
         if not code:
             return ""
-        found = catalog.gettext(code)
-        return found if found != code else code.replace("_", " ")
+        if kind and (found := strategy_label(code, kind, zh=zh)):
+            return found
+        if (said := catalog.gettext(code)) != code:
+            return said
+        strategy = strategy_label(code, "treatment", zh=zh) or strategy_label(code, "segment", zh=zh)
+        return strategy or english(code)
 
     return named
 
@@ -118,11 +131,12 @@ def environment(locale: str) -> Environment:
     env.filters["percent"] = percent
     env.filters["reason"] = reason_zh if locale == "zh_CN" else str  # why a message did not go
     env.filters["label"] = _labeller(translations(locale))  # free text that may be a known label
-    env.filters["code"] = _coder(translations(locale))  # a code (a role, a hold kind) said in words
+    env.filters["code"] = _coder(translations(locale), zh=locale == "zh_CN")  # a code said in words
     env.filters["one_language"] = partial(one_language, zh=locale == "zh_CN")  # "English / 中文" texts
     env.filters["case_no"] = case_number  # a service case's number, KF-000042
     timefmt.install(env)
     env.globals["locale"] = locale
+    env.globals["action_channels"] = ACTION_CHANNELS  # a timeline item of these kinds names a treatment
     env.globals["lang"] = "zh-CN" if locale == "zh_CN" else "en"
     return env
 

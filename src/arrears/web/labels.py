@@ -1,20 +1,74 @@
-"""Words stored as codes (roles, outcomes, kinds, statuses) that the pages show translated.
+"""Words stored as codes (roles, outcomes, kinds, statuses, channels, products...) and their labels:
+the one place a page finds what a code says.
 
-``N_`` only marks them for the catalog (``scripts/i18n``); templates translate them with ``_(code)``.
-A test checks that every code here has a zh_CN translation.
+Every code has a label in both languages. The Chinese one is the code's entry in the zh_CN catalog
+(``N_`` marks the code for it, ``scripts/i18n``); the English one is ``ENGLISH[code]``, or the code's
+words (``no_answer`` -> ``no answer``) where those read well, served as the ``en`` catalog (``i18n``),
+so that ``_(code)`` and the ``code`` filter (``{{ hold.kind|code }}``) say the code in the page's
+language. A strategy's treatments and segments are labelled in its file (``label: {zh, en}``): the
+``code`` filter takes them from the built-in strategies (``strategy_label``).
+tests/unit/web/test_code_labels.py checks that every code of ``CODES`` has both labels, and
+tests/integration/web/test_no_raw_codes.py that no code reaches a staff page raw.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
+from arrears.accounts.rules import DEFAULT_CLASSES
 from arrears.models import (
+    ACCOUNT_STATUSES,
     ACTION_CHANNELS,
+    ALERT_KINDS,
+    APPROVAL_STATUSES,
+    ATTEMPT_KINDS,
     CALL_OUTCOMES,
+    CALLBACK_STATUSES,
+    CHALLENGE_STATUSES,
     CONTACT_KINDS,
     CONTACT_PARTIES,
     DELINQUENCY_REASONS,
+    HANDOVER_REASONS,
+    HANDOVER_TARGETS,
     HOLD_KINDS,
+    INBOUND_KINDS,
+    INSTALMENT_STATUSES,
+    MESSAGE_CHANNELS,
+    MESSAGE_KINDS,
+    MESSAGE_STATUSES,
+    NOTE_KINDS,
+    NOTIFICATION_OUTCOMES,
+    ORDER_PURPOSES,
+    ORDER_STATUSES,
+    PAYMENT_SOURCES,
+    PLAN_KINDS,
+    PLAN_STATUSES,
+    PORTAL_REQUEST_KINDS,
+    PORTAL_REQUEST_STATUSES,
+    PROMISE_STATUSES,
+    REQUEST_KINDS,
+    REQUEST_STATUSES,
     ROLES,
+    ROUTE_STATUSES,
+    RUN_STATUSES,
+    SERVICE_CHANNELS,
+    SERVICE_OUTCOMES,
+    SERVICE_REMEDIES,
+    SERVICE_STATUSES,
+    STOP_STATUSES,
+    TASK_STATUSES,
+    TEMPLATE_STATUSES,
 )
+
+# codes stored in columns without a code list of their own
+PRODUCTS = ("standard", "gold", "platinum", "uci_classic")  # the card products of Arrears' own extracts
+PAYMENT_CHANNELS = ("bank_transfer", "app", "wechat_pay", "alipay", "auto_debit", "counter")  # the extract's
+ACTION_STATUSES = ("planned", "claimed", "done", "sent", "blocked", "cancelled", "withdrawn")
+VISIT_OUTCOMES = ("promise", "refused", "no_agreement", "no_contact", "wrong_address", "broken_off")
+TASK_KINDS = ("promise_check", "plan_proposal", "call", "visit")  # follow-ups of a visit
+TEAM_KINDS = ("phone", "field", "legal", "agency")
+ARMS = ("champion", "call_early")  # the built-in strategy's arms
+REGULATORY_CLASSES = tuple(band.code for band in DEFAULT_CLASSES.bands)
 
 
 def N_(message: str) -> str:
@@ -63,15 +117,91 @@ LABELS = (
     N_("WeChat official-account notice: the account is overdue"),
     N_("demand letter (催收函) with the disclosures of CBRC 2011 Art. 69"),
     N_("final demand letter (最后催收通知函) before legal review, with the disclosures of CBRC 2011 Art. 69"),
+    # the other code lists: products, action, message, order, service and visit statuses and outcomes,
+    # portal attempts, hand-overs, team kinds, the built-in strategy's arms
+    N_("acknowledged"), N_("agency"), N_("amount_mismatch"), N_("apology"), N_("asked"), N_("assistant"),
+    N_("bad_signature"), N_("bounce"), N_("broken_off"), N_("call_early"), N_("champion"), N_("charged_off"),
+    N_("checked_in"), N_("closed"), N_("closed_after_success"), N_("code_failed"), N_("code_sent"),
+    N_("collection"), N_("contact"), N_("correction"), N_("created"), N_("custom"), N_("delivered"),
+    N_("draft"), N_("expired"), N_("failed"), N_("field"), N_("finished"), N_("gold"), N_("intent"),
+    N_("invalid"), N_("locked"), N_("minimum"), N_("missed_checkout"), N_("no_agreement"), N_("no_contact"),
+    N_("not_upheld"), N_("note"), N_("paid"), N_("panic"), N_("partly_upheld"), N_("payoff"), N_("phone"),
+    N_("plan_proposal"), N_("platinum"), N_("portal"), N_("posted"), N_("promise_check"), N_("queued"),
+    N_("receipt"), N_("refund"), N_("refunded"), N_("regulator"), N_("repeat"), N_("reply"), N_("resolved"),
+    N_("retired"), N_("running"), N_("second_trade"), N_("sending"), N_("service"), N_("service_case"),
+    N_("sign_in_failed"), N_("skipped"), N_("staff_action"), N_("standard"), N_("started"), N_("system"),
+    N_("taken"), N_("uci_classic"), N_("unknown_order"), N_("unsure"), N_("upheld"), N_("used"), N_("waiver"),
+    N_("webhook"), N_("wrong_address"),
 )  # fmt: skip
 CODES = frozenset(
     (
-        *ROLES,
-        *CALL_OUTCOMES,
-        *CONTACT_PARTIES,
-        *DELINQUENCY_REASONS,
-        *CONTACT_KINDS,
-        *HOLD_KINDS,
-        *ACTION_CHANNELS,
+        *ROLES, *CALL_OUTCOMES, *CONTACT_PARTIES, *DELINQUENCY_REASONS, *CONTACT_KINDS, *HOLD_KINDS,
+        *ACTION_CHANNELS, *ACTION_STATUSES, *ACCOUNT_STATUSES, *ALERT_KINDS, *APPROVAL_STATUSES,
+        *ATTEMPT_KINDS, *CALLBACK_STATUSES, *CHALLENGE_STATUSES, *HANDOVER_REASONS, *HANDOVER_TARGETS,
+        *INBOUND_KINDS, *INSTALMENT_STATUSES, *MESSAGE_CHANNELS, *MESSAGE_KINDS, *MESSAGE_STATUSES,
+        *NOTE_KINDS, *NOTIFICATION_OUTCOMES, *ORDER_PURPOSES, *ORDER_STATUSES, *PAYMENT_SOURCES,
+        *PLAN_KINDS, *PLAN_STATUSES, *PORTAL_REQUEST_KINDS, *PORTAL_REQUEST_STATUSES, *PROMISE_STATUSES,
+        *REQUEST_KINDS, *REQUEST_STATUSES, *ROUTE_STATUSES, *RUN_STATUSES, *SERVICE_CHANNELS,
+        *SERVICE_OUTCOMES, *SERVICE_REMEDIES, *SERVICE_STATUSES, *STOP_STATUSES, *TASK_STATUSES,
+        *TEMPLATE_STATUSES, *PRODUCTS, *PAYMENT_CHANNELS, *VISIT_OUTCOMES, *TASK_KINDS, *TEAM_KINDS, *ARMS,
+        *REGULATORY_CLASSES,
     )
-)
+)  # fmt: skip
+"""Every stored code a page may show."""
+
+ENGLISH = {
+    # where a code's words are not the English label
+    "sms": "SMS", "email": "e-mail", "push": "app or WeChat notice",
+    "admin": "administrator", "legal": "legal officer", "agency_user": "agency user",
+    "customer_service": "customer service", "team_lead": "team lead", "collector": "phone collector",
+    "visitor": "field visitor", "right_party": "cardholder reached", "third_party": "third party",
+    "debtor": "the debtor", "refused": "refused to pay", "promise": "promise to pay",
+    "callback": "callback agreed", "fraud_claim": "claims fraud", "income_loss": "loss of income",
+    "partly_kept": "partly kept", "extract": "bank file", "gateway": "online payment",
+    "reconcile": "reconciliation", "app": "mobile banking app", "wechat_pay": "WeChat Pay",
+    "alipay": "Alipay", "auto_debit": "automatic debit", "counter": "bank counter",
+    "uci_classic": "UCI classic card", "standard": "standard card", "gold": "gold card",
+    "platinum": "platinum card", "missed_checkout": "missed check-out", "panic": "panic alarm",
+    "checked_in": "checked in", "charged_off": "charged off", "sign_in_failed": "sign-in failed",
+    "code_sent": "sign-in code sent", "code_failed": "wrong sign-in code", "closed_after_success":
+    "closed after it was paid", "bad_signature": "bad signature", "unknown_order": "unknown order",
+    "amount_mismatch": "amount differs", "second_trade": "second payment of an order", "repeat": "repeated",
+    "payoff": "pay off in full", "minimum": "minimum payment", "custom": "an amount of their choice",
+    "service_case": "service case", "intent": "the question's topic",
+    "asked": "asked for a person", "unsure": "not understood", "webhook": "platform call",
+    "partly_upheld": "partly upheld", "not_upheld": "not upheld", "staff_action": "action on the staff",
+    "correction": "records corrected", "portal": "cardholder portal", "regulator": "regulator referral",
+    "assistant": "assistant", "no_agreement": "no agreement", "no_contact": "nobody met",
+    "wrong_address": "wrong address", "broken_off": "broken off", "promise_check": "check the promise",
+    "plan_proposal": "propose a plan", "phone": "phone team", "field": "field team", "agency": "agency",
+    "champion": "champion", "call_early": "challenger: an early call", "special_mention": "special mention",
+    "cease_contact": "cease contact", "breathing_space": "breathing space", "legal_review": "legal review",
+    "agency_placement": "agency placement", "home_address": "home address", "work_address": "work address",
+    "home_phone": "home phone", "work_phone": "work phone",
+}  # fmt: skip
+
+
+def english(code: str) -> str:
+    """A code's English label: its entry in ``ENGLISH``, else its words."""
+    return ENGLISH.get(code) or code.replace("_", " ")
+
+
+@cache
+def strategy_labels() -> dict[str, dict[str, tuple[str, str]]]:
+    """``{"treatment": {id: (zh, en)}, "segment": {id: (zh, en)}}`` from the built-in strategy files."""
+    from arrears.strategy.load import BUILT_IN, load_strategy  # the strategy schema reads the templates
+
+    found: dict[str, dict[str, tuple[str, str]]] = {"treatment": {}, "segment": {}}
+    for name in BUILT_IN:
+        strategy = load_strategy(name).strategy
+        for key, treatment in strategy.treatments.items():
+            found["treatment"].setdefault(key, (treatment.label.zh, treatment.label.en))
+        for segment in strategy.segments:
+            found["segment"].setdefault(segment.id, (segment.label.zh, segment.label.en))
+    return found
+
+
+def strategy_label(code: str, kind: str, *, zh: bool) -> str | None:
+    """A treatment's or a segment's label (``kind``) in the strategy files, None for an unknown id."""
+    found = strategy_labels()[kind].get(code)
+    return None if found is None else found[0 if zh else 1]
