@@ -101,6 +101,7 @@ def test_compliance_lands_on_the_trail_with_the_chain_intact(
     assert compliance.client.get("/", follow_redirects=False).headers["location"] == "/compliance"
     page = compliance.client.get("/compliance").text  # zh-CN by default
     assert 'id="chain-intact"' in page and "完好：已核验 5 条" in page and "提出还款计划" in page
+    assert "结果:</span> 退回催收" in page  # the legal decision's outcome, in words
 
     page = english(compliance).client.get("/compliance").text
     assert "Intact: 5 entries verified" in page and "5 entries, newest first" in page

@@ -27,9 +27,9 @@ Reviewer = Annotated[sessions.Session, Depends(signed_in("legal:review", "accoun
 MAX_PAGE = 100_000
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="the page of the queue (from 1)")]
 
-LABELS = (  # the timeline's legal items (arrears.legal.review) and the outcomes
+LABELS = (  # the timeline's legal items (arrears.legal.review) and the outcomes (as the trail shows them)
     N_("legal review requested"), N_("legal review decided"), N_("proceed with legal action"),
-    N_("returned to collection"), N_("referral"), N_("request"),
+    N_("returned to collection"), N_("referral"), N_("request"), N_("proceed"), N_("return"),
 )  # fmt: skip
 
 
