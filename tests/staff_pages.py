@@ -97,10 +97,11 @@ class Page:
 
 
 def shape(url: str) -> str:
-    """``/cases/12?tab=due`` -> ``/cases/N?tab``."""
+    """``/cases/12?tab=due`` -> ``/cases/N?tab``; a template's pages are alike whatever its name."""
     parts = urlsplit(url)
     keys = sorted(pair.split("=", 1)[0] for pair in parts.query.split("&") if pair)
-    return re.sub(r"/\d+", "/N", parts.path) + "?" + "&".join(keys)
+    path = re.sub(r"^/templates/(?!new$)[a-z0-9_]+", "/templates/X", parts.path)
+    return re.sub(r"/\d+", "/N", path) + "?" + "&".join(keys)
 
 
 def page_paths(app: Any) -> list[str]:

@@ -104,7 +104,7 @@ def shapes(lang: str) -> dict[str, Shape]:
 def faults(client: TestClient, lang: str, todo: list[str]) -> dict[str, dict[str, str]]:
     """Opens the pages: code (or fault) -> page -> the text around it there."""
     known, found = shapes(lang), {}  # type: ignore[var-annotated]
-    for page in staff_pages(client, lang, todo):
+    for page in staff_pages(client, lang, todo, per_shape=3):
         text = page.reader.read()
         for code, one in known.items():
             if hit := one.found(text):
