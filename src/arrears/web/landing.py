@@ -1,12 +1,14 @@
 """Each role's first screen: where ``/`` takes a user whose work is not the call queue.
 
-Collectors, team leads and managers stay on ``/`` (their agenda); the roles below are sent on to the
-page their day starts with."""
+Collectors stay on ``/`` (their agenda); the roles below are sent on to the page their day starts
+with (``/?home=1`` shows anyone the agenda)."""
 
 from __future__ import annotations
 
 LANDING: dict[str, str] = {
     "visitor": "/visits/today",
+    "team_lead": "/team",  # the floor view; their own agenda stays at /?home=1
+    "manager": "/dashboard",
     "admin": "/admin/users",
     "customer_service": "/service/inbound",
     "agency_user": "/agency",

@@ -19,6 +19,9 @@ def test_every_landing_page_opens_for_its_role(web: TestClient, book: Engine) ->
         assert signed_in_as(web, f"{role}1").client.get(path).status_code == 200, (role, path)
 
 
-def test_collectors_team_leads_and_managers_stay_on_their_agenda(web: TestClient, book: Engine) -> None:
-    for role in ("collector", "team_lead", "manager"):
-        assert signed_in_as(web, f"{role}1").client.get("/", follow_redirects=False).status_code == 200, role
+def test_collectors_stay_on_their_agenda_and_anyone_may_open_it(web: TestClient, book: Engine) -> None:
+    assert signed_in_as(web, "collector1").client.get("/", follow_redirects=False).status_code == 200
+    for role in ("team_lead", "manager"):
+        client = signed_in_as(web, f"{role}1").client
+        assert client.get("/", follow_redirects=False).headers["location"] == LANDING[role]
+        assert client.get("/?home=1", follow_redirects=False).status_code == 200, role
