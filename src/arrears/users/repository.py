@@ -27,6 +27,11 @@ class UserRepository:
         found = self._connection.execute(select(_TEAM.c.id).where(_TEAM.c.code == code)).scalar()
         return None if found is None else int(found)
 
+    def team_kind(self, team_id: int) -> str | None:
+        """The team's kind (phone, field, agency), None for no such team."""
+        found = self._connection.execute(select(_TEAM.c.kind).where(_TEAM.c.id == team_id)).scalar()
+        return None if found is None else str(found)
+
     def count_failure(self, user_id: int, *, now: datetime, max_failures: int, until: datetime) -> bool:
         """Adds one failed sign-in in a single UPDATE (the row stays locked until the transaction
         ends, so parallel failures queue up behind it and none is lost); the ``max_failures``-th in a

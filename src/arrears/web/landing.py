@@ -17,6 +17,11 @@ LANDING: dict[str, str] = {
 }
 
 
-def landing_for(role: str) -> str | None:
-    """The first screen of ``role`` when it is not ``/``."""
+FIELD_LEAD = "/visits/plan"  # the lead of a field team plans the visits and watches the pairs' alerts
+
+
+def landing_for(role: str, team_kind: str | None = None) -> str | None:
+    """The first screen of ``role`` (in a team of ``team_kind``) when it is not ``/``."""
+    if role == "team_lead" and team_kind == "field":
+        return FIELD_LEAD
     return LANDING.get(role)

@@ -40,6 +40,7 @@ from arrears.servicedesk import categories as service_categories
 from arrears.servicedesk.desk import cases_of_account
 from arrears.servicedesk.repository import ServiceRepository
 from arrears.users.permissions import allowed, require
+from arrears.users.repository import UserRepository
 from arrears.users.scope import may_open
 from arrears.users.service import StaffUser
 from arrears.web import sessions
@@ -71,7 +72,11 @@ Caller = Annotated[sessions.Session, Depends(signed_in("contact:log"))]
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: Anyone) -> Response:
     """The user's first screen: the agenda, or the page the role's day starts with (``landing``)."""
-    elsewhere = landing_for(session.user.role)
+    kind = None
+    if session.user.role == "team_lead" and session.user.team_id is not None:
+        with request.app.state.engine.connect() as connection:
+            kind = UserRepository(connection).team_kind(session.user.team_id)
+    elsewhere = landing_for(session.user.role, kind)
     if elsewhere is not None and request.query_params.get("home") != "1":
         return RedirectResponse(elsewhere, status_code=303)
     return _home(request, session)
