@@ -8,9 +8,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_cli import Cli
+from demo_screens import figure, first_screens
+from test_cli import ENCRYPTION_KEY, Cli
 
 from arrears.imports.uci import bundled_path
+from arrears.users.demo import USERS
 
 pytestmark = pytest.mark.slow
 
@@ -122,3 +124,30 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
     manifest = pl.read_csv(letters / "manifest.csv", infer_schema=False)
     assert manifest.height == 40 and (letters / "letters-2005-10-01.pdf").stat().st_size > 0
     assert (cli.data_dir / "strategies" / "demo.yaml").is_file()
+    password = re.search(r"Their password \(random; set \S+ to choose one\): (\S+)", result.stdout)
+    assert password is not None
+    _first_screens_have_work(cli, password.group(1))
+
+
+def _first_screens_have_work(cli: Cli, password: str) -> None:
+    """The demo's business date (2005-10-01, its run's) holds a day: every demo user's first screen
+    has work on it."""
+    users = [name for name, _, _ in USERS]
+    screens = first_screens(cli.data_dir, ENCRYPTION_KEY, password, users)
+    paths = {name: path for name, (path, _) in screens.items()}
+    assert paths == {"collector1": "/", "collector2": "/", "visitor1": "/visits/today",
+                     "visitor2": "/visits/today", "lead1": "/team", "lead2": "/visits/plan",
+                     "legal1": "/legal", "compliance1": "/compliance", "service1": "/service/inbound",
+                     "manager1": "/dashboard", "admin1": "/admin/users", "agency1": "/agency"}  # fmt: skip
+    text = {name: shown for name, (_, shown) in screens.items()}
+    assert all("业务日期 2005-10-01" in shown for shown in text.values())
+    assert figure(text["collector1"], "队列中等待的案件") > 0 and figure(text["collector1"], "通话") == 14
+    assert text["visitor1"].count("待处理") >= 5 and "已完成" in text["visitor1"]  # the morning's visit done
+    assert figure(text["lead1"], "collector1") == 14  # each collector's calls on the floor
+    assert "2005-10-01" in text["lead2"] and "pair-1" in text["lead2"]
+    assert figure(text["manager1"], "接通率 · 本人联系率") > 0 and "28 通电话" in text["manager1"]
+    assert figure(text["legal1"], "等待中") == 25 and "采取法律行动" in text["legal1"]  # the run's reviews
+    assert "来电已记录" in text["compliance1"] or "客服案件已创建" in text["compliance1"]
+    assert figure(text["service1"], "我的未结工单") == 1
+    assert all(name in text["admin1"] for name in users)
+    assert figure(text["agency1"], "委外的账户共") == 4  # the four accounts placed that day

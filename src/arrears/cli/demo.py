@@ -136,24 +136,41 @@ def _people() -> None:
 
     from arrears.accounts.placements import place_run_hand_overs
     from arrears.compliance.policy import load_policy
+    from arrears.contacts.call_rules import CallLimits
     from arrears.db import get_engine
     from arrears.kit.clock import now
+    from arrears.kit.crypto import cipher_for
+    from arrears.servicedesk.setup import DeskSetup
     from arrears.users.demo import AGENCY, PAIR, USERS, create_demo_users
+    from arrears.users.demo_morning import Desk, morning
     from arrears.visits.planning import SOLVER, plan_visits
     from arrears.visits.setup import travel_times
 
     given = os.environ.get(PASSWORD_VARIABLE)
     password = given or secrets.token_urlsafe(12)
-    run_date, settings = date(2005, 10, 1), get_settings()
+    run_date, settings, policy = date(2005, 10, 1), get_settings(), load_policy("cn")
+    desk_setup = DeskSetup.of(settings, policy)
     with get_engine().begin() as connection:
-        create_demo_users(connection, password=password, now=now())
+        users = {one.username: one for one in create_demo_users(connection, password=password, now=now())}
         placed = place_run_hand_overs(connection, run_date=run_date, agency_code=AGENCY, now=now())
-        visits = plan_visits(connection, plan_date=run_date, policy=load_policy("cn"), zone=settings.timezone,
+        visits = plan_visits(connection, plan_date=run_date, policy=policy, zone=settings.timezone,
                              travel_times=travel_times(settings), now=now(), **SOLVER)  # fmt: skip
+        day = morning(connection, day=run_date, collectors=[users["collector1"], users["collector2"]],
+                      visitor=users["visitor1"], policy=policy, limits=CallLimits.of(settings),
+                      max_held=settings.max_held_cases,
+                      desk=Desk(users["service1"], desk_setup, cipher_for(settings)))  # fmt: skip
     console.print(f"\n{placed:,} accounts placed with agency {AGENCY} for 90 days.")
     stops = sum(len(route.stops) for route in visits.routes)
     left = len(visits.dropped)
     console.print(f"Visits of {run_date} for {PAIR}: {stops} planned, {left:,} candidates left out.")
+    console.print(
+        f"The morning of {run_date} (09:00-11:30): {day.calls} calls logged by collector1 and collector2 "
+        f"({', '.join(f'{name} {n}' for name, n in sorted(day.outcomes.items()))}; {day.blocked} refused by "
+        f"the rulebook), {day.visits} visit made by {PAIR}, {day.promises} promises to pay "
+        f"({day.promised_fen / 100:,.2f} yuan); {day.service_cases} calls to customer service logged as "
+        "service cases (a complaint, a hardship request).",
+        highlight=False,
+    )
     console.print("Users, one per role: " + ", ".join(f"{name} ({role})" for name, role, _ in USERS))
     if given:
         console.print(f"Their password is the one in {PASSWORD_VARIABLE}.")
