@@ -63,13 +63,16 @@ class Match:
 
 def phone_forms(text: str) -> list[str]:
     """The spellings a phone number may be stored under: as typed, its digits, a mainland mobile without
-    +86 or 86."""
-    digits = _SEPARATORS.sub("", text)
-    forms = {text, digits, digits.lstrip("+")}
-    bare = digits.lstrip("+")
+    +86 or 86; none when ``text`` cannot be a phone number (7 to 15 digits once spaces, hyphens,
+    brackets and a leading + are dropped), so that an account number or an ID is not looked up among
+    the phones (a scan: ``contact_point`` has no index on the number's hash alone)."""
+    bare = _SEPARATORS.sub("", text).removeprefix("+")
+    if not (bare.isascii() and bare.isdigit() and 7 <= len(bare) <= 15):
+        return []
+    forms = {text, bare, "+" + bare}
     if bare.startswith("86") and len(bare) == 13:
         forms.add(bare[2:])
-    return sorted(form for form in forms if form)
+    return sorted(forms)
 
 
 def find_callers(
@@ -88,12 +91,15 @@ def find_callers(
         )
     repository = InboundRepository(connection)
     found: list[Match] = []
-    for account_id in accounts_numbered(connection, text)[:limit]:
+    for account_id in _numbered(connection, repository, text)[:limit]:
         record = repository.caller(account_id)
         if record is not None:
             found.append(_match(record, "account_no", None))
     customers: dict[int, tuple[str, int | None]] = {}
-    for customer_id, point_id in repository.by_phone(cipher.lookup_hashes(phone_forms(text)), limit=limit):
+    phones = phone_forms(text)
+    for customer_id, point_id in (
+        repository.by_phone(cipher.lookup_hashes(phones), limit=limit) if phones else []
+    ):
         customers.setdefault(customer_id, ("phone", point_id))
     upper = text.upper()
     if _NATIONAL_ID.fullmatch(upper):
@@ -109,6 +115,15 @@ def find_callers(
             found_by, via = customers[int(row["customer_id"])]
             found.append(_match(row, found_by, via))
     return found[:limit]
+
+
+def _numbered(connection: Connection, repository: InboundRepository, text: str) -> list[int]:
+    """The accounts numbered ``text`` in any letter case; a number without letters has one spelling, so
+    the index answers it alone (``accounts_numbered`` would scan the accounts when it misses)."""
+    if text.lower() != text.upper():
+        return accounts_numbered(connection, text)
+    found = repository.account_numbered(text)
+    return [] if found is None else [found]
 
 
 def _match(row: dict[str, Any], found_by: str, via: int | None) -> Match:

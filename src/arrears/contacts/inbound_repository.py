@@ -22,6 +22,12 @@ class InboundRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
+    def account_numbered(self, text: str) -> int | None:
+        """The account numbered exactly ``text`` (by the unique index)."""
+        a = _ACCOUNT
+        found = self._connection.execute(select(a.c.id).where(a.c.account_no == text)).scalar()
+        return None if found is None else int(found)
+
     def by_phone(self, hashes: Sequence[str], *, limit: int) -> list[tuple[int, int]]:
         """(customer id, contact point id) of the phone numbers whose keyed hash is one of ``hashes``."""
         p = _POINT

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from contact_support import DAY, NIGHT, POLICY, check, first_account, hold, load_book, log, point_of, user_id
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from arrears.audit.chain import verify as verify_chain
 from arrears.audit.repository import AuditLog, audit_transaction
@@ -217,6 +217,15 @@ class TestFindingTheCaller:
         with book.connect() as connection, pytest.raises(InvalidField) as refused:
             find_callers(connection, cipher, typed)
         assert refused.value.field == "q"
+
+    def test_a_number_of_digits_is_found_by_its_index(self, book: Engine, cipher: FieldCipher) -> None:
+        a = table_of(CardAccount)
+        with book.begin() as connection:
+            connection.execute(update(a).where(a.c.id == 2).values(account_no="6222000011112222"))
+        with book.connect() as connection:
+            (found,) = find_callers(connection, cipher, " 6222000011112222 ")
+            assert found.account_id == 2 and found.found_by == "account_no"
+            assert find_callers(connection, cipher, "6222000011112223") == []
 
     def test_nothing_found_is_an_empty_list(self, book: Engine, cipher: FieldCipher) -> None:
         with book.connect() as connection:

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from arrears.compliance import load_policy
+from arrears.contacts.inbound import phone_forms
 from arrears.contacts.inbound_rules import (
     INBOUND_CHANNEL,
     NOT_CHECKED,
@@ -130,3 +131,25 @@ class TestTheRulebooksHistory:
             T0 + timedelta(days=1, hours=1), INBOUND_CHANNEL, None, "third_party", True, False
         )
         assert unreachable_since([*failed, stranger]) == T0
+
+
+class TestPhoneForms:
+    @pytest.mark.parametrize(
+        ("typed", "has"),
+        [
+            ("138 1234 5678", "13812345678"),
+            ("+86 138-1234-5678", "13812345678"),
+            ("8613812345678", "13812345678"),
+            ("0760-88123456", "076088123456"),
+            ("(0760) 88123456", "0760-88123456".replace("-", "")),
+        ],
+    )
+    def test_a_number_is_looked_up_as_typed_and_as_its_digits(self, typed: str, has: str) -> None:
+        forms = phone_forms(typed)
+        assert has in forms and typed in forms
+
+    @pytest.mark.parametrize(
+        "typed", ["A000123456", "1234", "07123X", "44200019900307123X", "1" * 16, "١٢٣٤٥٦٧٨"]
+    )
+    def test_what_cannot_be_a_phone_number_is_not_looked_up_among_the_phones(self, typed: str) -> None:
+        assert phone_forms(typed) == []
