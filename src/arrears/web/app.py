@@ -41,7 +41,6 @@ from arrears.web.pages import agency as agency_page
 from arrears.web.pages import agenda as agenda_page
 from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
-from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import (
     compliance_desk,
     dossier,
@@ -60,12 +59,12 @@ from arrears.web.pages import (
     visit_planning,
     workspace,
 )
-from arrears.web.pages import outbox as outbox_page
 from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import inbound as inbound_pages
+from arrears.web.pages import outbox as outbox_page
 from arrears.web.pages import payments as payment_pages
-from arrears.web.pages import visits as visit_pages
 from arrears.web.pages import team as team_page
+from arrears.web.pages import visits as visit_pages
 from arrears.web.pages.workspace import NotInScope
 
 # pages hold personal data: never cached, never framed, scripts only from this site
@@ -113,9 +112,9 @@ def create_app(
         app.include_router(router)
     for router in (
         auth_pages.router,
+        workspace.router,
         agenda_page.router,  # the start page's agenda, polled
         team_page.router,  # the floor view for team leads
-        workspace.router,
         dossier.router,  # the facts staff learn about a cardholder (the case page's dossier)
         arrangement_pages.router,
         dashboard_page.router,
