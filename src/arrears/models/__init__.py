@@ -60,6 +60,7 @@ from arrears.models.portal import (
     PortalSession,
 )
 from arrears.models.promise_to_pay import PROMISE_STATUSES, PromiseToPay
+from arrears.models.quality_review import QUALITY_ITEMS, QUALITY_MARKS, SAMPLE_REASONS, QualityReview
 from arrears.models.repayment_plan import (
     INSTALMENT_STATUSES,
     PLAN_KINDS,
@@ -137,11 +138,14 @@ __all__ = [
     "PORTAL_REQUEST_KINDS",
     "PORTAL_REQUEST_STATUSES",
     "PROMISE_STATUSES",
+    "QUALITY_ITEMS",
+    "QUALITY_MARKS",
     "REQUEST_KINDS",
     "REQUEST_STATUSES",
     "ROLES",
     "ROUTE_STATUSES",
     "RUN_STATUSES",
+    "SAMPLE_REASONS",
     "SERVICE_CHANNELS",
     "SERVICE_KINDS",
     "SERVICE_OUTCOMES",
@@ -189,6 +193,7 @@ __all__ = [
     "PortalRequest",
     "PortalSession",
     "PromiseToPay",
+    "QualityReview",
     "Reconciliation",
     "RegisteredModel",
     "RepaymentPlan",

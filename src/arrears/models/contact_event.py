@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -46,3 +46,6 @@ class ContactEvent(Base):
     reason: Mapped[str | None] = mapped_column(String(30))
     notes: Mapped[str | None] = mapped_column(Text)
     template: Mapped[str | None] = mapped_column(String(60))  # an SMS's template
+    # the call's recording: a URL or the bank recorder's file key (ARREARS_RECORDER_URL_PATTERN links a key)
+    recording_ref: Mapped[str | None] = mapped_column(String(300))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)  # the call's length, when known
