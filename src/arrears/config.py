@@ -50,6 +50,13 @@ class Settings(BaseSettings):
             "otherwise logged at the server's time, and never in the future."
         ),
     )
+    recorder_url_pattern: str | None = Field(
+        default=None,
+        description=(
+            "How a call's recording key becomes a link to the bank's recorder, {key} standing for the key "
+            "(https://recorder.bank/calls/{key}); a reference that is already a URL is linked as it is."
+        ),
+    )
     promise_max_days: int = Field(
         default=30,
         ge=1,

@@ -55,6 +55,13 @@ class CallLog(BaseModel):
     reason: DelinquencyReason | None = None  # the reason for the delinquency the cardholder gave
     notes: str | None = Field(default=None, max_length=2000)
     promise: Promise | None = None
+    recording_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="the call's recording: a URL or the bank recorder's file key",
+    )
+    duration_seconds: int | None = Field(default=None, ge=0, le=86_400, description="the call's length")
 
     @model_validator(mode="after")
     def _consistent(self) -> CallLog:
@@ -112,6 +119,8 @@ def log_call(
         "outcome": call.outcome,
         "reason": call.reason,
         "notes": call.notes,
+        "recording_ref": call.recording_ref,
+        "duration_seconds": call.duration_seconds,
     }
     event_table = table_of(ContactEvent)
     event_id = connection.execute(
