@@ -13,6 +13,7 @@ from arrears.compliance.entry_points import Verdict
 from arrears.compliance.policy import Policy
 from arrears.messaging.templates.errors import TemplateError, TemplateRefused
 from arrears.messaging.templates.shipped import Draft
+from arrears.messaging.templates.talk import sections_verdict
 from arrears.messaging.templates.variables import COLLECTION_VARIABLES, check_variables, placeholders
 
 MAX_BODY = 20_000
@@ -59,6 +60,8 @@ def verdicts(draft: Draft, *, policy: Policy) -> list[Verdict]:
                                      lexicon=policy.service_content))  # fmt: skip
     if draft.channel == "letter" and draft.kind == "collection":  # Art. 69: what a collection letter states
         found.append(letter_template({"zh": draft.body_zh, "en": draft.body_en}))
+    if draft.channel == "talk":  # a call script: identify, listen, offer, confirm
+        found.append(sections_verdict(draft.body_zh, draft.body_en))
     return found
 
 

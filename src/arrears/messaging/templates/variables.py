@@ -16,9 +16,10 @@ from typing import Final
 
 from arrears.messaging.templates.errors import TemplateError, TemplateRefused
 
-CHANNELS: Final = ("sms", "email", "push", "letter")
+CHANNELS: Final = ("sms", "email", "push", "letter", "talk")  # talk: a collector's call script (话术)
 KINDS: Final = ("collection", "service")
-_ALL, _LONG, _LETTER = frozenset(CHANNELS), frozenset({"email", "letter"}), frozenset({"letter"})
+_ALL, _LONG, _LETTER = frozenset(CHANNELS[:4]), frozenset({"email", "letter"}), frozenset({"letter"})
+_TALK = frozenset({"talk"})
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
@@ -79,6 +80,16 @@ _CATALOG = (
        "the outcome (upheld, partly upheld, not upheld)", _LETTER, kind="service"),
     _v("case_decision", "处理决定及理由", "the decision and its reasons", _LETTER, kind="service"),
     _v("case_remedies", "补救措施", "the remedies", _LETTER, kind="service"),
+    _v("last_payment_yuan", "最近一笔还款金额（元）", "the last payment's amount (yuan)", _TALK),
+    _v("last_payment_date", "最近一笔还款日期", "the last payment's date", _TALK),
+    _v("broken_promise_yuan", "最近违约的还款承诺金额（元）", "the amount of the last broken promise (yuan)",
+       _TALK),
+    _v("broken_promised_date", "最近违约的还款承诺日期", "the date of the last broken promise", _TALK),
+)  # fmt: skip
+# what a talk track (a call script shown to the collector, never sent) may say of the account
+TALK_VARIABLES: Final = frozenset(
+    {"name", "account_tail", "hotline", "overdue_yuan", "dpd", "due_date", "promise_yuan", "promised_date",
+     "last_payment_yuan", "last_payment_date", "broken_promise_yuan", "broken_promised_date"}
 )  # fmt: skip
 VARIABLES: Final = MappingProxyType({variable.name: variable for variable in _CATALOG})
 COLLECTION_VARIABLES: Final = frozenset(v.name for v in _CATALOG if v.kind == "collection")
@@ -86,6 +97,8 @@ COLLECTION_VARIABLES: Final = frozenset(v.name for v in _CATALOG if v.kind == "c
 
 def allowed_variables(channel: str, kind: str) -> frozenset[str]:
     """What a template of ``channel`` and ``kind`` may use."""
+    if channel == "talk":
+        return TALK_VARIABLES if kind == "collection" else frozenset()
     return frozenset(v.name for v in _CATALOG if channel in v.channels and v.kind in (kind, "both"))
 
 
@@ -138,6 +151,6 @@ def check_variables(texts: Iterable[str], *, channel: str, kind: str) -> frozens
 
 
 _CHANNEL_ZH: Final[Mapping[str, str]] = MappingProxyType(
-    {"sms": "短信", "email": "电子邮件", "push": "推送", "letter": "信函"}
+    {"sms": "短信", "email": "电子邮件", "push": "推送", "letter": "信函", "talk": "话术"}
 )
 _KIND_ZH: Final[Mapping[str, str]] = MappingProxyType({"collection": "催收类", "service": "服务类"})

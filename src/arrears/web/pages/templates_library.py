@@ -4,6 +4,7 @@ counted while typing), approval or rejection by a compliance user who did not wr
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,12 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from arrears.api.deps import business_date
 from arrears.audit.repository import audit_transaction
+from arrears.contacts.talk_tracks import seed_talk_tracks, shipped_talk_tracks, talk_preview
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.messaging.templates import TemplateRefused
 from arrears.messaging.templates.checks import verdicts
 from arrears.messaging.templates.governance import NAME, approve, history, library, reject, save_version
-from arrears.messaging.templates.preview import preview
+from arrears.messaging.templates.preview import Preview
+from arrears.messaging.templates.preview import preview as message_preview
 from arrears.messaging.templates.repository import Stored, TemplateRepository
 from arrears.messaging.templates.service import ensure_seeded, seed_shipped
 from arrears.messaging.templates.shipped import Draft, shipped
@@ -37,11 +40,20 @@ def _versions(request: Request, name: str) -> list[Stored]:
     if not NAME.match(name):
         raise NotFound(f"no template {name}", f"没有模板 {name}")
     with request.app.state.engine.connect() as connection:
-        if name in shipped().templates and not TemplateRepository(connection).last_version(name):
+        shipped_names = (*shipped().templates, *shipped_talk_tracks())
+        if name in shipped_names and not TemplateRepository(connection).last_version(name):
             connection.commit()  # the read above ends; seeding writes in its own transaction
             with connection.begin():
                 seed_shipped(connection, now=now(), names=(name,))
+                seed_talk_tracks(connection, now=now(), names=(name,))
         return history(connection, name=name)
+
+
+def preview(draft: Draft, *, today: date) -> list[Preview]:
+    """A version filled with sample facts: a talk track's four sections, else the message's text."""
+    return (
+        talk_preview(draft, today=today) if draft.channel == "talk" else message_preview(draft, today=today)
+    )
 
 
 def _draft_of(form: dict[str, str], *, name: str | None = None, fixed: Stored | None = None) -> Draft:
@@ -78,6 +90,9 @@ def _editor(
 def templates_page(request: Request, session: Editor) -> HTMLResponse:
     with request.app.state.engine.begin() as connection:
         ensure_seeded(connection, now=now())
+        seed_talk_tracks(
+            connection, now=now(), names=set(shipped_talk_tracks()) - TemplateRepository(connection).names()
+        )
         entries = library(TemplateRepository(connection).library())
     return page(request, "templates.html", entries=entries, channels=CHANNELS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from arrears.floor.repository import FloorRepository
 from arrears.kit.clock import now
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import InvalidField
 from arrears.kit.money import parse_amount_fen
 from arrears.models import (
     CALL_OUTCOMES,
@@ -52,6 +54,7 @@ from arrears.web.form_errors import Refusal, form_state, refusal
 from arrears.web.i18n import gettext
 from arrears.web.landing import landing_for
 from arrears.web.pages.agenda import agenda_context
+from arrears.web.talk_track_view import talk_track_context
 from arrears.web.timefmt import zone_of
 
 router = APIRouter(include_in_schema=False)
@@ -213,6 +216,7 @@ def case_context(
         if allowed(session.user.role, "compliance:check")
         else None,
         **dossier_context(connection, request, session, found),
+        **talk_track_context(connection, request, found),
     }
 
 
@@ -245,8 +249,20 @@ def _call_of(form: dict[str, Any]) -> CallLog:
     return CallLog.model_validate(
         {"contact_point_id": form.get("contact_point_id") or None, "party": form.get("party", "debtor"),
          "outcome": form.get("outcome"), "conversation": form.get("conversation") == "on",
-         "reason": form.get("reason") or None, "notes": form.get("notes") or None, "promise": promise}
+         "reason": form.get("reason") or None, "notes": form.get("notes") or None, "promise": promise,
+         "recording_ref": form.get("recording_ref", "").strip() or None,
+         "duration_seconds": _call_seconds(form.get("duration_minutes", ""))}
     )  # fmt: skip
+
+
+def _call_seconds(minutes: str) -> int | None:
+    """A call's length typed in minutes (up to two decimals) as seconds; None when left empty."""
+    value = minutes.strip()
+    if not value:
+        return None
+    if re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,2})?", value) is None:
+        raise InvalidField("duration_minutes", "give the length in minutes", "请以分钟填写通话时长")
+    return round(float(value) * 60)
 
 
 @router.post("/cases/{account_id:id}/calls", response_class=HTMLResponse)
