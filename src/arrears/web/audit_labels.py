@@ -85,6 +85,8 @@ ACTION_LABELS: dict[str, str] = {
     "queue.reassigned": N_("case reassigned"),
     "queue.shared": N_("share of the queue assigned"),
     "targets.set": N_("day's targets set"),
+    "quality.sampled": N_("calls sampled for quality review"),
+    "quality.scored": N_("call quality review scored"),
 }
 
 AREA_LABELS: dict[str, str] = {
@@ -95,6 +97,7 @@ AREA_LABELS: dict[str, str] = {
     "template": N_("template"), "service_case": N_("service case"), "portal": N_("portal"),
     "assistant": N_("assistant"), "visit": N_("visit"), "safety": N_("safety alert"), "user": N_("user"),
     "team": N_("team"), "queue": N_("queue"), "targets": N_("targets"),
+    "quality": N_("call quality review"),
 }  # fmt: skip
 
 SUBJECT_LABELS: dict[str, str] = {
@@ -107,6 +110,7 @@ SUBJECT_LABELS: dict[str, str] = {
     "portal_request": N_("cardholder request"), "attachment": N_("attachment"),
     "promise_to_pay": N_("promise to pay"), "assistant_conversation": N_("assistant conversation"),
     "visit_stop": N_("visit"), "safety_alert": N_("safety alert"), "app_user": N_("user"), "team": N_("team"),
+    "quality_review": N_("call quality review"),
 }  # fmt: skip
 
 DETAIL_LABELS: dict[str, str] = {  # the details the trail shows, in this order (others stay in the chain)
