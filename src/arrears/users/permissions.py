@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, str] = {
     "send the response letter (audited)",
     "team:lead": "open the floor view of a team (a team lead their own, a manager any), reassign cases "
     "and shares of the queue to its collectors and set the day's targets (audited)",
+    "quality:review": "sample calls into the quality review queue and score them on the checklist (a team "
+    "lead their own team's calls; audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
@@ -62,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "payments:read",
             "service:work",
             "team:lead",
+            "quality:review",
         }
     ),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
@@ -78,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "payments:read",
             "service:log",
             "service:work",
+            "quality:review",
         }
     ),
     "customer_service": frozenset(
@@ -112,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "portal_request:handle",
             "service:work",
             "team:lead",
+            "quality:review",
         }
     ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),

@@ -63,6 +63,7 @@ from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import inbound as inbound_pages
 from arrears.web.pages import outbox as outbox_page
 from arrears.web.pages import payments as payment_pages
+from arrears.web.pages import quality as quality_pages
 from arrears.web.pages import team as team_page
 from arrears.web.pages import visits as visit_pages
 from arrears.web.pages.workspace import NotInScope
@@ -115,6 +116,7 @@ def create_app(
         workspace.router,
         agenda_page.router,  # the start page's agenda, polled
         team_page.router,  # the floor view for team leads
+        quality_pages.router,  # call quality review: sample, score, a collector's reviews
         dossier.router,  # the facts staff learn about a cardholder (the case page's dossier)
         arrangement_pages.router,
         dashboard_page.router,

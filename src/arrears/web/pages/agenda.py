@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from arrears.floor.agenda import agenda
 from arrears.floor.rules import INSTALMENT_DAYS
 from arrears.kit.clock import now
+from arrears.quality.service import quality_scores
 from arrears.users.permissions import allowed
 from arrears.web import sessions
 from arrears.web.deps import page, signed_in, work_day
@@ -28,7 +29,9 @@ def agenda_context(request: Request, connection: Connection, session: sessions.S
         connection, user, business_date=day, now=now(), zone=request.app.state.settings.timezone,
         clear_text=allowed(user.role, "pii:reveal"), cipher=request.app.state.cipher,
     )  # fmt: skip
-    return {"agenda": found, "refresh": REFRESH_SECONDS, "instalment_days": INSTALMENT_DAYS}
+    quality = quality_scores(connection, user_ids=[user.id], now=now()).get(user.id)
+    return {"agenda": found, "refresh": REFRESH_SECONDS, "instalment_days": INSTALMENT_DAYS,
+            "quality": quality}  # fmt: skip
 
 
 @router.get("/agenda", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from arrears.floor.rules import MAX_COUNT, MAX_SHARE, parse_target
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import InvalidField, check_text, optional_id, parse_day, parse_id
+from arrears.quality.service import quality_scores
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in, work_day
 from arrears.web.form_errors import Refusal, form_state, refusal
@@ -54,7 +55,9 @@ def _context(request: Request, connection: Connection, session: sessions.Session
     choices = FloorRepository(connection).teams() if session.user.role != "team_lead" else []
     case = optional_id(request.query_params.get("case", ""))  # a row's "reassign": the form filled in
     picked = next((one for one in found.claims if one["action_id"] == case), None) if found and case else None
-    return {"team": team, "board": found, "teams": choices, "refresh": REFRESH_SECONDS,
+    members = [one["id"] for one in found.members] if found else []
+    quality = quality_scores(connection, user_ids=members, now=now())
+    return {"team": team, "board": found, "teams": choices, "refresh": REFRESH_SECONDS, "quality": quality,
             "max_share": MAX_SHARE, "max_count": MAX_COUNT, "picked": picked}  # fmt: skip
 
 
