@@ -149,3 +149,11 @@ def score_review(
 def score_since(now: datetime) -> datetime:
     """The start of the window a collector's quality score averages over."""
     return now - timedelta(days=SCORE_DAYS)
+
+
+def quality_scores(
+    connection: Connection, *, user_ids: list[int], now: datetime
+) -> dict[int, tuple[int, int]]:
+    """The collectors' quality scores over the last SCORE_DAYS days: (mean score, reviews) by user id;
+    the floor view and the agenda show them."""
+    return QualityRepository(connection).averages(collector_ids=user_ids, since=score_since(now))
