@@ -18,6 +18,7 @@ from arrears.contacts.calls import CallLog, log_call
 from arrears.models import AppUser, AuditEvent, CardAccount, CollectionAction, ContactEvent, Hold, table_of
 from arrears.models.quality_review import QualityReview
 from arrears.quality.service import AlreadyScored, Reviewer, score_review
+from web_book import PASSWORD
 
 AT = datetime(2005, 10, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai on the book's business date
 PASSED = {
@@ -92,6 +93,28 @@ def test_the_call_form_and_the_api_take_the_recording(web: TestClient, book: Eng
             select(e.c.recording_ref, e.c.duration_seconds).where(e.c.account_id == account_id)
         ).all()
     assert [tuple(row) for row in rows] == [("REC-2005-0001", 750)]
+
+
+def test_the_api_call_log_takes_the_recording_and_refuses_a_bad_one(web: TestClient, book: Engine) -> None:
+    token = web.post("/api/v1/auth/token", data={"username": "team_lead1", "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    with book.connect() as connection:
+        a = table_of(CardAccount)
+        account_id = connection.execute(select(a.c.id).order_by(a.c.id).limit(1)).scalar_one()
+    call = {"outcome": "busy", "recording_ref": "https://recorder.bank/calls/x1", "duration_seconds": 20}
+
+    logged = web.post(f"/api/v1/accounts/{account_id}/calls", json=call, headers=headers)
+    too_long = web.post(f"/api/v1/accounts/{account_id}/calls", json={**call, "recording_ref": "k" * 301},
+                        headers=headers)  # fmt: skip
+    negative = web.post(f"/api/v1/accounts/{account_id}/calls", json={**call, "duration_seconds": -1},
+                        headers=headers)  # fmt: skip
+
+    assert logged.status_code == 201, logged.text
+    assert (too_long.status_code, negative.status_code) == (422, 422)
+    with book.connect() as connection:
+        e = table_of(ContactEvent)
+        ref = connection.execute(select(e.c.recording_ref).where(e.c.id == logged.json()["id"])).scalar_one()
+    assert ref == "https://recorder.bank/calls/x1"
 
 
 def test_a_lead_samples_risky_calls_first_and_random_ones_of_their_team_only(
