@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from arrears.models import (
     CardAccount,
     ContactPoint,
+    DailyRun,
     DispatcherWorker,
     InboundMessage,
     OutboxEvent,
@@ -96,3 +97,16 @@ def seed_outbox(engine: Engine, *, now: datetime) -> Seeded:
         ]  # fmt: skip
         connection.execute(insert(table_of(DispatcherWorker)), workers)
     return Seeded(int(account.id), *messages)
+
+
+def todays_run_completed(engine: Engine, *, now: datetime, zone: str = "Asia/Shanghai") -> None:
+    """Today's daily run completed: the business date is today, the day the messages were seeded."""
+    from zoneinfo import ZoneInfo
+
+    today = now.astimezone(ZoneInfo(zone)).date()
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(DailyRun)).values(
+                run_date=today, status="completed", started_at=now, completed_at=now
+            )
+        )

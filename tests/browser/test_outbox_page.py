@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from arrears.kit.clock import now
 from arrears.models import OutboxMessage, table_of
-from outbox_page_seed import FAILURE, seed_outbox
+from outbox_page_seed import FAILURE, seed_outbox, todays_run_completed
 
 pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # the embedded default
 
@@ -22,6 +22,7 @@ def test_a_manager_reads_the_outbox_in_both_languages_and_retries_a_failure(
     server: str, new_page: Callable[..., Page], engine: Engine
 ) -> None:
     seeded = seed_outbox(engine, now=now())
+    todays_run_completed(engine, now=now())  # the outbox opens on the business date
     page = new_page()
     sign_in(page, server, "manager1")
 

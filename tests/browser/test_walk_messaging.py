@@ -12,7 +12,7 @@ from signing_in import sign_in
 from sqlalchemy import Engine
 
 from arrears.kit.clock import now
-from outbox_page_seed import seed_outbox
+from outbox_page_seed import seed_outbox, todays_run_completed
 
 pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # the embedded default
 PHONE = ViewportSize(width=390, height=844)
@@ -22,6 +22,7 @@ def test_the_outbox_fits_a_phone_and_a_retried_message_can_be_cancelled(
     server: str, new_page: Callable[..., Page], engine: Engine
 ) -> None:
     seeded = seed_outbox(engine, now=now())
+    todays_run_completed(engine, now=now())  # the outbox opens on the business date
     page = new_page(viewport=PHONE)
     sign_in(page, server, "manager1")
 
