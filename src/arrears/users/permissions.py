@@ -65,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "service:work",
             "team:lead",
             "quality:review",
+            "template:edit",  # talk tracks (and messages): a new version waits for compliance
         }
     ),
     "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
