@@ -96,3 +96,23 @@ def test_a_version_without_its_four_sections_or_with_another_variable_is_refused
     assert "the variable {pay_link} is not available in a collection talk template" in refused.text
     page = lead.client.get("/templates/talk_refusal").text
     assert "v2" not in page and "[identify]" in page  # nothing saved; the preview shows the sections
+
+
+def test_a_segments_own_script_wins_once_approved(web: TestClient, book: Engine) -> None:
+    broken_yesterday(book)  # the web book's accounts are all in the segment m2
+    lead = signed_in_as(web, "team_lead1")
+    lead.client.get("/lang/en")
+    own_en = BROKEN.body_en.replace("May I ask what happened?", "In M2 we can still fix this together.")
+    form = {"new": "1", "name": "talk_broken_promise_m2", "channel": "talk", "kind": "collection",
+            "body_zh": BROKEN.body_zh, "body_en": own_en}  # fmt: skip
+    saved = lead.post("/templates", form, token_from="/templates/new?channel=talk")
+    assert saved.status_code == 303, saved.text
+    assert "talk_broken_promise</code></a> v1" in script(lead.client.get("/cases/3").text)  # not approved yet
+    compliance = signed_in_as(web, "compliance1")
+    approved = compliance.post("/templates/talk_broken_promise_m2/versions/1/approve",
+                               token_from="/templates/talk_broken_promise_m2/versions/1")  # fmt: skip
+    assert approved.status_code == 303
+    shown = script(lead.client.get("/cases/3").text)
+    assert (
+        "In M2 we can still fix this together." in shown and "talk_broken_promise_m2</code></a> v1" in shown
+    )
