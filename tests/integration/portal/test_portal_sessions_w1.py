@@ -67,7 +67,7 @@ def test_staff_and_portal_sessions_stay_apart(engine: Engine, tmp_path: Path, ci
     login = staff.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
     staff.post("/login", data={"username": "lead1", "password": PASSWORD, "csrf_token": login})
     assert staff.cookies.get(SESSION_COOKIE)
-    assert staff.get("/", follow_redirects=False).status_code == 200
+    assert staff.get("/?home=1", follow_redirects=False).status_code == 200  # a lead lands on /team
     # the staff token, even sent as the portal cookie, never opens /my
     staff.cookies.set(PORTAL_COOKIE, staff.cookies.get(SESSION_COOKIE), path="/my")
     assert staff.get("/my", follow_redirects=False).headers["location"] == "/my/login"
