@@ -1,52 +1,21 @@
-"""A user's work at a glance: the cases they hold, what they did today, what the queue holds."""
+"""The accounts an agency user works: those placed with their agency on the business date."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from arrears.models import (
     AgencyPlacement,
     CardAccount,
-    CollectionAction,
-    ContactEvent,
     DailyRun,
     Team,
     table_of,
 )
 from arrears.users.service import StaffUser
 
-_ACTION, _RUN, _EVENT, _ACCOUNT = (
-    table_of(CollectionAction),
-    table_of(DailyRun),
-    table_of(ContactEvent),
-    table_of(CardAccount),
-)
-
-
-def my_work(connection: Connection, user: StaffUser, *, now: datetime) -> dict[str, Any]:
-    """The cases the user holds (claimed, lease running), the calls they logged in the last 24 hours,
-    and the free calls left in the latest completed run's queue."""
-    a, acc = _ACTION, _ACCOUNT
-    latest = select(func.max(_RUN.c.run_date)).where(_RUN.c.status == "completed").scalar_subquery()
-    held = connection.execute(
-        select(a.c.account_id, acc.c.account_no, acc.c.dpd, acc.c.bucket, acc.c.overdue_fen, a.c.lease_until)
-        .join(acc, acc.c.id == a.c.account_id)
-        .where(a.c.claimed_by_id == user.id, a.c.status == "claimed", a.c.lease_until >= now)
-        .order_by(a.c.lease_until)
-    ).mappings().all()  # fmt: skip
-    free = or_(a.c.status == "planned", and_(a.c.status == "claimed", a.c.lease_until < now))
-    waiting = connection.execute(
-        select(func.count()).where(a.c.run_date == latest, a.c.channel == "call", free)
-    ).scalar_one()
-    e = _EVENT
-    logged = connection.execute(
-        select(func.count()).where(e.c.user_id == user.id, e.c.at >= now - timedelta(hours=24))
-    ).scalar_one()
-    return {"held": [dict(row) for row in held], "waiting": int(waiting), "logged": int(logged),
-            "placed": placed_with_agency(connection, user) if user.role == "agency_user" else []}  # fmt: skip
+_RUN, _ACCOUNT = table_of(DailyRun), table_of(CardAccount)
 
 
 def placed_with_agency(connection: Connection, user: StaffUser, *, limit: int = 200) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from arrears.users.service import StaffUser
 class Agenda:
     business_date: date
     window: DayWindow
+    messages: list[dict[str, Any]]  # replies and portal requests waiting for an answer (``message``)
     due_now: list[dict[str, Any]]  # open callbacks overdue or due within DUE_SOON, each with its slot
     later_today: list[dict[str, Any]]
     later: list[dict[str, Any]]  # the open callbacks of the days after
@@ -87,6 +88,8 @@ def agenda(
         callbacks = mask_rows(connection, callbacks, ["note"], cipher=cipher)
     for one in callbacks:
         one["slot"] = rules.callback_slot(due_at=one["due_at"], now=now, today_end=window.today_end)
+        one["message"] = rules.message_kind(note=one["note"], request_kind=one.pop("request_kind"))
+    calls = [one for one in callbacks if one["message"] is None]
     figures = day_figures(repository, [user.id], window=window, zone=ZoneInfo(zone))[user.id]
     target = Target()
     if user.team_id is not None:
@@ -95,9 +98,10 @@ def agenda(
     return Agenda(
         business_date=business_date,
         window=window,
-        due_now=[one for one in callbacks if one["slot"] in ("overdue", "due_now")],
-        later_today=[one for one in callbacks if one["slot"] == "later_today"],
-        later=[one for one in callbacks if one["slot"] == "later"],
+        messages=[one for one in callbacks if one["message"] is not None],
+        due_now=[one for one in calls if one["slot"] in ("overdue", "due_now")],
+        later_today=[one for one in calls if one["slot"] == "later_today"],
+        later=[one for one in calls if one["slot"] == "later"],
         promises_due=repository.promises([user.id], promised_on=business_date, statuses=("open",)),
         promises_broken=repository.promises(
             [user.id], promised_on=business_date - timedelta(days=1), statuses=("broken", "partly_kept")

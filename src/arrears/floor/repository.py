@@ -27,6 +27,7 @@ from arrears.models import (
     DayTarget,
     Payment,
     PlanInstalment,
+    PortalRequest,
     PromiseToPay,
     RepaymentPlan,
     StrategyVersion,
@@ -39,7 +40,7 @@ _ACTION, _ACCOUNT, _CALLBACK = table_of(CollectionAction), table_of(CardAccount)
 _EVENT, _PROMISE, _PAYMENT = table_of(ContactEvent), table_of(PromiseToPay), table_of(Payment)
 _PLAN, _INSTALMENT = table_of(RepaymentPlan), table_of(PlanInstalment)
 _USER, _TEAM, _TARGET = table_of(AppUser), table_of(Team), table_of(DayTarget)
-_RUN, _VERSION = table_of(DailyRun), table_of(StrategyVersion)
+_RUN, _VERSION, _REQUEST = table_of(DailyRun), table_of(StrategyVersion), table_of(PortalRequest)
 LISTED = 200  # rows of any one list
 
 
@@ -94,13 +95,17 @@ class FloorRepository:
     def open_callbacks(
         self, users: Sequence[int], *, due_before: datetime | None = None
     ) -> list[dict[str, Any]]:
-        """The users' open callbacks, the soonest first (those due before ``due_before`` only)."""
-        b, a = _CALLBACK, _ACCOUNT
+        """The users' open callbacks, the soonest first (those due before ``due_before`` only), each
+        with the kind of the cardholder's portal request that asked for it (``request_kind``, None for
+        a callback a person set or a reply)."""
+        b, a, r = _CALLBACK, _ACCOUNT, _REQUEST
+        asked = select(r.c.kind).where(r.c.callback_id == b.c.id).order_by(r.c.id).limit(1).scalar_subquery()
         query = (
-            select(b.c.id, b.c.account_id, b.c.customer_id, b.c.user_id, b.c.due_at, b.c.note, a.c.account_no)
+            select(b.c.id, b.c.account_id, b.c.customer_id, b.c.user_id, b.c.due_at, b.c.note, a.c.account_no,
+                   asked.label("request_kind"))
             .join(a, a.c.id == b.c.account_id)
             .where(b.c.user_id.in_(_users(users)), b.c.status == "open")
-        )
+        )  # fmt: skip
         if due_before is not None:
             query = query.where(b.c.due_at < due_before)
         return self._rows(query.order_by(b.c.due_at, b.c.id).limit(LISTED))

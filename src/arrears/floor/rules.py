@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import InvalidField, shown
 from arrears.kit.money import parse_amount_fen
+from arrears.messaging.inbound_rules import REPLY_TAG
 
 DUE_SOON = timedelta(minutes=15)  # a callback due within this is due now (and at risk on the floor)
 LONG_CLAIM = timedelta(minutes=20)  # a case held this long without a call logged is flagged
@@ -67,6 +68,18 @@ def callback_slot(
     if due_at <= now + soon:
         return "due_now"
     return "later_today" if due_at < today_end else "later"
+
+
+def message_kind(*, note: str | None, request_kind: str | None) -> str | None:
+    """What a callback answers when a cardholder wrote rather than a person scheduling a call: ``reply``
+    (an SMS or e-mail reply, see messaging.inbound), the kind of the portal request that asked for it
+    (``plan``...), or None: a call to make. A callback the cardholder booked on the portal is a call at
+    their chosen time, not a message."""
+    if note is not None and note.startswith(REPLY_TAG):
+        return "reply"
+    if request_kind is not None and request_kind != "callback":
+        return request_kind
+    return None
 
 
 def at_risk(*, due_at: datetime, now: datetime, soon: timedelta = DUE_SOON) -> bool:

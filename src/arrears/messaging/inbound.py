@@ -35,6 +35,7 @@ from arrears.kit.masking import mask_free_text
 from arrears.messaging import inbound_repository as repo
 from arrears.messaging.inbound_repository import MessageRef
 from arrears.messaging.inbound_rules import (
+    REPLY_TAG,
     InboundRules,
     is_opt_out,
     moves_forward,
@@ -53,7 +54,6 @@ __all__ = ["InboundRules", "InboundSummary", "apply_inbound", "inbound_rules", "
 ACTOR = "system"  # who the audit names for what a cardholder's reply or a gateway's receipt did
 MAX_TEXT = 1_000  # characters of a reply kept (masked) and put in a task
 RESENT_WITHIN = timedelta(days=2)  # a reply with a provider id seen this recently is a resend
-REPLY_TAG = "[reply]"  # how a reply task's note starts (the pages and the team find them by it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 DEFAULT_OPT_OUT_KEYWORDS = "退订,TD,T,STOP,N"
+REPLY_TAG = "[reply]"  # how a reply task's note starts (the agenda and the outbox report find them by it)
 
 # A message's statuses in the order of its life; the last four end it. A receipt moves a message only
 # to a later rank: a late or repeated receipt never takes it back (delivered stays delivered).

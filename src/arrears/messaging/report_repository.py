@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from arrears.messaging.inbound_rules import REPLY_TAG
 from arrears.models import (
     Callback,
     CardAccount,
@@ -26,7 +27,6 @@ from arrears.models import (
 
 LISTED = 100  # rows of one list on the outbox page
 ACCOUNT_MESSAGES = 100  # messages (and as many replies) on a case timeline
-REPLY_TAG = "[reply]"  # a reply task's note starts with it (see messaging.inbound)
 _MESSAGE, _EVENT, _INBOUND = table_of(OutboxMessage), table_of(OutboxEvent), table_of(InboundMessage)
 _POINT, _ACCOUNT, _CALLBACK = table_of(ContactPoint), table_of(CardAccount), table_of(Callback)
 _WORKER = table_of(DispatcherWorker)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Coroutine
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -15,7 +14,6 @@ from fastapi.responses import HTMLResponse
 
 from arrears.batch.business_day import BusinessDay, business_day
 from arrears.kit.clock import now
-from arrears.kit.inputs import parse_day
 from arrears.users.permissions import allowed
 from arrears.web import sessions
 from arrears.web.i18n import locale_of, render
@@ -132,14 +130,6 @@ def work_day(request: Request) -> BusinessDay:
             found = business_day(connection, today=today)
         request.state.business_day = found
     return found
-
-
-def chosen_day(request: Request, given: str | None, *, field: str = "date") -> date:
-    """The day a page was asked for (``?date=YYYY-MM-DD``, refused by ``parse_day`` when malformed),
-    else the business date."""
-    if given:
-        return parse_day(given, field=field)
-    return work_day(request).date
 
 
 def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -4,15 +4,17 @@ in Chinese and English, the moves and targets through the forms, and the refusal
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from web_support import Browser, signed_in_as
 
 from arrears.kit.clock import now
-from arrears.models import AuditEvent, Team, table_of
+from arrears.messaging.inbound_rules import REPLY_TAG
+from arrears.models import AuditEvent, Callback, CardAccount, PortalRequest, Team, table_of
 from floor_day import calls, seed_day, user
 
 SECTION = r'<section class="card" id="{}">(.*?)</section>'
@@ -25,8 +27,6 @@ def section(page: str, name: str) -> str:
 
 
 def account_no(book: Engine, account_id: int) -> str:
-    from arrears.models import CardAccount
-
     a = table_of(CardAccount)
     with book.connect() as connection:
         return str(connection.execute(select(a.c.account_no).where(a.c.id == account_id)).scalar_one())
@@ -82,6 +82,57 @@ class TestAgenda:
         assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<div id="agenda"')
         assert "<html" not in fragment.text
         assert signed_in_as(web, "compliance1").client.get("/agenda").status_code == 403
+
+    def test_replies_and_portal_requests_wait_apart_from_the_calls(
+        self, web: TestClient, book: Engine
+    ) -> None:
+        seeded = seed_day(book, now=now())
+        accounts, me = seeded["accounts"], user(book, "collector1")
+        at = now() - timedelta(minutes=3)
+        with book.begin() as connection:
+            customer = connection.execute(
+                select(table_of(CardAccount).c.customer_id).where(table_of(CardAccount).c.id == accounts[7])
+            ).scalar_one()
+            mine = {
+                "customer_id": customer,
+                "user_id": me.id,
+                "status": "open",
+                "due_at": at,
+                "created_at": at,
+            }
+            callbacks = table_of(Callback)
+            reply = connection.execute(
+                insert(callbacks).values(
+                    account_id=accounts[7], note=f"{REPLY_TAG} SMS reply: 下周还", **mine
+                )
+            ).inserted_primary_key[0]
+            asked = connection.execute(
+                insert(callbacks).values(account_id=accounts[8], note="portal: plan request", **mine)
+            ).inserted_primary_key[0]
+            booked = connection.execute(
+                insert(callbacks).values(account_id=accounts[9], note="portal: callback", **mine)
+            ).inserted_primary_key[0]
+            for kind, callback in (("plan", asked), ("callback", booked)):
+                connection.execute(
+                    insert(table_of(PortalRequest)).values(
+                        account_id=accounts[8 if kind == "plan" else 9], customer_id=customer, kind=kind,
+                        callback_id=callback, status="open", created_at=at,
+                    )
+                )  # fmt: skip
+
+        browser = signed_in_as(web, "collector1")
+        page = browser.client.get("/").text
+
+        waiting = section(page, "messages-waiting")
+        assert "待处理的消息与回复" in page
+        assert account_no(book, accounts[7]) in waiting and "下周还" in waiting and "回复" in waiting
+        assert account_no(book, accounts[8]) in waiting and f"/callbacks/{asked}/done" in waiting
+        assert account_no(book, accounts[9]) not in waiting  # a booked callback is a call to make
+        calls_due = section(page, "callbacks-due")
+        assert account_no(book, accounts[9]) in calls_due
+        assert f"/callbacks/{reply}/done" not in calls_due and f"/callbacks/{asked}/done" not in calls_due
+        browser.client.get("/lang/en")
+        assert "Messages and replies waiting" in section(browser.client.get("/").text, "messages-waiting")
 
     def test_a_target_set_by_the_lead_shows_on_the_agenda(self, web: TestClient, book: Engine) -> None:
         lead = signed_in_as(web, "team_lead1")

@@ -24,6 +24,7 @@ from arrears.floor.rules import (
     day_bounds,
     day_window,
     long_claim,
+    message_kind,
     parse_target,
     progress,
     resolved,
@@ -219,3 +220,20 @@ class TestWhoMayReceive:
             check_share(0)
 
         assert "200" in refused.value.message("en") and "分配" in refused.value.message("zh_CN")
+
+
+@pytest.mark.parametrize(
+    ("note", "request_kind", "kind"),
+    [
+        ("[reply] SMS: 下周还", None, "reply"),
+        (None, "plan", "plan"),
+        ("portal: callback", "callback", None),  # booked by the cardholder: a call at their time
+        ("call back after lunch", None, None),
+        (None, None, None),
+        ("a note mentioning [reply] later", None, None),
+    ],
+)
+def test_which_callbacks_answer_a_message(
+    note: str | None, request_kind: str | None, kind: str | None
+) -> None:
+    assert message_kind(note=note, request_kind=request_kind) == kind
