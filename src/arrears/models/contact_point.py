@@ -30,6 +30,8 @@ class ContactPoint(Base):
     __tablename__ = "contact_point"
     __table_args__ = (
         UniqueConstraint("customer_id", "kind", "value_hash"),
+        # a reply's sender and an inbound caller's number are found by the hash alone
+        Index("ix_contact_point_value_hash", "value_hash"),
         # the outbox page's opt-outs and invalidated points of a day
         Index("ix_contact_point_opted_out_at", "opted_out_at",
               postgresql_where=text(_OPTED_OUT), sqlite_where=text(_OPTED_OUT)),
