@@ -42,6 +42,7 @@ def test_a_draft_is_approved_from_the_command_line(tmp_path: Path) -> None:
     arrears(data, "user", "add", "c1", "--role", "compliance")
     listed = arrears(data, "templates", "list").stdout
     assert "overdue" in listed and "demand" in listed and "v1" in listed
+    assert "talk_broken_promise" in listed and "talk" in listed  # the talk tracks, seeded as the page does
     engine = make_engine(f"sqlite:///{data / 'arrears.db'}")
     draft = replace(shipped().templates["overdue"], body_zh="{name}您好，请致电{hotline}。")
     with audit_transaction(engine) as connection:

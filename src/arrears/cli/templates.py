@@ -24,7 +24,9 @@ def _engine() -> Any:
 @app.command("list")
 @reports_errors
 def list_templates() -> None:
-    """Every template with the version in use and the drafts waiting for approval."""
+    """Every template (the talk tracks included) with the version in use and the drafts waiting for
+    approval."""
+    from arrears.contacts.talk_tracks import ensure_talk_tracks
     from arrears.kit.clock import now
     from arrears.messaging.templates.governance import library
     from arrears.messaging.templates.repository import TemplateRepository
@@ -32,6 +34,7 @@ def list_templates() -> None:
 
     with _engine().begin() as connection:
         ensure_seeded(connection, now=now())
+        ensure_talk_tracks(connection, now=now())
         entries = library(TemplateRepository(connection).library())
     table = Table("name", "channel", "kind", "in use", "waiting")
     for entry in entries:

@@ -265,6 +265,12 @@ def seed_talk_tracks(connection: Connection, *, now: datetime, names: Iterable[s
     return TemplateRepository(connection).seed(chosen, at=now)
 
 
+def ensure_talk_tracks(connection: Connection, *, now: datetime) -> int:
+    """Seeds the shipped talk tracks the store has never seen (none when it has them all: no write)."""
+    missing = set(shipped_talk_tracks()) - TemplateRepository(connection).names()
+    return seed_talk_tracks(connection, now=now, names=missing) if missing else 0
+
+
 def sample_facts(today: date) -> TalkFacts:
     """Made-up facts for the library's preview."""
     return TalkFacts(

@@ -12,7 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from arrears.api.deps import business_date
 from arrears.audit.repository import audit_transaction
-from arrears.contacts.talk_tracks import seed_talk_tracks, shipped_talk_tracks, talk_preview
+from arrears.contacts.talk_tracks import (
+    ensure_talk_tracks,
+    seed_talk_tracks,
+    shipped_talk_tracks,
+    talk_preview,
+)
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.messaging.templates import TemplateRefused
@@ -90,9 +95,7 @@ def _editor(
 def templates_page(request: Request, session: Editor) -> HTMLResponse:
     with request.app.state.engine.begin() as connection:
         ensure_seeded(connection, now=now())
-        seed_talk_tracks(
-            connection, now=now(), names=set(shipped_talk_tracks()) - TemplateRepository(connection).names()
-        )
+        ensure_talk_tracks(connection, now=now())
         entries = library(TemplateRepository(connection).library())
     return page(request, "templates.html", entries=entries, channels=CHANNELS)
 
