@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import polars as pl
@@ -126,6 +127,11 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
     assert (cli.data_dir / "strategies" / "demo.yaml").is_file()
     password = re.search(r"Their password \(random; set \S+ to choose one\): (\S+)", result.stdout)
     assert password is not None
+    with sqlite3.connect(cli.data_dir / "arrears.db") as db:  # the morning's calls, each with its recording
+        recorded = db.execute(
+            "SELECT count(*), min(duration_seconds) FROM contact_event WHERE recording_ref LIKE '20051001/%'"
+        ).fetchone()
+    assert recorded == (28, 25)
     _first_screens_have_work(cli, password.group(1))
 
 

@@ -156,6 +156,9 @@ def _one_call(
         conversation=answered,
         reason=chance.choice(REASONS) if answered else None,  # type: ignore[arg-type]
         promise=promise,
+        # the bank's recorder's file key and the call's length (their own draw: the outcomes stay as seeded)
+        recording_ref=f"{at:%Y%m%d}/{collector.username}-{at:%H%M%S}.wav",
+        duration_seconds=random.Random(account_id).randint(90, 420) if answered else 25,
     )
     log_call(connection, account_id=account_id, user_id=collector.id, call=call, now=at, limits=limits)
     if answered:
