@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from arrears.batch.store import RunRepository
+from arrears.kit.inputs import FIRST_DAY
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,11 @@ class BusinessDay:
 
 def decide(latest_run: dt.date | None, *, today: dt.date) -> BusinessDay:
     """The latest completed run's date, not after today (a run dated ahead does not move the pages
-    into the future); today when no run has completed yet."""
+    into the future) nor before FIRST_DAY (a run dated 0001-01-01 by mistake: the pages count days
+    back from the business date); today when no run has completed yet."""
     if latest_run is None:
         return BusinessDay(today, today, None)
-    shown = min(latest_run, today)
+    shown = max(min(latest_run, today), FIRST_DAY)
     return BusinessDay(shown, today, latest_run)
 
 

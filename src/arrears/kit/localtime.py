@@ -3,7 +3,7 @@ which (``2026-12-05 10:30 UTC+8``), never an ISO string."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -33,8 +33,12 @@ def local_text(
     moment: datetime, zone: ZoneInfo | None = None, *, shape: Shape = "datetime", label: bool | None = None
 ) -> str:
     """``moment`` in ``zone`` (default: its own) as ``2026-12-05 10:30 UTC+8``; a ``date`` has no
-    label unless asked for."""
-    local = in_zone(moment, zone)
+    label unless asked for. A moment the zone's offset would carry past the calendar's first or last
+    day (0001-01-01, 9999-12-31) is shown in UTC, labelled so."""
+    try:
+        local = in_zone(moment, zone)
+    except OverflowError:
+        local = moment.astimezone(UTC)
     text = local.strftime(FORMATS[shape])
     labelled = shape != "date" if label is None else label
     return f"{text} {offset_label(local)}" if labelled else text
