@@ -16,7 +16,7 @@ from arrears.accounts.learned_facts import record_fact
 from arrears.audit.repository import audit_transaction
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError
-from arrears.kit.inputs import InvalidField, parse_day
+from arrears.kit.inputs import InvalidField, optional_id, parse_day
 from arrears.users.permissions import allowed
 from arrears.users.scope import may_open
 from arrears.users.service import StaffUser
@@ -36,7 +36,8 @@ def _fact_of(form: dict[str, str]) -> tuple[FactInput, int | None]:
     if not learned:
         raise InvalidField("learned_date", "give the date you learned it", "请填写了解到的日期")
     stop = form.get("visit_stop_id", "").strip()
-    if stop and not stop.isdigit():
+    stop_id = optional_id(stop)
+    if stop and stop_id is None:  # not an id a row can have (other digits, past 2^31-1)
         raise InvalidField("visit_stop_id", "is not a visit", "不是外访")
     fact = FactInput(
         kind=form.get("kind", ""),
@@ -44,7 +45,7 @@ def _fact_of(form: dict[str, str]) -> tuple[FactInput, int | None]:
         source=form.get("source", ""),
         learned_date=parse_day(learned, field="learned_date"),
     )
-    return fact, int(stop) if stop else None
+    return fact, stop_id
 
 
 def _may_record(connection: Connection, user: StaffUser, account_id: int, stop_id: int | None) -> bool:
@@ -65,7 +66,8 @@ async def post_fact(request: Request, account_id: int, session: Recorder) -> Res
     """Records what a collector or visitor learned; back to the case page (or the visit's page, for a
     fact learned on a visit) with the fact in the history; a refused fact shows again in its form."""
     form, lang = await form_fields(request), locale(request)
-    on_visit = form.get("back") == "stop" and form.get("visit_stop_id", "").isdigit()
+    visit = optional_id(form.get("visit_stop_id", ""))
+    on_visit = form.get("back") == "stop" and visit is not None
     try:
         fact, stop_id = _fact_of(form)
         with audit_transaction(request.app.state.engine) as connection:
@@ -76,9 +78,9 @@ async def post_fact(request: Request, account_id: int, session: Recorder) -> Res
                         visit_stop_id=stop_id)  # fmt: skip
     except ArrearsError as problem:
         refused = refusal(lang, "fact", form, problem)
-        if on_visit:
+        if on_visit and visit is not None:
             stop_page = visit_pages._stop_page  # the visit's page, with the refusal and what was typed
-            return stop_page(request, session, int(form["visit_stop_id"]), error=refused.message,
+            return stop_page(request, session, visit, error=refused.message,
                              status_code=422, given=form)  # fmt: skip
         return case_with_error(request, session, account_id, refused)
     if on_visit and stop_id is not None:

@@ -72,7 +72,7 @@ def _whole(text: str, *, field: str, default: int) -> int:
     value = text.strip()
     if not value:
         return default
-    if not value.isdigit() or len(value) > 6:
+    if not value.isascii() or not value.isdigit() or len(value) > 6:
         raise InvalidField(field, f"{value[:20]!r} is not a whole number", f"{value[:20]!r} 不是整数")
     return int(value)
 
