@@ -158,7 +158,16 @@ def take_a_call(page: Page, server: str, password: str, holder: dict[str, Any], 
     page.locator("input[name=username]").fill("service2")
     page.locator("input[name=password]").fill(password)
     page.locator("form[action='/login'] button").click()
-    expect(page).to_have_url(f"{server}/service/inbound")
+    expect(page).to_have_url(f"{server}/account/password")  # a password the admin set: their own first
+    expect(page.locator("#password-set-by-admin")).to_be_visible()
+    accessible(page)
+    mine = "service two's own passphrase"
+    form = page.locator("form[action='/account/password']")
+    form.locator("input[name=current]").fill(password)
+    form.locator("input[name=new]").fill(mine)
+    form.locator("input[name=confirm]").fill(mine)
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/service/inbound"))
     if words.lang == "en":
         switch_to_english(page)
     page.locator("#find-caller input[name=q]").fill(holder["account_no"].lower())

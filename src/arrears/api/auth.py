@@ -41,4 +41,9 @@ def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, problem.message_en, headers={"WWW-Authenticate": "Bearer"}
         )
+    if user.must_change_password:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "the password was set by an administrator: sign in to the workspace and choose your own first",
+        )
     return Token(access_token=issue_token(request.app.state.token_key, user), role=user.role)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -38,3 +38,6 @@ class AppUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Signed API tokens carry this number; raising it ends every token issued before.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # a password an administrator set (a new user's, a reset's): the user must choose their own before
+    # anything else (pages send them to /account/password; the API refuses them a token)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -99,6 +99,7 @@ def create(connection: Connection, *, new: NewUser, actor: StaffUser, now: datet
         "role": role,
         "team_id": team_id,
         "password_hash": hash_password(password),
+        "must_change_password": True,
         "is_active": True,
         "created_at": now,
     }
@@ -107,7 +108,7 @@ def create(connection: Connection, *, new: NewUser, actor: StaffUser, now: datet
             user_id = repository.add_user(values)
     except IntegrityError:
         raise _exists(name) from None
-    user = StaffUser(user_id, name, display, role, team_id)
+    user = StaffUser(user_id, name, display, role, team_id, must_change_password=True)
     details = {"username": name, "role": role, "team_id": user.team_id}
     _audit(connection, actor, now, "user.created", ("app_user", user.id), details)
     return Created(user, password)
@@ -121,15 +122,20 @@ def _target(connection: Connection, user_id: int) -> Any:
 
 
 def reset_password(connection: Connection, *, user_id: int, actor: StaffUser, now: datetime) -> str:
-    """A new one-time password for the user (returned, to be shown once); their lockout is cleared and
-    their tokens and sessions end. One's own password is changed on the password page instead."""
+    """A new one-time password for the user (returned, to be shown once), which they must replace at
+    their next sign-in; their lockout is cleared and their tokens and sessions end. One's own password
+    is changed on the password page instead."""
     rules.check_not_self(
         actor_id=actor.id, target_id=user_id, what_en="reset the password of", what_zh="重置"
     )
     row = _target(connection, user_id)
     password = rules.one_time_password()
     UserRepository(connection).revoke(
-        row.id, password_hash=hash_password(password), failed_logins=0, locked_until=None
+        row.id,
+        password_hash=hash_password(password),
+        failed_logins=0,
+        locked_until=None,
+        must_change_password=True,
     )
     _audit(connection, actor, now, "user.password_reset", ("app_user", row.id), {"username": row.username})
     return password

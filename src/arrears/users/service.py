@@ -41,6 +41,7 @@ class StaffUser:
     role: str
     team_id: int | None
     token_version: int = 0  # the version the user's API tokens are signed with
+    must_change_password: bool = False  # signed in with a password an administrator set
 
 
 def _user(row: Any) -> StaffUser:
@@ -89,19 +90,20 @@ def authenticate(connection: Connection, *, username: str, password: str, now: d
     version = repository.clear_failures(row.id, now=now)
     if version is None:  # locked by failures that committed during the check
         raise _sign_in_failed()
-    return StaffUser(row.id, row.username, row.display_name, row.role, row.team_id, version)
+    return StaffUser(row.id, row.username, row.display_name, row.role, row.team_id, version,
+                     bool(row.must_change_password))  # fmt: skip
 
 
 def change_password(connection: Connection, *, user_id: int, current: str, new: str, now: datetime) -> None:
     """Sets a new password after checking the current one (a wrong one counts as a failed sign-in);
-    the user's API tokens and page sessions end."""
+    the user's API tokens and page sessions end, and a password an administrator set is replaced."""
     row = UserRepository(connection).by_id(user_id)
     if row is None:
         raise NotFound(f"no user {user_id}", f"没有用户 {user_id}")
     authenticate(connection, username=row.username, password=current, now=now)
     if new == current:
         raise ArrearsError("the new password must differ from the current one", "新密码不能与当前密码相同")
-    UserRepository(connection).revoke(user_id, password_hash=hash_password(new))
+    UserRepository(connection).revoke(user_id, password_hash=hash_password(new), must_change_password=False)
 
 
 def _existing(repository: UserRepository, username: str) -> Any:

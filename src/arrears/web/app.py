@@ -32,7 +32,7 @@ from arrears.kit.crypto import FieldCipher, load_master_key
 from arrears.servicedesk.setup import DeskSetup
 from arrears.users.service import token_key
 from arrears.web import bad_input
-from arrears.web.deps import BadCsrf, BodyTooLarge, Forbidden, SignInRequired, locale
+from arrears.web.deps import BadCsrf, BodyTooLarge, Forbidden, PasswordChangeRequired, SignInRequired, locale
 from arrears.web.i18n import HERE, gettext
 from arrears.web.labels import N_
 from arrears.web.pages import actions as action_pages
@@ -181,6 +181,12 @@ def _add_handlers(app: FastAPI) -> None:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    def password_first(request: Request, problem: PasswordChangeRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=403, headers={"HX-Redirect": "/account/password"})
+        return RedirectResponse("/account/password", status_code=303)
 
     @app.exception_handler(Forbidden)
     def forbidden(request: Request, problem: Forbidden) -> Response:

@@ -32,6 +32,14 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
+class PasswordChangeRequired(Exception):
+    """Signed in with a password an administrator set: the password page first (or an htmx redirect)."""
+
+
+# what a user who must replace their password may still reach
+PASSWORD_PATHS = frozenset({"/account/password", "/logout"})
+
+
 class Forbidden(Exception):
     """The role lacks the permission (403 page)."""
 
@@ -109,6 +117,8 @@ def signed_in(*permissions: str) -> Callable[[Request], Coroutine[Any, Any, sess
             raise SignInRequired(request.url.path)
         if request.method in UNSAFE and not same(found.csrf_token, await sent_csrf(request)):
             raise BadCsrf()
+        if found.user.must_change_password and request.url.path not in PASSWORD_PATHS:
+            raise PasswordChangeRequired()
         for permission in permissions:
             if not allowed(found.user.role, permission):
                 raise Forbidden(permission)

@@ -56,6 +56,7 @@ def find(connection: Connection, *, token: str, now: datetime) -> Session | None
     row = connection.execute(
         select(s.c.id, s.c.csrf_token, s.c.last_seen_at, s.c.expires_at, u.c.is_active)
         .add_columns(u.c.id.label("user_id"), u.c.username, u.c.display_name, u.c.role, u.c.team_id)
+        .add_columns(u.c.must_change_password)
         .join(u, u.c.id == s.c.user_id)
         .where(s.c.id == _key(token))
     ).first()
@@ -63,7 +64,8 @@ def find(connection: Connection, *, token: str, now: datetime) -> Session | None
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         connection.execute(update(s).where(s.c.id == row.id).values(last_seen_at=now))
-    user = StaffUser(row.user_id, row.username, row.display_name, row.role, row.team_id)
+    user = StaffUser(row.user_id, row.username, row.display_name, row.role, row.team_id,
+                     must_change_password=bool(row.must_change_password))  # fmt: skip
     return Session(row.id, user, row.csrf_token)
 
 

@@ -250,6 +250,43 @@ class TestChangingAUser:
         (entry,) = audited(book, "user.password_reset")
         assert entry.actor == "admin1" and found.group(1) not in entry.details
 
+    @pytest.mark.parametrize("how", ["created", "reset"])
+    def test_a_password_an_admin_set_must_be_replaced_before_anything_else(
+        self, web: TestClient, admin: Browser, book: Engine, how: str
+    ) -> None:
+        if how == "created":
+            answer, username = create(admin, team=str(team_id(book, "phone-a"))), "newcomer"
+        else:
+            username = "collector2"
+            page = f"/admin/users/{user(book, username).id}"
+            answer = admin.post(f"{page}/password", token_from=page)
+        found = ONE_TIME.search(answer.text)
+        assert found is not None
+        given = found.group(1)
+        api = TestClient(web.app)
+        refused = api.post("/api/v1/auth/token", data={"username": username, "password": given})
+        assert refused.status_code == 403 and "choose your own" in refused.text
+        newcomer = Browser(TestClient(web.app))
+        signed = newcomer.sign_in(username, given)
+        assert signed.status_code == 303 and signed.headers["location"] == "/account/password"
+        for path in ("/", "/cases/1", "/agenda", f"/admin/users/{user(book, username).id}"):
+            sent = newcomer.client.get(path, follow_redirects=False)
+            assert sent.status_code == 303 and sent.headers["location"] == "/account/password", path
+        fragment = newcomer.client.get("/agenda", headers={"HX-Request": "true"}, follow_redirects=False)
+        assert fragment.headers.get("HX-Redirect") == "/account/password"
+        form = newcomer.client.get("/account/password").text
+        assert 'id="password-set-by-admin"' in form and "管理员" in form
+        mine = "my own long passphrase 7"
+        fields = {"current": given, "new": mine, "confirm": mine}
+        changed = newcomer.post("/account/password", fields, token_from="/account/password")
+        assert changed.status_code == 303
+        assert newcomer.client.get("/", follow_redirects=False).status_code in (200, 303)
+        assert newcomer.client.get("/", follow_redirects=False).headers.get("location") != "/account/password"
+        assert 'id="password-set-by-admin"' not in newcomer.client.get("/account/password").text
+        assert user(book, username).must_change_password is False
+        granted = api.post("/api/v1/auth/token", data={"username": username, "password": mine})
+        assert granted.status_code == 200 and granted.json()["access_token"]
+
     def test_unknown_users_answer_404_and_ids_past_any_row_find_no_page(self, admin: Browser) -> None:
         assert admin.client.get("/admin/users/999999").status_code == 404
         assert admin.client.get(f"/admin/users/{2**63}").status_code == 404

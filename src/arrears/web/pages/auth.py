@@ -86,7 +86,9 @@ def login(
         token = sessions.start(
             connection, user=user, now=now(), replacing=request.cookies.get(SESSION_COOKIE)
         )
-    answer = RedirectResponse(safe_next(next), status_code=303)
+    # a password an administrator set is replaced before anything else
+    target = "/account/password" if user.must_change_password else safe_next(next)
+    answer = RedirectResponse(target, status_code=303)
     set_session_cookie(request, answer, token)
     answer.delete_cookie(LOGIN_CSRF_COOKIE)
     return answer
@@ -142,7 +144,7 @@ def password_change(
         return page(request, "password.html", error=problem, status_code=422)
     with request.app.state.engine.begin() as connection:
         sessions.end_all(connection, user_id=session.user.id)
-        token = sessions.start(connection, user=session.user, now=now())
+        token = sessions.start(connection, user=session.user, now=now())  # the new one reads the flag again
     answer = RedirectResponse("/?changed=1", status_code=303)
     set_session_cookie(request, answer, token)
     return answer
