@@ -22,6 +22,16 @@ class UserFilter:
     active: bool | None = None
 
 
+def _with_team_and_last_seen() -> Any:
+    """Users with their team's code and name and when last seen in a page session still kept."""
+    u, t, s = _USER, _TEAM, _SESSION
+    seen = select(func.max(s.c.last_seen_at)).where(s.c.user_id == u.c.id).scalar_subquery()
+    return select(
+        u.c.id, u.c.username, u.c.display_name, u.c.role, u.c.team_id, u.c.is_active, u.c.locked_until,
+        u.c.created_at, t.c.code.label("team_code"), t.c.name.label("team_name"), seen.label("last_seen_at"),
+    ).outerjoin(t, t.c.id == u.c.team_id)  # fmt: skip
+
+
 class AdminRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -30,7 +40,7 @@ class AdminRepository:
         """The users matching ``chosen`` (by username), a page of them and how many in all; each with its
         team and when it was last seen in a page session still kept (sessions end at sign-out, expiry
         and every access change, so older activity is not known)."""
-        u, t, s = _USER, _TEAM, _SESSION
+        u = _USER
         conditions = []
         if chosen.text:
             pattern = "%" + chosen.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -44,55 +54,15 @@ class AdminRepository:
         if chosen.active is not None:
             conditions.append(u.c.is_active.is_(chosen.active))
         total = self._connection.execute(select(func.count()).select_from(u).where(*conditions)).scalar_one()
-        seen = select(func.max(s.c.last_seen_at)).where(s.c.user_id == u.c.id).scalar_subquery()
         rows = self._connection.execute(
-            select(
-                u.c.id,
-                u.c.username,
-                u.c.display_name,
-                u.c.role,
-                u.c.team_id,
-                u.c.is_active,
-                u.c.locked_until,
-                u.c.created_at,
-                t.c.code.label("team_code"),
-                t.c.name.label("team_name"),
-                seen.label("last_seen_at"),
-            )
-            .outerjoin(t, t.c.id == u.c.team_id)
-            .where(*conditions)
-            .order_by(u.c.username)
-            .offset(offset)
-            .limit(limit)
+            _with_team_and_last_seen().where(*conditions).order_by(u.c.username).offset(offset).limit(limit)
         ).mappings()
         return [dict(row) for row in rows], int(total)
 
     def user(self, user_id: int) -> dict[str, Any] | None:
-        u, t, s = _USER, _TEAM, _SESSION
-        seen = select(func.max(s.c.last_seen_at)).where(s.c.user_id == u.c.id).scalar_subquery()
-        row = (
-            self._connection.execute(
-                select(
-                    u.c.id,
-                    u.c.username,
-                    u.c.display_name,
-                    u.c.role,
-                    u.c.team_id,
-                    u.c.is_active,
-                    u.c.locked_until,
-                    u.c.created_at,
-                    u.c.failed_logins,
-                    t.c.code.label("team_code"),
-                    t.c.name.label("team_name"),
-                    t.c.kind.label("team_kind"),
-                    seen.label("last_seen_at"),
-                )
-                .outerjoin(t, t.c.id == u.c.team_id)
-                .where(u.c.id == user_id)
-            )
-            .mappings()
-            .first()
-        )
+        """One user with its team (and its kind), failed sign-ins and when last seen."""
+        query = _with_team_and_last_seen().add_columns(_USER.c.failed_logins, _TEAM.c.kind.label("team_kind"))
+        row = self._connection.execute(query.where(_USER.c.id == user_id)).mappings().first()
         return dict(row) if row else None
 
     def locked_user(self, user_id: int) -> Any:
