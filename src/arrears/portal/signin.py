@@ -21,39 +21,66 @@ four characters (kept in clear), then the decrypted ID's last six, compared in c
 Every step is audited (``portal.code_sent``, ``portal.sign_in``, ``portal.sign_in_failed``,
 ``portal.locked``; the actor is ``customer:<id>`` when a cardholder is known, else ``portal``) with a
 reason and never with personal data. The caller owns the transaction (``audit_transaction``).
+
+The challenge itself (its token, its code's hash, the ``otp`` message and the code's removal from the
+outbox) is :mod:`arrears.portal.signin_codes`; its public names are importable from here as well.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from arrears.audit.repository import AuditLog
 from arrears.config import Settings
 from arrears.kit.crypto import FieldCipher
-from arrears.kit.masking import mask_name
-from arrears.messaging.outbox import NewMessage, enqueue
-from arrears.messaging.templates.facts import MessageFacts
-from arrears.messaging.templates.service import fill
-from arrears.models import CardAccount, ContactPoint, Customer, OutboxEvent, OutboxMessage, table_of
+from arrears.models import CardAccount, ContactPoint, Customer, table_of
 from arrears.models.portal import PortalChallenge
 from arrears.portal import rates, sessions
+from arrears.portal.signin_codes import (
+    CODE,
+    HIDDEN_CODE,
+    challenge_key,
+    challenge_open,
+    code_hash,
+    end_challenge,
+    expire_stale,
+    insert_challenge,
+    send_code,
+)
+
+__all__ = [
+    "ACCOUNT_DIGITS",
+    "ACTOR",
+    "CODE",
+    "HIDDEN_CODE",
+    "ID_TAIL",
+    "Checked",
+    "Started",
+    "challenge_key",
+    "challenge_open",
+    "check_code",
+    "code_hash",
+    "end_challenge",
+    "expire_stale",
+    "find_cardholder",
+    "normal_digits",
+    "normal_id_tail",
+    "start_challenge",
+    "valid_details",
+]
 
 ACTOR = "portal"
 ACCOUNT_DIGITS = re.compile(r"^\d{4,19}$")
 ID_TAIL = re.compile(r"^\d{5}[\dX]$")
-CODE = re.compile(r"^\d{6}$")
-HIDDEN_CODE = "******"
-_SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _A, _C, _P = table_of(CardAccount), table_of(Customer), table_of(ContactPoint)
-_CHALLENGE, _MESSAGE, _EVENT = table_of(PortalChallenge), table_of(OutboxMessage), table_of(OutboxEvent)
+_CHALLENGE = table_of(PortalChallenge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +113,6 @@ def normal_id_tail(text: str) -> str:
 
 def valid_details(account_digits: str, id_tail: str) -> bool:
     return bool(ACCOUNT_DIGITS.match(account_digits)) and bool(ID_TAIL.match(id_tail))
-
-
-def challenge_key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def code_hash(cipher: FieldCipher, challenge_id: str, code: str) -> str:
-    """The stored form of a code: HMAC-SHA256 (the cipher's lookup key) salted by the challenge."""
-    return cipher.lookup_hash(f"portal-code:{challenge_id}:{code}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,35 +208,6 @@ def _count_failure(
     return True
 
 
-def _insert_challenge(
-    connection: Connection,
-    *,
-    client: str,
-    now: datetime,
-    minutes: int,
-    customer_id: int | None = None,
-    contact_point_id: int | None = None,
-    code: str | None = None,
-    cipher: FieldCipher | None = None,
-) -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    key = challenge_key(token)
-    connection.execute(
-        insert(_CHALLENGE).values(
-            id=key,
-            customer_id=customer_id,
-            contact_point_id=contact_point_id,
-            code_hash=code_hash(cipher, key, code) if code is not None and cipher is not None else None,
-            client_hash=client,
-            created_at=now,
-            expires_at=now + timedelta(minutes=minutes),
-            tries=0,
-            status="open",
-        )
-    )
-    return token, key
-
-
 def start_challenge(
     connection: Connection,
     *,
@@ -285,10 +274,10 @@ def start_challenge(
             )
         else:  # not the visitor's mistake: counted for the client only
             rates.record(connection, kind="sign_in_failed", client=client, subject=None, at=now)
-        token, _ = _insert_challenge(connection, client=client, now=now, minutes=minutes)
+        token, _ = insert_challenge(connection, client=client, now=now, minutes=minutes)
         return Started(token)
     code = f"{secrets.randbelow(10**6):06d}"
-    token, key = _insert_challenge(
+    token, key = insert_challenge(
         connection,
         client=client,
         now=now,
@@ -298,7 +287,7 @@ def start_challenge(
         code=code,
         cipher=cipher,
     )
-    message_id = _send_code(
+    message_id = send_code(
         connection,
         settings=settings,
         customer_id=customer_id,
@@ -321,59 +310,6 @@ def start_challenge(
         details={"challenge": key[:12], "message_id": message_id, "valid_minutes": minutes},
     )
     return Started(token)
-
-
-def _send_code(
-    connection: Connection,
-    *,
-    settings: Settings,
-    customer_id: int,
-    account_id: int | None,
-    contact_point_id: int,
-    key: str,
-    code: str,
-    locale: str,
-    now: datetime,
-) -> int:
-    """Queues the ``otp`` service SMS; the outbox message's id."""
-    name, account_no = connection.execute(
-        select(_C.c.name, _A.c.account_no).join(_A, _A.c.customer_id == _C.c.id).where(_A.c.id == account_id)
-    ).one()
-    short = "en" if locale.startswith("en") else "zh"
-    facts = MessageFacts(
-        name=mask_name(name),
-        account_tail=account_no[-4:],
-        hotline=settings.sms_hotline,
-        code=code,
-        valid_minutes=settings.portal_code_minutes,
-    )
-    filled = fill(connection, name="otp", channel="sms", facts=facts, locale=short)
-    idempotency_key = f"otp:{key[:32]}"
-    enqueue(
-        connection,
-        now=now,
-        messages=[
-            NewMessage(
-                key=idempotency_key,
-                channel="sms",
-                source="portal",
-                kind="service",
-                customer_id=customer_id,
-                contact_point_id=contact_point_id,
-                template="otp",
-                template_version=filled.version,
-                locale=short,
-                body=filled.text,
-                not_before=now,
-                deadline_at=now + timedelta(minutes=settings.portal_code_minutes),
-            )
-        ],
-    )
-    return int(
-        connection.execute(
-            select(_MESSAGE.c.id).where(_MESSAGE.c.idempotency_key == idempotency_key)
-        ).scalar_one()
-    )
 
 
 def check_code(
@@ -468,58 +404,3 @@ def check_code(
         end_challenge(connection, key=key, status="locked", message_id=row["outbox_message_id"], now=now)
         return Checked("void")
     return Checked("wrong", tries_left=settings.portal_code_tries - tries)
-
-
-def end_challenge(
-    connection: Connection, *, key: str, status: str, message_id: int | None, now: datetime
-) -> None:
-    """Ends a challenge (used, locked, expired) and takes its code out of the outbox message: the body's
-    code becomes ``******``; a message not sent yet is cancelled."""
-    connection.execute(
-        update(_CHALLENGE).where(_CHALLENGE.c.id == key, _CHALLENGE.c.status == "open").values(status=status)
-    )
-    if message_id is None:
-        return
-    row = connection.execute(
-        select(_MESSAGE.c.body, _MESSAGE.c.status).where(_MESSAGE.c.id == message_id)
-    ).first()
-    if row is None:
-        return
-    wiped = _SIX_DIGITS.sub(HIDDEN_CODE, row.body or "")
-    connection.execute(update(_MESSAGE).where(_MESSAGE.c.id == message_id).values(body=wiped))
-    cancelled = connection.execute(
-        update(_MESSAGE)
-        .where(_MESSAGE.c.id == message_id, _MESSAGE.c.status == "queued")
-        .values(status="cancelled", finished_at=now, last_error="the sign-in code is no longer valid")
-    ).rowcount
-    if cancelled:
-        connection.execute(
-            insert(_EVENT).values(
-                message_id=message_id,
-                at=now,
-                status="cancelled",
-                detail="the sign-in code is no longer valid",
-            )
-        )
-
-
-def expire_stale(connection: Connection, *, now: datetime, limit: int = 200) -> int:
-    """Ends open challenges past their time (their codes leave the outbox); how many."""
-    rows = connection.execute(
-        select(_CHALLENGE.c.id, _CHALLENGE.c.outbox_message_id)
-        .where(and_(_CHALLENGE.c.status == "open", _CHALLENGE.c.expires_at <= now))
-        .limit(limit)
-    ).all()
-    for row in rows:
-        end_challenge(connection, key=row.id, status="expired", message_id=row.outbox_message_id, now=now)
-    return len(rows)
-
-
-def challenge_open(connection: Connection, *, token: str | None, now: datetime) -> bool:
-    """Whether the cookie's challenge can still take a code (for showing the code page)."""
-    if not token:
-        return False
-    row = connection.execute(
-        select(_CHALLENGE.c.status, _CHALLENGE.c.expires_at).where(_CHALLENGE.c.id == challenge_key(token))
-    ).first()
-    return row is not None and row.status == "open" and row.expires_at > now
