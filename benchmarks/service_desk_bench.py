@@ -42,16 +42,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import cProfile
 import fcntl
 import os
-import pstats
 import random
 import re
-import statistics
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,7 +59,7 @@ try:
     import httpx  # type: ignore[import-not-found]
 except ImportError:  # the dev dependency is httpx2
     import httpx2 as httpx
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _desk_bench_data import (
@@ -74,6 +70,21 @@ from _desk_bench_data import (
     make_cases,
     prepare_book,
 )
+from _desk_bench_profile import profile
+from _desk_bench_report import (
+    DESK,
+    LEAD,
+    REFERENCE,
+    Phase,
+    Route,
+    Timings,
+    load_average,
+    percentile,
+    print_phase,
+    print_ratio,
+    print_server_errors,
+    routes,
+)
 from _serving import arrears_serve, free_port
 from _web_bench_cpu import Watched, metered
 from _web_bench_data import child_env
@@ -83,9 +94,6 @@ from arrears.db import make_engine
 
 LOCK = Path("/tmp/notes/bench.lock")
 DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "arrears-desk-bench"
-DESK = "customer_service1"
-LEAD = "team_lead1"
-REFERENCE = "dashboard (reference)"
 
 
 # --- the client ------------------------------------------------------------------------------------------
@@ -127,36 +135,6 @@ async def sign_in(base_url: str, username: str, concurrency: int) -> Agent:
     return agent
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
-    name: str
-    agent: str  # username
-    path: str  # "{case}": a random open case's id
-
-
-def routes() -> list[Route]:
-    tabs = [Route("desk (default tab)", DESK, "/service-desk")]
-    tabs += [Route(f"tab {tab}", DESK, f"/service-desk?tab={tab}")
-             for tab in ("breached", "at_risk", "mine", "unassigned", "closed")]  # fmt: skip
-    tabs += [
-        Route("tab escalated (team lead)", LEAD, "/service-desk?tab=escalated"),
-        Route("default tab, page 500", DESK, "/service-desk?page_no=500"),
-        Route("case page", DESK, "/service-desk/cases/{case}"),
-        Route("start page (desk counts)", DESK, "/"),
-        Route(REFERENCE, LEAD, "/dashboard"),
-    ]
-    return tabs
-
-
-@dataclass
-class Timings:
-    samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    seconds: float = 0.0
-    cpu: dict[str, float] = field(default_factory=dict)
-    unfinished: int = 0
-
-
 async def run_requests(
     agents: dict[str, Agent], plan: list[Route], *, open_ids: int, concurrency: int, limit: float,
     timings: Timings, rng: random.Random,
@@ -187,20 +165,7 @@ async def run_requests(
     timings.unfinished = len(queue)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
-
-
 # --- a phase ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Phase:
-    label: str
-    open_count: int
-    timings: Timings
-    counts: dict[str, str]
 
 
 async def check_counts(agent: Agent, open_count: int) -> dict[str, str]:
@@ -246,193 +211,6 @@ def load_phase(engine: Engine, staff: Any, args: argparse.Namespace, open_count:
           f"(drawn in {drawn:.1f} s, COPY and VACUUM ANALYZE {loaded:.1f} s)", flush=True)  # fmt: skip
 
 
-# --- the report ------------------------------------------------------------------------------------------
-
-
-def overall(timings: Timings) -> list[float]:
-    return [value for name, values in timings.samples.items() if name != REFERENCE for value in values]
-
-
-def print_phase(phase: Phase, target_ms: float) -> None:
-    t = phase.timings
-    done = sum(len(values) for values in t.samples.values())
-    print(f"\n{phase.label}: {phase.open_count:,} open cases; the desk's counts {phase.counts}")
-    head = f"{'route':30} {'n':>5} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}  errors"
-    print(f"{head}  p95 <= {target_ms:.0f} ms")
-    rows = [(route.name, t.samples.get(route.name, [])) for route in routes()]
-    for name, values in [*rows, ("overall (desk routes)", overall(t))]:
-        ms = [percentile(values, share) * 1000 for share in (0.5, 0.95, 0.99, 1.0)]
-        errors = sum(n for key, n in t.errors.items() if key.startswith(name + ":"))
-        verdict = "" if name == REFERENCE else ("PASS" if ms[1] <= target_ms else "FAIL")
-        shown = " ".join(f"{v:8.1f}" for v in ms)
-        print(f"{name:30} {len(values):>5} {shown}  {errors:>6}  {verdict}")
-    cpu = t.cpu
-    print(f"{done:,} requests in {t.seconds:.1f} s: {done / t.seconds:.1f} requests/s"
-          + (f" ({t.unfinished} not sent: --time-limit reached)" if t.unfinished else ""))  # fmt: skip
-    server, postgres = cpu.get("server", 0.0), cpu.get("postgres", 0.0)
-    print(
-        f"CPU: server {server:.1f} s, PostgreSQL {postgres:.1f} s, client {cpu.get('client', 0):.1f} s; "
-        f"machine busy {cpu.get('busy', 0):.1f} of {cpu.get('all', 0):.1f} s; server + PostgreSQL per "
-        f"request {1000 * (server + postgres) / max(1, done):.1f} ms"
-    )
-    if t.errors:
-        print(f"errors: {dict(t.errors)}")
-
-
-def print_server_errors(log: Path) -> None:
-    """The server's last traceback, from its log."""
-    lines = log.read_text(errors="replace").splitlines()
-    starts = [n for n, line in enumerate(lines) if line.startswith("Traceback")]
-    shown = lines[starts[-1] : starts[-1] + 40] if starts else lines[-20:]
-    print(f"server log {log}, its last traceback:\n  " + "\n  ".join(shown))
-
-
-def print_ratio(baseline: Phase, full: Phase) -> None:
-    print(f"\np95 with {full.open_count:,} open cases against {baseline.open_count:,} (same run and server):")
-    for name in [route.name for route in routes()] + ["overall (desk routes)"]:
-        pair = [overall(p.timings) if name.startswith("overall") else p.timings.samples.get(name, [])
-                for p in (baseline, full)]  # fmt: skip
-        low, high = (percentile(values, 0.95) * 1000 for values in pair)
-        print(f"  {name:30} {low:8.1f} -> {high:8.1f} ms  x{high / low:.1f}")
-
-
-# --- the profile -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Statement:
-    where: str  # the page's part and the repository function that ran it
-    sql: str
-    parameters: Any
-    seconds: list[float] = field(default_factory=list)
-
-
-@dataclass
-class Parts:
-    """The part of the page running now and the seconds of each part, per path."""
-
-    current: str = "other"
-    path: str = ""
-    seconds: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
-    render: cProfile.Profile = field(default_factory=cProfile.Profile)
-
-    def timed(self, part: str, function: Any) -> Any:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            self.current, started = part, time.perf_counter()
-            if part == "render":
-                self.render.enable()  # the worker thread's; requests run one at a time
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.render.disable()
-                self.seconds[(self.path, part)].append(time.perf_counter() - started)
-                self.current = "other"
-
-        return run
-
-
-@contextlib.contextmanager
-def recorded(engine: Engine, parts: Parts) -> Iterator[dict[tuple[str, str], Statement]]:
-    """Every statement the engine runs, with its duration, keyed by the part and the repository
-    function that ran it."""
-    found: dict[tuple[str, str], Statement] = {}
-
-    def before(conn: Any, cursor: Any, sql: str, parameters: Any, context: Any, many: bool) -> None:
-        frame, name = sys._getframe(1), "?"
-        while frame is not None:
-            if "/arrears/" in frame.f_code.co_filename and "repository" in frame.f_code.co_filename:
-                name = frame.f_code.co_name
-                break
-            frame = frame.f_back  # type: ignore[assignment]
-        conn.info["bench"] = (f"{parts.path} {parts.current}: {name}", time.perf_counter())
-
-    def after(conn: Any, cursor: Any, sql: str, parameters: Any, context: Any, many: bool) -> None:
-        where, started = conn.info.pop("bench")
-        kept = found.setdefault((where, sql), Statement(where, sql, parameters))
-        kept.seconds.append(time.perf_counter() - started)
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        yield found
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-
-
-def profile(args: argparse.Namespace, rounds: int = 5, show: int = 4) -> None:
-    """The desk's pages served in-process (the app of `arrears serve`, the same settings, one request at a
-    time): each part's median (desk_page, figures, desk_members, the template's render, the rest), every
-    SQL statement's median, the slowest with EXPLAIN (ANALYZE, BUFFERS), the render's hottest functions."""
-    from unittest import mock
-
-    from fastapi.testclient import TestClient
-
-    from arrears.servicedesk import desk
-    from arrears.servicedesk.repository import ServiceRepository
-    from arrears.web.app import create_app
-    from arrears.web.pages import service_desk
-
-    os.environ.update(child_env(args.database, args.work / "data"))
-    parts, app = Parts(), create_app()
-    paths = ["/service-desk", "/service-desk?page_no=500", "/service-desk/cases/1", "/"]
-    with contextlib.ExitStack() as stack:
-        wrapped = [(desk, "desk_page"), (desk, "figures"), (desk, "case_view"),
-                   (ServiceRepository, "desk_members"), (service_desk, "page")]  # fmt: skip
-        for owner, name in wrapped:
-            part = "render" if name == "page" else name
-            stack.enter_context(mock.patch.object(owner, name, parts.timed(part, getattr(owner, name))))
-        client = stack.enter_context(TestClient(app, base_url="https://testserver"))
-        form = client.get("/login")
-        login = {"username": DESK, "password": PASSWORD, "csrf_token": csrf_of(form.text) or ""}
-        if client.post("/login", data=login, follow_redirects=False).status_code != 303:
-            sys.exit("profile: customer_service1 could not sign in")
-        for path in paths:
-            client.get(path)
-        parts.seconds.clear()
-        parts.render = cProfile.Profile()
-        found = stack.enter_context(recorded(app.state.engine, parts))
-        for _ in range(rounds):
-            for path in paths:
-                parts.path, started = path, time.perf_counter()
-                client.get(path)
-                parts.seconds[(path, "whole request")].append(time.perf_counter() - started)
-    print(f"\nprofile: the desk served in-process on the full book (customer_service1), median of {rounds}:")
-    for (path, part), values in parts.seconds.items():
-        print(f"  {path:28} {part:14} {statistics.median(values) * 1000:8.1f} ms")
-    print_statements(args, list(found.values()), rounds, show)
-    print("\nthe render's costliest calls of Arrears and of the settings (cumulative, all rounds):")
-    stats = pstats.Stats(parts.render, stream=sys.stdout).sort_stats("cumulative")
-    stats.print_stats(r"arrears/web|pydantic_settings/main", 8)
-
-
-def print_statements(args: argparse.Namespace, found: list[Statement], rounds: int, show: int) -> None:
-    ranked = sorted(found, key=lambda one: -sum(one.seconds))
-    print(f"  {'statement: path, part, repository function':60} {'calls':>5} {'median ms':>10}")
-    for one in ranked:
-        print(f"  {one.where[:60]:60} {len(one.seconds) // rounds:>5} "
-              f"{statistics.median(one.seconds) * 1000:10.1f}  {_where_clause(one.sql)[:70]}")  # fmt: skip
-    engine = make_engine(args.database)
-    try:
-        raw = engine.raw_connection()
-        cursor = raw.cursor()
-        cursor.execute("SET statement_timeout = '60s'")
-        for one in ranked[:show]:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + one.sql, one.parameters)
-            print(f"\nEXPLAIN ANALYZE of {one.where}:\n  " + " ".join(one.sql.split())[:300])
-            for (line,) in cursor.fetchall():
-                print("    " + line)
-        raw.close()
-    finally:
-        engine.dispose()
-
-
-def _where_clause(sql: str) -> str:
-    flat = " ".join(sql.split())
-    at = flat.find(" WHERE ")
-    return flat[at + 1 :] if at >= 0 else flat[:90]
-
-
 # --- the run ---------------------------------------------------------------------------------------------
 
 
@@ -457,10 +235,6 @@ def bench_lock(wait: float, enabled: bool) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def parse_args() -> argparse.Namespace:
