@@ -40,7 +40,7 @@ from pathlib import Path
 from sklearn.metrics import accuracy_score, f1_score
 
 from arrears.assistant import knowledge, model, service
-from arrears.assistant.model import Classifier, Question
+from arrears.assistant.model import Classifier, Prediction, Question
 from arrears.assistant.text import normalise
 
 
@@ -93,34 +93,21 @@ def held_out(classifier: Classifier, test: list[Question], origin: dict[str, str
     guessed = [one.intent for one in predictions]
     macro = f1_score(truth, guessed, average="macro")
     print(f"accuracy {accuracy_score(truth, guessed):.3f}  macro-F1 {macro:.3f}")
-    scores = f1_score(truth, guessed, average=None, labels=list(model.INTENTS))
-    print("F1 per intent: " + ", ".join(f"{i} {s:.2f}" for i, s in zip(model.INTENTS, scores, strict=True)))
-    styles: dict[str, list[bool]] = {}
-    for one, p in zip(test, guessed, strict=True):
-        styles.setdefault(one.style, []).append(one.intent == p)
-    print(
-        "accuracy per style: "
-        + ", ".join(f"{s} {sum(v) / len(v):.2f} ({len(v)})" for s, v in sorted(styles.items()))
-    )
-    langs: dict[str, list[bool]] = {"zh": [], "en": []}
+    right = [t == g for t, g in zip(truth, guessed, strict=True)]
+    styles, langs = _by_style_and_language(test, right)
     where: dict[str, list[bool]] = {"earlier training part": [], "earlier held-out part": [], "added": []}
-    for one, p in zip(test, guessed, strict=True):
-        langs[one.lang].append(one.intent == p)
-        where[origin.get(one.text, "added")].append(one.intent == p)
-    print(f"accuracy per language: {_by(langs)}")
-    print(f"accuracy per origin: {_by(where)}")
-    pairs = Counter((t, g) for t, g in zip(truth, guessed, strict=True) if t != g)
-    print(
-        "most confused (true -> predicted): "
-        + (", ".join(f"{t} -> {g} {n}" for (t, g), n in pairs.most_common(6)) or "none")
+    for one, ok in zip(test, right, strict=True):
+        where[origin.get(one.text, "added")].append(ok)
+    by_style = ", ".join(f"{s} {sum(v) / len(v):.2f} ({len(v)})" for s, v in sorted(styles.items()))
+    _breakdown(
+        truth,
+        predictions,
+        [
+            f"accuracy per style: {by_style}",
+            f"accuracy per language: {_by(langs)}",
+            f"accuracy per origin: {_by(where)}",
+        ],
     )
-    for threshold in sorted({model.THRESHOLD, service.DEFAULT_THRESHOLD}):
-        given = zip(truth, predictions, strict=True)
-        answered = [t == p.intent for t, p in given if p.confidence >= threshold]
-        print(
-            f"at the threshold {threshold:.2f}: answered alone {len(answered) / len(test):.1%}, "
-            f"right {sum(answered) / max(len(answered), 1):.1%}; the rest handed over (unsure)"
-        )
 
 
 def heldout_file(questions: list[Question], path: Path) -> None:
@@ -148,15 +135,35 @@ def heldout_file(questions: list[Question], path: Path) -> None:
     whole = classifier.predict_many([one.text for one in held])
     kept = sum(one.intent == p.intent for one, p in zip(held, whole, strict=True))
     print(f"with the repeats: {kept / len(held):.3f}")
-    scores = f1_score(truth, guessed, average=None, labels=list(model.INTENTS))
-    print("F1 per intent: " + ", ".join(f"{i} {s:.2f}" for i, s in zip(model.INTENTS, scores, strict=True)))
+    styles, langs = _by_style_and_language(novel, right)
+    _breakdown(
+        truth,
+        predictions,
+        ["accuracy per style: " + _by(dict(sorted(styles.items()))), f"accuracy per language: {_by(langs)}"],
+    )
+
+
+def _by_style_and_language(
+    questions: list[Question], right: list[bool]
+) -> tuple[dict[str, list[bool]], dict[str, list[bool]]]:
+    """Whether each question was classified right, grouped by style (in order of appearance) and by
+    language."""
     styles: dict[str, list[bool]] = {}
     langs: dict[str, list[bool]] = {"zh": [], "en": []}
-    for one, ok in zip(novel, right, strict=True):
+    for one, ok in zip(questions, right, strict=True):
         styles.setdefault(one.style, []).append(ok)
         langs[one.lang].append(ok)
-    print("accuracy per style: " + _by(dict(sorted(styles.items()))))
-    print(f"accuracy per language: {_by(langs)}")
+    return styles, langs
+
+
+def _breakdown(truth: list[str], predictions: list[Prediction], accuracy_lines: list[str]) -> None:
+    """The figures both tests print: F1 per intent, then ``accuracy_lines``, the most confused pairs, and
+    what each threshold (``model.THRESHOLD``, the service's if it differs) answers alone and hands over."""
+    guessed = [one.intent for one in predictions]
+    scores = f1_score(truth, guessed, average=None, labels=list(model.INTENTS))
+    print("F1 per intent: " + ", ".join(f"{i} {s:.2f}" for i, s in zip(model.INTENTS, scores, strict=True)))
+    for line in accuracy_lines:
+        print(line)
     pairs = Counter((t, g) for t, g in zip(truth, guessed, strict=True) if t != g)
     print(
         "most confused (true -> predicted): "
@@ -167,7 +174,7 @@ def heldout_file(questions: list[Question], path: Path) -> None:
             t == p.intent for t, p in zip(truth, predictions, strict=True) if p.confidence >= threshold
         ]
         print(
-            f"at the threshold {threshold:.2f}: answered alone {len(answered) / len(novel):.1%}, "
+            f"at the threshold {threshold:.2f}: answered alone {len(answered) / len(truth):.1%}, "
             f"right {sum(answered) / max(len(answered), 1):.1%}; the rest handed over (unsure)"
         )
 
