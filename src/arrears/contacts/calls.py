@@ -28,6 +28,24 @@ from arrears.models import (
 )
 from arrears.models.contact_event import CallOutcome, DelinquencyReason, Party
 
+
+def add_promise(
+    connection: Connection,
+    *,
+    account_id: int,
+    amount_fen: int,
+    promised_date: date,
+    taken_on: date,
+    taken_by_id: int | None,
+    now: datetime,
+) -> int:
+    """A promise to pay taken on a call (outbound, or inbound at the service desk) by ``taken_by_id``."""
+    p = table_of(PromiseToPay)
+    values = {"account_id": account_id, "amount_fen": amount_fen, "taken_on": taken_on,
+              "promised_date": promised_date, "created_at": now, "taken_by_id": taken_by_id}  # fmt: skip
+    return int(connection.execute(insert(p).values(**values).returning(p.c.id)).scalar_one())
+
+
 _ANSWERED = {"right_party", "third_party", "refused", "promise", "callback"}
 
 
@@ -128,16 +146,15 @@ def log_call(
     ).scalar_one()
     promise_id = None
     if call.promise is not None:
-        promise = table_of(PromiseToPay)
-        values = {
-            "account_id": account_id,
-            "amount_fen": call.promise.amount_fen,
-            "taken_on": today,
-            "promised_date": call.promise.promised_date,
-            "created_at": now,
-            "taken_by_id": user_id,
-        }
-        promise_id = connection.execute(insert(promise).values(**values).returning(promise.c.id)).scalar_one()
+        promise_id = add_promise(
+            connection,
+            account_id=account_id,
+            amount_fen=call.promise.amount_fen,
+            promised_date=call.promise.promised_date,
+            taken_on=today,
+            taken_by_id=user_id,
+            now=now,
+        )
     if at != now:
         _audit_backdated(
             connection, user_id=user_id, event_id=int(event_id), account_id=account_id, at=at, now=now

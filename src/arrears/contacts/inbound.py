@@ -19,6 +19,7 @@ from arrears.accounts.repository import accounts_numbered
 from arrears.audit.repository import AuditLog
 from arrears.compliance.policy import Policy
 from arrears.contacts.call_rules import CallLimits, check_promise_date
+from arrears.contacts.calls import add_promise
 from arrears.contacts.inbound_repository import InboundRepository
 from arrears.contacts.inbound_rules import (
     ID_TAIL,
@@ -37,7 +38,7 @@ from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import NotFound
 from arrears.kit.inputs import InvalidField
 from arrears.kit.masking import mask_name
-from arrears.models import ContactEvent, PromiseToPay, table_of
+from arrears.models import ContactEvent, table_of
 
 MAX_QUERY = 64  # characters of a search: longer than any number it may be
 FOUND = 20  # accounts shown for one search at most
@@ -225,18 +226,15 @@ def log_inbound(
         check_promise_date(promised=call.promise.promised_date, today=today, max_days=limits.promise_days)
     event_id = _insert_event(connection, record, user_id=user_id, call=call, now=now)
     promise_id = None
-    if call.promise is not None:
-        promise = table_of(PromiseToPay)
-        values = {
-            "account_id": account_id,
-            "amount_fen": call.promise.amount_fen,
-            "taken_on": today,
-            "promised_date": call.promise.promised_date,
-            "created_at": now,
-            "taken_by_id": user_id,  # the agent's promises taken, as on an outbound call
-        }
-        promise_id = int(
-            connection.execute(insert(promise).values(**values).returning(promise.c.id)).scalar_one()
+    if call.promise is not None:  # the agent's promises taken, as on an outbound call
+        promise_id = add_promise(
+            connection,
+            account_id=account_id,
+            amount_fen=call.promise.amount_fen,
+            promised_date=call.promise.promised_date,
+            taken_on=today,
+            taken_by_id=user_id,
+            now=now,
         )
     details = {
         "account_id": account_id,
