@@ -18,6 +18,15 @@ _EVENT, _USER = table_of(ContactEvent), table_of(AppUser)
 PHONE_KINDS = ("mobile", "home_phone", "work_phone")
 
 
+def _with_holder(*more: Any) -> Any:
+    """Accounts with what the inbound view shows of them and their cardholder's name (and ``more``)."""
+    a, c = _ACCOUNT, _CUSTOMER
+    return select(
+        a.c.id.label("account_id"), a.c.account_no, a.c.customer_id, a.c.dpd, a.c.bucket, a.c.overdue_fen,
+        a.c.status, c.c.name, *more,
+    ).join(c, c.c.id == a.c.customer_id)  # fmt: skip
+
+
 class InboundRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -58,50 +67,20 @@ class InboundRepository:
         )
 
     def accounts_of(self, customer_ids: Sequence[int], *, limit: int) -> list[dict[str, Any]]:
-        a, c = _ACCOUNT, _CUSTOMER
-        rows = self._connection.execute(
-            select(
-                a.c.id.label("account_id"),
-                a.c.account_no,
-                a.c.customer_id,
-                a.c.dpd,
-                a.c.bucket,
-                a.c.overdue_fen,
-                a.c.status,
-                c.c.name,
-                c.c.national_id_masked,
-            )
-            .join(c, c.c.id == a.c.customer_id)
+        a = _ACCOUNT
+        query = (
+            _with_holder(_CUSTOMER.c.national_id_masked)
             .where(a.c.customer_id.in_(list(customer_ids)))
             .order_by(a.c.customer_id, a.c.dpd.desc(), a.c.id)
             .limit(limit)
-        ).mappings()
-        return [dict(row) for row in rows]
+        )
+        return [dict(row) for row in self._connection.execute(query).mappings()]
 
     def caller(self, account_id: int) -> dict[str, Any] | None:
         """The account with its cardholder's record (name, encrypted national ID, date of birth)."""
-        a, c = _ACCOUNT, _CUSTOMER
-        row = (
-            self._connection.execute(
-                select(
-                    a.c.id.label("account_id"),
-                    a.c.account_no,
-                    a.c.customer_id,
-                    a.c.dpd,
-                    a.c.bucket,
-                    a.c.overdue_fen,
-                    a.c.status,
-                    c.c.name,
-                    c.c.national_id_enc,
-                    c.c.national_id_masked,
-                    c.c.birth_date,
-                )
-                .join(c, c.c.id == a.c.customer_id)
-                .where(a.c.id == account_id)
-            )
-            .mappings()
-            .first()
-        )
+        c = _CUSTOMER
+        query = _with_holder(c.c.national_id_enc, c.c.national_id_masked, c.c.birth_date)
+        row = self._connection.execute(query.where(_ACCOUNT.c.id == account_id)).mappings().first()
         return dict(row) if row else None
 
     def phone(self, point_id: int, *, customer_id: int) -> dict[str, Any] | None:
