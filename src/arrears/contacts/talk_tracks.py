@@ -30,7 +30,7 @@ from arrears.messaging.templates.preview import Preview
 from arrears.messaging.templates.repository import TemplateRepository
 from arrears.messaging.templates.shipped import Draft
 from arrears.messaging.templates.talk import SECTIONS, sections_verdict, split_sections
-from arrears.messaging.templates.variables import check_variables
+from arrears.messaging.templates.variables import check_variables, placeholders
 from arrears.models import CollectionAction, table_of
 
 SITUATIONS: Final = ("first_contact", "broken_promise", "hardship", "third_party", "refusal", "dispute")
@@ -169,8 +169,15 @@ def values_of(facts: TalkFacts, *, locale: str) -> dict[str, str]:
 
 
 def _substitute(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with its variables filled in; TemplateError for an unbalanced brace (a draft being
+    typed: the editor's preview shows the reason)."""
+    try:
+        parsed = list(Formatter().parse(text))
+    except ValueError:
+        placeholders(text)  # raises the TemplateError naming the unbalanced brace
+        raise
     parts = []
-    for literal, field, _, _ in Formatter().parse(text):
+    for literal, field, _, _ in parsed:
         parts.append(literal)
         if field is not None:
             parts.append(values.get(field, "{" + field + "}"))
