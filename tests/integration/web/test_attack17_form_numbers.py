@@ -12,7 +12,7 @@ from web_support import Browser
 from arrears.models import LearnedFact, table_of
 from floor_day import calls
 
-FACT = {"kind": "income", "value": "8000", "source": "debtor", "learned_date": "2005-09-01"}
+FACT = {"kind": "income", "value": "8000", "source": "call", "learned_date": "2005-09-01"}
 ODD = ["²", "٣", "2147483648", str(2**63), "9" * 30]
 
 
