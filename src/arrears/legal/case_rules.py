@@ -17,19 +17,25 @@ deadline is its date. A later step settles the deadlines of the stages it leaves
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from arrears.compliance.entry_points import add_years
 from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import NUL, InvalidField, check_day, check_text
+from arrears.models.legal_case import (
+    LEGAL_CLOSE_REASONS,
+    LEGAL_COST_KINDS,
+    LEGAL_DEADLINE_KINDS,
+    LEGAL_STAGES,
+)
 
-STAGES = ("review", "lawyer_letter", "filing", "hearing", "judgment", "enforcement", "closed")
+STAGES = LEGAL_STAGES
 OPEN_STAGES = STAGES[:-1]
 STAGE_ZH = {"review": "审查", "lawyer_letter": "律师函", "filing": "起诉立案", "hearing": "开庭",
             "judgment": "判决", "enforcement": "执行", "closed": "结案"}  # fmt: skip
-CLOSE_REASONS = ("paid", "settled", "written_off", "withdrawn")
+CLOSE_REASONS = LEGAL_CLOSE_REASONS
 # the stages a case may move to from each open stage (forward only; the letter may be skipped)
 NEXT: dict[str, tuple[str, ...]] = {
     "review": ("lawyer_letter", "filing", "closed"),
@@ -41,8 +47,8 @@ NEXT: dict[str, tuple[str, ...]] = {
     "closed": (),
 }
 NEEDS_DOCUMENT = frozenset({"lawyer_letter", "filing", "judgment", "enforcement"})
-COST_KINDS = ("court_fee", "lawyer_fee", "enforcement_cost", "other_cost")
-DEADLINE_KINDS = ("filing_decision", "hearing", "appeal_window", "enforcement_application")
+COST_KINDS = LEGAL_COST_KINDS
+DEADLINE_KINDS = LEGAL_DEADLINE_KINDS
 FILING_DECISION_DAYS = 7
 APPEAL_DAYS = 15
 ENFORCEMENT_YEARS = 2
@@ -176,12 +182,6 @@ SETTLES: dict[str, frozenset[str]] = {
 def settled_by(to: str) -> frozenset[str]:
     """The kinds of open deadline a move to ``to`` settles."""
     return SETTLES.get(to, frozenset())
-
-
-def due_reminders(deadlines: Iterable[Deadline], *, today: date, ahead_days: int = 3) -> list[Deadline]:
-    """The open deadlines to remind of on ``today``: past or due within ``ahead_days``, soonest first."""
-    return sorted((one for one in deadlines if one.due_on <= today + timedelta(days=ahead_days)),
-                  key=lambda one: (one.due_on, one.kind))  # fmt: skip
 
 
 def check_cost(kind: str, amount_fen: int) -> tuple[str, int]:

@@ -24,6 +24,16 @@ from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
 from arrears.models.learned_fact import FACT_KINDS, FACT_SOURCES, LearnedFact
+from arrears.models.legal_case import (
+    LEGAL_CLOSE_REASONS,
+    LEGAL_COST_KINDS,
+    LEGAL_DEADLINE_KINDS,
+    LEGAL_STAGES,
+    LegalCase,
+    LegalCost,
+    LegalDeadline,
+    LegalStep,
+)
 from arrears.models.outbox import (
     INBOUND_KINDS,
     MESSAGE_CHANNELS,
@@ -125,6 +135,10 @@ __all__ = [
     "HOLD_KINDS",
     "INBOUND_KINDS",
     "INSTALMENT_STATUSES",
+    "LEGAL_CLOSE_REASONS",
+    "LEGAL_COST_KINDS",
+    "LEGAL_DEADLINE_KINDS",
+    "LEGAL_STAGES",
     "MESSAGE_CHANNELS",
     "MESSAGE_KINDS",
     "MESSAGE_STATUSES",
@@ -181,6 +195,10 @@ __all__ = [
     "ImportRun",
     "InboundMessage",
     "LearnedFact",
+    "LegalCase",
+    "LegalCost",
+    "LegalDeadline",
+    "LegalStep",
     "MessageTemplate",
     "OutboxEvent",
     "OutboxMessage",

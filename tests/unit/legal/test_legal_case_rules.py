@@ -21,7 +21,6 @@ from arrears.legal.case_rules import (
     check_cost,
     check_step,
     deadlines_of,
-    due_reminders,
     settled_by,
 )
 
@@ -122,15 +121,6 @@ def test_later_steps_settle_earlier_deadlines() -> None:
     assert settled_by("hearing") == {"filing_decision"}
     assert "appeal_window" in settled_by("enforcement") and settled_by("lawyer_letter") == frozenset()
     assert settled_by("closed") >= {"filing_decision", "hearing", "appeal_window", "enforcement_application"}
-
-
-def test_reminders_are_the_deadlines_past_or_due_soon_soonest_first() -> None:
-    open_ = [
-        Deadline("hearing", TODAY + timedelta(days=3)),
-        Deadline("appeal_window", TODAY - timedelta(days=1)),
-        Deadline("enforcement_application", TODAY + timedelta(days=4)),
-    ]
-    assert [one.kind for one in due_reminders(open_, today=TODAY)] == ["appeal_window", "hearing"]
 
 
 @pytest.mark.parametrize(("kind", "fen"), [("court_fee", 0), ("court_fee", -1), ("lunch", 100),
