@@ -80,7 +80,7 @@ def check_marks(marks: Mapping[str, str]) -> dict[str, str]:
     for item in QUALITY_ITEMS:
         mark = (marks.get(item) or "").strip()
         if mark not in QUALITY_MARKS:
-            raise InvalidField(item, "mark it pass, fail or n.a.", "请标记为通过、不通过或不适用")
+            raise InvalidField(item, "mark it pass, fail or n.a.", "请标记为合格、不合格或不适用")
         checked[item] = mark
     return checked
 

@@ -51,6 +51,14 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
     "targets": {"user": N_("Whose target"), "date": N_("Date"), "calls": N_("Calls"),
                 "rpcs": N_("Right-party contacts"), "promises": N_("Promises taken"),
                 "collected": N_("Collected (yuan)")},
+    # the legal queue's decision, a call quality review's checklist, an administrator's user forms
+    "legal": {"reason": N_("Reason")},
+    "review": {"identification": N_("Identified themselves and the cardholder"),
+               "disclosure": N_("Gave the required disclosure"), "no_threats": N_("No threats or abuse"),
+               "no_third_party_disclosure": N_("No disclosure to a third party"),
+               "solution_offered": N_("Offered a solution"),
+               "agreement_confirmed": N_("Confirmed the agreement"), "note": N_("Note")},
+    "user": {"username": N_("Username"), "display_name": N_("Name"), "role": N_("Role"), "team": N_("Team")},
 }  # fmt: skip
 # where a model's field is typed in a form (``CallLog.promise.amount_fen`` is the promise's amount)
 FORM_FIELDS = {"promise": "promise_amount", "promise.amount_fen": "promise_amount",
@@ -82,6 +90,12 @@ def refusal(lang: str, form: str, typed: dict[str, str], problem: Exception) -> 
     if name is None or label is None:
         return Refusal(form, text, None, typed)
     return Refusal(form, _named(lang, text, found or name, gettext(lang, label)), name, typed)
+
+
+def said(lang: str, form: str, problem: Exception) -> str:
+    """What a page says of ``problem`` refusing ``form``: its message with the field it names said by
+    its label (``FORMS``), not by its code (``reason: ...`` -> ``Reason: ...``)."""
+    return refusal(lang, form, {}, problem).message
 
 
 def _dotted(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -117,6 +117,13 @@ LABELS = (
     N_("WeChat official-account notice: the account is overdue"),
     N_("demand letter (催收函) with the disclosures of CBRC 2011 Art. 69"),
     N_("final demand letter (最后催收通知函) before legal review, with the disclosures of CBRC 2011 Art. 69"),
+    # the shipped talk tracks' descriptions (contacts/talk_tracks.toml)
+    N_("First contact: the cardholder has not been reached yet"),
+    N_("Broken promise: a promise to pay was not kept"),
+    N_("Hardship: the cardholder lost income, is ill, or a hardship hold is in place"),
+    N_("Third party answered: say nothing of the debt, leave a message to call back"),
+    N_("Refusal: the cardholder refused to pay"),
+    N_("Dispute: the cardholder disputes the debt; collection waits for the answer"),
     # the other code lists: products, action, message, order, service and visit statuses and outcomes,
     # portal attempts, hand-overs, team kinds, the built-in strategy's arms
     N_("acknowledged"), N_("agency"), N_("amount_mismatch"), N_("apology"), N_("asked"), N_("assistant"),

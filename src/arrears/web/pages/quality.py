@@ -20,6 +20,7 @@ from arrears.quality.repository import QualityRepository
 from arrears.quality.service import AlreadyScored, Reviewer, sample, score_review, score_since
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in, work_day
+from arrears.web.form_errors import said
 from arrears.web.pages.workspace import form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -129,7 +130,7 @@ async def post_score(request: Request, review_id: int, session: Lead) -> Respons
     except NotFound as problem:
         return _page(request, session, error=problem.message(lang), status_code=404)
     except ArrearsError as problem:
-        return _review_page(request, session, review_id, error=problem.message(lang), typed=form,
+        return _review_page(request, session, review_id, error=said(lang, "review", problem), typed=form,
                             status_code=422)  # fmt: skip
     return RedirectResponse("/quality?done=scored", status_code=303)
 
