@@ -23,6 +23,7 @@ from arrears.users.admin_repository import AdminRepository, UserFilter
 from arrears.users.admin_rules import TEAM_KINDS
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in
+from arrears.web.form_errors import said
 from arrears.web.labels import N_
 
 router = APIRouter(include_in_schema=False)
@@ -146,7 +147,7 @@ def _create_user(request: Request, session: sessions.Session, form: dict[str, st
             number=1,
             status_code=422,
             typed=form,
-            error=problem.message(locale(request)),
+            error=said(locale(request), "user", problem),
         )
     return _user(request, session, created.user.id, password=created.password, created=True)
 
@@ -190,7 +191,7 @@ def _changed(request: Request, session: sessions.Session, user_id: int, change: 
     except NotFound:
         raise
     except ArrearsError as problem:
-        return _user(request, session, user_id, status_code=422, error=problem.message(locale(request)))
+        return _user(request, session, user_id, status_code=422, error=said(locale(request), "user", problem))
     return RedirectResponse(
         f"/admin/users/{user_id}?done={done if changed else 'unchanged'}", status_code=303
     )

@@ -19,6 +19,7 @@ from arrears.users.permissions import allowed
 from arrears.users.scope import may_open
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in, work_day
+from arrears.web.form_errors import said
 from arrears.web.labels import N_
 from arrears.web.pages.workspace import NotInScope, form_fields
 
@@ -76,7 +77,7 @@ async def legal_decide(request: Request, session: Reviewer) -> Response:
     except ArrearsError as problem:
         status = 409 if isinstance(problem, review.NothingWaiting) else 422
         return _queue_page(request, session, page_no, status_code=status, failed=account_id,
-                           error=problem.message(locale(request)), typed=form)  # fmt: skip
+                           error=said(locale(request), "legal", problem), typed=form)  # fmt: skip
     return RedirectResponse(f"/legal?done={decision.outcome}&page_no={page_no}", status_code=303)
 
 
