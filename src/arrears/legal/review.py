@@ -18,6 +18,8 @@ from arrears.compliance.policy import Policy
 from arrears.contacts import hold_rules
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError
+from arrears.legal.case_repository import CaseRepository
+from arrears.legal.cases import open_case
 from arrears.legal.repository import REFERRAL, REQUEST, SUBJECT, LegalRepository
 from arrears.legal.rules import OUTCOME_OF_STATUS, PROCEED, Decision, holds_against_proceeding
 from arrears.users.service import StaffUser
@@ -123,7 +125,8 @@ def decide(
     collectors' open requests. Proceeding is refused under a hold that stops it
     (:func:`~arrears.legal.rules.holds_against_proceeding`); NothingWaiting when nothing waits
     (decided meanwhile by someone else); NotFound for a missing account. Audited as
-    ``legal.proceeded`` or ``legal.returned`` with the reason."""
+    ``legal.proceeded`` or ``legal.returned`` with the reason; proceeding opens the account's legal
+    case at review (``legal.cases``) unless one is open already."""
     repository = LegalRepository(connection)
     account = repository.lock_account(account_id)  # one decision at a time per account
     items = repository.waiting_items(day, [account_id])
@@ -150,7 +153,12 @@ def decide(
                "business_date": day.isoformat()}  # fmt: skip
     AuditLog(connection).append(at=now, actor=by.username, action=decision.action, subject_type=SUBJECT,
                                 subject_id=str(account_id), details=details)  # fmt: skip
-    return details | {"account_no": account["account_no"]}
+    case_id = None
+    if decision.outcome == PROCEED:  # the account's legal case, opened at review (or the one open already)
+        case_id = CaseRepository(connection).open_case_of(account_id)
+        if case_id is None:
+            case_id = open_case(connection, account_id=account_id, by=by, today=day, now=now)
+    return details | {"account_no": account["account_no"], "case_id": case_id}
 
 
 def _check_holds(repository: LegalRepository, account: dict[str, Any], policy: Policy, now: datetime) -> None:

@@ -17,7 +17,7 @@ from arrears.compliance import load_policy
 from arrears.kit.crypto import FieldCipher
 from arrears.legal import review
 from arrears.legal.rules import decision
-from arrears.models import AuditEvent, CardAccount, CaseRequest, CollectionAction, table_of
+from arrears.models import AuditEvent, CardAccount, CaseRequest, CollectionAction, LegalCase, table_of
 from arrears.users import passwords
 from arrears.users.service import StaffUser, create_user
 from web_book import FAST_HASHER, PASSWORD, RUN, build_book
@@ -124,7 +124,7 @@ def test_the_queue_is_the_longest_waiting_first_and_a_decision_leaves_it(
             connection, day=date(2005, 9, 30), now=NOW, page=1, clear_text=True, cipher=None
         )
     with audit_transaction(engine) as connection:
-        review.decide(
+        decided = review.decide(
             connection,
             account_id=accounts[1],
             decision=decision("proceed", None),
@@ -133,6 +133,11 @@ def test_the_queue_is_the_longest_waiting_first_and_a_decision_leaves_it(
             policy=load_policy("cn"),
             now=NOW,
         )
+    c = table_of(LegalCase)
+    with engine.connect() as connection:  # proceeding opened the account's legal case at review
+        case = connection.execute(select(c).where(c.c.account_id == accounts[1])).mappings().one()
+    assert case["id"] == decided["case_id"] and case["stage"] == "review" and case["opened_on"] == RUN
+    assert case["opened_by_id"] == officer.id
     with engine.connect() as connection:
         after = review.queue(connection, day=RUN, now=NOW, page=1, clear_text=True, cipher=None)
         items = review.timeline_items(connection, accounts[1], zone=ZoneInfo("Asia/Shanghai"))
