@@ -30,7 +30,7 @@ def routes() -> list[Route]:
         Route("tab escalated (team lead)", LEAD, "/service-desk?tab=escalated"),
         Route("default tab, page 500", DESK, "/service-desk?page_no=500"),
         Route("case page", DESK, "/service-desk/cases/{case}"),
-        Route("start page (desk counts)", DESK, "/"),
+        Route("start page (desk counts)", DESK, "/?home=1"),  # "/" sends service to the inbound view
         Route(REFERENCE, LEAD, "/dashboard"),
     ]
     return tabs
