@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Connection, String, Table, and_, cast, fun
 from arrears.audit.chain import AuditEntry
 from arrears.kit.inputs import MAX_ID
 from arrears.models import (
+    AppUser,
     AuditEvent,
     CardAccount,
     CollectionAction,
@@ -67,6 +68,7 @@ class TrailFilter:
     account_id: int | None = None
     customer_id: int | None = None  # the account's cardholder (with account_id)
     actor: str | None = None
+    actor_id: int | None = None  # the actor's user id: their steps recorded as ``user:<id>`` match too
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -108,7 +110,9 @@ def _where(wanted: TrailFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if wanted.account_id is not None:
         where.append(concerning(wanted.account_id, wanted.customer_id or 0))
-    if wanted.actor:
+    if wanted.actor and wanted.actor_id is not None:
+        where.append(e.c.actor.in_((wanted.actor, f"user:{wanted.actor_id}")))
+    elif wanted.actor:
         where.append(e.c.actor == wanted.actor)
     if wanted.action:
         where.append(e.c.action == wanted.action)
@@ -193,6 +197,23 @@ class TrailRepository:
             int(row.id): (str(row.account_no), int(row.customer_id))
             for row in self._connection.execute(query)
         }
+
+    def user_id(self, username: str) -> int | None:
+        """The id of the user signing in as ``username`` (None: nobody does)."""
+        u = table_of(AppUser)
+        found: int | None = self._connection.execute(
+            select(u.c.id).where(u.c.username == username)
+        ).scalar_one_or_none()
+        return found
+
+    def usernames(self, ids: Iterable[int]) -> dict[int, str]:
+        """The username of each user id among ``ids``."""
+        wanted = sorted({one for one in ids if 0 < one <= MAX_ID})
+        if not wanted:
+            return {}
+        u = table_of(AppUser)
+        rows = self._connection.execute(select(u.c.id, u.c.username).where(u.c.id.in_(wanted)))
+        return {int(row.id): str(row.username) for row in rows}
 
     # --- the chain in id order ----------------------------------------------------------------------
 

@@ -24,10 +24,12 @@ from arrears.audit.watch import ChainView, ChainWatch
 from arrears.kit.clock import now
 from arrears.kit.inputs import InvalidField, parse_day
 from arrears.models import HOLD_KINDS
+from arrears.servicedesk.categories import NAMES as CATEGORY_NAMES
+from arrears.servicedesk.categories import name as category_name
 from arrears.users.permissions import allowed
 from arrears.web import sessions
 from arrears.web.audit_labels import ACTION_LABELS, DETAIL_LABELS, FREE_TEXT, SUBJECT_LABELS, action_label
-from arrears.web.deps import page, signed_in
+from arrears.web.deps import locale, page, signed_in
 from arrears.web.timefmt import zone_of
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +38,7 @@ PER_PAGE = 50
 MAX_PAGE = 100_000
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="the page (from 1)")]
 ACTION_CODE = re.compile(r"[a-z_]{1,40}(?:\.[a-z_]{1,39})?")
+_ACTOR_ID = re.compile(r"user:([0-9]{1,12})")  # a step the service desk recorded by the user's id
 _WATCH_LOCK = threading.Lock()
 
 
@@ -104,6 +107,7 @@ def _filter(request: Request, connection: Connection, search: Search) -> TrailFi
         account_id=account["id"] if account else None,
         customer_id=account["customer_id"] if account else None,
         actor=search.actor or None,
+        actor_id=TrailRepository(connection).user_id(search.actor) if search.actor else None,
         action=search.action or None,
         since=datetime.combine(search.first, time(), zone) if search.first else None,
         until=datetime.combine(search.last + timedelta(days=1), time(), zone) if search.last else None,
@@ -119,11 +123,15 @@ def _account_named(entry: dict[str, Any]) -> object:
 
 
 def _shown(entries: list[dict[str, Any]], accounts: dict[int, tuple[str, int]], masks: dict[int, Any],
-           clear: bool) -> list[dict[str, Any]]:  # fmt: skip
-    """The entries as the page lists them: the action's label, the subject (an account by its number),
-    and the details the page shows, free text masked unless ``clear``."""
+           clear: bool, lang: str, users: dict[int, str]) -> list[dict[str, Any]]:  # fmt: skip
+    """The entries as the page lists them: the actor (a ``user:<id>`` by the username), the action's
+    label, the subject (an account by its number), and the details the page shows, free text masked
+    unless ``clear``, a category in ``lang``'s words."""
     shown = []
     for entry in entries:
+        actor = _ACTOR_ID.fullmatch(entry["actor"] or "")
+        if actor and int(actor.group(1)) in users:
+            entry = entry | {"actor": users[int(actor.group(1))]}
         details = entry["details"]
         named = _account_named(entry)
         account = accounts.get(named) if type(named) is int else None
@@ -134,19 +142,21 @@ def _shown(entries: list[dict[str, Any]], accounts: dict[int, tuple[str, int]], 
             "label": label, "rest": rest, "account_id": named if account else None,
             "account_no": account[0] if account else None,
             "subject_label": SUBJECT_LABELS.get(entry["subject_type"] or ""),
-            "shown": [_detail(key, details[key], known, clear) for key in DETAIL_LABELS if details.get(key)
-                      not in (None, "", [])],
+            "shown": [_detail(key, details[key], known, clear, lang) for key in DETAIL_LABELS
+                      if details.get(key) not in (None, "", [])],
         })  # fmt: skip
     return shown
 
 
-def _detail(key: str, value: Any, known: dict[str, str], clear: bool) -> dict[str, Any]:
+def _detail(key: str, value: Any, known: dict[str, str], clear: bool, lang: str) -> dict[str, Any]:
     if key in FREE_TEXT:
         text = str(value)
         return {"label": DETAIL_LABELS[key], "text": text if clear else mask_text(text, known)}
     if key == "amount_fen" and isinstance(value, int):
         return {"label": DETAIL_LABELS[key], "amount": value}
     codes = [str(one) for one in value] if isinstance(value, list) else [str(value)]
+    if key == "category" and all(code in CATEGORY_NAMES for code in codes):  # a service case's, a request's
+        return {"label": DETAIL_LABELS[key], "text": ", ".join(category_name(code, lang) for code in codes)}
     return {"label": DETAIL_LABELS[key], "codes": codes}
 
 
@@ -159,7 +169,8 @@ def _entries(request: Request, session: sessions.Session, connection: Connection
     customers |= {entry["details"]["customer_id"] for entry in entries
                   if isinstance(entry["details"].get("customer_id"), int)}  # fmt: skip
     masks = {} if clear else known_masks(connection, customers, cipher=request.app.state.cipher)
-    return _shown(entries, accounts, masks, clear)
+    ids = [int(found.group(1)) for entry in entries if (found := _ACTOR_ID.fullmatch(entry["actor"] or ""))]
+    return _shown(entries, accounts, masks, clear, locale(request), repository.usernames(ids))
 
 
 @router.get("/compliance", response_class=HTMLResponse)
