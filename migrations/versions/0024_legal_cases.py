@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("close_reason", sa.String(length=20), nullable=True),
         sa.Column("firm_team_id", sa.Integer(), nullable=True),
         sa.Column("claim_fen", sa.BigInteger(), nullable=False),
+        sa.Column("hold_id", sa.Integer(), nullable=True),
         sa.Column("opened_by_id", sa.Integer(), nullable=True),
         sa.Column("opened_on", sa.Date(), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
@@ -45,6 +46,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(["firm_team_id"], ["team.id"], name=op.f("fk_legal_case_firm_team_id_team")),
+        sa.ForeignKeyConstraint(["hold_id"], ["hold.id"], name=op.f("fk_legal_case_hold_id_hold")),
         sa.ForeignKeyConstraint(
             ["opened_by_id"], ["app_user.id"], name=op.f("fk_legal_case_opened_by_id_app_user")
         ),

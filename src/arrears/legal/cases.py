@@ -2,10 +2,11 @@
 and settles), assign it to a law firm, record its costs, and read its money, the deadlines due and a
 firm's monthly fee statement. Every change is audited (``legal_case.opened``, ``legal_case.step``,
 ``legal_case.assigned``, ``legal_case.cost``); nothing commits: the caller's transaction must be an
-audit transaction."""
+audit transaction. An open case holds the account's ordinary treatments with a litigation hold."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from arrears.audit.repository import AuditLog
+from arrears.contacts.holds import lift_hold, place_hold
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import InvalidField
 from arrears.legal import case_rules as rules
@@ -22,6 +24,10 @@ from arrears.legal.case_rules import CaseMoney, Step, StepRefused
 from arrears.users.service import StaffUser
 
 FIRM_KIND = "law_firm"  # the kind of team a law firm's lawyers belong to
+# an open case holds the account's ordinary treatments (calls, messages, visits, placements) with a
+# litigation hold, placed and lifted with legal's authority; what the rulebook lets through under it
+# (the case's own letters, the cardholder's payments and portal) goes on
+HOLD_KIND, HOLD_ROLE = "litigation", "legal"
 
 
 class CaseOpen(ArrearsError):
@@ -88,9 +94,21 @@ def open_case(
         raise _already_open(account["account_no"]) from None
     repository.add_step({"case_id": case_id, "from_stage": None, "to_stage": "review", "step_on": today,
                          "by_id": by.id, "recorded_at": now})  # fmt: skip
+    hold = place_hold(connection, account_id=account_id, kind=HOLD_KIND, user_id=by.id, actor=by.username,
+                      role=HOLD_ROLE, now=now, whole_customer=False,
+                      reason=f"legal case {case_id} / 法律案件 {case_id}")  # fmt: skip
+    repository.move(case_id, from_stage="review", hold_id=int(hold["id"]))
     details = {"account_id": account_id, "claim_fen": values["claim_fen"], "firm_team_id": firm_team_id}
     _audit(connection, by, now, "legal_case.opened", case_id, details)
     return case_id
+
+
+def _lift(connection: Connection, case_id: int, hold_id: int, *, by: StaffUser, reason: str,
+          now: datetime) -> None:  # fmt: skip
+    """Lifts the case's hold at closing, unless someone lifted it (or it expired) before."""
+    with suppress(ArrearsError), connection.begin_nested():
+        lift_hold(connection, hold_id=hold_id, user_id=by.id, actor=by.username, role=HOLD_ROLE, now=now,
+                  reason=f"legal case {case_id} closed: {reason} / 法律案件 {case_id} 结案")  # fmt: skip
 
 
 def _already_open(account_no: str) -> CaseOpen:
@@ -115,6 +133,8 @@ def record_step(
                                    "step_on": checked.on, "document": checked.document, "note": checked.note,
                                    "by_id": by.id, "recorded_at": now})  # fmt: skip
     repository.settle(case_id, sorted(rules.settled_by(checked.to)), now=now)
+    if checked.to == "closed" and case["hold_id"] is not None:
+        _lift(connection, case_id, int(case["hold_id"]), by=by, reason=checked.close_reason or "", now=now)
     started = rules.deadlines_of(checked)
     repository.add_deadlines([{"case_id": case_id, "kind": one.kind, "due_on": one.due_on, "step_id": step_id}
                               for one in started])  # fmt: skip

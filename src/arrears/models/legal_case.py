@@ -36,6 +36,8 @@ class LegalCase(Base):
     close_reason: Mapped[str | None] = mapped_column(String(20))
     firm_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     claim_fen: Mapped[int] = mapped_column(BigInteger)  # the overdue amount when the case opened
+    # the litigation hold that stops the ordinary treatments while the case is open (lifted at closing)
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("hold.id"))
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     opened_on: Mapped[date] = mapped_column(Date)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)

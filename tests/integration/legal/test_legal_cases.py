@@ -23,6 +23,7 @@ from arrears.legal.case_rules import Step, StepRefused
 from arrears.models import (
     AuditEvent,
     CardAccount,
+    Hold,
     LegalCase,
     LegalCost,
     LegalDeadline,
@@ -80,6 +81,9 @@ def test_a_case_from_review_to_enforcement_and_closed(
     account = book(engine, tmp_path, cipher)[0]
     case_id = opened(engine, account)
 
+    (hold,) = rows(engine, Hold, account_id=account)  # the ordinary treatments stop while it is open
+    assert hold["kind"] == "litigation" and hold["lifted_at"] is None and hold["placed_by_id"] == OFFICER.id
+    assert rows(engine, LegalCase, id=case_id)[0]["hold_id"] == hold["id"]
     step(engine, case_id, Step("lawyer_letter", date(2026, 1, 10), document="律函〔2026〕001号"))
     step(engine, case_id, Step("filing", date(2026, 2, 1), document="(2026)沪0101民初123号"))
     assert [(d["kind"], d["due_on"]) for d in rows(engine, LegalDeadline, case_id=case_id)] == [
@@ -104,6 +108,8 @@ def test_a_case_from_review_to_enforcement_and_closed(
         "review", "lawyer_letter", "filing", "hearing", "judgment", "enforcement", "closed"
     ]  # fmt: skip
     assert all(d["settled_at"] is not None for d in rows(engine, LegalDeadline, case_id=case_id))
+    (hold,) = rows(engine, Hold, account_id=account)
+    assert hold["lifted_at"] is not None and "paid" in str(hold["lift_reason"])
     with engine.connect() as connection:
         assert verify(AuditLog(connection).entries()) == []
     actions = [r["action"] for r in rows(engine, AuditEvent) if str(r["action"]).startswith("legal_case.")]
