@@ -1,7 +1,7 @@
 """Compliance's audit trail in Chromium, in Chinese and in English (found walking the demo): a complaint's
 category is said in words ("联系过于频繁或在夜间联系"), not as the code's words ("frequency hours"); the
 service desk's steps, recorded as ``user:<id>``, show the agent's username, and a search by that
-username finds them."""
+username finds them; a service case is named by its number (KF-000001), not its id."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def test_the_trail_says_categories_and_agents_in_words(
     expect(entries).not_to_contain_text("frequency hours")
     expect(entries).not_to_contain_text("user:")
     expect(entries.locator("tr", has_text=acknowledged)).to_contain_text("customer_service1")
+    expect(entries.locator("tr", has_text=acknowledged)).to_contain_text("KF-000001")  # the case's number
 
     page.locator("#trail input[name=actor]").fill("customer_service1")
     page.locator("#trail button[type=submit]").click()
