@@ -19,9 +19,11 @@ from sqlalchemy import Connection, select
 
 from arrears.compliance.policy import Policy
 from arrears.contacts.call_rules import CallLimits
+from arrears.contacts.callbacks import schedule_callback
 from arrears.contacts.calls import CallLog, Promise, log_call
 from arrears.contacts.dialling import call_check
 from arrears.contacts.queue import QueueCapReached, claim_next
+from arrears.contacts.rules import ContactBlocked
 from arrears.kit.crypto import FieldCipher
 from arrears.models import CardAccount, VisitRoute, VisitStop, table_of
 from arrears.servicedesk.intake import open_case
@@ -35,6 +37,7 @@ from arrears.visits.schemas import Outcome, Protocol
 CALLS_PER_COLLECTOR = 14
 FIRST_CALL = time(9, 0)
 CALL_EVERY = timedelta(minutes=9)  # dialling, talking and wrapping up
+CALLBACK_AFTER = timedelta(hours=4)  # a callback agreed on a morning call: that afternoon
 # (outcome, share): a morning's dialling as collection floors see it
 OUTCOMES = (
     ("no_answer", 0.40),
@@ -161,10 +164,28 @@ def _one_call(
         duration_seconds=random.Random(account_id).randint(90, 420) if answered else 25,
     )
     log_call(connection, account_id=account_id, user_id=collector.id, call=call, now=at, limits=limits)
+    if outcome == "callback":  # the time the cardholder asked for, on the collector's agenda
+        _callback(connection, account_id, collector, at, policy, limits)
     if answered:
         done.reached.append(account_id)
     done.calls += 1
     done.outcomes[outcome] = done.outcomes.get(outcome, 0) + 1
+
+
+def _callback(connection: Connection, account_id: int, collector: StaffUser, at: datetime, policy: Policy,
+              limits: CallLimits) -> None:  # fmt: skip
+    """The callback the cardholder agreed to: that afternoon, else the next morning (the first the
+    rulebook allows of the two); none when it allows neither."""
+    for due_at in (
+        at + CALLBACK_AFTER,
+        datetime.combine(at.date() + timedelta(days=1), time(10, 0), at.tzinfo),
+    ):
+        try:
+            schedule_callback(connection, account_id=account_id, user_id=collector.id, due_at=due_at,
+                              policy=policy, zone=limits.zone, now=at)  # fmt: skip
+        except ContactBlocked:
+            continue
+        return
 
 
 def _promised_fen(connection: Connection, account_id: int) -> int:
