@@ -181,7 +181,10 @@ class AuditLog:
             insert(_EVENT), [{name: getattr(entry, name) for name in names} for entry in entries]
         )
         transaction = self._connection.get_transaction()
-        if transaction is not None and not self._connection.in_nested_transaction():
+        if self._connection.in_nested_transaction():
+            # a savepoint may be undone: the next append of the transaction reads the last entry again
+            self._connection.info.pop(_APPENDED, None)
+        elif transaction is not None:
             self._connection.info[_APPENDED] = (transaction, entries[-1])
         return entries
 

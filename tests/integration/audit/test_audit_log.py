@@ -135,6 +135,27 @@ def test_an_append_after_a_rolled_back_one_reads_the_real_last_entry(engine: Eng
     assert verify(stored) == []
 
 
+def test_an_append_after_one_in_a_savepoint_links_to_it(engine: Engine) -> None:
+    """An entry appended inside a savepoint (a service that tries a step and may undo it) is the chain's
+    last for the next append of the transaction: the remembered entry from before it is stale."""
+    with audit_transaction(engine) as connection:
+        log = AuditLog(connection)
+        log.append(at=T0, actor="x", action="before", details={})
+        with connection.begin_nested():
+            log.append(at=T0, actor="x", action="inside", details={})
+        log.append(at=T0, actor="x", action="after", details={})
+        with connection.begin_nested() as undone:
+            log.append(at=T0, actor="x", action="undone", details={})
+            undone.rollback()
+        log.append(at=T0, actor="x", action="last", details={})
+
+    stored = entries(engine)
+    assert [(entry.id, entry.action) for entry in stored] == [
+        (1, "before"), (2, "inside"), (3, "after"), (4, "last")
+    ]  # fmt: skip
+    assert verify(stored) == []
+
+
 def test_append_works_in_a_plain_transaction_too(engine: Engine) -> None:
     with engine.begin() as connection:
         AuditLog(connection).append(
