@@ -16,7 +16,7 @@ from typing import Final
 from arrears.messaging.templates.errors import TemplateError
 from arrears.messaging.templates.facts import MessageFacts, fact_values
 from arrears.messaging.templates.shipped import Draft, Shipped
-from arrears.messaging.templates.variables import VARIABLES
+from arrears.messaging.templates.variables import VARIABLES, placeholders
 
 ALWAYS_EDUCATED: Final = frozenset({"letter", "email"})
 
@@ -43,9 +43,15 @@ def normal_locale(locale: str) -> str:
 
 
 def substitute(text: str, values: Mapping[str, str]) -> str:
-    """``text`` with every ``{variable}`` replaced; _Missing for the first one without a value."""
+    """``text`` with every ``{variable}`` replaced; _Missing for the first one without a value,
+    TemplateError for an unbalanced brace (a draft being typed: the editor's preview says why)."""
+    try:
+        parsed = list(Formatter().parse(text))
+    except ValueError:
+        placeholders(text)  # raises the TemplateError naming the unbalanced brace
+        raise
     parts = []
-    for literal, field, _, _ in Formatter().parse(text):
+    for literal, field, _, _ in parsed:
         parts.append(literal)
         if field is not None:
             if field not in values:
