@@ -18,10 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("app_user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # added in place (ALTER TABLE ... ADD COLUMN, on SQLite too): a batch rebuild of app_user would drop
+    # the table that other tables' rows point at, which SQLite's foreign keys refuse
+    op.add_column(
+        "app_user", sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
 
 def downgrade() -> None:

@@ -70,6 +70,38 @@ def test_up_down_up(empty_engine: Engine) -> None:
         connection.execute(text("DELETE FROM audit_event"))
 
 
+def test_a_database_with_users_and_their_rows_upgrades_to_head(empty_engine: Engine) -> None:
+    """A column added to app_user (rows in it, other tables pointing at it) is added in place: a
+    rebuild of the table would be refused by the foreign keys that point at it (SQLite)."""
+    migrate.upgrade(empty_engine, "0022")
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO app_user (id, username, display_name, role, is_active, created_at) "
+                 "VALUES (1, 'c1', 'c1', 'collector', true, :at)"),
+            {"at": at},
+        )  # fmt: skip
+        connection.execute(
+            text("INSERT INTO web_session (id, user_id, csrf_token, created_at, last_seen_at, expires_at) "
+                 "VALUES ('k', 1, 't', :at, :at, :at)"),
+            {"at": at},
+        )  # fmt: skip
+        connection.execute(  # a row that keeps its author: no cascade
+            text("INSERT INTO message_template (name, channel, version, body_zh, body_en, created_by_id, "
+                 "created_at) VALUES ('t', 'sms', 1, 'z', 'e', 1, :at)"),
+            {"at": at},
+        )  # fmt: skip
+
+    migrate.upgrade(empty_engine)
+
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+    with empty_engine.connect() as connection:
+        flag = connection.execute(text("SELECT must_change_password FROM app_user")).scalar_one()
+    assert flag in (False, 0)
+    with empty_engine.connect() as connection:  # nothing that pointed at the users went with a rebuild
+        assert connection.execute(text("SELECT count(*) FROM web_session")).scalar_one() == 1
+
+
 def test_upgrade_twice_is_harmless(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine)
 
