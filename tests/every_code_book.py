@@ -35,6 +35,7 @@ from every_code_casework import (
     add_promises,
     add_work,
 )
+from every_code_legal import add_legal_cases
 from every_code_service import add_messages, add_service
 from every_code_visits import add_visits
 from web_book import RUN, build_book
@@ -62,6 +63,7 @@ class Seeded:
     stop_ids: tuple[int, ...]
     service_case_ids: tuple[int, ...]
     portal_request_ids: tuple[int, ...]
+    legal_case_ids: tuple[int, ...] = ()
 
 
 def _ids(connection: Connection) -> tuple[list[Any], dict[str, int]]:
@@ -110,4 +112,5 @@ def add_every_code(engine: Engine, cipher: FieldCipher) -> Seeded:
             )
         )
         stops = add_visits(connection, accounts[:4], users, at)
-    return Seeded(rich.id, held.id, placed.id, tuple(stops), tuple(cases), tuple(requests))
+        legal = add_legal_cases(connection, accounts[2], accounts[3], users, at)
+    return Seeded(rich.id, held.id, placed.id, tuple(stops), tuple(cases), tuple(requests), tuple(legal))

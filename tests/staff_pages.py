@@ -135,6 +135,7 @@ def starting_points(app: Any, seeded: Seeded) -> list[str]:
         f"/cases/{seeded.account_id}/call-check",
         *(f"/visits/stops/{one}" for one in seeded.stop_ids),
         *(f"/service-desk/cases/{one}" for one in seeded.service_case_ids),
+        *(f"/legal/cases/{one}" for one in seeded.legal_case_ids),
     ]
 
 

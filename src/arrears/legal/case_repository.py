@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from arrears.models import (
+    AppUser,
     CardAccount,
     LegalCase,
     LegalCost,
@@ -23,7 +24,7 @@ from arrears.models import (
 
 _CASE, _STEP, _DEADLINE = table_of(LegalCase), table_of(LegalStep), table_of(LegalDeadline)
 _COST = table_of(LegalCost)
-_ACCOUNT, _PAYMENT, _TEAM = table_of(CardAccount), table_of(Payment), table_of(Team)
+_ACCOUNT, _PAYMENT, _TEAM, _USER = table_of(CardAccount), table_of(Payment), table_of(Team), table_of(AppUser)
 LISTED = 200
 
 
@@ -160,3 +161,23 @@ class CaseRepository:
             .order_by(k.c.case_id, k.c.kind)
         )  # fmt: skip
         return self._rows(query)
+
+    def next_deadlines(self, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Each case's soonest open deadline (kind and day)."""
+        d = _DEADLINE
+        query = (
+            select(d.c.case_id, d.c.kind, d.c.due_on)
+            .where(d.c.case_id.in_(list(case_ids)), d.c.settled_at.is_(None))
+            .order_by(d.c.case_id, d.c.due_on.desc(), d.c.id.desc())
+        )
+        return {int(row["case_id"]): dict(row) for row in self._connection.execute(query).mappings()}
+
+    def firms(self) -> list[dict[str, Any]]:
+        """The law firms' teams, by name."""
+        t = _TEAM
+        return self._rows(select(t.c.id, t.c.code, t.c.name).where(t.c.kind == "law_firm").order_by(t.c.name))
+
+    def usernames(self, user_ids: Sequence[int]) -> dict[int, str]:
+        u = _USER
+        query = select(u.c.id, u.c.username).where(u.c.id.in_(sorted(set(user_ids))))
+        return {int(row.id): str(row.username) for row in self._connection.execute(query)}

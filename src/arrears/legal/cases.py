@@ -34,6 +34,10 @@ class CaseOpen(ArrearsError):
     """The account has an open legal case already."""
 
 
+class CaseMoved(StepRefused):
+    """A colleague's step moved the case between the page and the step."""
+
+
 @dataclass(frozen=True, slots=True)
 class FeeStatement:
     """A law firm's costs of a month, by case and kind, in fen."""
@@ -128,7 +132,7 @@ def record_step(
     if checked.to == "closed":
         values |= {"close_reason": checked.close_reason, "closed_at": now}
     if not repository.move(case_id, from_stage=case["stage"], **values):
-        raise StepRefused("the case moved meanwhile: reload it", "案件已被他人推进，请刷新后重试")
+        raise CaseMoved("the case moved meanwhile: reload it", "案件已被他人推进，请刷新后重试")
     step_id = repository.add_step({"case_id": case_id, "from_stage": case["stage"], "to_stage": checked.to,
                                    "step_on": checked.on, "document": checked.document, "note": checked.note,
                                    "by_id": by.id, "recorded_at": now})  # fmt: skip
@@ -212,3 +216,37 @@ def fee_statement(connection: Connection, *, firm_team_id: int, month: date) -> 
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     lines = CaseRepository(connection).firm_fees(firm_team_id, first=first, last=last)
     return FeeStatement(firm_team_id, first, last, lines)
+
+
+def case_list(
+    connection: Connection, *, firm_team_id: int | None = None, open_only: bool = True
+) -> list[dict[str, Any]]:
+    """Cases (a firm's only, given the firm; open ones only unless ``open_only`` is False), the longest
+    without a step first, each with its soonest open deadline (``next_deadline``) and its firm's name."""
+    repository = CaseRepository(connection)
+    stages = rules.OPEN_STAGES if open_only else None
+    rows = repository.cases(firm_team_id=firm_team_id, stages=stages)
+    soonest = repository.next_deadlines([int(row["id"]) for row in rows])
+    firms = {int(firm["id"]): firm["name"] for firm in repository.firms()}
+    return [row | {"next_deadline": soonest.get(int(row["id"])), "firm": firms.get(row["firm_team_id"] or 0)}
+            for row in rows]  # fmt: skip
+
+
+def case_view(connection: Connection, case_id: int) -> dict[str, Any]:
+    """One case in full: the case and its account's number, its steps (with who recorded them), its
+    deadlines, its costs, its money, the stages it may move to and the law firms it may go to."""
+    repository = CaseRepository(connection)
+    case = _case(repository, case_id)
+    steps, costs = repository.steps(case_id), repository.costs(case_id)
+    names = repository.usernames([int(one["by_id"]) for one in steps + costs if one["by_id"] is not None])
+    firms = repository.firms()
+    return {
+        "case": case,
+        "steps": [one | {"by": names.get(one["by_id"] or 0)} for one in steps],
+        "deadlines": repository.deadlines(case_id),
+        "costs": [one | {"by": names.get(one["by_id"] or 0)} for one in costs],
+        "money": money(connection, case_id),
+        "next_stages": rules.NEXT[case["stage"]],
+        "firms": firms,
+        "firm": next((firm for firm in firms if firm["id"] == case["firm_team_id"]), None),
+    }

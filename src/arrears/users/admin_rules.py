@@ -16,7 +16,7 @@ from arrears.models.app_user import ROLES
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")  # a sign-in name: 2 to 40 lower-case characters
 TEAM_CODE = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 AGENCY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
-TEAM_KINDS = ("phone", "field", "legal", "agency")
+TEAM_KINDS = ("phone", "field", "legal", "agency", "law_firm")
 MAX_NAME = 200  # app_user.display_name, team.name
 ONE_TIME_BYTES = 12  # 16 URL-safe characters: above the 12 a password needs
 

@@ -45,6 +45,7 @@ from arrears.web.pages import (
     compliance_desk,
     dossier,
     legal,
+    legal_cases,
     my_assistant,
     my_auth,
     my_owe,
@@ -132,6 +133,7 @@ def create_app(
         inbound_pages.router,  # customer service's inbound call view
         agency_page.router,  # the accounts placed with the agency user's agency
         legal.router,  # legal review: referrals and requests, the decision
+        legal_cases.router,  # legal cases: steps, deadlines, costs, the law firm
         compliance_desk.router,  # the audit trail, the chain's state, overrides, holds by kind
         payment_pages.router,
         pay_gateway.router,  # the simulated gateway's checkout page

@@ -29,6 +29,10 @@ ACTION_LABELS: dict[str, str] = {
     # legal
     "legal.proceeded": N_("legal review: proceed with legal action"),
     "legal.returned": N_("legal review: returned to collection"),
+    "legal_case.opened": N_("legal case opened"),
+    "legal_case.step": N_("legal case: step recorded"),
+    "legal_case.assigned": N_("legal case: law firm assigned"),
+    "legal_case.cost": N_("legal case: cost recorded"),
     # payments
     "payment.posted": N_("payment posted"),
     "payment.reversed": N_("payment reversed"),

@@ -53,6 +53,10 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
                 "collected": N_("Collected (yuan)")},
     # the legal queue's decision, a call quality review's checklist, an administrator's user forms
     "legal": {"reason": N_("Reason")},
+    "legal_case": {"to": N_("Next stage"), "on": N_("Date"), "document": N_("Document"), "note": N_("Note"),
+                   "close_reason": N_("Why it closes"), "hearing_on": N_("Hearing date"),
+                   "perform_by": N_("Last day of performance"), "kind": N_("Kind of cost"),
+                   "amount": N_("Amount"), "incurred_on": N_("Date"), "firm": N_("Law firm")},
     "review": {"identification": N_("Identified themselves and the cardholder"),
                "disclosure": N_("Gave the required disclosure"), "no_threats": N_("No threats or abuse"),
                "no_third_party_disclosure": N_("No disclosure to a third party"),

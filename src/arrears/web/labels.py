@@ -33,6 +33,10 @@ from arrears.models import (
     HOLD_KINDS,
     INBOUND_KINDS,
     INSTALMENT_STATUSES,
+    LEGAL_CLOSE_REASONS,
+    LEGAL_COST_KINDS,
+    LEGAL_DEADLINE_KINDS,
+    LEGAL_STAGES,
     MESSAGE_CHANNELS,
     MESSAGE_KINDS,
     MESSAGE_STATUSES,
@@ -66,7 +70,7 @@ PAYMENT_CHANNELS = ("bank_transfer", "app", "wechat_pay", "alipay", "auto_debit"
 ACTION_STATUSES = ("planned", "claimed", "done", "sent", "blocked", "cancelled", "withdrawn")
 VISIT_OUTCOMES = ("promise", "refused", "no_agreement", "no_contact", "wrong_address", "broken_off")
 TASK_KINDS = ("promise_check", "plan_proposal", "call", "visit")  # follow-ups of a visit
-TEAM_KINDS = ("phone", "field", "legal", "agency")
+TEAM_KINDS = ("phone", "field", "legal", "agency", "law_firm")
 ARMS = ("champion", "call_early")  # the built-in strategy's arms
 REGULATORY_CLASSES = tuple(band.code for band in DEFAULT_CLASSES.bands)
 
@@ -139,6 +143,11 @@ LABELS = (
     N_("sign_in_failed"), N_("skipped"), N_("staff_action"), N_("standard"), N_("started"), N_("system"),
     N_("taken"), N_("uci_classic"), N_("unknown_order"), N_("unsure"), N_("upheld"), N_("used"), N_("waiver"),
     N_("webhook"), N_("wrong_address"),
+    # legal cases (legal/case_rules.py): stages, close reasons, costs, deadlines; the law firms' teams
+    N_("review"), N_("lawyer_letter"), N_("filing"), N_("hearing"), N_("judgment"), N_("enforcement"),
+    N_("settled"), N_("written_off"), N_("court_fee"), N_("lawyer_fee"), N_("enforcement_cost"),
+    N_("other_cost"), N_("filing_decision"), N_("appeal_window"), N_("enforcement_application"),
+    N_("law_firm"),
 )  # fmt: skip
 CODES = frozenset(
     (
@@ -151,7 +160,7 @@ CODES = frozenset(
         *REQUEST_KINDS, *REQUEST_STATUSES, *ROUTE_STATUSES, *RUN_STATUSES, *SERVICE_CHANNELS,
         *SERVICE_OUTCOMES, *SERVICE_REMEDIES, *SERVICE_STATUSES, *STOP_STATUSES, *TASK_STATUSES,
         *TEMPLATE_STATUSES, *PRODUCTS, *PAYMENT_CHANNELS, *VISIT_OUTCOMES, *TASK_KINDS, *TEAM_KINDS, *ARMS,
-        *REGULATORY_CLASSES,
+        *REGULATORY_CLASSES, *LEGAL_STAGES, *LEGAL_CLOSE_REASONS, *LEGAL_COST_KINDS, *LEGAL_DEADLINE_KINDS,
     )
 )  # fmt: skip
 """Every stored code a page may show."""
@@ -159,6 +168,11 @@ CODES = frozenset(
 ENGLISH = {
     # where a code's words are not the English label
     "sms": "SMS", "email": "e-mail", "push": "app or WeChat notice",
+    "review": "legal review", "lawyer_letter": "lawyer's letter", "filing": "lawsuit filed",
+    "judgment": "judgment served", "written_off": "written off", "court_fee": "court fee",
+    "lawyer_fee": "lawyer's fee", "enforcement_cost": "enforcement cost", "other_cost": "other cost",
+    "filing_decision": "court's decision on the filing", "appeal_window": "appeal window ends",
+    "enforcement_application": "last day to apply for enforcement", "law_firm": "law firm",
     "admin": "administrator", "legal": "legal officer", "agency_user": "agency user",
     "customer_service": "customer service", "team_lead": "team lead", "collector": "phone collector",
     "visitor": "field visitor", "right_party": "cardholder reached", "third_party": "third party",

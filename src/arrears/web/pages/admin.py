@@ -35,6 +35,7 @@ TEAM_KIND_NAMES = {
     "field": N_("Field team"),
     "legal": N_("Legal team"),
     "agency": N_("Agency team"),
+    "law_firm": N_("Law firm"),
 }
 ACTIONS = {  # the audit entries about a user, in words
     "user.created": N_("created"),

@@ -1,0 +1,114 @@
+"""Legal cases (``legal:review``): ``/legal/cases``, the open cases with the deadlines due (past or
+within three days) and each case's next deadline; ``/legal/cases/{id}``, one case with its steps,
+deadlines, costs and money, and the forms for its next step, a cost and its law firm. Each change runs
+in one audited transaction; a refused one answers 422 (409 when the case moved meanwhile) with the
+reason in its form and what was typed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from arrears.audit.repository import audit_transaction
+from arrears.kit.clock import now
+from arrears.kit.errors import ArrearsError, NotFound
+from arrears.kit.inputs import parse_day, parse_id
+from arrears.kit.money import parse_amount_fen
+from arrears.legal import case_rules, cases
+from arrears.legal.case_rules import Step
+from arrears.web import sessions
+from arrears.web.deps import locale, page, signed_in, work_day
+from arrears.web.form_errors import said
+from arrears.web.pages.workspace import form_fields
+
+router = APIRouter(include_in_schema=False)
+Officer = Annotated[sessions.Session, Depends(signed_in("legal:review", "account:read"))]
+
+
+@router.get("/legal/cases", response_class=HTMLResponse)
+def case_list_page(request: Request, session: Officer) -> HTMLResponse:
+    today = work_day(request).today
+    with request.app.state.engine.connect() as connection:
+        rows = cases.case_list(connection)
+        due = cases.reminders(connection, today=today)
+    return page(request, "legal_cases.html", cases=rows, due=due, today=today)
+
+
+def _case_page(request: Request, case_id: int, *, status_code: int = 200, **more: Any) -> HTMLResponse:
+    with request.app.state.engine.connect() as connection:
+        view = cases.case_view(connection, case_id)
+    return page(request, "legal_case.html", status_code=status_code, view=view, stages=case_rules.STAGES,
+                close_reasons=case_rules.CLOSE_REASONS, cost_kinds=case_rules.COST_KINDS,
+                today=work_day(request).today, notice=request.query_params.get("done"), **more)  # fmt: skip
+
+
+@router.get("/legal/cases/{case_id:id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, session: Officer) -> HTMLResponse:
+    return _case_page(request, case_id)
+
+
+def _day(text: str | None, field: str) -> Any:
+    return parse_day(text, field=field) if text and text.strip() else None
+
+
+def _step(form: dict[str, str]) -> Step:
+    return Step(
+        to=form.get("to", ""),
+        on=parse_day(form.get("on", ""), field="on"),
+        document=form.get("document"),
+        note=form.get("note"),
+        close_reason=form.get("close_reason") or None,
+        hearing_on=_day(form.get("hearing_on"), "hearing_on"),
+        perform_by=_day(form.get("perform_by"), "perform_by"),
+    )
+
+
+def _changed(
+    request: Request, session: sessions.Session, case_id: int, form: dict[str, str], what: str
+) -> Response:
+    today, moment = work_day(request).today, now()
+    try:
+        with audit_transaction(request.app.state.engine) as connection:
+            if what == "step":
+                cases.record_step(connection, case_id=case_id, step=_step(form), by=session.user, today=today,
+                                  now=moment)  # fmt: skip
+            elif what == "cost":
+                cases.add_cost(connection, case_id=case_id, kind=form.get("kind", ""),
+                               amount_fen=parse_amount_fen(form.get("amount", ""), field="amount"),
+                               incurred_on=parse_day(form.get("incurred_on", ""), field="incurred_on"),
+                               note=form.get("note"), by=session.user, today=today, now=moment)  # fmt: skip
+            else:
+                firm = form.get("firm", "").strip()
+                firm_id = parse_id(firm, field="firm") if firm else None
+                cases.assign_firm(connection, case_id=case_id, firm_team_id=firm_id, by=session.user,
+                                  now=moment)  # fmt: skip
+    except NotFound:
+        raise
+    except ArrearsError as problem:
+        status = 409 if isinstance(problem, cases.CaseMoved) else 422
+        return _case_page(request, case_id, status_code=status, failed=what,
+                          error=said(locale(request), "legal_case", problem), typed=form)  # fmt: skip
+    return RedirectResponse(f"/legal/cases/{case_id}?done={what}", status_code=303)
+
+
+async def _post(request: Request, session: sessions.Session, case_id: int, what: str) -> Response:
+    form = await form_fields(request)
+    return await run_in_threadpool(_changed, request, session, case_id, form, what)
+
+
+@router.post("/legal/cases/{case_id:id}/steps")
+async def record_step(request: Request, case_id: int, session: Officer) -> Response:
+    return await _post(request, session, case_id, "step")
+
+
+@router.post("/legal/cases/{case_id:id}/costs")
+async def add_cost(request: Request, case_id: int, session: Officer) -> Response:
+    return await _post(request, session, case_id, "cost")
+
+
+@router.post("/legal/cases/{case_id:id}/firm")
+async def assign_firm(request: Request, case_id: int, session: Officer) -> Response:
+    return await _post(request, session, case_id, "firm")

@@ -1,0 +1,135 @@
+"""The legal case pages: a case opened by legal's decision to proceed, moved through filing, hearing and
+judgment on its page, its deadlines listed (and due ones on the list), a cost and its law firm; the
+refusals (out of order, bad dates and amounts, a team that is no law firm) answered 422 in their form
+with nothing written; other roles kept out; zh-CN and English."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert, select
+from test_legal_page import accounts, refer
+from web_support import Browser, signed_in_as
+
+from arrears.kit.clock import now
+from arrears.models import LegalCase, LegalCost, LegalStep, Team, table_of
+
+
+def proceed(legal: Browser, account_id: int) -> int:
+    fields = {"account_id": str(account_id), "outcome": "proceed", "reason": ""}
+    answer = legal.post("/legal/decisions", fields, token_from="/legal")
+    assert answer.status_code == 303, answer.text
+    return case_of(legal, account_id)
+
+
+def case_of(legal: Browser, account_id: int) -> int:
+    page = legal.client.get("/legal/cases").text
+    found = re.search(r'href="/legal/cases/(\d+)"', page)
+    assert found is not None, page
+    return int(found.group(1))
+
+
+def steps(book: Engine, case_id: int) -> list[str]:
+    s = table_of(LegalStep)
+    with book.connect() as connection:
+        query = select(s.c.to_stage).where(s.c.case_id == case_id).order_by(s.c.id)
+        return list(connection.execute(query).scalars())
+
+
+@pytest.fixture
+def opened(web: TestClient, book: Engine) -> tuple[Browser, int, str]:
+    chosen = accounts(book)[:1]
+    refer(book, chosen)
+    legal = signed_in_as(web, "legal1")
+    return legal, proceed(legal, chosen[0][0]), chosen[0][2]
+
+
+def test_a_case_moves_through_its_page_in_chinese(opened: tuple[Browser, int, str], book: Engine) -> None:
+    legal, case_id, account_no = opened
+    today = now().date()
+    page = f"/legal/cases/{case_id}"
+    listed = legal.client.get("/legal/cases").text
+    assert account_no in listed and "法务审查" in listed and "法律案件" in listed
+
+    fields = {"to": "filing", "on": today.isoformat(), "document": "(2026)沪0101民初1号"}
+    filed = legal.post(f"{page}/steps", fields, token_from=page)
+    assert filed.status_code == 303 and filed.headers["location"] == f"{page}?done=step"
+    shown = legal.client.get(f"{page}?done=step").text
+    assert "已记录该步骤" in shown and "起诉立案" in shown and "法院立案审查期限" in shown
+    assert (today + timedelta(days=7)).isoformat() in shown
+    due = legal.client.get("/legal/cases").text.split('id="deadlines-due"')[1].split("</section>")[0]
+    assert "法院立案审查期限" not in due  # 7 days ahead: not due yet
+    fields = {"to": "hearing", "on": today.isoformat(), "hearing_on": (today + timedelta(days=2)).isoformat()}
+    legal.post(f"{page}/steps", fields, token_from=page)
+    due = legal.client.get("/legal/cases").text.split('id="deadlines-due"')[1].split("</section>")[0]
+    assert account_no in due and "开庭" in due
+    fields = {"kind": "court_fee", "amount": "1234.56", "incurred_on": today.isoformat()}
+    cost = legal.post(f"{page}/costs", fields, token_from=page)
+    assert cost.status_code == 303
+    money = legal.client.get(page).text.split('id="case-money"')[1].split("</section>")[0]
+    assert "¥1,234.56" in money
+    assert steps(book, case_id) == ["review", "filing", "hearing"]
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "says"),
+    [
+        ("steps", {"to": "judgment", "on": "TODAY", "document": "j", "perform_by": "TODAY"}, "可进入"),
+        ("steps", {"to": "filing", "on": "TODAY", "document": ""}, "文书"),
+        ("steps", {"to": "filing", "on": "9999-12-31", "document": "x"}, "日期"),
+        ("steps", {"to": "filing", "on": "0001-01-01", "document": "x"}, "日期"),
+        ("steps", {"to": "closed", "on": "TODAY"}, "结案原因"),
+        ("costs", {"kind": "court_fee", "amount": "1e999", "incurred_on": "TODAY"}, "金额"),
+        ("costs", {"kind": "court_fee", "amount": "-5", "incurred_on": "TODAY"}, "金额"),
+        ("costs", {"kind": "lunch", "amount": "5", "incurred_on": "TODAY"}, "费用类型"),
+        ("firm", {"firm": str(2**63)}, "律师事务所"),
+    ],
+)
+def test_refusals_answer_422_in_their_form_and_write_nothing(
+    opened: tuple[Browser, int, str], book: Engine, path: str, fields: dict[str, str], says: str
+) -> None:
+    legal, case_id, _ = opened
+    page = f"/legal/cases/{case_id}"
+    today = now().date().isoformat()
+    answer = legal.post(f"{page}/{path}", {k: v.replace("TODAY", today) for k, v in fields.items()},
+                        token_from=page)  # fmt: skip
+    assert answer.status_code == 422 and "Traceback" not in answer.text
+    assert 'role="alert"' in answer.text and says in answer.text
+    assert steps(book, case_id) == ["review"]
+    with book.connect() as connection:
+        assert connection.execute(select(table_of(LegalCost))).first() is None
+
+
+def test_a_firm_that_is_no_law_firm_is_refused_and_a_law_firm_is_kept(
+    opened: tuple[Browser, int, str], book: Engine
+) -> None:
+    legal, case_id, _ = opened
+    t = table_of(Team)
+    with book.begin() as connection:
+        phone = connection.execute(select(t.c.id).where(t.c.kind == "phone").limit(1)).scalar_one()
+        firm = connection.execute(
+            insert(t).values(code="firm-x", name="金杜律所", kind="law_firm").returning(t.c.id)
+        ).scalar_one()
+    page = f"/legal/cases/{case_id}"
+    assert legal.post(f"{page}/firm", {"firm": str(phone)}, token_from=page).status_code == 422
+    assert legal.post(f"{page}/firm", {"firm": str(firm)}, token_from=page).status_code == 303
+    assert "金杜律所" in legal.client.get("/legal/cases").text
+    c = table_of(LegalCase)
+    with book.connect() as connection:
+        assert connection.execute(select(c.c.firm_team_id).where(c.c.id == case_id)).scalar_one() == firm
+
+
+def test_in_english_unknown_cases_and_other_roles(opened: tuple[Browser, int, str], web: TestClient) -> None:
+    legal, case_id, _ = opened
+    legal.client.get("/lang/en")
+    page = legal.client.get(f"/legal/cases/{case_id}").text
+    assert "Record the next step" in page and "legal review" in page and "lawyer&#39;s letter" in page
+    assert legal.client.get("/legal/cases/999999").status_code == 404
+    assert legal.client.get(f"/legal/cases/{2**63}").status_code == 404
+    for role in ("collector1", "manager1", "agency_user1"):
+        other = signed_in_as(web, role)
+        assert other.client.get(f"/legal/cases/{case_id}").status_code == 403
+        assert other.client.get("/legal/cases").status_code == 403
