@@ -54,7 +54,8 @@ class Settings(BaseSettings):
         default=None,
         description=(
             "How a call's recording key becomes a link to the bank's recorder, {key} standing for the key "
-            "(https://recorder.bank/calls/{key}); a reference that is already a URL is linked as it is."
+            "(https://recorder.bank/calls/{key}); a reference that is already a URL is linked as it is "
+            "only when it points at that recorder (scheme, host and port); anything else is shown as text."
         ),
     )
     promise_max_days: int = Field(

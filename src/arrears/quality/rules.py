@@ -10,7 +10,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from arrears.kit.inputs import InvalidField
 from arrears.models.quality_review import QUALITY_ITEMS, QUALITY_MARKS
@@ -97,13 +97,20 @@ def score(marks: Mapping[str, str]) -> int | None:
     return (200 * passed + len(applicable)) // (2 * len(applicable))
 
 
+def _origin(url: str) -> tuple[str, str] | None:
+    """The scheme and network location of an http(s) URL (None for anything else)."""
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc) if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 def recording_link(reference: str | None, pattern: str | None) -> str | None:
-    """A link to the call's recording: a reference that is an http(s) URL as it is, a recorder's key
-    through the pattern (``{key}``), None without a reference or (for a key) a pattern."""
-    if not reference:
+    """A link to the call's recording: a recorder's key through the pattern (``{key}``), or a reference
+    that is already a URL of the recorder the pattern names (the same scheme, host and port) as it is.
+    None without a reference or a pattern, and for a URL of any other site: what a collector typed is
+    shown as text, never as a link a reviewer might follow to somewhere else."""
+    if not reference or not pattern or "{key}" not in pattern:
         return None
     if reference.startswith(("https://", "http://")):
-        return reference
-    if not pattern or "{key}" not in pattern:
-        return None
+        trusted = _origin(pattern.replace("{key}", "k"))
+        return reference if trusted is not None and _origin(reference) == trusted else None
     return pattern.replace("{key}", quote(reference, safe=""))

@@ -105,9 +105,26 @@ class TestRecordingLink:
 
         assert link == "https://recorder.bank/calls/2005%2F10%2F01%20a.wav"
 
-    def test_a_url_as_it_is_and_a_key_without_pattern_unlinked(self) -> None:
-        assert recording_link("https://rec/x", None) == "https://rec/x"
+    def test_a_url_of_the_recorder_as_it_is_and_a_key_without_pattern_unlinked(self) -> None:
+        pattern = "https://recorder.bank:8443/calls/{key}"
+        assert recording_link("https://recorder.bank:8443/other/x.wav", pattern) == (
+            "https://recorder.bank:8443/other/x.wav"
+        )
         assert recording_link("K1", None) is None
+
+    @pytest.mark.parametrize(
+        ("reference", "pattern"),
+        [
+            ("https://evil.example/login", "https://recorder.bank/calls/{key}"),  # another site
+            ("https://recorder.bank.evil.example/x", "https://recorder.bank/calls/{key}"),
+            ("http://recorder.bank/x", "https://recorder.bank/calls/{key}"),  # another scheme
+            ("https://recorder.bank:9999/x", "https://recorder.bank/calls/{key}"),  # another port
+            ("https://user@recorder.bank/x", "https://recorder.bank/calls/{key}"),
+            ("https://rec/x", None),  # no recorder configured: no address is trusted
+        ],
+    )
+    def test_a_url_of_any_other_site_is_not_linked(self, reference: str, pattern: str | None) -> None:
+        assert recording_link(reference, pattern) is None  # shown as text: a typed address is no link
         assert (
             recording_link("javascript:alert(1)", "https://r/{key}") == "https://r/javascript%3Aalert%281%29"
         )
