@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from arrears.kit.errors import ArrearsError
+from arrears.kit.inputs import FIRST_DAY, LAST_DAY, check_day
 
 # Piped output is not cut to 80 columns: tables stay readable in logs and files.
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -38,12 +39,16 @@ def reports_errors(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def parse_day(value: str | None, *, option: str) -> date | None:
+    """The option's date (YYYY-MM-DD) within the calendar the pages and forms accept (``kit.inputs``:
+    1900-01-01 to 2999-12-31, so that a day's windows never overflow); BadParameter naming it else."""
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        return check_day(date.fromisoformat(value), field=option)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date from {FIRST_DAY} to {LAST_DAY} (YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
 @contextmanager
