@@ -37,7 +37,7 @@ def add(
         ...,
         "--role",
         help="collector, visitor, team_lead, legal, compliance, "
-        "customer_service, manager, admin or agency_user.",
+        "customer_service, manager, admin, agency_user or lawyer.",
     ),
     name: str | None = typer.Option(None, "--name", help="Display name (default: the username)."),
     team: str | None = typer.Option(None, "--team", help="Team code."),

@@ -250,3 +250,9 @@ def case_view(connection: Connection, case_id: int) -> dict[str, Any]:
         "firms": firms,
         "firm": next((firm for firm in firms if firm["id"] == case["firm_team_id"]), None),
     }
+
+
+def firm_case(connection: Connection, *, case_id: int, firm_team_id: int) -> bool:
+    """Whether the case is open and assigned to the firm (a lawyer's scope)."""
+    found = CaseRepository(connection).case(case_id)
+    return found is not None and found["firm_team_id"] == firm_team_id and found["stage"] != "closed"

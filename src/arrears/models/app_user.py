@@ -18,6 +18,7 @@ ROLES = (
     "manager",
     "admin",
     "agency_user",
+    "lawyer",  # a law firm's lawyer: the legal cases assigned to their firm
 )
 
 

@@ -98,7 +98,8 @@ def agency_code(kind: str, text: str) -> str | None:
 
 def role_fits_team(new_role: str, kind: str | None) -> None:
     """An agency user belongs to an agency's team (their scope is its placements), and an agency's team
-    holds agency users only."""
+    holds agency users only; a lawyer belongs to a law firm's team (their scope is its cases), which
+    holds lawyers only."""
     if new_role == "agency_user" and kind != "agency":
         raise AdminRefused(
             "an agency user needs an agency's team (their accounts are the agency's placements)",
@@ -106,6 +107,13 @@ def role_fits_team(new_role: str, kind: str | None) -> None:
         )
     if kind == "agency" and new_role != "agency_user":
         raise AdminRefused("an agency's team holds agency users only", "委外机构团队只能包含委外机构用户")
+    if new_role == "lawyer" and kind != "law_firm":
+        raise AdminRefused(
+            "a lawyer needs a law firm's team (their cases are those assigned to the firm)",
+            "律师必须属于律师事务所团队（其可见案件为分配给该所的案件）",
+        )
+    if kind == "law_firm" and new_role != "lawyer":
+        raise AdminRefused("a law firm's team holds lawyers only", "律师事务所团队只能包含律师")
 
 
 def check_not_self(*, actor_id: int, target_id: int, what_en: str, what_zh: str) -> None:

@@ -45,6 +45,8 @@ PERMISSIONS: dict[str, str] = {
     "and shares of the queue to its collectors and set the day's targets (audited)",
     "quality:review": "sample calls into the quality review queue and score them on the checklist (a team "
     "lead their own team's calls; audited)",
+    "legal_case:work": "open legal cases and record their steps and costs (a lawyer: the cases assigned to "
+    "their law firm; audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
@@ -68,7 +70,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "template:edit",  # talk tracks (and messages): a new version waits for compliance
         }
     ),
-    "legal": frozenset({"account:read", "legal:review", "hold:manage", "pii:reveal", "compliance:check"}),
+    "legal": frozenset(
+        {"account:read", "legal:review", "legal_case:work", "hold:manage", "pii:reveal", "compliance:check"}
+    ),
     "compliance": frozenset(
         {
             "account:read",
@@ -124,6 +128,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "agency_user": frozenset(
         {"agency:work", "account:read", "contact:log", "promise:take", "compliance:check"}
     ),
+    # masked by default; a reveal (audited) only on an account whose case is their firm's
+    "lawyer": frozenset({"account:read", "legal_case:work", "pii:reveal"}),
 }
 assert set(ROLE_PERMISSIONS) == set(ROLES)
 assert all(permissions <= set(PERMISSIONS) for permissions in ROLE_PERMISSIONS.values())

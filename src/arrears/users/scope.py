@@ -6,8 +6,8 @@ call of the current business date (the latest completed run's) that they or a te
 (``done``) or held when a payment withdrew it (``withdrawn``), and an open callback of their own due
 within ``CALLBACK_DAYS`` of now. A lapsed claim, an earlier day's work, a claim taken over by someone
 else or a callback far from now grants nothing. Agency users open only the accounts placed with their
-team's agency, while the placement runs; team leads, managers, legal, compliance and customer service
-see the book.
+team's agency, while the placement runs; lawyers only the accounts whose open legal case is assigned
+to their law firm; team leads, managers, legal, compliance and customer service see the book.
 """
 
 from __future__ import annotations
@@ -20,10 +20,20 @@ from sqlalchemy.sql.selectable import Exists
 
 from arrears.contacts.call_rules import CALLBACK_DAYS
 from arrears.kit.clock import now as clock_now
-from arrears.models import AgencyPlacement, AppUser, Callback, CollectionAction, DailyRun, Team, table_of
+from arrears.models import (
+    AgencyPlacement,
+    AppUser,
+    Callback,
+    CollectionAction,
+    DailyRun,
+    LegalCase,
+    Team,
+    table_of,
+)
 from arrears.users.permissions import allowed
 from arrears.users.service import StaffUser
 
+_CASE = table_of(LegalCase)
 BOOK_WIDE = frozenset({"team_lead", "manager", "legal", "compliance", "customer_service", "admin"})
 _ACTION, _USER, _TEAM, _PLACEMENT, _CALLBACK = (
     table_of(CollectionAction), table_of(AppUser), table_of(Team), table_of(AgencyPlacement),
@@ -51,7 +61,17 @@ def may_open(
         return connection.execute(select(_current_work(user, account_id, moment))).scalar() is True
     if user.role == "agency_user" and user.team_id is not None:
         return connection.execute(select(_placed_with_agency(user, account_id, on))).scalar() is True
+    if user.role == "lawyer" and user.team_id is not None:
+        return connection.execute(select(_firms_case(user, account_id))).scalar() is True
     return False
+
+
+def _firms_case(user: StaffUser, account_id: int) -> Exists:
+    """An open legal case on the account assigned to the user's law firm."""
+    c = _CASE
+    return exists().where(
+        c.c.account_id == account_id, c.c.firm_team_id == user.team_id, c.c.stage != "closed"
+    )
 
 
 def _current_work(user: StaffUser, account_id: int, now: datetime) -> ColumnElement[bool]:

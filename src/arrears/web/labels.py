@@ -82,7 +82,7 @@ def N_(message: str) -> str:
 LABELS = (
     # roles
     N_("collector"), N_("visitor"), N_("team_lead"), N_("legal"), N_("compliance"), N_("customer_service"),
-    N_("manager"), N_("admin"), N_("agency_user"),
+    N_("manager"), N_("admin"), N_("agency_user"), N_("lawyer"),
     # call outcomes, parties and reasons for the delinquency
     N_("no_answer"), N_("busy"), N_("wrong_number"), N_("right_party"), N_("third_party"), N_("refused"),
     N_("promise"), N_("callback"), N_("debtor"),
@@ -173,6 +173,7 @@ ENGLISH = {
     "lawyer_fee": "lawyer's fee", "enforcement_cost": "enforcement cost", "other_cost": "other cost",
     "filing_decision": "court's decision on the filing", "appeal_window": "appeal window ends",
     "enforcement_application": "last day to apply for enforcement", "law_firm": "law firm",
+    "lawyer": "law firm's lawyer",
     "admin": "administrator", "legal": "legal officer", "agency_user": "agency user",
     "customer_service": "customer service", "team_lead": "team lead", "collector": "phone collector",
     "visitor": "field visitor", "right_party": "cardholder reached", "third_party": "third party",

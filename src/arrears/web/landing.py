@@ -14,6 +14,7 @@ LANDING: dict[str, str] = {
     "agency_user": "/agency",
     "legal": "/legal",
     "compliance": "/compliance",
+    "lawyer": "/legal/cases",
 }
 
 

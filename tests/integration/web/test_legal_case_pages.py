@@ -16,6 +16,8 @@ from web_support import Browser, signed_in_as
 
 from arrears.kit.clock import now
 from arrears.models import LegalCase, LegalCost, LegalStep, Team, table_of
+from arrears.users.service import create_user
+from web_book import PASSWORD
 
 
 def proceed(legal: Browser, account_id: int) -> int:
@@ -133,3 +135,60 @@ def test_in_english_unknown_cases_and_other_roles(opened: tuple[Browser, int, st
         other = signed_in_as(web, role)
         assert other.client.get(f"/legal/cases/{case_id}").status_code == 403
         assert other.client.get("/legal/cases").status_code == 403
+
+
+def law_firm(book: Engine, code: str, lawyer: str) -> int:
+    """A law firm's team with one lawyer in it; the team's id."""
+    t = table_of(Team)
+    with book.begin() as connection:
+        firm = connection.execute(
+            insert(t).values(code=code, name=f"{code} 律所", kind="law_firm").returning(t.c.id)
+        )
+        firm_id = int(firm.scalar_one())
+        create_user(connection, username=lawyer, display_name=lawyer, role="lawyer", password=PASSWORD,
+                    now=now(), team_code=code)  # fmt: skip
+    return firm_id
+
+
+def test_a_lawyer_works_the_cases_of_their_firm_only(web: TestClient, book: Engine) -> None:
+    chosen = accounts(book)[:2]
+    refer(book, chosen)
+    legal = signed_in_as(web, "legal1")
+    for account, _, _ in chosen:
+        legal.post(
+            "/legal/decisions", {"account_id": str(account), "outcome": "proceed"}, token_from="/legal"
+        )
+    mine_id, theirs_id = sorted(case_ids(book))
+    firm_a, firm_b = law_firm(book, "firm-a", "lawyer_a"), law_firm(book, "firm-b", "lawyer_b")
+    for case_id, firm in ((mine_id, firm_a), (theirs_id, firm_b)):
+        page = f"/legal/cases/{case_id}"
+        assert legal.post(f"{page}/firm", {"firm": str(firm)}, token_from=page).status_code == 303
+
+    lawyer = Browser(TestClient(web.app))
+    signed = lawyer.sign_in("lawyer_a")
+    assert signed.status_code == 303
+    assert lawyer.client.get("/", follow_redirects=False).headers["location"] == "/legal/cases"
+    listed = lawyer.client.get("/legal/cases").text
+    assert f'href="/legal/cases/{mine_id}"' in listed and f'href="/legal/cases/{theirs_id}"' not in listed
+    assert 'href="/legal"' not in listed  # no legal review for a firm's lawyer
+    mine, theirs = f"/legal/cases/{mine_id}", f"/legal/cases/{theirs_id}"
+    assert lawyer.client.get(theirs).status_code == 404
+    assert (
+        lawyer.client.get(mine).status_code == 200 and 'id="assign-firm"' not in lawyer.client.get(mine).text
+    )
+    today = now().date().isoformat()
+    filed = lawyer.post(f"{mine}/steps", {"to": "filing", "on": today, "document": "案号 9"}, token_from=mine)
+    assert filed.status_code == 303 and steps(book, mine_id) == ["review", "filing"]
+    refused = lawyer.post(f"{theirs}/steps", {"to": "filing", "on": today, "document": "x"}, token_from=mine)
+    assert refused.status_code == 404 and steps(book, theirs_id) == ["review"]
+    assert lawyer.post(f"{mine}/firm", {"firm": str(firm_b)}, token_from=mine).status_code == 403
+    account_of = {mine_id: chosen[0][0], theirs_id: chosen[1][0]}
+    assert lawyer.client.get(f"/cases/{account_of[mine_id]}").status_code == 200  # the account, masked
+    assert lawyer.client.get(f"/cases/{account_of[theirs_id]}").status_code in (403, 404)
+    assert lawyer.client.get("/legal").status_code == 403 and lawyer.client.get("/team").status_code == 403
+
+
+def case_ids(book: Engine) -> list[int]:
+    c = table_of(LegalCase)
+    with book.connect() as connection:
+        return [int(one) for one in connection.execute(select(c.c.id)).scalars()]

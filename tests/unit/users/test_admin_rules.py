@@ -45,6 +45,18 @@ class TestTeams:
             with pytest.raises(AdminRefused):
                 rules.role_fits_team(role, kind)
 
+    def test_lawyers_and_law_firms_go_together(self) -> None:
+        rules.role_fits_team("lawyer", "law_firm")
+        for role, kind in (
+            ("lawyer", None),
+            ("lawyer", "legal"),
+            ("legal", "law_firm"),
+            ("collector", "law_firm"),
+        ):
+            with pytest.raises(AdminRefused):
+                rules.role_fits_team(role, kind)
+        assert "law_firm" in rules.TEAM_KINDS
+
 
 class TestTheGuards:
     def test_nobody_acts_on_themselves(self) -> None:

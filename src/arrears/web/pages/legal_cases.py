@@ -19,26 +19,40 @@ from arrears.kit.inputs import parse_day, parse_id
 from arrears.kit.money import parse_amount_fen
 from arrears.legal import case_rules, cases
 from arrears.legal.case_rules import Step
+from arrears.users.permissions import allowed
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in, work_day
 from arrears.web.form_errors import said
-from arrears.web.pages.workspace import form_fields
+from arrears.web.pages.workspace import NotInScope, form_fields
 
 router = APIRouter(include_in_schema=False)
-Officer = Annotated[sessions.Session, Depends(signed_in("legal:review", "account:read"))]
+Officer = Annotated[sessions.Session, Depends(signed_in("legal_case:work", "account:read"))]
+# legal assigns a case to a law firm, not a firm's lawyer
+Legal = Annotated[sessions.Session, Depends(signed_in("legal:review", "legal_case:work", "account:read"))]
+
+
+def _firm_of(session: sessions.Session) -> int | None:
+    """The law firm whose cases alone the user sees (a lawyer's team), None: every case (legal)."""
+    if allowed(session.user.role, "legal:review"):
+        return None
+    return session.user.team_id if session.user.team_id is not None else -1  # no firm: no case
 
 
 @router.get("/legal/cases", response_class=HTMLResponse)
 def case_list_page(request: Request, session: Officer) -> HTMLResponse:
     today = work_day(request).today
+    firm = _firm_of(session)
     with request.app.state.engine.connect() as connection:
-        rows = cases.case_list(connection)
-        due = cases.reminders(connection, today=today)
+        rows = cases.case_list(connection, firm_team_id=firm)
+        due = cases.reminders(connection, today=today, firm_team_id=firm)
     return page(request, "legal_cases.html", cases=rows, due=due, today=today)
 
 
-def _case_page(request: Request, case_id: int, *, status_code: int = 200, **more: Any) -> HTMLResponse:
+def _case_page(
+    request: Request, session: sessions.Session, case_id: int, *, status_code: int = 200, **more: Any
+) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
+        _in_scope(connection, session, case_id)
         view = cases.case_view(connection, case_id)
     return page(request, "legal_case.html", status_code=status_code, view=view, stages=case_rules.STAGES,
                 close_reasons=case_rules.CLOSE_REASONS, cost_kinds=case_rules.COST_KINDS,
@@ -47,7 +61,14 @@ def _case_page(request: Request, case_id: int, *, status_code: int = 200, **more
 
 @router.get("/legal/cases/{case_id:id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, session: Officer) -> HTMLResponse:
-    return _case_page(request, case_id)
+    return _case_page(request, session, case_id)
+
+
+def _in_scope(connection: Any, session: sessions.Session, case_id: int) -> None:
+    """A lawyer opens only an open case of their firm (404 otherwise, as for a case that is not there)."""
+    firm = _firm_of(session)
+    if firm is not None and not cases.firm_case(connection, case_id=case_id, firm_team_id=firm):
+        raise NotInScope()
 
 
 def _day(text: str | None, field: str) -> Any:
@@ -72,6 +93,7 @@ def _changed(
     today, moment = work_day(request).today, now()
     try:
         with audit_transaction(request.app.state.engine) as connection:
+            _in_scope(connection, session, case_id)
             if what == "step":
                 cases.record_step(connection, case_id=case_id, step=_step(form), by=session.user, today=today,
                                   now=moment)  # fmt: skip
@@ -89,7 +111,7 @@ def _changed(
         raise
     except ArrearsError as problem:
         status = 409 if isinstance(problem, cases.CaseMoved) else 422
-        return _case_page(request, case_id, status_code=status, failed=what,
+        return _case_page(request, session, case_id, status_code=status, failed=what,
                           error=said(locale(request), "legal_case", problem), typed=form)  # fmt: skip
     return RedirectResponse(f"/legal/cases/{case_id}?done={what}", status_code=303)
 
@@ -110,5 +132,5 @@ async def add_cost(request: Request, case_id: int, session: Officer) -> Response
 
 
 @router.post("/legal/cases/{case_id:id}/firm")
-async def assign_firm(request: Request, case_id: int, session: Officer) -> Response:
+async def assign_firm(request: Request, case_id: int, session: Legal) -> Response:
     return await _post(request, session, case_id, "firm")
