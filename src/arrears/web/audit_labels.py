@@ -33,6 +33,7 @@ ACTION_LABELS: dict[str, str] = {
     "legal_case.step": N_("legal case: step recorded"),
     "legal_case.assigned": N_("legal case: law firm assigned"),
     "legal_case.cost": N_("legal case: cost recorded"),
+    "legal_case.evidence_pack": N_("legal case: evidence pack made (personal data in clear)"),
     # payments
     "payment.posted": N_("payment posted"),
     "payment.reversed": N_("payment reversed"),

@@ -5,17 +5,29 @@ with nothing written; other roles kept out; zh-CN and English."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import Engine, insert, select
 from test_legal_page import accounts, refer
 from web_support import Browser, signed_in_as
 
 from arrears.kit.clock import now
-from arrears.models import LegalCase, LegalCost, LegalStep, Team, table_of
+from arrears.models import (
+    AuditEvent,
+    CardAccount,
+    Customer,
+    LegalCase,
+    LegalCost,
+    LegalStep,
+    Payment,
+    Team,
+    table_of,
+)
 from arrears.users.service import create_user
 from web_book import PASSWORD
 
@@ -192,3 +204,47 @@ def case_ids(book: Engine) -> list[int]:
     c = table_of(LegalCase)
     with book.connect() as connection:
         return [int(one) for one in connection.execute(select(c.c.id)).scalars()]
+
+
+def test_the_evidence_pack_is_one_pdf_with_the_case_in_clear_and_audited(
+    opened: tuple[Browser, int, str], book: Engine, web: TestClient
+) -> None:
+    legal, case_id, account_no = opened
+    a, c = table_of(CardAccount), table_of(Customer)
+    with book.begin() as connection:
+        account_id, name = connection.execute(
+            select(a.c.id, c.c.name).join(c, c.c.id == a.c.customer_id).where(a.c.account_no == account_no)
+        ).one()
+        connection.execute(insert(table_of(Payment)).values(payment_ref="EV-1", account_id=account_id,
+                           paid_date=now().date(), amount_fen=123_456, channel="app"))  # fmt: skip
+    page = f"/legal/cases/{case_id}"
+    fields = {"to": "filing", "on": now().date().isoformat(), "document": "(2026)沪01民初7号"}
+    legal.post(f"{page}/steps", fields, token_from=page)
+
+    answer = legal.client.get(f"{page}/evidence.pdf")
+
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert "attachment" in answer.headers["content-disposition"] and answer.content.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.content)).pages)
+    squeezed = re.sub(r"\s+", "", text)
+    expected_texts = (
+        "诉讼证据材料",
+        account_no,
+        name,
+        "1,234.56",
+        "(2026)沪01民初7号",
+        "起诉立案",
+        "合同主要条款",
+    )
+    for expected in expected_texts:
+        assert re.sub(r"\s+", "", expected) in squeezed, expected
+    assert "合同主要条款" in squeezed
+    e = table_of(AuditEvent)
+    with book.connect() as connection:
+        actions = list(connection.execute(select(e.c.action).where(e.c.subject_id == str(case_id))).scalars())
+    assert "legal_case.evidence_pack" in actions
+    legal.client.get("/lang/en")
+    pdf = legal.client.get(f"{page}/evidence.pdf").content
+    english = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Evidence pack" in english and "Payment history" in english
+    assert signed_in_as(web, "collector1").client.get(f"{page}/evidence.pdf").status_code == 403

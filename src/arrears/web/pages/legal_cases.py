@@ -7,26 +7,30 @@ reason in its form and what was typed."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from arrears.audit.repository import audit_transaction
+from arrears.audit.repository import AuditLog, audit_transaction
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import parse_day, parse_id
 from arrears.kit.money import parse_amount_fen
-from arrears.legal import case_rules, cases
+from arrears.legal import case_rules, cases, evidence
 from arrears.legal.case_rules import Step
 from arrears.users.permissions import allowed
 from arrears.web import sessions
 from arrears.web.deps import locale, page, signed_in, work_day
 from arrears.web.form_errors import said
+from arrears.web.i18n import environment
 from arrears.web.pages.workspace import NotInScope, form_fields
 
 router = APIRouter(include_in_schema=False)
 Officer = Annotated[sessions.Session, Depends(signed_in("legal_case:work", "account:read"))]
+# the evidence pack shows the cardholder's personal data in clear
+Revealer = Annotated[sessions.Session, Depends(signed_in("legal_case:work", "account:read", "pii:reveal"))]
 # legal assigns a case to a law firm, not a firm's lawyer
 Legal = Annotated[sessions.Session, Depends(signed_in("legal:review", "legal_case:work", "account:read"))]
 
@@ -119,6 +123,27 @@ def _changed(
 async def _post(request: Request, session: sessions.Session, case_id: int, what: str) -> Response:
     form = await form_fields(request)
     return await run_in_threadpool(_changed, request, session, case_id, form, what)
+
+
+@router.get("/legal/cases/{case_id:id}/evidence.pdf")
+def evidence_pack(request: Request, case_id: int, session: Revealer) -> Response:
+    """The case's evidence pack as one PDF in the page's language, the cardholder's name and national
+    ID in clear: audited (``legal_case.evidence_pack``) before it is made."""
+    settings, lang, moment = request.app.state.settings, locale(request), now()
+    font = evidence.font_of(settings.letter_font_dir)  # no CJK font: refused before anything is read
+    with audit_transaction(request.app.state.engine) as connection:
+        _in_scope(connection, session, case_id)
+        found = evidence.gather(connection, case_id, cipher=request.app.state.cipher)
+        AuditLog(connection).append(at=moment, actor=session.user.username, action="legal_case.evidence_pack",
+                                    subject_type="legal_case", subject_id=str(case_id),
+                                    details={"account_id": int(found.case["account_id"])})  # fmt: skip
+    zone, said = ZoneInfo(settings.timezone), environment(lang).filters["code"]
+    doc = evidence.document(found, lang="zh" if lang == "zh_CN" else "en", font=font,
+                            generated=moment.astimezone(zone), label=said)  # fmt: skip
+    pdf = evidence.render(doc, font_dir=settings.letter_font_dir, day=moment.astimezone(zone).date())
+    headers = {"Content-Disposition": f'attachment; filename="evidence-{case_id}.pdf"',
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}  # fmt: skip
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @router.post("/legal/cases/{case_id:id}/steps")
