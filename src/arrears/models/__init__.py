@@ -46,6 +46,7 @@ from arrears.models.outbox import (
     OutboxEvent,
     OutboxMessage,
 )
+from arrears.models.overdraft_candidate import COLLECTION_KINDS, OVERDRAFT_STATUSES, OverdraftCandidate
 from arrears.models.payment import Payment
 from arrears.models.payments import (
     NOTIFICATION_OUTCOMES,
@@ -125,6 +126,7 @@ __all__ = [
     "CALLBACK_STATUSES",
     "CALL_OUTCOMES",
     "CHALLENGE_STATUSES",
+    "COLLECTION_KINDS",
     "CONTACT_KINDS",
     "CONTACT_PARTIES",
     "DELINQUENCY_REASONS",
@@ -146,6 +148,7 @@ __all__ = [
     "NOTIFICATION_OUTCOMES",
     "ORDER_PURPOSES",
     "ORDER_STATUSES",
+    "OVERDRAFT_STATUSES",
     "PAYMENT_SOURCES",
     "PLAN_KINDS",
     "PLAN_STATUSES",
@@ -202,6 +205,7 @@ __all__ = [
     "MessageTemplate",
     "OutboxEvent",
     "OutboxMessage",
+    "OverdraftCandidate",
     "Payment",
     "PaymentOrder",
     "PlanApproval",
