@@ -46,6 +46,7 @@ from arrears.web.pages import (
     dossier,
     legal,
     legal_cases,
+    legal_firms,
     my_assistant,
     my_auth,
     my_owe,
@@ -134,6 +135,7 @@ def create_app(
         agency_page.router,  # the accounts placed with the agency user's agency
         legal.router,  # legal review: referrals and requests, the decision
         legal_cases.router,  # legal cases: steps, deadlines, costs, the law firm
+        legal_firms.router,  # a law firm's monthly fee statement
         compliance_desk.router,  # the audit trail, the chain's state, overrides, holds by kind
         payment_pages.router,
         pay_gateway.router,  # the simulated gateway's checkout page

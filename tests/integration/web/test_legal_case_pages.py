@@ -5,6 +5,7 @@ with nothing written; other roles kept out; zh-CN and English."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import timedelta
@@ -248,3 +249,35 @@ def test_the_evidence_pack_is_one_pdf_with_the_case_in_clear_and_audited(
     english = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Evidence pack" in english and "Payment history" in english
     assert signed_in_as(web, "collector1").client.get(f"{page}/evidence.pdf").status_code == 403
+
+
+def test_a_firms_fee_statement_as_a_page_and_csv(
+    opened: tuple[Browser, int, str], book: Engine, web: TestClient
+) -> None:
+    legal, case_id, account_no = opened
+    firm = law_firm(book, "firm-s", "lawyer_s")
+    page = f"/legal/cases/{case_id}"
+    legal.post(f"{page}/firm", {"firm": str(firm)}, token_from=page)
+    today = now().date()
+    for amount in ("1000.01", "0.99", "2999"):
+        fields = {"kind": "lawyer_fee", "amount": amount, "incurred_on": today.isoformat()}
+        assert legal.post(f"{page}/costs", fields, token_from=page).status_code == 303
+    month = today.strftime("%Y-%m")
+
+    shown = legal.client.get(f"/legal/firms/{firm}/statement?month={month}").text
+    assert account_no in shown and "¥4,000.00" in shown.split('id="statement-total"')[1][:40]
+    assert "律师费" in shown and "费用结算单" in shown
+    csv_text = legal.client.get(f"/legal/firms/{firm}/statement?month={month}&format=csv").text
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert rows[1] == ["firm-s", month, str(case_id), account_no, "lawyer_fee", "3", "4,000.00"]
+    assert rows[-1] == ["firm-s", month, "", "", "total", "", "4,000.00"] and len(rows) == 3
+    assert legal.client.get(f"/legal/firms/{firm}/statement?month=2026-13").status_code == 422
+    assert legal.client.get(f"/legal/firms/{firm}/statement?month=0001-01").status_code == 422
+    assert legal.client.get(f"/legal/firms/{firm}/statement?format=pdf").status_code == 422
+    assert legal.client.get(f"/legal/firms/{2**63}/statement").status_code == 404
+    other = law_firm(book, "firm-t", "lawyer_t")
+    lawyer = Browser(TestClient(web.app))
+    lawyer.sign_in("lawyer_s")
+    assert lawyer.client.get(f"/legal/firms/{firm}/statement?month={month}").status_code == 200
+    assert lawyer.client.get(f"/legal/firms/{other}/statement").status_code == 404
+    assert signed_in_as(web, "collector1").client.get(f"/legal/firms/{firm}/statement").status_code == 403
