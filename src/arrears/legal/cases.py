@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from arrears.audit.repository import AuditLog
 from arrears.contacts.holds import lift_hold, place_hold
 from arrears.kit.errors import ArrearsError, NotFound
-from arrears.kit.inputs import InvalidField
+from arrears.kit.inputs import InvalidField, check_text
 from arrears.legal import case_rules as rules
 from arrears.legal.case_repository import CaseRepository
 from arrears.legal.case_rules import CaseMoney, Step, StepRefused
@@ -180,12 +180,13 @@ def add_cost(
     repository = CaseRepository(connection)
     case = _case(repository, case_id)
     kind, amount_fen = rules.check_cost(kind, amount_fen)
+    note = check_text(note or "", field="note").strip() or None  # a note's length, as a step's
     if incurred_on < case["opened_on"] or incurred_on > today:
         raise InvalidField("incurred_on", "the date must lie between the case's opening and today",
                            "日期须在立案审查之日与今天之间")  # fmt: skip
     cost_id = repository.add_cost({"case_id": case_id, "kind": kind, "amount_fen": amount_fen,
                                    "incurred_on": incurred_on, "firm_team_id": case["firm_team_id"],
-                                   "note": (note or "").strip() or None, "by_id": by.id,
+                                   "note": note, "by_id": by.id,
                                    "recorded_at": now})  # fmt: skip
     _audit(connection, by, now, "legal_case.cost", case_id,
            {"cost_id": cost_id, "kind": kind, "amount_fen": amount_fen})  # fmt: skip
