@@ -14,6 +14,7 @@ from arrears.cli import (
     demo,
     dispatch,
     imports,
+    legal,
     letters,
     model,
     payments,
@@ -56,6 +57,7 @@ app.add_typer(templates.app, name="templates")
 app.command("demo")(demo.demo)
 app.command("dispatch")(dispatch.dispatch)
 app.add_typer(assistant.app, name="assistant")
+app.add_typer(legal.app, name="legal")
 
 
 def _version(value: bool) -> None:

@@ -25,12 +25,14 @@ def run_day(
     """Run the day over the store: import (optional), delinquency snapshot, promises settled, scoring
     with the active model, segmentation, compliance, capacity allocation; the actions (SMS outbox,
     call queue, visit candidates, letters, legal and agency tasks) and the report are written with the
-    run's completion; then the service cases whose deadlines passed are escalated. A completed date is
+    run's completion; then the service cases whose deadlines passed are escalated, and the
+    malicious-overdraft referral check of the day records its candidates for legal. A completed date is
     not run again; an earlier date is refused; a run that stopped half-way is completed by running it
     again."""
     from arrears import migrate
     from arrears.batch.run_day import RunInputs
     from arrears.batch.run_day import run_day as run
+    from arrears.cli.legal import run_check
     from arrears.compliance import load_policy
     from arrears.config import get_settings
     from arrears.db import get_engine
@@ -75,6 +77,7 @@ def run_day(
         console.print(f"{day} was already run; nothing changed. Its report:")
     print_report(result.report, seconds=time.perf_counter() - started)
     _escalate(engine, settings, load_policy(policy))
+    run_check(engine, settings, day)  # the malicious-overdraft referral check of the day
 
 
 def _escalate(engine: Any, settings: Any, policy: Any) -> None:
