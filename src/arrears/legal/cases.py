@@ -176,9 +176,11 @@ def add_cost(
     now: datetime,
     note: str | None = None,
 ) -> int:
-    """Records a cost of the case (a lawyer's fee goes on the assigned firm's statement)."""
+    """Records a cost of the open case (a lawyer's fee goes on the assigned firm's statement)."""
     repository = CaseRepository(connection)
-    case = _case(repository, case_id)
+    case = _case(repository, case_id, lock=True)  # a colleague closing it meanwhile: after them
+    if case["stage"] == "closed":
+        raise StepRefused("a closed case takes no cost", "已结案的案件不能再记录费用")
     kind, amount_fen = rules.check_cost(kind, amount_fen)
     note = check_text(note or "", field="note").strip() or None  # a note's length, as a step's
     if incurred_on < case["opened_on"] or incurred_on > today:

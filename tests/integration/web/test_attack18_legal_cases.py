@@ -272,6 +272,30 @@ def test_a_firm_id_past_every_range_is_refused(opened: tuple[Browser, int], book
         assert connection.execute(select(c.c.firm_team_id).where(c.c.id == case_id)).scalar_one() is None
 
 
+def test_a_closed_case_takes_no_step_cost_or_firm(opened: tuple[Browser, int], book: Engine) -> None:
+    legal, case_id = opened
+    page, day = f"/legal/cases/{case_id}", today().isoformat()
+    firm = law_firm(book, "firm-c", "lawyer_c")
+    closed = legal.post(form_of("steps", case_id), {"to": "closed", "on": day, "close_reason": "settled"},
+                        token_from=page)  # fmt: skip
+    assert closed.status_code == 303
+    shown = legal.client.get(page).text
+    assert 'id="step-form"' not in shown and 'id="cost-form"' not in shown and 'id="firm-form"' not in shown
+    for path, fields in (("steps", {"to": "enforcement", "on": day, "document": "E"}),
+                         ("steps", {"to": "closed", "on": day, "close_reason": "paid"}),
+                         ("costs", {"kind": "court_fee", "amount": "10", "incurred_on": day}),
+                         ("firm", {"firm": str(firm)}),
+                         ("firm", {"firm": ""})):  # fmt: skip
+        answer = legal.post(form_of(path, case_id), fields, token_from=page)
+        assert answer.status_code in (409, 422), (path, fields, answer.status_code)
+        assert "Traceback" not in answer.text
+    assert steps(book, case_id) == ["review", "closed"] and costs(book, case_id) == []
+    c = table_of(LegalCase)
+    with book.connect() as connection:
+        row = connection.execute(select(c.c.firm_team_id, c.c.close_reason).where(c.c.id == case_id)).one()
+    assert row.firm_team_id is None and row.close_reason == "settled"
+
+
 def assigned_to_a_lawyer(web: TestClient, book: Engine) -> tuple[Browser, Browser, int, int, int]:
     """Two cases, one per firm; legal1, lawyer_a of the first firm signed in, the first case, the
     second firm and lawyer_a's user id."""
