@@ -260,3 +260,12 @@ def pack(connection: Connection, *, candidate_id: int) -> tuple[dict[str, Any], 
                      "at": row["decided_at"].isoformat()},
     }  # fmt: skip
     return document, pack_csv_rows(chosen, account_no=str(row["account_no"]))
+
+
+def record_download(connection: Connection, *, candidate_id: int, by: StaffUser, now: datetime) -> None:
+    """A referral pack handed out, audited (``legal.overdraft_pack``, subject the card account)."""
+    row = OverdraftRepository(connection).get(candidate_id)
+    AuditLog(connection).append(
+        at=now, actor=by.username, action="legal.overdraft_pack", subject_type=SUBJECT,
+        subject_id=str(row["account_id"]), details={"candidate_id": candidate_id},
+    )  # fmt: skip

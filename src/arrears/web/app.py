@@ -47,6 +47,7 @@ from arrears.web.pages import (
     legal,
     legal_cases,
     legal_firms,
+    legal_overdraft,
     my_assistant,
     my_auth,
     my_owe,
@@ -135,6 +136,7 @@ def create_app(
         agency_page.router,  # the accounts placed with the agency user's agency
         legal.router,  # legal review: referrals and requests, the decision
         legal_cases.router,  # legal cases: steps, deadlines, costs, the law firm
+        legal_overdraft.router,  # malicious overdraft: the daily check's candidates, the decision, the pack
         legal_firms.router,  # a law firm's monthly fee statement
         compliance_desk.router,  # the audit trail, the chain's state, overrides, holds by kind
         payment_pages.router,

@@ -29,6 +29,9 @@ ACTION_LABELS: dict[str, str] = {
     # legal
     "legal.proceeded": N_("legal review: proceed with legal action"),
     "legal.returned": N_("legal review: returned to collection"),
+    "legal.overdraft_referred": N_("malicious overdraft: referred"),
+    "legal.overdraft_not_referred": N_("malicious overdraft: not referred"),
+    "legal.overdraft_pack": N_("malicious overdraft: referral pack downloaded"),
     "legal_case.opened": N_("legal case opened"),
     "legal_case.step": N_("legal case: step recorded"),
     "legal_case.assigned": N_("legal case: law firm assigned"),

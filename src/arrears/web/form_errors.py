@@ -53,6 +53,7 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
                 "collected": N_("Collected (yuan)")},
     # the legal queue's decision, a call quality review's checklist, an administrator's user forms
     "legal": {"reason": N_("Reason")},
+    "overdraft": {"reason": N_("Reason"), "outcome": N_("Decision")},
     "legal_case": {"to": N_("Next stage"), "on": N_("Date"), "document": N_("Document"), "note": N_("Note"),
                    "close_reason": N_("Why it closes"), "hearing_on": N_("Hearing date"),
                    "perform_by": N_("Last day of performance"), "kind": N_("Kind of cost"),

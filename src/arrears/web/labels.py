@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 
 from arrears.accounts.rules import DEFAULT_CLASSES
+from arrears.legal.overdraft_rules import OUTCOMES as OVERDRAFT_OUTCOMES
 from arrears.models import (
     ACCOUNT_STATUSES,
     ACTION_CHANNELS,
@@ -25,6 +26,7 @@ from arrears.models import (
     CALL_OUTCOMES,
     CALLBACK_STATUSES,
     CHALLENGE_STATUSES,
+    COLLECTION_KINDS,
     CONTACT_KINDS,
     CONTACT_PARTIES,
     DELINQUENCY_REASONS,
@@ -44,6 +46,7 @@ from arrears.models import (
     NOTIFICATION_OUTCOMES,
     ORDER_PURPOSES,
     ORDER_STATUSES,
+    OVERDRAFT_STATUSES,
     PAYMENT_SOURCES,
     PLAN_KINDS,
     PLAN_STATUSES,
@@ -148,6 +151,8 @@ LABELS = (
     N_("settled"), N_("written_off"), N_("court_fee"), N_("lawyer_fee"), N_("enforcement_cost"),
     N_("other_cost"), N_("filing_decision"), N_("appeal_window"), N_("enforcement_application"),
     N_("law_firm"),
+    # malicious-overdraft referrals (legal/overdraft_rules.py): legal's decisions and the candidates' statuses
+    N_("refer"), N_("not_refer"), N_("referred"), N_("not_referred"),
 )  # fmt: skip
 CODES = frozenset(
     (
@@ -161,6 +166,7 @@ CODES = frozenset(
         *SERVICE_OUTCOMES, *SERVICE_REMEDIES, *SERVICE_STATUSES, *STOP_STATUSES, *TASK_STATUSES,
         *TEMPLATE_STATUSES, *PRODUCTS, *PAYMENT_CHANNELS, *VISIT_OUTCOMES, *TASK_KINDS, *TEAM_KINDS, *ARMS,
         *REGULATORY_CLASSES, *LEGAL_STAGES, *LEGAL_CLOSE_REASONS, *LEGAL_COST_KINDS, *LEGAL_DEADLINE_KINDS,
+        *OVERDRAFT_STATUSES, *COLLECTION_KINDS, *OVERDRAFT_OUTCOMES,
     )
 )  # fmt: skip
 """Every stored code a page may show."""
@@ -200,6 +206,8 @@ ENGLISH = {
     "cease_contact": "cease contact", "breathing_space": "breathing space", "legal_review": "legal review",
     "agency_placement": "agency placement", "home_address": "home address", "work_address": "work address",
     "home_phone": "home phone", "work_phone": "work phone",
+    "refer": "refer for malicious overdraft", "not_refer": "do not refer",
+    "referred": "referred for malicious overdraft", "not_referred": "not referred",
 }  # fmt: skip
 
 
