@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from arrears.audit.repository import AuditLog
+from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError
 from arrears.legal.overdraft_repository import OverdraftRepository
 from arrears.legal.overdraft_rules import (
@@ -36,6 +37,7 @@ from arrears.legal.overdraft_rules import (
     select,
 )
 from arrears.legal.repository import LegalRepository
+from arrears.messaging.letters.rules import as_text_cell
 from arrears.users.service import StaffUser
 
 SUBJECT = "card_account"
@@ -239,19 +241,26 @@ def _still_eligible(connection: Connection, row: dict[str, Any], *, day: date, z
     )
 
 
-def pack(connection: Connection, *, candidate_id: int) -> tuple[dict[str, Any], list[list[str]]]:
-    """A referred candidate's pack: the evidence and its computation (JSON) and the same as CSV rows.
-    NotReferred for a candidate that was not referred; NotFound for none."""
-    row = OverdraftRepository(connection).get(candidate_id)
+def pack(
+    connection: Connection, *, candidate_id: int, cipher: FieldCipher
+) -> tuple[dict[str, Any], list[list[str]]]:
+    """A referred candidate's pack for the public security organ: the cardholder (name and national ID
+    in clear: the caller audits the download), the evidence and its computation (JSON) and the same as
+    CSV rows. NotReferred for a candidate that was not referred; NotFound for none."""
+    repository = OverdraftRepository(connection)
+    row = repository.get(candidate_id)
     if row["status"] != STATUSES[REFER]:
         raise NotReferred(
             f"account {row['account_no']} was not referred: there is no referral pack",
             f"账户 {row['account_no']} 未移送，没有移送材料",
         )
     chosen = stored_selection(row)
+    name, national_id = repository.holder(int(row["account_id"]))
+    holder = {"name": name, "national_id": cipher.decrypt(national_id)}
     document = {
         "kind": "malicious_overdraft_referral",
         "account_no": row["account_no"],
+        "cardholder": holder,
         "check_date": row["check_date"].isoformat(),
         "dpd": row["dpd"],
         "collections": [{"on": c.on.isoformat(), "kind": c.kind, "ref": c.ref} for c in chosen.collections],
@@ -259,7 +268,12 @@ def pack(connection: Connection, *, candidate_id: int) -> tuple[dict[str, Any], 
         "decision": {"outcome": REFER, "reason": row["reason"], "by": row["decided_by"],
                      "at": row["decided_at"].isoformat()},
     }  # fmt: skip
-    return document, pack_csv_rows(chosen, account_no=str(row["account_no"]))
+    rows = pack_csv_rows(chosen, account_no=str(row["account_no"]))
+    number = rows[1][0] if len(rows) > 1 else str(row["account_no"])
+    # the cardholder first: name and national ID as text cells, never run as spreadsheet formulas
+    rows[1:1] = [[number, "cardholder_name", "", as_text_cell(holder["name"]), ""],
+                 [number, "national_id", "", as_text_cell(holder["national_id"]), ""]]  # fmt: skip
+    return document, rows
 
 
 def record_download(connection: Connection, *, candidate_id: int, by: StaffUser, now: datetime) -> None:

@@ -18,6 +18,7 @@ from arrears.models import (
     AppUser,
     CardAccount,
     ContactEvent,
+    Customer,
     OutboxMessage,
     OverdraftCandidate,
     Payment,
@@ -185,3 +186,11 @@ class OverdraftRepository:
             .values(status=status, reason=reason, decided_by_id=by, decided_at=at)
         )
         return int(self._connection.execute(query).rowcount) == 1
+
+    def holder(self, account_id: int) -> tuple[str, bytes]:
+        """The account's cardholder: name and encrypted national ID."""
+        a, c = _ACCOUNT, table_of(Customer)
+        query = select(c.c.name, c.c.national_id_enc).join(a, a.c.customer_id == c.c.id)
+        query = query.where(a.c.id == account_id)
+        row = self._connection.execute(query).one()
+        return str(row.name), bytes(row.national_id_enc)

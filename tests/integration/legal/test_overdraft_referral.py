@@ -19,7 +19,7 @@ from arrears.legal.overdraft_rules import decision
 from arrears.models import AuditEvent, CardAccount, OverdraftCandidate, table_of
 from arrears.users.service import StaffUser
 from overdraft_book import ZONE, call, eligible_account, letter, owing, paid
-from web_book import build_book
+from web_book import build_book, personal_data
 
 NOW = datetime(2026, 6, 1, 2, tzinfo=UTC)
 AS_OF = date(2026, 6, 1)
@@ -168,11 +168,11 @@ def test_the_pack_states_the_evidence_and_its_computation(
     check(engine)
     (found,) = candidates(engine)
     with engine.connect() as connection, pytest.raises(overdraft.NotReferred):
-        overdraft.pack(connection, candidate_id=int(found["id"]))
+        overdraft.pack(connection, candidate_id=int(found["id"]), cipher=cipher)
     decide(engine, int(found["id"]), "refer")
 
     with engine.connect() as connection:
-        document, rows = overdraft.pack(connection, candidate_id=int(found["id"]))
+        document, rows = overdraft.pack(connection, candidate_id=int(found["id"]), cipher=cipher)
 
     computed = document["computation"]
     assert computed["rule"] == "LEGAL-MALICIOUS-OVERDRAFT" and computed["eligible"] is True
@@ -182,3 +182,11 @@ def test_the_pack_states_the_evidence_and_its_computation(
     assert (computed["overdue_fen"], computed["principal_fen"]) == (52_000_00, 48_000_00)
     assert document["decision"]["reason"] == "两次催收后仍未还款" and document["decision"]["by"] is not None
     assert [document["account_no"], "overdue", "", "", "52000.00"] in rows
+    name, national_id, _ = personal_data(engine, cipher, account)  # the police need the cardholder
+    assert document["cardholder"] == {"name": name, "national_id": national_id}
+    assert rows[1][1:] == ["cardholder_name", "", name, ""] and rows[2][1:] == [
+        "national_id",
+        "",
+        national_id,
+        "",
+    ]

@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select
 from web_support import Browser, signed_in_as
 
+from arrears.kit.crypto import FieldCipher
 from arrears.legal import overdraft
 from arrears.models import AuditEvent, CardAccount, OverdraftCandidate, Payment, table_of
 from overdraft_book import ZONE, eligible_account, paid
-from web_book import RUN
+from web_book import RUN, personal_data
 
 PAGE = "/legal/overdraft"
 
@@ -61,8 +62,14 @@ def decide(legal: Browser, candidate_id: int, outcome: str, reason: str, *, toke
     return legal.post(f"{PAGE}/decisions", fields, token_from=token_from)
 
 
+def account_id(book: Engine, account_no: str) -> int:
+    a = table_of(CardAccount)
+    with book.connect() as connection:
+        return int(connection.execute(select(a.c.id).where(a.c.account_no == account_no)).scalar_one())
+
+
 def test_legal_sees_the_evidence_refers_and_downloads_the_pack(
-    web: TestClient, book: Engine, checked: tuple[int, str]
+    web: TestClient, book: Engine, checked: tuple[int, str], cipher: FieldCipher
 ) -> None:
     candidate_id, account_no = checked
     legal = signed_in_as(web, "legal1")
@@ -81,6 +88,8 @@ def test_legal_sees_the_evidence_refers_and_downloads_the_pack(
     pack = legal.client.get(f"{PAGE}/{candidate_id}/pack.json")
     assert pack.status_code == 200 and "attachment" in pack.headers["content-disposition"]
     document = json.loads(pack.text)
+    name, national_id, _ = personal_data(book, cipher, account_id(book, account_no))
+    assert document["cardholder"] == {"name": name, "national_id": national_id}
     assert document["computation"]["days_between"] == 40 and document["computation"]["eligible"] is True
     sheet = legal.client.get(f"{PAGE}/{candidate_id}/pack.csv")
     assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")

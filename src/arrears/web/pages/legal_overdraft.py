@@ -29,6 +29,8 @@ from arrears.web.pages.workspace import NotInScope, form_fields
 
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[sessions.Session, Depends(signed_in("legal:review", "account:read"))]
+# the pack names the cardholder in clear
+Revealer = Annotated[sessions.Session, Depends(signed_in("legal:review", "account:read", "pii:reveal"))]
 
 LABELS = (N_("refer"), N_("not_refer"), N_("referred"), N_("not_referred"))  # fmt: skip
 
@@ -78,7 +80,8 @@ def _pack(
         raise NotInScope()
     try:
         with audit_transaction(request.app.state.engine) as connection:
-            document, rows = overdraft.pack(connection, candidate_id=candidate_id)
+            cipher = request.app.state.cipher
+            document, rows = overdraft.pack(connection, candidate_id=candidate_id, cipher=cipher)
             overdraft.record_download(connection, candidate_id=candidate_id, by=session.user, now=now())
     except (NotFound, overdraft.NotReferred):
         raise NotInScope() from None
@@ -91,14 +94,14 @@ def _download(body: bytes, media: str, name: str) -> Response:
 
 
 @router.get("/legal/overdraft/{candidate_id}/pack.json")
-def overdraft_pack_json(request: Request, session: Reviewer, candidate_id: int) -> Response:
+def overdraft_pack_json(request: Request, session: Revealer, candidate_id: int) -> Response:
     document, _ = _pack(request, session, candidate_id)
     body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
     return _download(body, "application/json", f"overdraft-referral-{candidate_id}.json")
 
 
 @router.get("/legal/overdraft/{candidate_id}/pack.csv")
-def overdraft_pack_csv(request: Request, session: Reviewer, candidate_id: int) -> Response:
+def overdraft_pack_csv(request: Request, session: Revealer, candidate_id: int) -> Response:
     _, rows = _pack(request, session, candidate_id)
     text = io.StringIO()
     csv.writer(text, lineterminator="\r\n").writerows(rows)
