@@ -110,6 +110,7 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
     users = " ".join(result.stdout.split())  # the console wraps the list of users at its width
     assert "collector1 (collector)" in users and "agency1 (agency_user)" in users
     assert "lead2 (team_lead)" in users  # the field team's lead
+    assert "lawyer1 (lawyer)" in users and "Legal proceeded on 2 referrals" in " ".join(result.stdout.split())
     assert "Their password (random" in result.stdout
     said = " ".join(result.stdout.split())
     queued = re.search(r"messages queued ([\d,]+) \(email ([\d,]+), letter 40, sms ([\d,]+)\)", said)
@@ -144,7 +145,8 @@ def _first_screens_have_work(cli: Cli, password: str) -> None:
     assert paths == {"collector1": "/", "collector2": "/", "visitor1": "/visits/today",
                      "visitor2": "/visits/today", "lead1": "/team", "lead2": "/visits/plan",
                      "legal1": "/legal", "compliance1": "/compliance", "service1": "/service/inbound",
-                     "manager1": "/dashboard", "admin1": "/admin/users", "agency1": "/agency"}  # fmt: skip
+                     "manager1": "/dashboard", "admin1": "/admin/users", "agency1": "/agency",
+                     "lawyer1": "/legal/cases"}  # fmt: skip
     text = {name: shown for name, (_, shown) in screens.items()}
     assert all("业务日期 2005-10-01" in shown for shown in text.values())
     assert figure(text["collector1"], "队列中等待的案件") > 0 and figure(text["collector1"], "通话") == 14
@@ -152,7 +154,9 @@ def _first_screens_have_work(cli: Cli, password: str) -> None:
     assert figure(text["lead1"], "collector1") == 14  # each collector's calls on the floor
     assert "2005-10-01" in text["lead2"] and "pair-1" in text["lead2"]
     assert figure(text["manager1"], "接通率 · 本人联系率") > 0 and "28 通电话" in text["manager1"]
-    assert figure(text["legal1"], "等待中") == 25 and "采取法律行动" in text["legal1"]  # the run's reviews
+    # the run's 25 reviews, two decided that morning: legal cases, the first with the law firm's letter
+    assert figure(text["legal1"], "等待中") == 23 and "采取法律行动" in text["legal1"]
+    assert "进行中的案件：1" in text["lawyer1"] and "律师函" in text["lawyer1"]
     assert "来电已记录" in text["compliance1"] or "客服案件已创建" in text["compliance1"]
     assert figure(text["service1"], "我的未结工单") == 1
     assert all(name in text["admin1"] for name in users)

@@ -133,6 +133,7 @@ def _people() -> None:
     """The demo's teams and users, the day's agency hand-overs placed with agency A, and the day's
     visits planned for the visitors' pair."""
     from datetime import date
+    from zoneinfo import ZoneInfo
 
     from arrears.accounts.placements import place_run_hand_overs
     from arrears.compliance.policy import load_policy
@@ -142,6 +143,7 @@ def _people() -> None:
     from arrears.kit.crypto import cipher_for
     from arrears.servicedesk.setup import DeskSetup
     from arrears.users.demo import AGENCY, PAIR, USERS, create_demo_users
+    from arrears.users.demo_legal import legal_morning
     from arrears.users.demo_morning import Desk, morning
     from arrears.visits.planning import SOLVER, plan_visits
     from arrears.visits.setup import travel_times
@@ -159,6 +161,9 @@ def _people() -> None:
                       visitor=users["visitor1"], policy=policy, limits=CallLimits.of(settings),
                       max_held=settings.max_held_cases,
                       desk=Desk(users["service1"], desk_setup, cipher_for(settings)))  # fmt: skip
+        legal = legal_morning(connection, day=run_date, officer=users["legal1"], lawyer=users["lawyer1"],
+                              firm_team_id=int(users["lawyer1"].team_id or 0), policy=policy,
+                              zone=ZoneInfo(settings.timezone))  # fmt: skip
     console.print(f"\n{placed:,} accounts placed with agency {AGENCY} for 90 days.")
     stops = sum(len(route.stops) for route in visits.routes)
     left = len(visits.dropped)
@@ -169,6 +174,11 @@ def _people() -> None:
         f"the rulebook), {day.visits} visit made by {PAIR}, {day.promises} promises to pay "
         f"({day.promised_fen / 100:,.2f} yuan); {day.service_cases} calls to customer service logged as "
         "service cases (a complaint, a hardship request).",
+        highlight=False,
+    )
+    console.print(
+        f"Legal proceeded on {len(legal.cases)} referrals of {run_date} (legal cases opened, the accounts "
+        "held); the first went to the law firm, whose lawyer1 recorded the lawyer's letter sent.",
         highlight=False,
     )
     console.print("Users, one per role: " + ", ".join(f"{name} ({role})" for name, role, _ in USERS))

@@ -1,6 +1,6 @@
 """The demo's teams and users: one user per role (two visitors; a team lead for the phone team and one
-for the visitors' field team), in teams, with one password; the two visitors' profiles (bases in
-Zhongshan, where the synthetic addresses are) and their pair."""
+for the visitors' field team; a law firm's lawyer), in teams, with one password; the two visitors'
+profiles (bases in Zhongshan, where the synthetic addresses are) and their pair."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from arrears.users.service import StaffUser, create_user
 from arrears.visits.setup import add_pair, set_profile
 
 AGENCY = "A"
+LAW_FIRM = "firm-1"
 PAIR = "pair-1"
 BASES = (  # username, latitude, longitude, label: two branches in Zhongshan's centre
     ("visitor1", 22.522, 113.380, "石岐网点 Shiqi branch"),
@@ -22,6 +23,7 @@ TEAMS = (
     {"code": "phone-1", "name": "电催一组 Phone team 1", "kind": "phone", "agency_code": None},
     {"code": "field-1", "name": "外访一组 Field team 1", "kind": "field", "agency_code": None},
     {"code": "agency-a", "name": "委外机构 A Agency A", "kind": "agency", "agency_code": AGENCY},
+    {"code": LAW_FIRM, "name": "金诚律师事务所 Jincheng Law Firm", "kind": "law_firm", "agency_code": None},
 )
 USERS = (  # username, role, team
     ("collector1", "collector", "phone-1"),
@@ -36,6 +38,7 @@ USERS = (  # username, role, team
     ("manager1", "manager", None),
     ("admin1", "admin", None),
     ("agency1", "agency_user", "agency-a"),
+    ("lawyer1", "lawyer", LAW_FIRM),  # the law firm's lawyer: the cases legal assigns to the firm
 )
 
 
