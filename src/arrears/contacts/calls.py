@@ -33,16 +33,16 @@ def add_promise(
     connection: Connection,
     *,
     account_id: int,
-    amount_fen: int,
-    promised_date: date,
+    promise: Promise,
     taken_on: date,
     taken_by_id: int | None,
     now: datetime,
 ) -> int:
     """A promise to pay taken on a call (outbound, or inbound at the service desk) by ``taken_by_id``."""
     p = table_of(PromiseToPay)
-    values = {"account_id": account_id, "amount_fen": amount_fen, "taken_on": taken_on,
-              "promised_date": promised_date, "created_at": now, "taken_by_id": taken_by_id}  # fmt: skip
+    values = {"account_id": account_id, "amount_fen": promise.amount_fen, "taken_on": taken_on,
+              "promised_date": promise.promised_date, "created_at": now,
+              "taken_by_id": taken_by_id}  # fmt: skip
     return int(connection.execute(insert(p).values(**values).returning(p.c.id)).scalar_one())
 
 
@@ -149,8 +149,7 @@ def log_call(
         promise_id = add_promise(
             connection,
             account_id=account_id,
-            amount_fen=call.promise.amount_fen,
-            promised_date=call.promise.promised_date,
+            promise=call.promise,
             taken_on=today,
             taken_by_id=user_id,
             now=now,

@@ -230,8 +230,7 @@ def log_inbound(
         promise_id = add_promise(
             connection,
             account_id=account_id,
-            amount_fen=call.promise.amount_fen,
-            promised_date=call.promise.promised_date,
+            promise=call.promise,
             taken_on=today,
             taken_by_id=user_id,
             now=now,

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
-from string import Formatter
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -28,9 +27,10 @@ from arrears.messaging.templates.errors import TemplateError
 from arrears.messaging.templates.facts import HOTLINE, day_text
 from arrears.messaging.templates.preview import Preview
 from arrears.messaging.templates.repository import TemplateRepository
+from arrears.messaging.templates.rules import substitute
 from arrears.messaging.templates.shipped import Draft
 from arrears.messaging.templates.talk import SECTIONS, sections_verdict, split_sections
-from arrears.messaging.templates.variables import check_variables, placeholders
+from arrears.messaging.templates.variables import check_variables
 from arrears.models import CollectionAction, table_of
 
 SITUATIONS: Final = ("first_contact", "broken_promise", "hardship", "third_party", "refusal", "dispute")
@@ -169,19 +169,9 @@ def values_of(facts: TalkFacts, *, locale: str) -> dict[str, str]:
 
 
 def _substitute(text: str, values: Mapping[str, str]) -> str:
-    """``text`` with its variables filled in; TemplateError for an unbalanced brace (a draft being
-    typed: the editor's preview shows the reason)."""
-    try:
-        parsed = list(Formatter().parse(text))
-    except ValueError:
-        placeholders(text)  # raises the TemplateError naming the unbalanced brace
-        raise
-    parts = []
-    for literal, field, _, _ in parsed:
-        parts.append(literal)
-        if field is not None:
-            parts.append(values.get(field, "{" + field + "}"))
-    return "".join(parts)
+    """``text`` with its variables filled in, an unknown one left as written (TemplateError for an
+    unbalanced brace: the editor's preview shows the reason)."""
+    return substitute(text, values, keep_missing=True)
 
 
 def fill_sections(draft: Draft, facts: TalkFacts, *, locale: str) -> tuple[Section, ...]:

@@ -42,9 +42,10 @@ def normal_locale(locale: str) -> str:
     return short
 
 
-def substitute(text: str, values: Mapping[str, str]) -> str:
-    """``text`` with every ``{variable}`` replaced; _Missing for the first one without a value,
-    TemplateError for an unbalanced brace (a draft being typed: the editor's preview says why)."""
+def substitute(text: str, values: Mapping[str, str], *, keep_missing: bool = False) -> str:
+    """``text`` with every ``{variable}`` replaced; _Missing for the first one without a value (kept as
+    ``{variable}`` with ``keep_missing``), TemplateError for an unbalanced brace (a draft being typed:
+    the editor's preview says why)."""
     try:
         parsed = list(Formatter().parse(text))
     except ValueError:
@@ -54,9 +55,9 @@ def substitute(text: str, values: Mapping[str, str]) -> str:
     for literal, field, _, _ in parsed:
         parts.append(literal)
         if field is not None:
-            if field not in values:
+            if field not in values and not keep_missing:
                 raise _Missing(field)
-            parts.append(values[field])
+            parts.append(values.get(field, "{" + field + "}"))
     return "".join(parts)
 
 
