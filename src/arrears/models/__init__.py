@@ -6,6 +6,7 @@ from sqlalchemy import Table
 
 from arrears.db import Base
 from arrears.models.account_score import AccountScore
+from arrears.models.agency import AGENCY_STATUSES, RECALL_REASONS, Agency, HandoverFile, PlacementBatch
 from arrears.models.agency_placement import AgencyPlacement
 from arrears.models.app_user import ROLES, AppUser
 from arrears.models.assistant import HANDOVER_REASONS, HANDOVER_TARGETS, AssistantConversation, AssistantTurn
@@ -120,6 +121,7 @@ def table_of(model: type[Base]) -> Table:
 __all__ = [
     "ACCOUNT_STATUSES",
     "ACTION_CHANNELS",
+    "AGENCY_STATUSES",
     "ALERT_KINDS",
     "APPROVAL_STATUSES",
     "ATTEMPT_KINDS",
@@ -157,6 +159,7 @@ __all__ = [
     "PROMISE_STATUSES",
     "QUALITY_ITEMS",
     "QUALITY_MARKS",
+    "RECALL_REASONS",
     "REQUEST_KINDS",
     "REQUEST_STATUSES",
     "ROLES",
@@ -173,6 +176,7 @@ __all__ = [
     "TASK_STATUSES",
     "TEMPLATE_STATUSES",
     "AccountScore",
+    "Agency",
     "AgencyPlacement",
     "AppUser",
     "AssistantConversation",
@@ -194,6 +198,7 @@ __all__ = [
     "DispatcherWorker",
     "FollowUpTask",
     "GatewayNotification",
+    "HandoverFile",
     "Hold",
     "ImportRun",
     "InboundMessage",
@@ -208,6 +213,7 @@ __all__ = [
     "OverdraftCandidate",
     "Payment",
     "PaymentOrder",
+    "PlacementBatch",
     "PlanApproval",
     "PlanInstalment",
     "PortalAttempt",
