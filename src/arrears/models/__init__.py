@@ -7,6 +7,7 @@ from sqlalchemy import Table
 from arrears.db import Base
 from arrears.models.account_score import AccountScore
 from arrears.models.agency import AGENCY_STATUSES, RECALL_REASONS, Agency, HandoverFile, PlacementBatch
+from arrears.models.agency_commission import COMMISSION_STATUSES, AgencyCommissionRate, CommissionStatement
 from arrears.models.agency_placement import AgencyPlacement
 from arrears.models.app_user import ROLES, AppUser
 from arrears.models.assistant import HANDOVER_REASONS, HANDOVER_TARGETS, AssistantConversation, AssistantTurn
@@ -129,6 +130,7 @@ __all__ = [
     "CALL_OUTCOMES",
     "CHALLENGE_STATUSES",
     "COLLECTION_KINDS",
+    "COMMISSION_STATUSES",
     "CONTACT_KINDS",
     "CONTACT_PARTIES",
     "DELINQUENCY_REASONS",
@@ -177,6 +179,7 @@ __all__ = [
     "TEMPLATE_STATUSES",
     "AccountScore",
     "Agency",
+    "AgencyCommissionRate",
     "AgencyPlacement",
     "AppUser",
     "AssistantConversation",
@@ -188,6 +191,7 @@ __all__ = [
     "CardTransaction",
     "CaseRequest",
     "CollectionAction",
+    "CommissionStatement",
     "ContactEvent",
     "ContactPoint",
     "ContactPreference",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -13,6 +13,12 @@ class Payment(Base):
     """A repayment received on a card account."""
 
     __tablename__ = "payment"
+    # the month's reversals, found without reading its payments (agency commission statements); only
+    # reversal rows enter it, so the loader's inserts never touch it
+    __table_args__ = (
+        Index("ix_payment_reversal_day", "paid_date", postgresql_where=text("source = 'reversal'"),
+              sqlite_where=text("source = 'reversal'")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_ref: Mapped[str] = mapped_column(key_string(64), unique=True)
