@@ -22,6 +22,15 @@ from arrears.models.contact_point import CONTACT_KINDS, ContactPoint
 from arrears.models.customer import Customer
 from arrears.models.daily_run import RUN_STATUSES, DailyRun
 from arrears.models.day_target import TARGET_FIELDS, DayTarget
+from arrears.models.debt_sale import (
+    POOL_STATUSES,
+    SALE_STATUSES,
+    DebtSale,
+    DebtSalePool,
+    DebtSalePoolAccount,
+    SoldAccount,
+    SoldPaymentForward,
+)
 from arrears.models.delinquency_snapshot import DelinquencySnapshot
 from arrears.models.hold import HOLD_KINDS, Hold
 from arrears.models.import_run import ImportRun
@@ -156,6 +165,7 @@ __all__ = [
     "PAYMENT_SOURCES",
     "PLAN_KINDS",
     "PLAN_STATUSES",
+    "POOL_STATUSES",
     "PORTAL_REQUEST_KINDS",
     "PORTAL_REQUEST_STATUSES",
     "PROMISE_STATUSES",
@@ -167,6 +177,7 @@ __all__ = [
     "ROLES",
     "ROUTE_STATUSES",
     "RUN_STATUSES",
+    "SALE_STATUSES",
     "SAMPLE_REASONS",
     "SERVICE_CHANNELS",
     "SERVICE_KINDS",
@@ -198,6 +209,9 @@ __all__ = [
     "Customer",
     "DailyRun",
     "DayTarget",
+    "DebtSale",
+    "DebtSalePool",
+    "DebtSalePoolAccount",
     "DelinquencySnapshot",
     "DispatcherWorker",
     "FollowUpTask",
@@ -233,6 +247,8 @@ __all__ = [
     "ServiceCase",
     "ServiceCaseHold",
     "ServiceCaseNote",
+    "SoldAccount",
+    "SoldPaymentForward",
     "Statement",
     "StrategyVersion",
     "Team",
