@@ -22,7 +22,6 @@ import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 import numpy as np
 
@@ -104,14 +103,6 @@ def fair_shares(takers: Sequence[Taker], *, batch: int) -> dict[str, int]:
     total = sum(max(t.spare, 0) for t in takers)
     owed = {t.code: min(t.spare, batch * t.spare // total) for t in takers if t.performance is None and total}
     return {code: count for code, count in owed.items() if count > 0}
-
-
-def starts_on(day: date, *, previous_last_day: date | None) -> date:
-    """The first day of a placement from ``day``: never before the day after the account's previous
-    placement ended (its last day, recalled or not), so no payment can belong to two placements."""
-    if previous_last_day is None or previous_last_day < day:
-        return day
-    return previous_last_day + timedelta(days=1)
 
 
 ClassKey = tuple[str, str, str, str]  # region ("" unknown), flag "0" unknown / "1" known, bucket, band

@@ -5,7 +5,6 @@ Capacities, territories and one agency per account always hold; a new agency get
 from __future__ import annotations
 
 import random
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +22,6 @@ from arrears.agencies.placement_rules import (
     fair_shares,
     prior,
     recovery_rate,
-    starts_on,
 )
 
 
@@ -54,12 +52,6 @@ class TestPriorAndRates:
     def test_recovery_rate_is_recovered_over_placed_and_none_without_history(self) -> None:
         assert recovery_rate(recovered_fen=25_00, placed_fen=100_00) == pytest.approx(0.25)
         assert recovery_rate(recovered_fen=0, placed_fen=0) is None
-
-    def test_a_re_placement_starts_the_day_after_the_previous_last_day(self) -> None:
-        assert starts_on(date(2026, 3, 1), previous_last_day=None) == date(2026, 3, 1)
-        assert starts_on(date(2026, 3, 1), previous_last_day=date(2026, 2, 10)) == date(2026, 3, 1)
-        assert starts_on(date(2026, 3, 1), previous_last_day=date(2026, 3, 1)) == date(2026, 3, 2)
-        assert starts_on(date(2026, 3, 1), previous_last_day=date(2026, 3, 20)) == date(2026, 3, 21)
 
 
 class TestFairShares:
