@@ -47,6 +47,10 @@ PERMISSIONS: dict[str, str] = {
     "lead their own team's calls; audited)",
     "legal_case:work": "open legal cases and record their steps and costs (a lawyer: the cases assigned to "
     "their law firm; audited)",
+    "commission:review": "see the agencies' monthly commission statements and download their files, make a "
+    "month's statements and review a draft (audited)",
+    "commission:approve": "approve a reviewed commission statement, never one's own review, and set an agency's "
+    "commission schedule (audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
@@ -122,6 +126,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "service:work",
             "team:lead",
             "quality:review",
+            "commission:review",
+            "commission:approve",
         }
     ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),
