@@ -25,11 +25,12 @@ def agency_of_team(connection: Connection, team_id: int | None) -> str | None:
 def placed_page(
     connection: Connection, *, agency_code: str, day: date, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The accounts placed with ``agency_code`` whose placement runs on ``day``, the most overdue first
-    (``offset``, ``limit``), and the totals of all of them: ``accounts``, ``overdue_fen``, ``ending``
-    (placements ending within ``ENDING_DAYS`` of ``day``)."""
+    """The accounts placed with ``agency_code`` whose placement runs on ``day`` and was not recalled, the
+    most overdue first (``offset``, ``limit``), and the totals of all of them: ``accounts``,
+    ``overdue_fen``, ``ending`` (placements ending within ``ENDING_DAYS`` of ``day``)."""
     p, a = _PLACEMENT, _ACCOUNT
-    running = (p.c.agency_code == agency_code, p.c.placed_on <= day, p.c.ends_on >= day)
+    running = (p.c.agency_code == agency_code, p.c.placed_on <= day, p.c.ends_on >= day,
+               p.c.recalled_on.is_(None))  # fmt: skip
     ending = case((p.c.ends_on <= day + timedelta(days=ENDING_DAYS), 1), else_=0)
     totals = connection.execute(
         select(func.count(), func.coalesce(func.sum(a.c.overdue_fen), 0), func.coalesce(func.sum(ending), 0))

@@ -17,7 +17,8 @@ def place_run_hand_overs(
     """Places the accounts the run handed over (``agency_placement`` actions) with ``agency_code`` from
     the run date for ``days``; accounts already placed for that date are left. Returns how many."""
     x, p = table_of(CollectionAction), table_of(AgencyPlacement)
-    placed = select(p.c.account_id).where(p.c.placed_on <= run_date, p.c.ends_on >= run_date)
+    held_until = func.coalesce(p.c.recalled_on, p.c.ends_on)  # a recalled account: placeable the day after
+    placed = select(p.c.account_id).where(p.c.placed_on <= run_date, held_until >= run_date)
     handed = (
         select(func.distinct(x.c.account_id))
         .where(x.c.run_date == run_date, x.c.channel == "agency_placement", x.c.account_id.not_in(placed))

@@ -3,6 +3,9 @@ appended to the audit chain. Who may place and lift each kind is ``hold_rules``:
 refused (``HoldNotPermitted``), whichever edge it comes through. The rulebook sees a hold from the
 moment it is placed until it is lifted or expires (``dialling.check_contact``, the daily run).
 
+A hold placed recalls the accounts it covers from the agencies they are placed with, at once
+(``agencies.recall``: the agency no longer sees them).
+
 The audit entry names the hold, its kind, account and customer ids and expiry; the free-text reasons
 stay on the hold row (they may carry personal data, which never goes into audit details). The caller's
 transaction must be able to append (``audit_transaction``).
@@ -93,7 +96,16 @@ def place_hold(
         }
     )
     _audit(connection, hold, action=PLACED, actor=actor, at=now, via_account=account_id)
+    _recall_placements(connection, hold, actor=actor, now=now)
     return hold
+
+
+def _recall_placements(connection: Connection, hold: dict[str, Any], *, actor: str, now: datetime) -> None:
+    """The accounts the hold covers leave their agency at once (``agencies.recall``: a complaint hold
+    recalls as ``complaint``, any other as ``hold``), in the hold's transaction."""
+    from arrears.agencies.recall import recall_for_hold  # the agencies' package reads the holds' tables
+
+    recall_for_hold(connection, hold, now=now, actor=actor)
 
 
 def lift_hold(

@@ -33,7 +33,7 @@ def placed_with_agency(connection: Connection, user: StaffUser, *, limit: int = 
             p.c.ends_on,
         )
         .join(acc, acc.c.id == p.c.account_id)
-        .where(p.c.agency_code == agency, p.c.placed_on <= day, p.c.ends_on >= day)
+        .where(p.c.agency_code == agency, p.c.placed_on <= day, p.c.ends_on >= day, p.c.recalled_on.is_(None))
         .order_by(acc.c.overdue_fen.desc())
         .limit(limit)
     ).mappings()

@@ -18,6 +18,7 @@ RECALL_REASONS = (
     "agency_suspended",
     "inspection_lapsed",
     "contract_expired",
+    "agency_ineligible",  # the register's other reasons: off the whitelist, terms withdrawn, licence expired
     "manual",
     "sold",
 )

@@ -17,8 +17,10 @@ In the posting's transaction (:func:`arrears.payments.posting.post_payment` call
    **cancelled** before they are sent (an ``outbox_event`` ``cancelled`` with the detail ``paid:
    payment <id>``), and its visits still planned on today's routes are marked **skipped** with the
    outcome ``paid``.
-3. The receipt is queued (:func:`arrears.payments.receipt.queue_receipt`).
-4. ``payment.effects`` is audited with counts only.
+3. When nothing is overdue any more, the account is recalled from the agency it is placed with
+   (``paid_in_full``, :func:`arrears.agencies.recall.recall_paid`): the agency no longer sees it.
+4. The receipt is queued (:func:`arrears.payments.receipt.queue_receipt`).
+5. ``payment.effects`` is audited with counts only.
 
 :func:`after_reversal` undoes it (in the reversal's transaction): promises and plans are settled again
 without the reversed payment (a promise kept at once whose date has not passed is open again, an
@@ -39,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from arrears.agencies.recall import recall_paid
 from arrears.arrangements import settlement
 from arrears.audit.repository import AuditLog, Pending
 from arrears.config import Settings
@@ -251,6 +254,8 @@ def after_postings(
     overdue = repo.overdue_of(connection, account_ids)
     stopping = {one: last[one] for one in account_ids if overdue[one] <= 0 or settled[one].promises_kept}
     stopped = stop_collection(connection, stopping, now=now, today=today)
+    paid_up = {one: last[one] for one in account_ids if overdue[one] <= 0}
+    recall_paid(connection, paid_up, now=now, zone=settings.timezone)  # the agency sees it leave at once
     queue_receipts(connection, [payment_id for _, payment_id in posted], now=now, settings=settings)
     entries = []
     for account_id, payment_id in posted:

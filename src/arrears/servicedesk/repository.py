@@ -78,9 +78,10 @@ class ServiceRepository:
         return int(found) if found is not None else None
 
     def placed_with(self, account_id: int, *, on: Any) -> str | None:
-        """The agency the account is placed with on the date (None: none)."""
+        """The agency the account is placed with on the date, up to its last day if recalled (None: none)."""
+        held_until = func.coalesce(_P.c.recalled_on, _P.c.ends_on)
         query = select(_P.c.agency_code).where(
-            _P.c.account_id == account_id, _P.c.placed_on <= on, _P.c.ends_on >= on
+            _P.c.account_id == account_id, _P.c.placed_on <= on, held_until >= on
         )
         return self._connection.execute(query.order_by(_P.c.id.desc()).limit(1)).scalar()
 

@@ -6,8 +6,9 @@ call of the current business date (the latest completed run's) that they or a te
 (``done``) or held when a payment withdrew it (``withdrawn``), and an open callback of their own due
 within ``CALLBACK_DAYS`` of now. A lapsed claim, an earlier day's work, a claim taken over by someone
 else or a callback far from now grants nothing. Agency users open only the accounts placed with their
-team's agency, while the placement runs; lawyers only the accounts whose open legal case is assigned
-to their law firm; team leads, managers, legal, compliance and customer service see the book.
+team's agency, while the placement runs and until it is recalled; lawyers only the accounts whose open
+legal case is assigned to their law firm; team leads, managers, legal, compliance and customer service
+see the book.
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ def _placed_with_agency(user: StaffUser, account_id: int, on: date | None) -> Ex
     day = on if on is not None else _business_date()
     agency = select(t.c.agency_code).where(t.c.id == user.team_id).scalar_subquery()
     return exists().where(
-        p.c.account_id == account_id, p.c.agency_code == agency, p.c.placed_on <= day, p.c.ends_on >= day
-    )
+        p.c.account_id == account_id, p.c.agency_code == agency, p.c.placed_on <= day, p.c.ends_on >= day,
+        p.c.recalled_on.is_(None),  # a recalled account leaves the agency at once
+    )  # fmt: skip
 
 
 def _business_date() -> Any:
