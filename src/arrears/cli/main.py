@@ -6,6 +6,7 @@ import typer
 
 from arrears import __version__
 from arrears.cli import (
+    agencies,
     assistant,
     audit,
     batch,
@@ -58,6 +59,7 @@ app.command("demo")(demo.demo)
 app.command("dispatch")(dispatch.dispatch)
 app.add_typer(assistant.app, name="assistant")
 app.add_typer(legal.app, name="legal")
+app.add_typer(agencies.app, name="agencies")
 
 
 def _version(value: bool) -> None:

@@ -25,13 +25,15 @@ def run_day(
     """Run the day over the store: import (optional), delinquency snapshot, promises settled, scoring
     with the active model, segmentation, compliance, capacity allocation; the actions (SMS outbox,
     call queue, visit candidates, letters, legal and agency tasks) and the report are written with the
-    run's completion; then the service cases whose deadlines passed are escalated, and the
-    malicious-overdraft referral check of the day records its candidates for legal. A completed date is
+    run's completion; then the service cases whose deadlines passed are escalated, the
+    malicious-overdraft referral check of the day records its candidates for legal, and the agencies'
+    placements that end by the day are recalled (`arrears agencies recall`). A completed date is
     not run again; an earlier date is refused; a run that stopped half-way is completed by running it
     again."""
     from arrears import migrate
     from arrears.batch.run_day import RunInputs
     from arrears.batch.run_day import run_day as run
+    from arrears.cli.agencies import run_recall
     from arrears.cli.legal import run_check
     from arrears.compliance import load_policy
     from arrears.config import get_settings
@@ -78,6 +80,7 @@ def run_day(
     print_report(result.report, seconds=time.perf_counter() - started)
     _escalate(engine, settings, load_policy(policy))
     run_check(engine, settings, day)  # the malicious-overdraft referral check of the day
+    run_recall(engine, settings, day)  # the agencies' placements that end by the day, recalled
 
 
 def _escalate(engine: Any, settings: Any, policy: Any) -> None:
