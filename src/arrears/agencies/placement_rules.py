@@ -31,7 +31,13 @@ MIN_RATE = 0.001  # an agency that recovered nothing yet still takes what no oth
 EMPTY_WEIGHT = 0.001  # an account with nothing overdue is still worth placing
 TIE = 1e-6  # the relative difference that breaks ties between agencies of equal rates
 NO_AGENCY, NO_TERRITORY, NO_CAPACITY = "no_agency", "no_territory", "no_capacity"
-LEFT_REASONS = (NO_AGENCY, NO_TERRITORY, NO_CAPACITY)
+LEFT_REASONS = (NO_AGENCY, NO_TERRITORY, NO_CAPACITY)  # why an account of a batch was not placed
+PLACED, EMPTY = "placed", "empty"  # a batch that placed accounts, or none (every agency refused or full)
+BATCH_STATUSES = (PLACED, EMPTY)
+SKIPPED = ("placed", "recalled", "sold")  # why a hand-over was left out before sharing
+# a hand-over file read back: as recorded, or missing or changed (then written again)
+OK, MISSING, FAILED = "ok", "missing", "checksum_failed"
+FILE_STATES = (OK, MISSING, FAILED)
 
 
 @dataclass(frozen=True, slots=True)
