@@ -304,3 +304,13 @@ def run_recall(engine: Engine, settings: Settings, day: date | None) -> None:
     if result.ineligible:
         named = ", ".join(f"{code} ({', '.join(codes)})" for code, codes in result.ineligible.items())
         console.print(f"  agencies that may not hold accounts on {result.as_of}: {named}", highlight=False)
+
+
+def _placement_commands() -> None:
+    """Placement batches (``place``), kept in a module of their own."""
+    from arrears.cli.agencies_place import place
+
+    app.command("place")(place)
+
+
+_placement_commands()
