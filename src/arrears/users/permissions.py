@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, str] = {
     "dashboard:read": "see the manager dashboard and run reports",
     "user:admin": "create users and change roles",
     "agency:work": "work accounts placed with the user's agency",
+    "agency:manage": "keep the agency register and see placement batches and their hand-over files (audited)",
     "template:edit": "write and preview message and letter templates (a new version waits for approval)",
     "template:approve": "approve or reject a template version (audited)",
     "outbox:read": "see the outbox: messages by channel and status, failures, the dispatchers",
@@ -128,6 +129,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "quality:review",
             "commission:review",
             "commission:approve",
+            "agency:manage",
         }
     ),
     "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),

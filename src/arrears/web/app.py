@@ -38,6 +38,7 @@ from arrears.web.labels import N_
 from arrears.web.pages import actions as action_pages
 from arrears.web.pages import admin as admin_pages
 from arrears.web.pages import agency as agency_page
+from arrears.web.pages import agency_batches
 from arrears.web.pages import agenda as agenda_page
 from arrears.web.pages import arrangements as arrangement_pages
 from arrears.web.pages import auth as auth_pages
@@ -134,6 +135,7 @@ def create_app(
         admin_pages.router,  # users, teams and their leads, the agencies' users
         inbound_pages.router,  # customer service's inbound call view
         agency_page.router,  # the accounts placed with the agency user's agency
+        agency_batches.router,  # placement batches: the summary, the agencies refused, the hand-over files
         legal.router,  # legal review: referrals and requests, the decision
         legal_cases.router,  # legal cases: steps, deadlines, costs, the law firm
         legal_overdraft.router,  # malicious overdraft: the daily check's candidates, the decision, the pack

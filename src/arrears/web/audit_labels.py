@@ -95,6 +95,10 @@ ACTION_LABELS: dict[str, str] = {
     "targets.set": N_("day's targets set"),
     "quality.sampled": N_("calls sampled for quality review"),
     "quality.scored": N_("call quality review scored"),
+    # agencies: placement batches and their hand-over files
+    "agency.batch_placed": N_("placement batch made"),
+    "agency.handover_rewritten": N_("hand-over file written again (it failed its checksum)"),
+    "agency.handover_downloaded": N_("hand-over file downloaded"),
 }
 
 AREA_LABELS: dict[str, str] = {
@@ -105,7 +109,7 @@ AREA_LABELS: dict[str, str] = {
     "template": N_("template"), "service_case": N_("service case"), "portal": N_("portal"),
     "assistant": N_("assistant"), "visit": N_("visit"), "safety": N_("safety alert"), "user": N_("user"),
     "team": N_("team"), "queue": N_("queue"), "targets": N_("targets"),
-    "quality": N_("call quality review"),
+    "quality": N_("call quality review"), "agency": N_("agency"),
 }  # fmt: skip
 
 SUBJECT_LABELS: dict[str, str] = {
@@ -118,7 +122,7 @@ SUBJECT_LABELS: dict[str, str] = {
     "portal_request": N_("cardholder request"), "attachment": N_("attachment"),
     "promise_to_pay": N_("promise to pay"), "assistant_conversation": N_("assistant conversation"),
     "visit_stop": N_("visit"), "safety_alert": N_("safety alert"), "app_user": N_("user"), "team": N_("team"),
-    "quality_review": N_("call quality review"),
+    "quality_review": N_("call quality review"), "placement_batch": N_("placement batch"),
 }  # fmt: skip
 
 DETAIL_LABELS: dict[str, str] = {  # the details the trail shows, in this order (others stay in the chain)

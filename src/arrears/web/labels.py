@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 
 from arrears.accounts.rules import DEFAULT_CLASSES
+from arrears.agencies.placement_rules import BATCH_STATUSES, FILE_STATES, LEFT_REASONS, SKIPPED
 from arrears.legal.overdraft_rules import OUTCOMES as OVERDRAFT_OUTCOMES
 from arrears.models import (
     ACCOUNT_STATUSES,
@@ -153,6 +154,10 @@ LABELS = (
     N_("law_firm"),
     # malicious-overdraft referrals (legal/overdraft_rules.py): legal's decisions and the candidates' statuses
     N_("refer"), N_("not_refer"), N_("referred"), N_("not_referred"),
+    # placement batches (agencies/placement_rules.py): a batch's status, why an account was left out before
+    # sharing or not placed, a hand-over file's state on reading back
+    N_("placed"), N_("empty"), N_("recalled"), N_("sold"), N_("no_agency"), N_("no_territory"),
+    N_("no_capacity"), N_("ok"), N_("missing"), N_("checksum_failed"),
 )  # fmt: skip
 CODES = frozenset(
     (
@@ -167,6 +172,7 @@ CODES = frozenset(
         *TEMPLATE_STATUSES, *PRODUCTS, *PAYMENT_CHANNELS, *VISIT_OUTCOMES, *TASK_KINDS, *TEAM_KINDS, *ARMS,
         *REGULATORY_CLASSES, *LEGAL_STAGES, *LEGAL_CLOSE_REASONS, *LEGAL_COST_KINDS, *LEGAL_DEADLINE_KINDS,
         *OVERDRAFT_STATUSES, *COLLECTION_KINDS, *OVERDRAFT_OUTCOMES,
+        *BATCH_STATUSES, *SKIPPED, *LEFT_REASONS, *FILE_STATES,
     )
 )  # fmt: skip
 """Every stored code a page may show."""
@@ -208,6 +214,9 @@ ENGLISH = {
     "home_phone": "home phone", "work_phone": "work phone",
     "refer": "refer for malicious overdraft", "not_refer": "do not refer",
     "referred": "referred for malicious overdraft", "not_referred": "not referred",
+    "empty": "nothing placed", "no_agency": "no agency may hold accounts",
+    "no_territory": "no agency works the region", "no_capacity": "the agencies of the region are full",
+    "ok": "checksum matches", "missing": "file missing", "checksum_failed": "checksum does not match",
 }  # fmt: skip
 
 
