@@ -26,8 +26,9 @@ def demo(
     trained on it, registered, promoted and used to score the book (var/scores.parquet), the day run
     over the book with the default strategy sized for the demo's two collectors and a mail room of 40
     letters (written to <data dir>/strategies/demo.yaml; `arrears run-day --date 2005-10-01`), the
-    day's SMS and e-mails sent and its letters rendered through the file transports, the day's agency
-    hand-overs placed with agency A, one user per role (collector1, collector2, visitor1, visitor2,
+    day's SMS and e-mails sent and its letters rendered through the file transports, three agencies on
+    the register and the day's agency hand-overs placed among them by a batch for 90 days (agency C
+    refused: its inspection lapsed), one user per role (collector1, collector2, visitor1, visitor2,
     lead1 of the phone team, lead2 of the visitors' field team, legal1, compliance1, service1,
     manager1, admin1, agency1) with the password from ARREARS_DEMO_PASSWORD, or a random one that is
     printed, and the day's field visits planned for the visitors' pair (pair-1). Then `arrears serve`
@@ -130,19 +131,21 @@ def _send_the_day() -> None:
 
 
 def _people() -> None:
-    """The demo's teams and users, the day's agency hand-overs placed with agency A, and the day's
-    visits planned for the visitors' pair."""
+    """The demo's teams and users, its agencies on the register, the day's agency hand-overs placed by a
+    batch (agency C refused: its inspection lapsed), and the day's visits planned for the visitors' pair."""
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from arrears.accounts.placements import place_run_hand_overs
+    from arrears.agencies.placement import place as place_batch
+    from arrears.audit.repository import audit_transaction
+    from arrears.cli.agencies_place import print_report
     from arrears.compliance.policy import load_policy
     from arrears.contacts.call_rules import CallLimits
     from arrears.db import get_engine
     from arrears.kit.clock import now
     from arrears.kit.crypto import cipher_for
     from arrears.servicedesk.setup import DeskSetup
-    from arrears.users.demo import AGENCY, PAIR, USERS, create_demo_users
+    from arrears.users.demo import PAIR, USERS, create_demo_users, register_demo_agencies
     from arrears.users.demo_legal import legal_morning
     from arrears.users.demo_morning import Desk, morning
     from arrears.visits.planning import SOLVER, plan_visits
@@ -152,9 +155,11 @@ def _people() -> None:
     password = given or secrets.token_urlsafe(12)
     run_date, settings, policy = date(2005, 10, 1), get_settings(), load_policy("cn")
     desk_setup = DeskSetup.of(settings, policy)
-    with get_engine().begin() as connection:
+    with audit_transaction(get_engine()) as connection:
         users = {one.username: one for one in create_demo_users(connection, password=password, now=now())}
-        placed = place_run_hand_overs(connection, run_date=run_date, agency_code=AGENCY, now=now())
+        register_demo_agencies(connection, today=run_date, now=now())
+        batch = place_batch(connection, run_date=run_date, placed_on=run_date, days=90, actor="demo",
+                            actor_id=users["manager1"].id, now=now(), data_dir=settings.data_dir)  # fmt: skip
         visits = plan_visits(connection, plan_date=run_date, policy=policy, zone=settings.timezone,
                              travel_times=travel_times(settings), now=now(), **SOLVER)  # fmt: skip
         day = morning(connection, day=run_date, collectors=[users["collector1"], users["collector2"]],
@@ -164,7 +169,8 @@ def _people() -> None:
         legal = legal_morning(connection, day=run_date, officer=users["legal1"], lawyer=users["lawyer1"],
                               firm_team_id=int(users["lawyer1"].team_id or 0), policy=policy,
                               zone=ZoneInfo(settings.timezone))  # fmt: skip
-    console.print(f"\n{placed:,} accounts placed with agency {AGENCY} for 90 days.")
+    console.print("")
+    print_report(batch.batch_id, batch.summary, batch.files)
     stops = sum(len(route.stops) for route in visits.routes)
     left = len(visits.dropped)
     console.print(f"Visits of {run_date} for {PAIR}: {stops} planned, {left:,} candidates left out.")

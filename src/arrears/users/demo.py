@@ -1,13 +1,17 @@
 """The demo's teams and users: one user per role (two visitors; a team lead for the phone team and one
 for the visitors' field team; a law firm's lawyer), in teams, with one password; the two visitors'
-profiles (bases in Zhongshan, where the synthetic addresses are) and their pair."""
+profiles (bases in Zhongshan, where the synthetic addresses are) and their pair; the agency register's
+three agencies (A, whose users are agency-a's; B, eligible, working the northern towns; C, whose last
+inspection is more than a year old on the demo's day, so that a placement batch refuses it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, insert
 
+from arrears.agencies.register import create_agency
+from arrears.agencies.register_rules import Contact, Entry
 from arrears.models import Team, table_of
 from arrears.users.service import StaffUser, create_user
 from arrears.visits.setup import add_pair, set_profile
@@ -40,6 +44,27 @@ USERS = (  # username, role, team
     ("agency1", "agency_user", "agency-a"),
     ("lawyer1", "lawyer", LAW_FIRM),  # the law firm's lawyer: the cases legal assigns to the firm
 )
+
+
+# Zhongshan's northern towns
+NORTH = ("小榄镇", "古镇镇", "黄圃镇", "东凤镇", "南头镇", "阜沙镇", "港口镇", "三角镇")
+AGENCIES = (
+    Entry("A", "中山市信达商务咨询有限公司 Xinda Business Consulting", "ZS-WT-2004-017", date(2007, 6, 30),
+          True, date(2005, 1, 1), date(2006, 12, 31), True, date(2005, 6, 15), 300, (),
+          (Contact("陈经理", "项目经理 project manager", "0760-88001234"),)),
+    Entry("B", "中山市恒安信息服务有限公司 Heng'an Information Services", "ZS-WT-2005-003", date(2008, 3, 31),
+          True, date(2005, 3, 1), date(2007, 2, 28), True, date(2005, 8, 20), 100, NORTH,
+          (Contact("黄主管", "运营主管 operations lead", email="ops@hengan.example"),)),
+    Entry("C", "中山市永诚资产管理有限公司 Yongcheng Asset Management", "ZS-WT-2003-009", date(2006, 12, 31),
+          True, date(2004, 7, 1), date(2006, 6, 30), True, date(2004, 8, 10), 200, (),
+          (Contact("李经理", "业务经理 account manager", "0760-88776655"),)),
+)  # fmt: skip
+"""The register on the demo's day: A and B may hold accounts; C's inspection lapsed (over 365 days)."""
+
+
+def register_demo_agencies(connection: Connection, *, today: date, now: datetime) -> None:
+    for entry in AGENCIES:
+        create_agency(connection, entry, actor="demo", today=today, now=now)
 
 
 def create_demo_users(connection: Connection, *, password: str, now: datetime) -> list[StaffUser]:
