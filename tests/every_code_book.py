@@ -2,8 +2,8 @@
 first accounts, every kind of contact point, contacts with every outcome, party and reason, promises,
 plans and instalments in every status, approvals waiting and decided, holds of every kind, callbacks,
 case requests, payments of every channel and source, planned actions of every channel, messages and
-replies, service cases and portal requests of every kind and status, an agency placement, and a
-visitors' route on the business date with stops, alerts and follow-up tasks in every status.
+replies, service cases and portal requests of every kind and status, an agency placement, placement
+batches, and a visitors' route on the business date with stops, alerts and follow-up tasks in every status.
 
 Rows are written directly (as the services would leave them), so that every value of every code list
 appears somewhere; 1,200 more calls wait in the queue (figures of four digits). Staff display names are
@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from arrears.kit.clock import now as clock_now
 from arrears.kit.crypto import FieldCipher
 from arrears.models import AgencyPlacement, AppUser, CardAccount, table_of
+from every_code_agencies import add_agencies
 from every_code_casework import (
     add_busy_queue,
     add_contacts,
@@ -35,7 +36,9 @@ from every_code_casework import (
     add_promises,
     add_work,
 )
+from every_code_debtsale import add_debt_sales
 from every_code_legal import add_legal_cases
+from every_code_placements import add_placement_batches
 from every_code_service import add_messages, add_service
 from every_code_visits import add_visits
 from web_book import RUN, build_book
@@ -64,6 +67,7 @@ class Seeded:
     service_case_ids: tuple[int, ...]
     portal_request_ids: tuple[int, ...]
     legal_case_ids: tuple[int, ...] = ()
+    debt_sale_ids: tuple[int, ...] = ()  # the approved sale first
 
 
 def _ids(connection: Connection) -> tuple[list[Any], dict[str, int]]:
@@ -111,6 +115,10 @@ def add_every_code(engine: Engine, cipher: FieldCipher) -> Seeded:
                 created_at=at,
             )
         )
+        add_agencies(connection, accounts, at)
         stops = add_visits(connection, accounts[:4], users, at)
         legal = add_legal_cases(connection, accounts[2], accounts[3], users, at)
-    return Seeded(rich.id, held.id, placed.id, tuple(stops), tuple(cases), tuple(requests), tuple(legal))
+        sales = add_debt_sales(connection, accounts[11], users, at)
+        add_placement_batches(connection, at)
+    return Seeded(rich.id, held.id, placed.id, tuple(stops), tuple(cases), tuple(requests), tuple(legal),
+                  sales)  # fmt: skip
