@@ -165,11 +165,13 @@ def recall_placement(
     now: datetime,
     actor: str,
     note: str | None = None,
+    agency_code: str | None = None,
 ) -> Recall:
-    """A manager's recall of one placement on ``day`` (``manual``); NotFound for a missing placement,
-    RecallRefused for one recalled already or whose period is over."""
+    """A manager's recall of one placement on ``day`` (``manual``); NotFound for a missing placement (or
+    one of another agency than ``agency_code``), RecallRefused for one recalled already or whose period
+    is over."""
     found = repo.placement(connection, placement_id)
-    if found is None:
+    if found is None or (agency_code is not None and found["agency_code"] != agency_code):
         raise NotFound(f"no placement {placement_id}", f"没有委外记录 {placement_id}")
     if found["recalled_on"] is not None:
         raise RecallRefused(f"the placement was recalled already (last day {found['recalled_on']})",

@@ -29,6 +29,8 @@ from arrears.models.agency import AGENCY_STATUSES
 
 STATUSES = AGENCY_STATUSES
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+# the pages under /agencies/ that are not an agency's (``/agencies/{code}``): no agency takes these codes
+RESERVED = frozenset({"batches", "commissions", "league", "new", "placements", "recall"})
 MAX_NAME = 200
 MAX_LICENCE = 100
 MAX_CAPACITY = 1_000_000  # accounts at once: far beyond any agency, far below any overflow
@@ -113,6 +115,10 @@ def check_code(value: str) -> str:
             f"{shown(value)} is not an agency code (letters, digits, - and _, at most 40, starting with a "
             "letter or digit)",
             f"{shown(value)} 不是有效的机构代码（字母、数字、- 和 _，不超过 40 个字符，以字母或数字开头）",
+        )
+    if code.casefold() in RESERVED:
+        raise InvalidField(
+            "code", f"{shown(code)} is kept for the pages", f"{shown(code)} 为系统保留，不能用作机构代码"
         )
     return code
 

@@ -132,7 +132,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "agency:manage",
         }
     ),
-    "admin": frozenset({"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read"}),
+    # the register of agencies too (no account:read: the accounts an agency holds are not shown to them)
+    "admin": frozenset(
+        {"user:admin", "audit:read", "dashboard:read", "compliance:check", "outbox:read", "agency:manage"}
+    ),
     "agency_user": frozenset(
         {"agency:work", "account:read", "contact:log", "promise:take", "compliance:check"}
     ),

@@ -37,6 +37,7 @@ from arrears.web.i18n import HERE, gettext
 from arrears.web.labels import N_
 from arrears.web.pages import actions as action_pages
 from arrears.web.pages import admin as admin_pages
+from arrears.web.pages import agencies as agency_register
 from arrears.web.pages import agency as agency_page
 from arrears.web.pages import agency_batches
 from arrears.web.pages import agenda as agenda_page
@@ -149,6 +150,8 @@ def create_app(
         my_plans.router,
         my_requests.router,
         my_assistant.router,  # the assistant's chat: open signed in or not
+        # the agency register, last: its /agencies/{code} must not answer for the other /agencies/... pages
+        agency_register.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

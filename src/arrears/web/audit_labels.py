@@ -95,6 +95,12 @@ ACTION_LABELS: dict[str, str] = {
     "targets.set": N_("day's targets set"),
     "quality.sampled": N_("calls sampled for quality review"),
     "quality.scored": N_("call quality review scored"),
+    # agencies: the register and recall
+    "agency.created": N_("agency put on the register"),
+    "agency.updated": N_("agency's register entry changed"),
+    "agency.suspended": N_("agency suspended"),
+    "agency.reinstated": N_("agency reinstated"),
+    "agency_placement.recalled": N_("account recalled from the agency"),
     # agencies: placement batches and their hand-over files
     "agency.batch_placed": N_("placement batch made"),
     "agency.handover_rewritten": N_("hand-over file written again (it failed its checksum)"),
@@ -122,6 +128,7 @@ SUBJECT_LABELS: dict[str, str] = {
     "portal_request": N_("cardholder request"), "attachment": N_("attachment"),
     "promise_to_pay": N_("promise to pay"), "assistant_conversation": N_("assistant conversation"),
     "visit_stop": N_("visit"), "safety_alert": N_("safety alert"), "app_user": N_("user"), "team": N_("team"),
+    "agency": N_("agency"), "agency_placement": N_("agency placement"),
     "quality_review": N_("call quality review"), "placement_batch": N_("placement batch"),
 }  # fmt: skip
 

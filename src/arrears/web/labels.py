@@ -21,6 +21,7 @@ from arrears.legal.overdraft_rules import OUTCOMES as OVERDRAFT_OUTCOMES
 from arrears.models import (
     ACCOUNT_STATUSES,
     ACTION_CHANNELS,
+    AGENCY_STATUSES,
     ALERT_KINDS,
     APPROVAL_STATUSES,
     ATTEMPT_KINDS,
@@ -54,6 +55,7 @@ from arrears.models import (
     PORTAL_REQUEST_KINDS,
     PORTAL_REQUEST_STATUSES,
     PROMISE_STATUSES,
+    RECALL_REASONS,
     REQUEST_KINDS,
     REQUEST_STATUSES,
     ROLES,
@@ -152,6 +154,10 @@ LABELS = (
     N_("settled"), N_("written_off"), N_("court_fee"), N_("lawyer_fee"), N_("enforcement_cost"),
     N_("other_cost"), N_("filing_decision"), N_("appeal_window"), N_("enforcement_application"),
     N_("law_firm"),
+    # the agency register and recall (agencies/register_rules.py, recall_rules.py): an agency's status, why a
+    # placement was recalled
+    N_("suspended"), N_("period_end"), N_("paid_in_full"), N_("hold"), N_("agency_suspended"),
+    N_("inspection_lapsed"), N_("contract_expired"), N_("agency_ineligible"), N_("manual"), N_("sold"),
     # malicious-overdraft referrals (legal/overdraft_rules.py): legal's decisions and the candidates' statuses
     N_("refer"), N_("not_refer"), N_("referred"), N_("not_referred"),
     # placement batches (agencies/placement_rules.py): a batch's status, why an account was left out before
@@ -172,6 +178,7 @@ CODES = frozenset(
         *TEMPLATE_STATUSES, *PRODUCTS, *PAYMENT_CHANNELS, *VISIT_OUTCOMES, *TASK_KINDS, *TEAM_KINDS, *ARMS,
         *REGULATORY_CLASSES, *LEGAL_STAGES, *LEGAL_CLOSE_REASONS, *LEGAL_COST_KINDS, *LEGAL_DEADLINE_KINDS,
         *OVERDRAFT_STATUSES, *COLLECTION_KINDS, *OVERDRAFT_OUTCOMES,
+        *AGENCY_STATUSES, *RECALL_REASONS,
         *BATCH_STATUSES, *SKIPPED, *LEFT_REASONS, *FILE_STATES,
     )
 )  # fmt: skip
@@ -214,6 +221,10 @@ ENGLISH = {
     "home_phone": "home phone", "work_phone": "work phone",
     "refer": "refer for malicious overdraft", "not_refer": "do not refer",
     "referred": "referred for malicious overdraft", "not_referred": "not referred",
+    "period_end": "placement period ended", "paid_in_full": "paid in full",
+    "agency_suspended": "agency suspended", "inspection_lapsed": "agency's inspection lapsed",
+    "contract_expired": "agency's contract expired", "agency_ineligible": "agency no longer eligible",
+    "manual": "recalled by a manager",
     "empty": "nothing placed", "no_agency": "no agency may hold accounts",
     "no_territory": "no agency works the region", "no_capacity": "the agencies of the region are full",
     "ok": "checksum matches", "missing": "file missing", "checksum_failed": "checksum does not match",

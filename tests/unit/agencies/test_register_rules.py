@@ -55,7 +55,9 @@ class TestEntry:
 
         assert (checked.code, checked.name, checked.territories) == ("A1", "华信", ("上海",))
 
-    @pytest.mark.parametrize("code", ["", "-A", "A B", "A/1", "x" * 41, "甲1", "A\x00"])
+    @pytest.mark.parametrize(
+        "code", ["", "-A", "A B", "A/1", "x" * 41, "甲1", "A\x00", "batches", "Commissions"]
+    )
     def test_a_bad_code_is_refused(self, code: str) -> None:
         assert refused(replace(GOOD, code=code)) == "code"
 
