@@ -48,6 +48,9 @@ PERMISSIONS: dict[str, str] = {
     "lead their own team's calls; audited)",
     "legal_case:work": "open legal cases and record their steps and costs (a lawyer: the cases assigned to "
     "their law firm; audited)",
+    "debt_sale:manage": "draw candidate pools of loss-class accounts for sale, propose a sale, download the "
+    "buyer's file (with pii:reveal) and see the payments to forward (audited)",
+    "debt_sale:approve": "approve or reject a proposed debt sale, never one's own (four eyes; audited)",
     "commission:review": "see the agencies' monthly commission statements and download their files, make a "
     "month's statements and review a draft (audited)",
     "commission:approve": "approve a reviewed commission statement, never one's own review, and set an agency's "
@@ -76,7 +79,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "legal": frozenset(
-        {"account:read", "legal:review", "legal_case:work", "hold:manage", "pii:reveal", "compliance:check"}
+        {
+            "account:read",
+            "legal:review",
+            "legal_case:work",
+            "hold:manage",
+            "pii:reveal",
+            "compliance:check",
+            "debt_sale:manage",
+        }
     ),
     "compliance": frozenset(
         {
@@ -130,6 +141,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "commission:review",
             "commission:approve",
             "agency:manage",
+            "debt_sale:manage",
+            "debt_sale:approve",
         }
     ),
     # the register of agencies too (no account:read: the accounts an agency holds are not shown to them)
