@@ -29,6 +29,7 @@ from arrears.accounts.repository import payment_stands
 from arrears.arrangements import settlement
 from arrears.batch.portfolio import UTC_DATETIME
 from arrears.bulk import read_frame
+from arrears.debtsale.exclusion import unsold
 from arrears.models import (
     CardAccount,
     CollectionAction,
@@ -256,7 +257,7 @@ class RunRepository:
             .outerjoin(c, c.c.id == phone.c.point_id)
             .outerjoin(email, email.c.customer_id == a.c.customer_id)
             .outerjoin(mail, mail.c.id == email.c.point_id)
-            .where(s.c.as_of_date == run_date)
+            .where(s.c.as_of_date == run_date, unsold(s.c.account_id))  # a sold account: not the bank's
         )
         schema = {
             "account_id": pl.Int64(),

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, exists, func, or_, select, update
 
 from arrears.contacts.hold_scope import naming
+from arrears.debtsale.exclusion import unsold
 from arrears.kit.errors import ArrearsError
 from arrears.models import AppUser, CollectionAction, DailyRun, Hold, table_of
 
@@ -89,7 +90,7 @@ def claim_next(
             select(a.c.id)
             .where(a.c.run_date == latest, a.c.channel == "call", *condition)
             .where(or_(a.c.team_id.is_(None), a.c.team_id == team_id))
-            .where(~exists(barred))
+            .where(~exists(barred), unsold(a.c.account_id))  # a sold account is the buyer's to collect
             .order_by(a.c.priority, a.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)

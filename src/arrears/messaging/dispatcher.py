@@ -178,6 +178,7 @@ class Dispatcher:
             policy=self.policy,
             zone=self.config.zone,
             now=now,
+            sold=facts.sold,
         )
         doubtful = {one.id for one in claimed if one.in_doubt}
         settled = [_settled(verdict, in_doubt=verdict.message_id in doubtful)

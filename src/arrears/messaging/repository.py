@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from arrears.debtsale.exclusion import sold_of
 from arrears.messaging import outbox_sql
 from arrears.messaging.rules import Holds, Pending, PointFacts
 from arrears.models import (
@@ -97,6 +98,7 @@ class SendFacts:
     addresses: dict[int, bytes]  # contact point id -> value_enc
     holds: Holds
     customer_numbers: dict[int, str]  # customer id -> the customer's number at the bank (push)
+    sold: frozenset[int] = frozenset()  # the batch's accounts that were sold (debt sale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +187,12 @@ class OutboxRepository:
     # --- what the re-check and the recipients read ----------------------------------------------
 
     def facts(self, messages: Sequence[Claimed], *, now: datetime) -> SendFacts:
-        """The contact points, active holds and (for push) customer numbers of a claimed batch."""
+        """The contact points, active holds, (for push) customer numbers and the accounts sold of a
+        claimed batch."""
         points, addresses = self._points(sorted({m.contact_point_id for m in messages if m.contact_point_id}))
         holds = self._holds(sorted({m.customer_id for m in messages if m.customer_id is not None}), now)
-        return SendFacts(points, addresses, holds, self._customer_numbers(messages))
+        sold = sold_of(self._connection, {m.account_id for m in messages if m.account_id is not None})
+        return SendFacts(points, addresses, holds, self._customer_numbers(messages), sold)
 
     def _points(self, point_ids: list[int]) -> tuple[dict[int, PointFacts], dict[int, bytes]]:
         p = _POINT

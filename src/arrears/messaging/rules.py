@@ -11,6 +11,8 @@ it at once, so it costs about the same for 1 message or 1,000.
 - A collection message blocked by the hours waits until the next allowed time, or expires when that
   is past its deadline; blocked by a rule that waiting does not lift (a hold, an opt-out), or sent
   to a contact point that is missing or invalid, it is cancelled with the rules named.
+- A collection message to an account that was sold (debt sale) is cancelled (``DEBT-SOLD``): the buyer
+  collects it now; a service message (the notice of the sale itself, a receipt) still goes.
 - The counted rules of the policies (connected calls, attempts, 7 in 7, conversation cool-down) apply
   to calls only, so the re-check of a message needs no contact history.
 """
@@ -18,6 +20,7 @@ it at once, so it costs about the same for 1 message or 1,000.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -32,6 +35,7 @@ Action = Literal["send", "wait", "cancel", "expire", "fail"]
 MAX_BACKOFF = timedelta(hours=1)
 NO_POINT_RULE = "NO-CONTACT-POINT"  # the message names no usable contact point (deleted, wrong kind)
 INVALID_POINT_RULE = "INVALID-POINT"  # the point failed permanently too often (contact_point.invalid_at)
+SOLD_RULE = "DEBT-SOLD"  # the account was sold: the bank no longer collects it (arrears.debtsale)
 POINT_KINDS = {"sms": ("mobile",), "email": ("email",)}  # push goes to the customer, letters to H7
 
 
@@ -143,12 +147,14 @@ def recheck(
     policy: Policy,
     zone: str,
     now: datetime,
+    sold: AbstractSet[int] = frozenset(),
 ) -> list[Verdict]:
-    """The verdict on each claimed message at ``now``, in the messages' order (see the module doc)."""
+    """The verdict on each claimed message at ``now``, in the messages' order (see the module doc);
+    ``sold``: the accounts of the batch that were sold."""
     verdicts: dict[int, Verdict] = {}
     checked: list[Pending] = []
     for message in messages:
-        early = _before_rulebook(message, points, now)
+        early = _before_rulebook(message, points, now, sold)
         if early is not None:
             verdicts[message.id] = early
         else:
@@ -158,12 +164,16 @@ def recheck(
     return [verdicts[message.id] for message in messages]
 
 
-def _before_rulebook(message: Pending, points: Mapping[int, PointFacts], now: datetime) -> Verdict | None:
-    """Expired, a service message, or a contact point that cannot take the message."""
+def _before_rulebook(
+    message: Pending, points: Mapping[int, PointFacts], now: datetime, sold: AbstractSet[int] = frozenset()
+) -> Verdict | None:
+    """Expired, a service message, an account sold, or a contact point that cannot take the message."""
     if expired(now=now, deadline_at=message.deadline_at):
         return Verdict(message.id, "expire", reason="deadline passed before it could be sent")
     if message.kind == "service":
         return Verdict(message.id, "send")
+    if message.account_id is not None and message.account_id in sold:
+        return Verdict(message.id, "cancel", rules=(SOLD_RULE,), reason="the account was sold")
     kinds = POINT_KINDS.get(message.channel)
     if kinds is None:
         return None

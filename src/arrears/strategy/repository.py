@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, func, or_, select, union
 
 from arrears.bulk import read_frame
 from arrears.contacts.hold_scope import unscoped
+from arrears.debtsale.exclusion import unsold
 from arrears.models import (
     CardAccount,
     DelinquencySnapshot,
@@ -45,7 +46,7 @@ class BookRepository:
                 a.c.customer_id,
             )
             .join(a, a.c.id == s.c.account_id)
-            .where(s.c.as_of_date == as_of)
+            .where(s.c.as_of_date == as_of, unsold(s.c.account_id))  # a sold account: not the bank's
         )
         schema = {
             "account_id": pl.Int64(),

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
 
 from arrears.contacts.hold_scope import unscoped
+from arrears.debtsale.exclusion import unsold
 from arrears.models import (
     AccountScore,
     AppUser,
@@ -69,6 +70,7 @@ class VisitRepository:
             select(a.c.account_id, a.c.customer_id, a.c.value_fen, c.c.account_no)
             .join(c, c.c.id == a.c.account_id)
             .where(a.c.run_date == run_date, a.c.channel == "visit", a.c.status != "cancelled")
+            .where(unsold(a.c.account_id))
             .order_by(a.c.account_id)
         )
         return [dict(row) for row in self._connection.execute(query).mappings()]
@@ -81,7 +83,7 @@ class VisitRepository:
             select(r.c.account_id, r.c.customer_id, c.c.account_no, c.c.overdue_fen, s.c.p_default)
             .join(c, c.c.id == r.c.account_id)
             .outerjoin(s, s.c.account_id == r.c.account_id)
-            .where(r.c.kind == "visit", r.c.status == "open")
+            .where(r.c.kind == "visit", r.c.status == "open", unsold(r.c.account_id))
             .order_by(r.c.account_id)
         )
         return [dict(row) for row in self._connection.execute(query).mappings()]
@@ -103,7 +105,7 @@ class VisitRepository:
             )
             .join(c, c.c.id == p.c.account_id)
             .outerjoin(s, s.c.account_id == p.c.account_id)
-            .where(p.c.status == "open", p.c.starts_at >= start, p.c.starts_at < end)
+            .where(p.c.status == "open", p.c.starts_at >= start, p.c.starts_at < end, unsold(p.c.account_id))
             .order_by(p.c.starts_at, p.c.id)
         )
         return [dict(row) for row in self._connection.execute(query).mappings()]

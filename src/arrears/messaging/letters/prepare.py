@@ -89,7 +89,8 @@ def recheck(
     if not chosen:
         return [], []
     messages = [one.row.message for one in chosen]
-    holds = OutboxRepository(connection).facts(messages, now=now).holds
+    facts = OutboxRepository(connection).facts(messages, now=now)
+    holds = facts.holds
     points = {
         one.address.point.id: PointFacts(
             id=one.address.point.id,
@@ -107,7 +108,7 @@ def recheck(
         for one, m in zip(chosen, messages, strict=True)
     ]
     verdicts = dispatch_rules.recheck(
-        messages=pending, points=points, holds=holds, policy=policy, zone=zone, now=now
+        messages=pending, points=points, holds=holds, policy=policy, zone=zone, now=now, sold=facts.sold
     )
     allowed: list[Chosen] = []
     blocked: list[tuple[LetterRow, Skip]] = []
@@ -141,16 +142,20 @@ class Context:
     due_dates: Mapping[int, date]
     zone: ZoneInfo
     cases: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # response letters' cases
+    sales: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # debt sale notices' sales
 
     @classmethod
     def of(
         cls, *, settings: Settings, run_date: date, cipher: FieldCipher, due_dates: Mapping[int, date],
         cases: Mapping[int, Mapping[str, Any]] | None = None,
+        sales: Mapping[int, Mapping[str, Any]] | None = None,
     ) -> Context:  # fmt: skip
         bank = Bank(settings.bank_name, settings.bank_address, settings.sms_hotline)
         deadline = rules.deadline(letter_date=run_date, days=settings.letter_deadline_days)
         zone = ZoneInfo(settings.timezone)
-        return cls(run_date, bank, deadline, settings.pay_url, cipher, due_dates, zone, cases or {})
+        return cls(
+            run_date, bank, deadline, settings.pay_url, cipher, due_dates, zone, cases or {}, sales or {}
+        )
 
 
 def facts(row: LetterRow, *, name: str, address: str, pay_link: str, context: Context) -> MessageFacts:
@@ -165,6 +170,7 @@ def facts(row: LetterRow, *, name: str, address: str, pay_link: str, context: Co
         payoff_fen=owed.payoff_fen, deadline=context.deadline, letter_date=context.run_date,
         pay_link=pay_link, due_date=context.due_dates.get(row.message.account_id or 0),
         **_case_facts(context.cases.get(row.message.id), context, row.message.locale),
+        **_sale_facts(context.sales.get(row.message.id)),
     )  # fmt: skip
 
 
@@ -188,6 +194,15 @@ def _case_facts(case: Mapping[str, Any] | None, context: Context, locale: str) -
         "case_decision": decision,
         "case_remedies": joined,
     }
+
+
+def _sale_facts(sale: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a debt sale's notice says of the sale (nothing for another letter)."""
+    if sale is None:
+        return {}
+    return {"buyer_name": sale["buyer_name"], "buyer_licence": sale["buyer_licence"],
+            "buyer_contact": sale["buyer_contact"], "buyer_pay_to": sale["buyer_pay_to"],
+            "sale_date": sale["sold_on"], "transferred_fen": int(sale["balance_fen"])}  # fmt: skip
 
 
 def _owed(row: LetterRow) -> Owed:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from arrears.messaging.letters.rules import ADDRESS_KINDS, LETTER_ID_PREFIX, AddressPoint
 from arrears.messaging.letters.tracking_rules import TrackedLetter
@@ -22,10 +22,13 @@ from arrears.models import (
     CardAccount,
     ContactPoint,
     Customer,
+    DebtSale,
+    DebtSalePoolAccount,
     DelinquencySnapshot,
     OutboxEvent,
     OutboxMessage,
     ServiceCase,
+    SoldAccount,
     Statement,
     table_of,
 )
@@ -34,6 +37,7 @@ _MESSAGE, _EVENT, _ACCOUNT = table_of(OutboxMessage), table_of(OutboxEvent), tab
 _CUSTOMER, _POINT = table_of(Customer), table_of(ContactPoint)
 _STATEMENT, _SNAPSHOT = table_of(Statement), table_of(DelinquencySnapshot)
 _CASE = table_of(ServiceCase)
+_SOLD, _SALE, _MEMBER = table_of(SoldAccount), table_of(DebtSale), table_of(DebtSalePoolAccount)
 CHUNK = 2_000
 RENDERED = ("sent", "delivered")
 
@@ -140,6 +144,24 @@ class LetterRepository:
         for chunk in _chunks(sorted(set(message_ids))):
             for row in self._connection.execute(select(*columns).where(c.c.letter_message_id.in_(chunk))):
                 found[int(row.letter_message_id)] = dict(row._mapping)
+        return found
+
+    def debt_sales(self, message_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The debt sales whose notice letter the messages are, by message id: the buyer, how to reach
+        and pay it, the sale date and the account's balance at the pool's cut-off."""
+        s, d, m = _SOLD, _SALE, _MEMBER
+        columns = (s.c.notice_message_id, d.c.buyer_name, d.c.buyer_licence, d.c.buyer_contact,
+                   d.c.buyer_pay_to, d.c.sold_on, m.c.balance_fen)  # fmt: skip
+        found: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(message_ids))):
+            query = (
+                select(*columns)
+                .join(d, d.c.id == s.c.sale_id)
+                .join(m, and_(m.c.pool_id == d.c.pool_id, m.c.account_id == s.c.account_id))
+                .where(s.c.notice_message_id.in_(chunk))
+            )
+            for row in self._connection.execute(query):
+                found[int(row.notice_message_id)] = dict(row._mapping)
         return found
 
     def due_dates(self, account_ids: Sequence[int], *, as_of: date) -> dict[int, date]:

@@ -100,6 +100,7 @@ def render_letters(
         settings=settings, run_date=run_date, cipher=cipher,
         due_dates=repository.due_dates(accounts, as_of=run_date),
         cases=repository.service_cases([one.row.message.id for one in chosen]),
+        sales=repository.debt_sales([one.row.message.id for one in chosen]),
     )  # fmt: skip
     with batch_output(out_dir=out_dir, run_date=run_date) as output:
         ready = prepare.numbered(

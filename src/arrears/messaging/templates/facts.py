@@ -56,6 +56,12 @@ class MessageFacts:
     case_outcome: str | None = None
     case_decision: str | None = None
     case_remedies: str | None = None
+    buyer_name: str | None = None  # a debt sale's notice: the buyer, how to reach and pay it
+    buyer_licence: str | None = None
+    buyer_contact: str | None = None
+    buyer_pay_to: str | None = None
+    sale_date: date | None = None
+    transferred_fen: int | None = None
 
 
 def day_text(value: date, locale: str) -> str:
@@ -73,6 +79,7 @@ _AMOUNTS: Final = {
     "fees_yuan": "fees_fen",
     "payoff_yuan": "payoff_fen",
     "paid_yuan": "paid_fen",
+    "transferred_yuan": "transferred_fen",
 }
 _DATES: Final = (
     "due_date",
@@ -82,9 +89,11 @@ _DATES: Final = (
     "letter_date",
     "paid_date",
     "case_received",
+    "sale_date",
 )
 _PLAIN: Final = ("account_tail", "hotline", "card_masked", "pay_link", "address", "code", "case_no",
-                 "case_subject", "case_outcome", "case_decision", "case_remedies")  # fmt: skip
+                 "case_subject", "case_outcome", "case_decision", "case_remedies", "buyer_name",
+                 "buyer_licence", "buyer_contact", "buyer_pay_to")  # fmt: skip
 _NUMBERS: Final = ("dpd", "instalments", "valid_minutes")
 
 
@@ -131,4 +140,8 @@ def sample_facts(*, today: date, locale: str = "zh") -> MessageFacts:
         case_decision="经核查，催收人员在通话中用语不当，我行已对其进行处理。" if locale == "zh"
         else "We listened to the call: the collector's words were improper, and we have acted on it.",
         case_remedies="致歉" if locale == "zh" else "Apology",
+        buyer_name="示例资产管理有限公司" if locale == "zh" else "Example Asset Management Co., Ltd.",
+        buyer_licence="91310000000000000X", buyer_contact="400-000-0001",
+        buyer_pay_to="示例银行 6222 0000 0000 0001",
+        sale_date=today, transferred_fen=1_234_500,
     )  # fmt: skip
