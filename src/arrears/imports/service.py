@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert
 
 from arrears.accounts.repository import DelinquencyRepository
 from arrears.accounts.service import SnapshotResult, refresh_delinquency
+from arrears.debtsale.forwards import flag_forwards
 from arrears.imports.extract_format import FORMAT_VERSION
 from arrears.imports.loading import load_extract
 from arrears.imports.problems import ExtractRejected, Problem, ProblemLog
@@ -71,6 +72,7 @@ def import_extract(
     loader.drop_staging()
     if problems:
         raise ExtractRejected(problems)  # the caller's transaction rolls back what was written
+    flag_forwards(connection, now=now)  # the extract's payments on sold accounts: the buyer's (debt sale)
     snapshot = refresh_delinquency(connection, as_of=as_of)
     report = ImportReport(as_of=as_of, rows=loaded.rows, written=loaded.written, snapshot=snapshot)
     _record_run(connection, source_label, checksum_of_files.result(), report, now)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Row
 from arrears.accounts import rules as delinquency
 from arrears.audit.repository import AuditLog, Pending
 from arrears.config import Settings
+from arrears.debtsale.forwards import flag_forwards
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.money import MAX_AMOUNT_FEN
 from arrears.payments import effects, repository
@@ -250,6 +251,8 @@ def _record(
             for one, (row, applied) in zip(planned.postings, planned.rows, strict=True)
         ]
     )
+    # a payment on a sold account after its cut-off is the buyer's: flagged to forward (debt sale)
+    flag_forwards(connection, now=now, account_ids=sorted({one.account_id for one in planned.postings}))
 
 
 def _check(*, amount_fen: int, source: str, trade_no: str) -> None:

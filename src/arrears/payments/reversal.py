@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from arrears.accounts.free_text import known_masks, mask_text
 from arrears.audit.repository import AuditLog
 from arrears.config import Settings
+from arrears.debtsale.forwards import flag_forwards
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.models import CardAccount, Payment, PaymentOrder, table_of
 from arrears.payments import effects, posting
@@ -149,4 +150,5 @@ def reverse_payment(
     effects.after_reversal(
         connection, account_id=account_id, payment_id=reversal_id, now=now, settings=settings
     )
+    flag_forwards(connection, now=now, account_ids=[account_id])  # a forwarded payment's reversal: debt sale
     return reversal_id
