@@ -12,6 +12,7 @@ from arrears.cli import (
     batch,
     compliance,
     db,
+    debt_sale,
     demo,
     dispatch,
     imports,
@@ -60,6 +61,7 @@ app.command("dispatch")(dispatch.dispatch)
 app.add_typer(assistant.app, name="assistant")
 app.add_typer(legal.app, name="legal")
 app.add_typer(agencies.app, name="agencies")
+app.add_typer(debt_sale.app, name="debt-sale")
 
 
 def _version(value: bool) -> None:
