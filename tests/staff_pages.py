@@ -136,6 +136,7 @@ def starting_points(app: Any, seeded: Seeded) -> list[str]:
         *(f"/visits/stops/{one}" for one in seeded.stop_ids),
         *(f"/service-desk/cases/{one}" for one in seeded.service_case_ids),
         *(f"/legal/cases/{one}" for one in seeded.legal_case_ids),
+        *(f"/debt-sale/sales/{one}" for one in seeded.debt_sale_ids),
     ]
 
 

@@ -65,6 +65,7 @@ from arrears.web.pages import (
     workspace,
 )
 from arrears.web.pages import dashboard as dashboard_page
+from arrears.web.pages import debt_sale as debt_sale_pages
 from arrears.web.pages import inbound as inbound_pages
 from arrears.web.pages import outbox as outbox_page
 from arrears.web.pages import payments as payment_pages
@@ -141,6 +142,7 @@ def create_app(
         legal_cases.router,  # legal cases: steps, deadlines, costs, the law firm
         legal_overdraft.router,  # malicious overdraft: the daily check's candidates, the decision, the pack
         legal_firms.router,  # a law firm's monthly fee statement
+        debt_sale_pages.router,  # debt sale: pools, sales and their decision, the buyer's file, forwards
         compliance_desk.router,  # the audit trail, the chain's state, overrides, holds by kind
         payment_pages.router,
         pay_gateway.router,  # the simulated gateway's checkout page

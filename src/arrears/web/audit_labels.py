@@ -26,6 +26,14 @@ ACTION_LABELS: dict[str, str] = {
     "plan.proposed": N_("plan proposed"),
     "plan.approved": N_("plan approved"),
     "plan.rejected": N_("plan rejected"),
+    # debt sale
+    "debt_sale.pool_created": N_("debt sale pool drawn"),
+    "debt_sale.proposed": N_("debt sale proposed"),
+    "debt_sale.approved": N_("debt sale approved: the accounts sold"),
+    "debt_sale.rejected": N_("debt sale rejected"),
+    "debt_sale.file_downloaded": N_("buyer's file of a debt sale downloaded"),
+    "debt_sale.file_mismatch": N_("buyer's file of a debt sale refused: it no longer matches its checksum"),
+    "debt_sale.payment_flagged": N_("payment on a sold account flagged to forward to the buyer"),
     # legal
     "legal.proceeded": N_("legal review: proceed with legal action"),
     "legal.returned": N_("legal review: returned to collection"),
@@ -109,6 +117,7 @@ ACTION_LABELS: dict[str, str] = {
 
 AREA_LABELS: dict[str, str] = {
     "compliance": N_("compliance"), "pii": N_("personal data"), "hold": N_("hold"), "call": N_("call"),
+    "debt_sale": N_("debt sale"),
     "contact": N_("contact"), "fact": N_("cardholder's profile"),
     "contact_point": N_("contact point"), "plan": N_("plan"), "legal": N_("legal review"),
     "payment": N_("payment"), "reconcile": N_("reconciliation"), "outbox": N_("message"),
@@ -120,6 +129,7 @@ AREA_LABELS: dict[str, str] = {
 
 SUBJECT_LABELS: dict[str, str] = {
     "card_account": N_("account"), "customer": N_("cardholder"), "hold": N_("hold"), "plan": N_("plan"),
+    "debt_sale": N_("debt sale"), "debt_sale_pool": N_("debt sale pool"),
     "action": N_("daily run's action"), "collection_action": N_("daily run's action"),
     "contact_event": N_("contact"), "contact_point": N_("contact point"), "payment": N_("payment"),
     "payment_order": N_("payment order"), "gateway_notification": N_("gateway notification"),

@@ -54,6 +54,13 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
     # the legal queue's decision, a call quality review's checklist, an administrator's user forms
     "legal": {"reason": N_("Reason")},
     "overdraft": {"reason": N_("Reason"), "outcome": N_("Decision")},
+    "debt_sale": {"as_of": N_("As of"), "min_dpd": N_("Days past due at least"), "name": N_("Name"),
+                  "buyer_name": N_("Buyer"), "buyer_licence": N_("Licence or registration number"),
+                  "buyer_contact": N_("Where cardholders reach the buyer"),
+                  "buyer_pay_to": N_("How cardholders pay the buyer"), "price": N_("Price (yuan)"),
+                  "sold_on": N_("Sale date"), "note": N_("Note"), "reason": N_("Note"),
+                  "outcome": N_("Decision"),
+                  "buyer_collects_itself": N_("The buyer collects the accounts itself")},
     "legal_case": {"to": N_("Next stage"), "on": N_("Date"), "document": N_("Document"), "note": N_("Note"),
                    "close_reason": N_("Why it closes"), "hearing_on": N_("Hearing date"),
                    "perform_by": N_("Last day of performance"), "kind": N_("Kind of cost"),

@@ -17,6 +17,7 @@ from functools import cache
 
 from arrears.accounts.rules import DEFAULT_CLASSES
 from arrears.agencies.placement_rules import BATCH_STATUSES, FILE_STATES, LEFT_REASONS, SKIPPED
+from arrears.debtsale.rules import EXCLUSIONS as SALE_EXCLUSIONS
 from arrears.legal.overdraft_rules import OUTCOMES as OVERDRAFT_OUTCOMES
 from arrears.models import (
     ACCOUNT_STATUSES,
@@ -52,6 +53,7 @@ from arrears.models import (
     PAYMENT_SOURCES,
     PLAN_KINDS,
     PLAN_STATUSES,
+    POOL_STATUSES,
     PORTAL_REQUEST_KINDS,
     PORTAL_REQUEST_STATUSES,
     PROMISE_STATUSES,
@@ -61,6 +63,7 @@ from arrears.models import (
     ROLES,
     ROUTE_STATUSES,
     RUN_STATUSES,
+    SALE_STATUSES,
     SERVICE_CHANNELS,
     SERVICE_OUTCOMES,
     SERVICE_REMEDIES,
@@ -78,6 +81,7 @@ VISIT_OUTCOMES = ("promise", "refused", "no_agreement", "no_contact", "wrong_add
 TASK_KINDS = ("promise_check", "plan_proposal", "call", "visit")  # follow-ups of a visit
 TEAM_KINDS = ("phone", "field", "legal", "agency", "law_firm")
 ARMS = ("champion", "call_early")  # the built-in strategy's arms
+SALE_DECISIONS = ("approve", "reject")  # a debt sale's decision
 REGULATORY_CLASSES = tuple(band.code for band in DEFAULT_CLASSES.bands)
 
 
@@ -117,7 +121,8 @@ LABELS = (
     # the shipped message templates (messaging/templates/shipped.toml): names, then descriptions
     N_("reminder"), N_("overdue"), N_("promise_reminder"), N_("plan_confirmation"), N_("otp"),
     N_("payment_receipt"), N_("email_overdue"), N_("app_overdue"), N_("wechat_overdue"), N_("demand"),
-    N_("final_demand"), N_("pay_link"), N_("service_response"),
+    N_("final_demand"), N_("pay_link"), N_("service_response"), N_("debt_sale_notice"),
+    N_("notice to a cardholder that their card account was sold (债权转让通知书): whom to pay now"),
     N_("the service desk's written reply to a complaint, dispute or hardship request (复函)"),
     N_("a link to pay online, sent by a collector from the case page (not offered with the other SMS)"),
     N_("payment reminder around the due date"), N_("the account is overdue"),
@@ -154,6 +159,8 @@ LABELS = (
     N_("settled"), N_("written_off"), N_("court_fee"), N_("lawyer_fee"), N_("enforcement_cost"),
     N_("other_cost"), N_("filing_decision"), N_("appeal_window"), N_("enforcement_application"),
     N_("law_firm"),
+    # debt sale (debtsale/rules.py, models/debt_sale.py): why an account was left out of a pool, a decision
+    N_("not_eligible"), N_("legal_case"), N_("approve"), N_("reject"),
     # the agency register and recall (agencies/register_rules.py, recall_rules.py): an agency's status, why a
     # placement was recalled
     N_("suspended"), N_("period_end"), N_("paid_in_full"), N_("hold"), N_("agency_suspended"),
@@ -179,6 +186,7 @@ CODES = frozenset(
         *REGULATORY_CLASSES, *LEGAL_STAGES, *LEGAL_CLOSE_REASONS, *LEGAL_COST_KINDS, *LEGAL_DEADLINE_KINDS,
         *OVERDRAFT_STATUSES, *COLLECTION_KINDS, *OVERDRAFT_OUTCOMES,
         *AGENCY_STATUSES, *RECALL_REASONS,
+        *POOL_STATUSES, *SALE_STATUSES, *SALE_EXCLUSIONS, *SALE_DECISIONS,
         *BATCH_STATUSES, *SKIPPED, *LEFT_REASONS, *FILE_STATES,
     )
 )  # fmt: skip
@@ -225,6 +233,7 @@ ENGLISH = {
     "agency_suspended": "agency suspended", "inspection_lapsed": "agency's inspection lapsed",
     "contract_expired": "agency's contract expired", "agency_ineligible": "agency no longer eligible",
     "manual": "recalled by a manager",
+    "not_eligible": "not eligible for sale (DEBT-SALE)", "legal_case": "open legal case",
     "empty": "nothing placed", "no_agency": "no agency may hold accounts",
     "no_territory": "no agency works the region", "no_capacity": "the agencies of the region are full",
     "ok": "checksum matches", "missing": "file missing", "checksum_failed": "checksum does not match",

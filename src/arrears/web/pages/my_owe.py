@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from arrears.debtsale.sold import sold_among, sold_to
 from arrears.kit import clock
 from arrears.kit.errors import NotFound
 from arrears.portal.accounts import accounts_of, owned_account
@@ -37,7 +38,8 @@ def home(request: Request, session: Cardholder) -> HTMLResponse:
             (account, owed(connection, account_id=account.id, today=today, order=order, row=account))
             for account in accounts
         ]
-    return portal_page(request, "my/home.html", owing=owing, today=today)
+        sold = sold_among(connection, [account.id for account in accounts])  # whom to pay instead
+    return portal_page(request, "my/home.html", owing=owing, today=today, sold_accounts=sold)
 
 
 @router.get("/my/account/{account_no}", response_class=HTMLResponse)
@@ -49,7 +51,8 @@ def account_page(request: Request, account_no: str, session: Cardholder) -> HTML
         except NotFound:
             return portal_error(request, 404, N_("Not found"), N_("There is no such account among yours."))
         found = owed(connection, account_id=account.id, today=today, order=order, row=account)
-    return portal_page(request, "my/account.html", account=account, owed=found, today=today)
+        sold = sold_to(connection, account.id)
+    return portal_page(request, "my/account.html", account=account, owed=found, today=today, sold=sold)
 
 
 @router.get("/my/help", response_class=HTMLResponse)

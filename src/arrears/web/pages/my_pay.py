@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from arrears.audit.repository import audit_transaction
+from arrears.debtsale.sold import sold_to
 from arrears.kit import clock
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.messaging.letters.rules import Owed as LetterOwed
@@ -116,6 +117,8 @@ def pay_page(
             account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
         except NotFound:
             return portal_error(request, 404, *_NOT_FOUND)
+        if (sold := sold_to(connection, account.id)) is not None:  # pay the buyer (debt sale)
+            return portal_page(request, "my/sold.html", status_code=409, account=account, sold=sold)
         return _pay_page(request, connection, account, selected=None, instalment_number=_number(instalment))
 
 
@@ -138,6 +141,8 @@ def _pay(request: Request, account_no: str, session: PortalSession, form: dict[s
                 account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
             except NotFound:
                 return portal_error(request, 404, *_NOT_FOUND)
+            if (sold := sold_to(connection, account.id)) is not None:  # pay the buyer (debt sale)
+                return portal_page(request, "my/sold.html", status_code=409, account=account, sold=sold)
             asked = _asked(form, _figures(connection, account))
             created = create_order(
                 connection, account_id=account.id, amount_fen=asked.amount_fen, purpose=asked.purpose,

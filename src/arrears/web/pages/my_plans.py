@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from arrears.api.deps import business_date
 from arrears.arrangements.rules import PlanError
 from arrears.audit.repository import audit_transaction
+from arrears.debtsale.sold import sold_to
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import parse_day
@@ -37,10 +38,13 @@ def _account(request: Request, session: Cardholder, account_no: str) -> AccountR
 
 
 def _owned(connection: Connection, session: Cardholder, account_no: str) -> AccountRow | None:
+    """The cardholder's account; None for one that is not theirs, and for one the bank sold (debt sale:
+    no plan, promise or callback with the bank; its page says whom to pay)."""
     try:
-        return owned_account(connection, customer_id=session.customer_id, account_no=account_no)
+        account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
     except NotFound:
         return None
+    return None if sold_to(connection, account.id) is not None else account
 
 
 def _missing(request: Request) -> HTMLResponse:
