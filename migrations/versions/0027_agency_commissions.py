@@ -1,5 +1,5 @@
 """agency commissions: agency_commission_rate (each agency's schedule), commission_statement (a month's
-statement per agency); payment gains a partial index of its reversals by day
+statement per agency); payment gains an index by paid_date
 
 Revision ID: 0027
 Revises: 0026
@@ -82,19 +82,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_commission_statement_month", "commission_statement", ["month", "status"], unique=False
     )
-    # partial: only reversal rows enter it (payment is written by the loader; decision 0005)
-    op.create_index(
-        "ix_payment_reversal_day",
-        "payment",
-        ["paid_date"],
-        unique=False,
-        postgresql_where=sa.text("source = 'reversal'"),
-        sqlite_where=sa.text("source = 'reversal'"),
-    )
+    # a month's payments read by their date (commission statements; docs/decisions/0033)
+    op.create_index(op.f("ix_payment_paid_date"), "payment", ["paid_date"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_payment_reversal_day", table_name="payment")
+    op.drop_index(op.f("ix_payment_paid_date"), table_name="payment")
     op.drop_index("ix_commission_statement_month", table_name="commission_statement")
     op.drop_table("commission_statement")
     op.drop_index("ix_agency_commission_rate_agency", table_name="agency_commission_rate")

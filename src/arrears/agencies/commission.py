@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from sqlalchemy import Connection
 
 from arrears.agencies import commission_files as files
 from arrears.agencies import commission_rules as rules
 from arrears.agencies.commission_repository import CommissionRepository
-from arrears.agencies.commission_rules import Placement, Priced, RateBand, StatementRefused, Tally
+from arrears.agencies.commission_rules import RateBand, StatementRefused, Tally
 from arrears.audit.repository import AuditLog
 from arrears.kit.errors import NotFound
 from arrears.kit.inputs import check_day
@@ -132,48 +133,30 @@ def set_schedule(
 # --- making statements ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Pricing:
-    """Each placement's rate, priced once; placements outside the month's (a reversal's) read on demand."""
-
-    repository: CommissionRepository
-    placements: dict[int, tuple[Placement, str | None]]
-    schedules: dict[str, list[rules.Schedule]]
-    priced: dict[int, Priced] = field(default_factory=dict)
-
-    def of(self, placement_id: int) -> tuple[Placement, str | None, Priced]:
-        found = self.placements.get(placement_id)
-        if found is None:
-            found = self.repository.placements([placement_id])[placement_id]
-            self.placements[placement_id] = found
-        placement, tail = found
-        priced = self.priced.get(placement_id)
-        if priced is None:
-            priced = self.priced[placement_id] = rules.price(
-                placement, self.schedules.get(placement.agency_code, [])
-            )
-        return placement, tail, priced
+def month_lines(
+    repository: CommissionRepository, first: date, last: date, agency_code: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The month's attributed payments (``commission_rules.LINES``; one agency's, given), every placement
+    they may name (``HELD``) and the placements that held an account in the month (``HELD``)."""
+    held = repository.held(first, last, agency_code)
+    payments = repository.month_payments(first, last)
+    backs = payments.filter((pl.col("source") == rules.REVERSAL) & pl.col("reverses_id").is_not_null())
+    in_month = payments.select("payment_id", "paid_date")
+    named = set(backs["reverses_id"].to_list()) - set(in_month["payment_id"].to_list())
+    paid_dates = pl.concat([in_month, repository.paid_dates(named)])
+    earlier = repository.placements_of(backs["account_id"].to_list())  # a reversal's payment's placement
+    if agency_code is not None:
+        earlier = earlier.filter(pl.col("agency_code") == agency_code)
+    placements = pl.concat([held, earlier]).unique("placement_id")
+    lines = rules.attribute_frame(payments, placements.select(list(rules.SPANS)), paid_dates)
+    return lines, placements, held
 
 
-def _line(row: Any, placement: Placement, tail: str | None, priced: Priced, earned: int) -> list[Any]:
-    band = priced.band
-    overdue = placement.overdue_fen
-    return [
-        row.payment_ref,
-        f"****{tail or ''}",
-        row.paid_date.isoformat(),
-        files.yuan(row.amount_fen),
-        row.source,
-        placement.placed_on.isoformat(),
-        "" if placement.dpd is None else placement.dpd,
-        placement.bucket or "",
-        "" if overdue is None else files.yuan(overdue),
-        band.age_band if band else "",
-        band.amount_band() if band else "",
-        priced.rate_bp,
-        files.yuan(earned),
-        priced.unrated or "",
-    ]
+def _rates(repository: CommissionRepository, lines: pl.DataFrame, placements: pl.DataFrame) -> pl.DataFrame:
+    """The rate of every placement the lines name."""
+    named = placements.filter(pl.col("placement_id").is_in(lines["placement_id"].unique().implode()))
+    schedules = [one for per_agency in repository.schedules().values() for one in per_agency]
+    return rules.rate_frame(named, rules.bands_frame(schedules))
 
 
 def prepare(
@@ -187,118 +170,46 @@ def prepare(
     made_at: datetime,
     agency_code: str | None = None,
 ) -> Preparation:
-    """Reads the month's attributed payments (one agency's, or every agency that held an account in the
-    month or has a reversal on it) and writes each statement's CSV and PDF; stores nothing. An agency
-    whose statement of the month is approved is left as it is (named in ``approved``; for one agency
-    asked by name: StatementRefused)."""
+    """Reads the month's attributed payments (one agency's, or those of every agency that held an account
+    in the month or has a reversal on it) and writes each statement's CSV and PDF; stores nothing. An
+    agency whose statement of the month is approved is left as it is (named in ``approved``; for one
+    agency asked by name: StatementRefused)."""
     first, last = month.replace(day=1), rules.month_end(month)
     repository = CommissionRepository(connection)
     font = files.font_of(font_dir)  # no CJK font: refused before anything is read
     if agency_code is not None and not repository.agency_known(agency_code):
         raise NotFound(f"no agency {agency_code}", f"没有委外机构 {agency_code}")
-    names = repository.agency_names()
-    pricing = _Pricing(repository, repository.held(first, last, agency_code), repository.schedules())
+    lines, placements, held = month_lines(repository, first, last, agency_code)
+    priced = rules.price_lines(lines, _rates(repository, lines, placements))
+    by_agency = {str(key[0]): part for key, part in priced.partition_by("agency_code", as_dict=True).items()}
+    codes = {agency_code} if agency_code else set(held["agency_code"].to_list()) | set(by_agency)
     unposted = repository.unposted(first, last, as_of=as_of, zone=zone)
-    wanted = {agency_code} if agency_code else {one[0].agency_code for one in pricing.placements.values()}
-    done = Preparation()
-    context = {
-        "first": first,
-        "as_of": as_of,
-        "unposted": unposted,
-        "data_dir": data_dir,
-        "font": font,
-        "font_dir": font_dir,
-        "made_at": made_at,
-        "names": names,
-    }
-    current: _Writing | None = None
-    try:
-        for row in repository.attributed(first, last, agency_code):
-            if current is None or current.code != row.agency_code:
-                _finish(current, done, context)
-                current = _start(repository, row.agency_code, context, done)
-                wanted.add(row.agency_code)
-            placement, tail, priced = pricing.of(row.placement_id)
-            earned = current.tally.add(row.amount_fen, priced, reversal=row.source == rules.REVERSAL)
-            if current.lines is not None:
-                current.lines.write(_line(row, placement, tail, priced, earned))
-        _finish(current, done, context)
-        current = None
-        seen = {one.agency_code for one in done.statements} | set(done.approved)
-        for code in sorted(wanted - seen):  # held accounts, no payment: a statement of zeros
-            _finish(_start(repository, code, context, done), done, context)
-    except BaseException:
-        if current is not None and current.lines is not None:
-            current.lines.discard()
-        raise
+    names, done = repository.agency_names(), Preparation()
+    for code in sorted(codes):
+        stored = repository.statement_of(code, first)
+        if stored is not None and stored["status"] == "approved":
+            done.approved.append(code)
+            continue
+        replaces = None if stored is None else int(stored["version"])
+        stem = files.file_stem(code, first, (replaces or 0) + 1)
+        part = by_agency.get(code, priced.clear())
+        csv_sha = files.write_csv(data_dir / stem.with_suffix(".csv"), rules.csv_frame(part))
+        tally = rules.tally_of(part)
+        heading = files.Heading(code, names.get(code, code), first, (replaces or 0) + 1,
+                                rules.provisional(first, as_of=as_of), as_of, made_at, unposted)  # fmt: skip
+        pdf = files.render(files.document(heading, tally, font=font), font_dir=font_dir, day=as_of)
+        pdf_sha = files.write_pdf(data_dir / stem.with_suffix(".pdf"), pdf)
+        csv_path, pdf_path = stem.with_suffix(".csv").as_posix(), stem.with_suffix(".pdf").as_posix()
+        done.statements.append(
+            Prepared(code, first, heading.version, replaces, heading.provisional, as_of, tally, unposted,
+                     csv_path, csv_sha, pdf_path, pdf_sha)
+        )  # fmt: skip
     if agency_code is not None and done.approved:
         raise StatementRefused(
             f"the statement of {agency_code} for {first:%Y-%m} is approved: it is not made again",
             f"{agency_code} {first:%Y-%m} 的结算单已审批，不再重新生成",
         )
     return done
-
-
-@dataclass(slots=True)
-class _Writing:
-    code: str
-    version: int
-    replaces: int | None
-    stem: Path
-    lines: files.CsvLines | None  # None: approved already, only counted
-    tally: Tally = field(default_factory=Tally)
-
-
-def _start(
-    repository: CommissionRepository, code: str, context: dict[str, Any], done: Preparation
-) -> _Writing:
-    stored = repository.statement_of(code, context["first"])
-    if stored is not None and stored["status"] == "approved":
-        done.approved.append(code)
-        return _Writing(code, int(stored["version"]), int(stored["version"]), Path(), None)
-    replaces = None if stored is None else int(stored["version"])
-    version = (replaces or 0) + 1
-    stem = files.file_stem(code, context["first"], version)
-    lines = files.CsvLines(context["data_dir"] / stem.with_suffix(".csv"))
-    return _Writing(code, version, replaces, stem, lines)
-
-
-def _finish(current: _Writing | None, done: Preparation, context: dict[str, Any]) -> None:
-    if current is None or current.lines is None:
-        return
-    csv_sha = current.lines.close()
-    first, as_of = context["first"], context["as_of"]
-    heading = files.Heading(
-        current.code,
-        context["names"].get(current.code, current.code),
-        first,
-        current.version,
-        rules.provisional(first, as_of=as_of),
-        as_of,
-        context["made_at"],
-        context["unposted"],
-    )
-    pdf = files.render(
-        files.document(heading, current.tally, font=context["font"]), font_dir=context["font_dir"], day=as_of
-    )
-    pdf_path = current.stem.with_suffix(".pdf")
-    pdf_sha = files.write_pdf(context["data_dir"] / pdf_path, pdf)
-    done.statements.append(
-        Prepared(
-            current.code,
-            first,
-            current.version,
-            current.replaces,
-            heading.provisional,
-            as_of,
-            current.tally,
-            context["unposted"],
-            current.stem.with_suffix(".csv").as_posix(),
-            csv_sha,
-            pdf_path.as_posix(),
-            pdf_sha,
-        )
-    )
 
 
 def _figures(prepared: Prepared, by: str, now: datetime) -> dict[str, Any]:

@@ -5,16 +5,18 @@ under a temporary name and moved into place; their SHA-256 is taken from the byt
 
 from __future__ import annotations
 
-import csv
+import functools
 import hashlib
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+import polars as pl
 import typst
 
 from arrears.agencies.commission_rules import Tally
@@ -82,27 +84,15 @@ def verified(data_dir: Path, relative: str, sha256: str) -> Path:
     return path
 
 
-class CsvLines:
-    """The CSV being written: a header, then one line per payment; moved into place by ``close``."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path, self._partial = path, path.with_name(path.name + ".part")
-        self._handle: IO[str] = self._partial.open("w", encoding="utf-8", newline="")
-        self._handle.write("\ufeff")  # a spreadsheet opens it as UTF-8
-        self._writer = csv.writer(self._handle, lineterminator="\r\n")
-        self._writer.writerow(CSV_HEADER)
-        self.write = self._writer.writerow
-
-    def close(self) -> str:
-        """Moves the file into place; its SHA-256 read back from disk."""
-        self._handle.close()
-        os.replace(self._partial, self.path)
-        return sha256_of(self.path)
-
-    def discard(self) -> None:
-        self._handle.close()
-        self._partial.unlink(missing_ok=True)
+def write_csv(path: Path, lines: pl.DataFrame) -> str:
+    """Writes the lines (``CSV_HEADER``, UTF-8 with a byte-order mark so that a spreadsheet reads it as
+    such, CRLF) and moves the file into place; its SHA-256 read back from disk."""
+    assert tuple(lines.columns) == CSV_HEADER, lines.columns
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    lines.write_csv(partial, include_bom=True, line_terminator="\r\n")
+    os.replace(partial, path)
+    return sha256_of(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,15 +199,22 @@ def font_of(font_dir: Path) -> str:
     return cjk_family(font_dir)
 
 
+@functools.lru_cache(maxsize=4)
+def _compiler(font_dir: str) -> tuple[typst.Compiler, threading.Lock]:
+    """One compiler per font folder: loading the CJK font is most of a statement's typesetting."""
+    compiler = typst.Compiler(input=str(TEMPLATE), root=str(TEMPLATE.parent), font_paths=[font_dir],
+                              ignore_system_fonts=True)  # fmt: skip
+    return compiler, threading.Lock()
+
+
 def render(doc: dict[str, Any], *, font_dir: Path, day: date) -> bytes:
     """The statement as PDF; the same data gives the same bytes."""
-    compiler = typst.Compiler(
-        input=str(TEMPLATE), root=str(TEMPLATE.parent), font_paths=[str(font_dir)], ignore_system_fonts=True
-    )
+    compiler, lock = _compiler(str(font_dir))
     data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    out = compiler.compile(
-        sys_inputs={"data": data}, pdf_tags=False, timestamp=datetime.combine(day, time(0), UTC)
-    )
+    with lock:
+        out = compiler.compile(
+            sys_inputs={"data": data}, pdf_tags=False, timestamp=datetime.combine(day, time(0), UTC)
+        )
     assert isinstance(out, bytes)
     return out
 

@@ -6,27 +6,16 @@ the transaction. Nothing here logs."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Connection,
-    and_,
-    delete,
-    func,
-    insert,
-    literal_column,
-    or_,
-    select,
-    text,
-    union_all,
-    update,
-)
+import polars as pl
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from arrears.agencies.commission_rules import Placement, RateBand, Schedule
+from arrears.agencies.commission_rules import DAYS, HELD, PAYMENTS, RateBand, Schedule
 from arrears.kit.sql_lists import one_of
 from arrears.models import (
     Agency,
@@ -59,7 +48,6 @@ _NOTE, _ORDER, _RECONCILIATION = (
 # gateway outcomes kept for review whose money the gateway took and nothing here posted
 UNPOSTED_OUTCOMES = ("amount_mismatch", "second_trade")
 LISTED_NOTIFICATIONS = 20
-FETCH = 20_000  # rows fetched at a time from the month's attributed payments
 
 
 def last_day_held() -> Any:
@@ -161,9 +149,10 @@ class CommissionRepository:
 
     # --- placements and attributed payments ------------------------------------------------------
 
-    def _placements(self, *conditions: Any) -> dict[int, tuple[Placement, str | None]]:
-        """Placements with the account's delinquency at placement (the latest snapshot on or before the
-        batch's run date, or the placement day when placed by hand) and the account's last four."""
+    def _placements(self, *conditions: Any) -> pl.DataFrame:
+        """Placements (``commission_rules.HELD``) with the account's delinquency at placement (the latest
+        snapshot on or before the batch's run date, or the placement day when placed by hand) and the
+        account's last four characters."""
         p, b, s, a = _PLACEMENT, _BATCH, _SNAPSHOT, _ACCOUNT
         s2 = aliased(_SNAPSHOT)
         day = func.coalesce(b.c.run_date, p.c.placed_on)
@@ -173,41 +162,17 @@ class CommissionRepository:
             .scalar_subquery()
         )
         query = (
-            select(
-                p.c.id,
-                p.c.account_id,
-                p.c.agency_code,
-                p.c.placed_on,
-                last_day_held().label("last_day"),
-                s.c.dpd,
-                s.c.overdue_fen,
-                s.c.bucket,
-                a.c.account_tail,
-            )
+            select(p.c.id, p.c.account_id, p.c.agency_code, p.c.placed_on, last_day_held().label("last_day"),
+                   s.c.dpd, s.c.overdue_fen, s.c.bucket, a.c.account_tail)
             .select_from(p)
             .outerjoin(b, b.c.id == p.c.batch_id)
             .outerjoin(s, and_(s.c.account_id == p.c.account_id, s.c.as_of_date == latest))
             .join(a, a.c.id == p.c.account_id)
             .where(*conditions)
-        )
-        found = {}
-        for row in self._connection.execute(query):
-            placement = Placement(
-                int(row.id),
-                int(row.account_id),
-                str(row.agency_code),
-                row.placed_on,
-                row.last_day,
-                row.dpd,
-                row.overdue_fen,
-                row.bucket,
-            )
-            found[placement.id] = (placement, row.account_tail)
-        return found
+        )  # fmt: skip
+        return self._frame(query, HELD, ["placed_on", "last_day"])
 
-    def held(
-        self, first: date, last: date, agency_code: str | None = None
-    ) -> dict[int, tuple[Placement, str | None]]:
+    def held(self, first: date, last: date, agency_code: str | None = None) -> pl.DataFrame:
         """The placements that held their account some day of the month (of one agency, given)."""
         p = _PLACEMENT
         conditions = [p.c.placed_on <= last, p.c.ends_on >= first, last_day_held() >= first]
@@ -215,81 +180,54 @@ class CommissionRepository:
             conditions.append(p.c.agency_code == agency_code)
         return self._placements(*conditions)
 
-    def placements(self, ids: Iterable[int]) -> dict[int, tuple[Placement, str | None]]:
-        wanted = sorted(set(ids))
+    def placements_of(self, account_ids: Iterable[int]) -> pl.DataFrame:
+        """Every placement of these accounts (a reversal's payment may lie in an earlier placement)."""
+        wanted = sorted(set(account_ids))
         if not wanted:
-            return {}
-        return self._placements(one_of(self._connection, _PLACEMENT.c.id, wanted))
+            return pl.DataFrame(schema=HELD)
+        return self._placements(one_of(self._connection, _PLACEMENT.c.account_id, wanted))
 
-    def attributed(self, first: date, last: date, agency_code: str | None = None) -> Iterator[Any]:
-        """The month's payments attributed to an agency, by agency, date and id: each as ``(agency_code,
-        paid_date, payment_id, payment_ref, amount_fen, source, placement_id)``. A payment belongs to the
-        placement covering its date; a reversal that names its payment, to the placement covering that
-        payment's date (on the reversal's month)."""
-        p, pay = _PLACEMENT, _PAYMENT
-        original = aliased(_PAYMENT)
-        reversal: Any = literal_column("'reversal'")
-        named = (
-            select(original.c.id).where(original.c.id == pay.c.reverses_id).exists()
-        )  # the reversal's payment is here
-        ordinary = (
-            select(
-                p.c.agency_code,
-                pay.c.paid_date,
-                pay.c.id,
-                pay.c.payment_ref,
-                pay.c.amount_fen,
-                pay.c.source,
-                p.c.id.label("placement_id"),
-            )
-            .select_from(p)
-            .join(
-                pay,
-                and_(
-                    pay.c.account_id == p.c.account_id,
-                    pay.c.paid_date >= first,
-                    pay.c.paid_date <= last,
-                    pay.c.paid_date >= p.c.placed_on,
-                    pay.c.paid_date <= last_day_held(),
-                ),
-            )
-            .where(
-                p.c.placed_on <= last,
-                p.c.ends_on >= first,
-                last_day_held() >= first,
-                or_(pay.c.source != reversal, pay.c.reverses_id.is_(None), ~named),
-            )
+    def _frame(self, query: Any, schema: dict[str, Any], dates: Sequence[str]) -> pl.DataFrame:
+        """The query's rows as a frame, fetched by the driver's own cursor in the caller's transaction: at a
+        million rows, SQLAlchemy's rows and its date processing row by row would be most of the read.
+        SQLite's dates arrive as their ISO text and are parsed at once."""
+        dialect = self._connection.dialect
+        compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.construct_params()
+        sqlite = dialect.name == "sqlite"
+        if sqlite:
+            params = {
+                key: value.isoformat() if isinstance(value, date) else value for key, value in params.items()
+            }
+        arguments: Any = (
+            tuple(params[key] for key in compiled.positiontup or ()) if compiled.positional else params
         )
-        backs = (
-            select(
-                p.c.agency_code,
-                pay.c.paid_date,
-                pay.c.id,
-                pay.c.payment_ref,
-                pay.c.amount_fen,
-                pay.c.source,
-                p.c.id.label("placement_id"),
-            )
-            .select_from(pay)
-            .join(original, original.c.id == pay.c.reverses_id)
-            .join(
-                p,
-                and_(
-                    p.c.account_id == pay.c.account_id,
-                    original.c.paid_date >= p.c.placed_on,
-                    original.c.paid_date <= last_day_held(),
-                ),
-            )
-            .where(text("payment.source = 'reversal'"), pay.c.paid_date >= first, pay.c.paid_date <= last)
-        )
-        if agency_code is not None:
-            ordinary = ordinary.where(p.c.agency_code == agency_code)
-            backs = backs.where(p.c.agency_code == agency_code)
-        both = union_all(ordinary, backs).subquery()
-        query = select(both).order_by(both.c.agency_code, both.c.paid_date, both.c.id)
-        result = self._connection.execute(query.execution_options(yield_per=FETCH))
-        for chunk in result.partitions():
-            yield from chunk
+        cursor = self._connection.connection.cursor()
+        try:
+            cursor.execute(str(compiled), arguments)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not sqlite:
+            return pl.DataFrame(rows, schema=schema, orient="row")
+        frame = pl.DataFrame(rows, schema=schema | dict.fromkeys(dates, pl.String), orient="row")
+        return frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d") for name in dates)
+
+    def month_payments(self, first: date, last: date) -> pl.DataFrame:
+        """Every payment dated in the month (``commission_rules.PAYMENTS``), by the index on its date."""
+        pay = _PAYMENT
+        columns = (pay.c.id, pay.c.payment_ref, pay.c.account_id, pay.c.paid_date, pay.c.amount_fen,
+                   pay.c.source, pay.c.reverses_id)  # fmt: skip
+        query = select(*columns).where(pay.c.paid_date >= first, pay.c.paid_date <= last)
+        return self._frame(query, PAYMENTS, ["paid_date"])
+
+    def paid_dates(self, payment_ids: Iterable[int]) -> pl.DataFrame:
+        """The dates of these payments (``commission_rules.DAYS``; those that are not here left out)."""
+        wanted, pay = sorted(set(payment_ids)), _PAYMENT
+        if not wanted:
+            return pl.DataFrame(schema=DAYS)
+        query = select(pay.c.id, pay.c.paid_date).where(one_of(self._connection, pay.c.id, wanted))
+        return self._frame(query, DAYS, ["paid_date"])
 
     # --- unposted ---------------------------------------------------------------------------------
 

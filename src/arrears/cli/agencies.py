@@ -314,3 +314,15 @@ def _placement_commands() -> None:
 
 
 _placement_commands()
+
+
+def _money_commands() -> None:
+    """Commission statements (``commission ...``) and the league table (``league``), in a module of
+    their own."""
+    from arrears.cli.agencies_money import commission_app, league
+
+    app.add_typer(commission_app, name="commission")
+    app.command("league")(league)
+
+
+_money_commands()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String, text
+from sqlalchemy import BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -13,18 +13,14 @@ class Payment(Base):
     """A repayment received on a card account."""
 
     __tablename__ = "payment"
-    # the month's reversals, found without reading its payments (agency commission statements); only
-    # reversal rows enter it, so the loader's inserts never touch it
-    __table_args__ = (
-        Index("ix_payment_reversal_day", "paid_date", postgresql_where=text("source = 'reversal'"),
-              sqlite_where=text("source = 'reversal'")),
-    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_ref: Mapped[str] = mapped_column(key_string(64), unique=True)
     # no foreign key: a high-volume history table written only by the loader (docs/decisions/0005)
     account_id: Mapped[int] = mapped_column(Integer, index=True)
-    paid_date: Mapped[date] = mapped_column(Date)
+    # a month's payments read by their date (agency commission statements, docs/decisions/0033); the
+    # loader appends days in order, so the index grows at its end
+    paid_date: Mapped[date] = mapped_column(Date, index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     channel: Mapped[str] = mapped_column(String(20))
     # extract (the bank's file), gateway (posted from the gateway's notification; the extract's row of

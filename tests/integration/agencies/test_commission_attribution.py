@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select
 
+from arrears.agencies.commission import month_lines
 from arrears.agencies.commission_repository import CommissionRepository
 from arrears.agencies.commission_rules import PaymentIn, Placement, attribute, month_end
 from arrears.models import AgencyPlacement, CardAccount, Payment, table_of
@@ -71,18 +72,18 @@ def test_sql_attribution_is_the_rule(engine: Engine, book: tuple[list[Placed], l
             payments.append(PaymentIn(made, account_ids[account], day, fen, source, named))
 
     with engine.connect() as connection:
-        rows = list(CommissionRepository(connection).attributed(MARCH, LAST))
+        frame, _, _ = month_lines(CommissionRepository(connection), MARCH, LAST)
 
     expected = attribute(payments, placements, {one.id: one.paid_date for one in payments})
     in_month = [one for one in payments if MARCH <= one.paid_date <= LAST]
     wanted = {one.id: found.id for one in in_month if (found := expected[one.id]) is not None}
-    assert {row.id: row.placement_id for row in rows} == wanted
-    assert len(rows) == len(wanted)  # once each
+    got = dict(zip(frame["payment_id"].to_list(), frame["placement_id"].to_list(), strict=True))
+    assert got == wanted and frame.height == len(wanted)  # once each
     by_id = {one.id: one for one in in_month}
-    attributed = sum(row.amount_fen for row in rows)
-    unattributed = sum(one.amount_fen for one in in_month if expected[one.id] is None)
-    assert attributed + unattributed == sum(one.amount_fen for one in in_month)
-    assert all(by_id[row.id].amount_fen == row.amount_fen for row in rows)
-    assert [(row.agency_code, row.paid_date, row.id) for row in rows] == sorted(
-        (row.agency_code, row.paid_date, row.id) for row in rows
+    assert all(
+        by_id[key].amount_fen == fen for key, fen in frame.select("payment_id", "amount_fen").iter_rows()
     )
+    unattributed = sum(one.amount_fen for one in in_month if expected[one.id] is None)
+    assert frame["amount_fen"].sum() + unattributed == sum(one.amount_fen for one in in_month)
+    keys = list(frame.select("agency_code", "paid_date", "payment_id").iter_rows())
+    assert keys == sorted(keys)

@@ -8,11 +8,18 @@ from collections import defaultdict
 from datetime import date, timedelta
 from fractions import Fraction
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arrears.agencies.commission_rules import (
+    DAYS,
+    HELD,
+    LINES,
+    PAYMENTS,
+    RATES,
+    SPANS,
     PaymentIn,
     Placement,
     RateBand,
@@ -20,11 +27,15 @@ from arrears.agencies.commission_rules import (
     ScheduleRefused,
     StatementRefused,
     Tally,
+    amount_band_expr,
     attribute,
+    attribute_frame,
+    bands_frame,
     check_approval,
     check_review,
     check_schedule,
     commission_fen,
+    csv_frame,
     month_end,
     parse_age_band,
     parse_amount_band,
@@ -32,8 +43,12 @@ from arrears.agencies.commission_rules import (
     parse_month,
     parse_rate_bp,
     price,
+    price_lines,
     provisional,
+    rate_frame,
+    rate_row,
     schedule_on,
+    tally_of,
 )
 from arrears.kit.inputs import InvalidField
 
@@ -309,3 +324,88 @@ def test_a_whole_reversal_takes_back_exactly_what_the_payment_earned(amount: int
         and tally.commission_fen == 0
         and tally.clawback_fen == -commission_fen(amount, rate)
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(books())
+def test_the_month_at_once_is_the_lines_one_by_one(
+    book: tuple[list[Placement], list[PaymentIn], dict[int, date]],
+) -> None:
+    """The statements' path (frames: ``price_lines``, ``tally_of``, ``csv_frame``) sums, rounds and
+    writes exactly as the lines one by one (``Tally.add``, ``commission_fen``)."""
+    placements, payments, paid_dates = book
+    found = attribute(payments, placements, paid_dates)
+    attributed = [(one, placement) for one in payments if (placement := found[one.id]) is not None]
+    lines = pl.DataFrame(
+        [(p.agency_code, one.paid_date, one.id, f"R{one.id}", one.amount_fen, one.source, p.id)
+         for one, p in attributed],
+        schema=LINES, orient="row",
+    )  # fmt: skip
+    priced_of = {p.id: price(p, SCHEDULES[p.agency_code]) for _, p in attributed}
+    used = {p.id: p for _, p in attributed}.values()
+    rates = pl.DataFrame([rate_row(p, "0042", priced_of[p.id]) for p in used], schema=RATES, orient="row")
+    held = pl.DataFrame(
+        [(p.id, p.account_id, p.agency_code, p.placed_on, p.last_day, p.dpd, p.overdue_fen, p.bucket, "0042")
+         for p in used],
+        schema=HELD, orient="row",
+    )  # fmt: skip
+    at_once = rate_frame(held, bands_frame([one for per in SCHEDULES.values() for one in per]))
+    assert at_once.sort("placement_id").equals(rates.sort("placement_id"))  # price() of each at once
+
+    priced = price_lines(lines, rates)
+
+    for agency in AGENCIES:
+        one_by_one = Tally()
+        earned = []
+        for one, p in sorted(attributed, key=lambda pair: (pair[0].paid_date, pair[0].id)):
+            if p.agency_code == agency:
+                earned.append(
+                    one_by_one.add(one.amount_fen, priced_of[p.id], reversal=one.source == "reversal")
+                )
+        part = priced.filter(pl.col("agency_code") == agency)
+        at_once = tally_of(part)
+        assert at_once.breakdown() == one_by_one.breakdown()
+        assert (at_once.payments, at_once.collected_fen, at_once.commission_fen, at_once.clawback_fen,
+                at_once.reversals, at_once.unrated_payments, at_once.unrated_fen) == (
+            one_by_one.payments, one_by_one.collected_fen, one_by_one.commission_fen, one_by_one.clawback_fen,
+            one_by_one.reversals, one_by_one.unrated_payments, one_by_one.unrated_fen)  # fmt: skip
+        assert part["commission_fen"].to_list() == earned
+        assert csv_frame(part)["commission_yuan"].to_list() == [
+            f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}" for fen in earned
+        ]
+
+
+@pytest.mark.parametrize("fen", [0, 1, 99, 100, 123_456, 100_000_000, 1_234_567_890, 10_000_000_000])
+def test_amount_bands_read_the_same_at_once(fen: int) -> None:
+    band = RateBand("M1", 1, 30, 100, fen, None)
+    frame = pl.DataFrame({"min_overdue_fen": [fen, fen], "max_overdue_fen": [None, fen + 1]})
+    assert frame.select(amount_band_expr()).to_series().to_list() == [
+        band.amount_band(), RateBand("M1", 1, 30, 100, fen, fen + 1).amount_band()]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(books())
+def test_the_month_attributed_at_once_is_the_rule(
+    book: tuple[list[Placement], list[PaymentIn], dict[int, date]],
+) -> None:
+    placements, payments, paid_dates = book
+    frame = pl.DataFrame(
+        [(one.id, f"R{one.id}", one.account_id, one.paid_date, one.amount_fen, one.source, one.reverses_id)
+         for one in payments],
+        schema=PAYMENTS, orient="row",
+    )  # fmt: skip
+    spans = pl.DataFrame(
+        [(p.id, p.account_id, p.agency_code, p.placed_on, p.last_day)  # the first twice: still once
+         for p in placements + placements[:1]],
+        schema=SPANS, orient="row",
+    )  # fmt: skip
+    days = pl.DataFrame(list(paid_dates.items()), schema=DAYS, orient="row")
+
+    lines = attribute_frame(frame, spans, days)
+
+    expected = attribute(payments, placements, paid_dates)
+    assert dict(zip(lines["payment_id"], lines["placement_id"], strict=True)) == {
+        key: found.id for key, found in expected.items() if found is not None
+    }
+    assert lines.height == sum(1 for found in expected.values() if found is not None)
+    assert lines.columns == list(LINES)
