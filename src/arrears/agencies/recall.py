@@ -9,7 +9,9 @@ and ``recall_reason`` and is audited (``agency_placement.recalled``, one entry p
 account, the agency, the reason and the last day). From then on the agency's users no longer see the
 account (``users.scope``, ``accounts.placed_accounts``); the account may be placed again from the day
 after (:func:`placeable_from`). Nothing commits: the caller's transaction must be able to append to the
-audit chain (``audit_transaction``).
+audit chain (``audit_transaction``). Every recall takes the chain's lock before it locks placements, the
+order of a transaction that appended before (a hold's), so that two recalls of one account at once
+(a hold and a sale) wait for each other instead of deadlocking; the second finds nothing left.
 
 The day of a recall made at once is the business date (the latest completed run's date, not after
 today in the cardholders' zone) unless the caller names it: the day the placements' dates count in.
@@ -30,7 +32,7 @@ from arrears.agencies import recall_repository as repo
 from arrears.agencies import recall_rules as rules
 from arrears.agencies.recall_rules import Recall
 from arrears.agencies.register_repository import RegisterRepository
-from arrears.audit.repository import AuditLog, Pending
+from arrears.audit.repository import AuditLog, Pending, take_append_lock
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import check_text
 
@@ -95,6 +97,7 @@ def recall_accounts(
     accounts = list(account_ids)
     if not accounts or not repo.placed_accounts(connection, accounts):
         return []
+    take_append_lock(connection)  # the chain's lock before the placements': the order every recall keeps
     found = [
         rules.recall(one, reason=reason, day=day) for one in repo.running_of_accounts(connection, accounts)
     ]
@@ -153,6 +156,7 @@ def recall_agency(
     connection: Connection, code: str, *, reason: str, day: date, now: datetime, actor: str
 ) -> list[Recall]:
     """Every placement of the agency not recalled yet, recalled for ``reason`` on ``day``."""
+    take_append_lock(connection)
     found = [rules.recall(one, reason=reason, day=day) for one in repo.running_of_agency(connection, code)]
     return _apply(connection, found, now=now, actor=actor)
 
@@ -170,6 +174,7 @@ def recall_placement(
     """A manager's recall of one placement on ``day`` (``manual``); NotFound for a missing placement (or
     one of another agency than ``agency_code``), RecallRefused for one recalled already or whose period
     is over."""
+    take_append_lock(connection)
     found = repo.placement(connection, placement_id)
     if found is None or (agency_code is not None and found["agency_code"] != agency_code):
         raise NotFound(f"no placement {placement_id}", f"没有委外记录 {placement_id}")
@@ -192,6 +197,7 @@ def sweep(connection: Connection, *, as_of: date, now: datetime, actor: str = AC
     """The day's recalls (``recall_rules.sweep``): periods ended before ``as_of``, accounts held or with
     nothing overdue, agencies on the register not eligible on ``as_of``; audited. Running it again for
     the day recalls nothing more."""
+    take_append_lock(connection)
     agencies = RegisterRepository(connection).agencies()
     states = {str(agency["code"]): rules.agency_state(agency, as_of) for agency in agencies}
     found = rules.sweep(repo.running_with_state(connection, now=now), states, as_of=as_of)

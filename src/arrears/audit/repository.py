@@ -37,6 +37,16 @@ _APPENDED = "arrears.audit.appended"  # connection.info: (the transaction, the e
 _LIMITS = {"actor": 120, "action": 80, "subject_type": 40, "subject_id": 64}
 
 
+def take_append_lock(connection: Connection) -> None:
+    """Takes now the lock an append takes (PostgreSQL's advisory lock, SQLite's write lock), for a
+    transaction that locks rows before it appends: taking the chain's lock first, as a transaction
+    that appended already holds it, keeps the order of the locks the same everywhere (no deadlock)."""
+    if _is_sqlite(connection):
+        _hold_sqlite_write_lock(connection)
+    else:
+        _hold_postgres_lock(connection)
+
+
 class AuditError(ArrearsError):
     """An audit entry cannot be written as asked."""
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from threading import Barrier
 
 import pytest
 from sqlalchemy import Engine, insert, select, update
@@ -243,6 +245,33 @@ class TestAtOnce:
             recall.recall_placement(connection, placement_id + 1, day=END + timedelta(days=1), now=NOW,
                                     actor="manager1")  # fmt: skip
         assert len(recalled_entries(book)) == 1
+
+
+class TestAtOnceConcurrently:
+    def test_a_hold_and_a_sale_at_once_recall_each_account_once(self, book: Engine) -> None:
+        """A complaint hold (its own audit entry first) and a sale of the same account in two transactions
+        at once: no deadlock, one recall."""
+        for account_id in (1, 2, 3, 4):
+            start = Barrier(2)
+
+            def sale(account: int = account_id, barrier: Barrier = start) -> int:
+                barrier.wait()
+                with audit_transaction(book) as connection:
+                    return recall.recall_account(connection, account, reason="sold", day=RUN, now=NOW)
+
+            def complaint(account: int = account_id, barrier: Barrier = start) -> int:
+                barrier.wait()
+                hold(book, account, "complaint")
+                return 0
+
+            with ThreadPoolExecutor(2) as pool:
+                done = [pool.submit(sale), pool.submit(complaint)]
+                assert all(one.result(timeout=60) in (0, 1) for one in done)
+
+        assert {placements(book)[one][2] for one in (1, 2, 3, 4)} <= {"sold", "complaint"}
+        assert sorted(int(one["account_id"]) for one in recalled_entries(book)) == [1, 2, 3, 4]  # type: ignore[call-overload]
+        with book.connect() as connection:
+            assert verify(AuditLog(connection).entries()) == []
 
 
 class TestSweep:
