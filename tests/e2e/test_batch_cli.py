@@ -103,6 +103,7 @@ def test_run_day_over_the_store_once_per_date_and_forward_only(trained: tuple[Cl
     cli.run("model", "promote", version, "--by", "test")
     first = cli.run("run-day", "--date", UCI_AS_OF)
     assert "3 accounts" in first.stdout and "decide" in first.stderr
+    assert "agency recall 2005-10-01: 0 placements recalled" in first.stdout  # the sweep ends the run
     again = cli.run("run-day", "--date", UCI_AS_OF)
     assert "was already run; nothing changed" in again.stdout and "decide" not in again.stderr
     refused = cli.run("run-day", "--date", "2005-09-30", expect=1)
