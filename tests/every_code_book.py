@@ -36,6 +36,7 @@ from every_code_casework import (
     add_promises,
     add_work,
 )
+from every_code_commissions import add_commissions
 from every_code_debtsale import add_debt_sales
 from every_code_legal import add_legal_cases
 from every_code_placements import add_placement_batches
@@ -120,5 +121,6 @@ def add_every_code(engine: Engine, cipher: FieldCipher) -> Seeded:
         legal = add_legal_cases(connection, accounts[2], accounts[3], users, at)
         sales = add_debt_sales(connection, accounts[11], users, at)
         add_placement_batches(connection, at)
+        add_commissions(connection, users, at)
     return Seeded(rich.id, held.id, placed.id, tuple(stops), tuple(cases), tuple(requests), tuple(legal),
                   sales)  # fmt: skip

@@ -39,11 +39,8 @@ from arrears.web.pages import actions as action_pages
 from arrears.web.pages import admin as admin_pages
 from arrears.web.pages import agencies as agency_register
 from arrears.web.pages import agency as agency_page
-from arrears.web.pages import agency_batches
-from arrears.web.pages import agenda as agenda_page
-from arrears.web.pages import arrangements as arrangement_pages
-from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import (
+    agency_batches,
     compliance_desk,
     dossier,
     legal,
@@ -64,6 +61,11 @@ from arrears.web.pages import (
     visit_planning,
     workspace,
 )
+from arrears.web.pages import agency_commissions as commission_pages
+from arrears.web.pages import agency_league as league_page
+from arrears.web.pages import agenda as agenda_page
+from arrears.web.pages import arrangements as arrangement_pages
+from arrears.web.pages import auth as auth_pages
 from arrears.web.pages import dashboard as dashboard_page
 from arrears.web.pages import debt_sale as debt_sale_pages
 from arrears.web.pages import inbound as inbound_pages
@@ -138,6 +140,8 @@ def create_app(
         inbound_pages.router,  # customer service's inbound call view
         agency_page.router,  # the accounts placed with the agency user's agency
         agency_batches.router,  # placement batches: the summary, the agencies refused, the hand-over files
+        commission_pages.router,  # agencies' monthly commission statements: review, approval, files
+        league_page.router,  # the agencies' league table of a month
         legal.router,  # legal review: referrals and requests, the decision
         legal_cases.router,  # legal cases: steps, deadlines, costs, the law firm
         legal_overdraft.router,  # malicious overdraft: the daily check's candidates, the decision, the pack

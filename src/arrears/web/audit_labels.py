@@ -113,6 +113,12 @@ ACTION_LABELS: dict[str, str] = {
     "agency.batch_placed": N_("placement batch made"),
     "agency.handover_rewritten": N_("hand-over file written again (it failed its checksum)"),
     "agency.handover_downloaded": N_("hand-over file downloaded"),
+    # agencies: commissions
+    "commission.rates_set": N_("agency's commission schedule set"),
+    "commission.statement_made": N_("commission statement made"),
+    "commission.reviewed": N_("commission statement reviewed"),
+    "commission.approved": N_("commission statement approved"),
+    "commission.downloaded": N_("commission statement file downloaded"),
 }
 
 AREA_LABELS: dict[str, str] = {
@@ -124,7 +130,7 @@ AREA_LABELS: dict[str, str] = {
     "template": N_("template"), "service_case": N_("service case"), "portal": N_("portal"),
     "assistant": N_("assistant"), "visit": N_("visit"), "safety": N_("safety alert"), "user": N_("user"),
     "team": N_("team"), "queue": N_("queue"), "targets": N_("targets"),
-    "quality": N_("call quality review"), "agency": N_("agency"),
+    "quality": N_("call quality review"), "agency": N_("agency"), "commission": N_("agency commission"),
 }  # fmt: skip
 
 SUBJECT_LABELS: dict[str, str] = {
@@ -140,6 +146,7 @@ SUBJECT_LABELS: dict[str, str] = {
     "visit_stop": N_("visit"), "safety_alert": N_("safety alert"), "app_user": N_("user"), "team": N_("team"),
     "agency": N_("agency"), "agency_placement": N_("agency placement"),
     "quality_review": N_("call quality review"), "placement_batch": N_("placement batch"),
+    "commission_statement": N_("commission statement"),
 }  # fmt: skip
 
 DETAIL_LABELS: dict[str, str] = {  # the details the trail shows, in this order (others stay in the chain)

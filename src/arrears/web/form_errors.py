@@ -54,6 +54,7 @@ FORMS: dict[str, dict[str, str]] = {  # each form's fields and their labels on t
     # the legal queue's decision, a call quality review's checklist, an administrator's user forms
     "legal": {"reason": N_("Reason")},
     "overdraft": {"reason": N_("Reason"), "outcome": N_("Decision")},
+    "commission": {"month": N_("Month"), "agency": N_("Agency")},
     "debt_sale": {"as_of": N_("As of"), "min_dpd": N_("Days past due at least"), "name": N_("Name"),
                   "buyer_name": N_("Buyer"), "buyer_licence": N_("Licence or registration number"),
                   "buyer_contact": N_("Where cardholders reach the buyer"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 
 from arrears.accounts.rules import DEFAULT_CLASSES
+from arrears.agencies.commission_rules import UNRATED
 from arrears.agencies.placement_rules import BATCH_STATUSES, FILE_STATES, LEFT_REASONS, SKIPPED
 from arrears.debtsale.rules import EXCLUSIONS as SALE_EXCLUSIONS
 from arrears.legal.overdraft_rules import OUTCOMES as OVERDRAFT_OUTCOMES
@@ -30,6 +31,7 @@ from arrears.models import (
     CALLBACK_STATUSES,
     CHALLENGE_STATUSES,
     COLLECTION_KINDS,
+    COMMISSION_STATUSES,
     CONTACT_KINDS,
     CONTACT_PARTIES,
     DELINQUENCY_REASONS,
@@ -171,6 +173,8 @@ LABELS = (
     # sharing or not placed, a hand-over file's state on reading back
     N_("placed"), N_("empty"), N_("recalled"), N_("sold"), N_("no_agency"), N_("no_territory"),
     N_("no_capacity"), N_("ok"), N_("missing"), N_("checksum_failed"),
+    # agency commissions (agencies/commission_rules.py): a statement's status, why a payment earned nothing
+    N_("reviewed"), N_("no_schedule"), N_("no_band"), N_("no_delinquency"),
 )  # fmt: skip
 CODES = frozenset(
     (
@@ -188,6 +192,7 @@ CODES = frozenset(
         *AGENCY_STATUSES, *RECALL_REASONS,
         *POOL_STATUSES, *SALE_STATUSES, *SALE_EXCLUSIONS, *SALE_DECISIONS,
         *BATCH_STATUSES, *SKIPPED, *LEFT_REASONS, *FILE_STATES,
+        *COMMISSION_STATUSES, *UNRATED,
     )
 )  # fmt: skip
 """Every stored code a page may show."""
@@ -235,6 +240,8 @@ ENGLISH = {
     "manual": "recalled by a manager",
     "not_eligible": "not eligible for sale (DEBT-SALE)", "legal_case": "open legal case",
     "empty": "nothing placed", "no_agency": "no agency may hold accounts",
+    "no_schedule": "no commission schedule in force", "no_band": "no rate band of the schedule fits",
+    "no_delinquency": "delinquency at placement unknown", "reviewed": "reviewed, waiting for approval",
     "no_territory": "no agency works the region", "no_capacity": "the agencies of the region are full",
     "ok": "checksum matches", "missing": "file missing", "checksum_failed": "checksum does not match",
 }  # fmt: skip
