@@ -22,6 +22,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from arrears.agencies import commission_files as files
+from arrears.agencies import commission_frames as frames
 from arrears.agencies import commission_rules as rules
 from arrears.agencies.commission_repository import CommissionRepository
 from arrears.agencies.commission_rules import RateBand, StatementRefused, Tally
@@ -136,7 +137,7 @@ def set_schedule(
 def month_lines(
     repository: CommissionRepository, first: date, last: date, agency_code: str | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The month's attributed payments (``commission_rules.LINES``; one agency's, given), every placement
+    """The month's attributed payments (``commission_frames.LINES``; one agency's, given), every placement
     they may name (``HELD``) and the placements that held an account in the month (``HELD``)."""
     held = repository.held(first, last, agency_code)
     payments = repository.month_payments(first, last)
@@ -148,7 +149,7 @@ def month_lines(
     if agency_code is not None:
         earlier = earlier.filter(pl.col("agency_code") == agency_code)
     placements = pl.concat([held, earlier]).unique("placement_id")
-    lines = rules.attribute_frame(payments, placements.select(list(rules.SPANS)), paid_dates)
+    lines = frames.attribute_frame(payments, placements.select(list(frames.SPANS)), paid_dates)
     return lines, placements, held
 
 
@@ -156,7 +157,7 @@ def _rates(repository: CommissionRepository, lines: pl.DataFrame, placements: pl
     """The rate of every placement the lines name."""
     named = placements.filter(pl.col("placement_id").is_in(lines["placement_id"].unique().implode()))
     schedules = [one for per_agency in repository.schedules().values() for one in per_agency]
-    return rules.rate_frame(named, rules.bands_frame(schedules))
+    return frames.rate_frame(named, frames.bands_frame(schedules))
 
 
 def prepare(
@@ -180,7 +181,7 @@ def prepare(
     if agency_code is not None and not repository.agency_known(agency_code):
         raise NotFound(f"no agency {agency_code}", f"没有委外机构 {agency_code}")
     lines, placements, held = month_lines(repository, first, last, agency_code)
-    priced = rules.price_lines(lines, _rates(repository, lines, placements))
+    priced = frames.price_lines(lines, _rates(repository, lines, placements))
     by_agency = {str(key[0]): part for key, part in priced.partition_by("agency_code", as_dict=True).items()}
     codes = {agency_code} if agency_code else set(held["agency_code"].to_list()) | set(by_agency)
     unposted = repository.unposted(first, last, as_of=as_of, zone=zone)
@@ -193,8 +194,8 @@ def prepare(
         replaces = None if stored is None else int(stored["version"])
         stem = files.file_stem(code, first, (replaces or 0) + 1)
         part = by_agency.get(code, priced.clear())
-        csv_sha = files.write_csv(data_dir / stem.with_suffix(".csv"), rules.csv_frame(part))
-        tally = rules.tally_of(part)
+        csv_sha = files.write_csv(data_dir / stem.with_suffix(".csv"), frames.csv_frame(part))
+        tally = frames.tally_of(part)
         heading = files.Heading(code, names.get(code, code), first, (replaces or 0) + 1,
                                 rules.provisional(first, as_of=as_of), as_of, made_at, unposted)  # fmt: skip
         pdf = files.render(files.document(heading, tally, font=font), font_dir=font_dir, day=as_of)

@@ -15,7 +15,8 @@ import polars as pl
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from arrears.agencies.commission_rules import DAYS, HELD, PAYMENTS, RateBand, Schedule
+from arrears.agencies.commission_frames import DAYS, HELD, PAYMENTS
+from arrears.agencies.commission_rules import RateBand, Schedule
 from arrears.kit.sql_lists import one_of
 from arrears.models import (
     Agency,
@@ -150,7 +151,7 @@ class CommissionRepository:
     # --- placements and attributed payments ------------------------------------------------------
 
     def _placements(self, *conditions: Any) -> pl.DataFrame:
-        """Placements (``commission_rules.HELD``) with the account's delinquency at placement (the latest
+        """Placements (``commission_frames.HELD``) with the account's delinquency at placement (the latest
         snapshot on or before the batch's run date, or the placement day when placed by hand) and the
         account's last four characters."""
         p, b, s, a = _PLACEMENT, _BATCH, _SNAPSHOT, _ACCOUNT
@@ -214,7 +215,7 @@ class CommissionRepository:
         return frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d") for name in dates)
 
     def month_payments(self, first: date, last: date) -> pl.DataFrame:
-        """Every payment dated in the month (``commission_rules.PAYMENTS``), by the index on its date."""
+        """Every payment dated in the month (``commission_frames.PAYMENTS``), by the index on its date."""
         pay = _PAYMENT
         columns = (pay.c.id, pay.c.payment_ref, pay.c.account_id, pay.c.paid_date, pay.c.amount_fen,
                    pay.c.source, pay.c.reverses_id)  # fmt: skip
@@ -222,7 +223,7 @@ class CommissionRepository:
         return self._frame(query, PAYMENTS, ["paid_date"])
 
     def paid_dates(self, payment_ids: Iterable[int]) -> pl.DataFrame:
-        """The dates of these payments (``commission_rules.DAYS``; those that are not here left out)."""
+        """The dates of these payments (``commission_frames.DAYS``; those that are not here left out)."""
         wanted, pay = sorted(set(payment_ids)), _PAYMENT
         if not wanted:
             return pl.DataFrame(schema=DAYS)

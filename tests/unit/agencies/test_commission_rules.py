@@ -13,13 +13,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrears.agencies.commission_rules import (
+from arrears.agencies.commission_frames import (
     DAYS,
     HELD,
     LINES,
     PAYMENTS,
     RATES,
     SPANS,
+    amount_band_expr,
+    attribute_frame,
+    bands_frame,
+    csv_frame,
+    price_lines,
+    rate_frame,
+    rate_row,
+    tally_of,
+)
+from arrears.agencies.commission_rules import (
     PaymentIn,
     Placement,
     RateBand,
@@ -27,15 +37,11 @@ from arrears.agencies.commission_rules import (
     ScheduleRefused,
     StatementRefused,
     Tally,
-    amount_band_expr,
     attribute,
-    attribute_frame,
-    bands_frame,
     check_approval,
     check_review,
     check_schedule,
     commission_fen,
-    csv_frame,
     month_end,
     parse_age_band,
     parse_amount_band,
@@ -43,12 +49,8 @@ from arrears.agencies.commission_rules import (
     parse_month,
     parse_rate_bp,
     price,
-    price_lines,
     provisional,
-    rate_frame,
-    rate_row,
     schedule_on,
-    tally_of,
 )
 from arrears.kit.inputs import InvalidField
 
