@@ -179,11 +179,19 @@ def _grouped_yuan(fen: pl.Expr) -> pl.Expr:
     return grouped + pl.lit(".") + (fen % 100).cast(pl.String).str.zfill(2)
 
 
+def text_cell_expr(value: pl.Expr) -> pl.Expr:
+    """:func:`arrears.messaging.letters.rules.as_text_cell` over a column: a text from the bank's data (a
+    payment's reference) that a spreadsheet would run as a formula (= + - @, a tab or a return first)
+    kept as text by a leading apostrophe."""
+    risky = value.str.contains(r"^[=+\-@\t\r]")
+    return pl.when(risky).then(pl.lit("'") + value).otherwise(value).alias(value.meta.output_name())
+
+
 def csv_frame(priced: pl.DataFrame) -> pl.DataFrame:
     """The statement's CSV lines (``commission_files.CSV_HEADER``), the account masked to its last four."""
     text = pl.String
     return priced.select(
-        pl.col("payment_ref"),
+        text_cell_expr(pl.col("payment_ref")),
         (pl.lit("****") + pl.col("account_tail").fill_null("")).alias("account"),
         pl.col("paid_date").cast(text),
         yuan_expr(pl.col("amount_fen")).alias("amount_yuan"),

@@ -201,7 +201,7 @@ def check_entry(entry: Entry, *, today: date) -> Entry:
 def parse_capacity(text: str) -> int:
     """A form's capacity (a whole number of accounts); InvalidField naming ``capacity`` otherwise."""
     value = text.strip().replace(",", "")
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:  # "１２３", "²": not typed digits
         raise InvalidField(
             "capacity", f"{shown(text)} is not a number of accounts", f"{shown(text)} 不是户数"
         )
