@@ -200,9 +200,10 @@ def sweep(connection: Connection, *, as_of: date, now: datetime, actor: str = AC
     take_append_lock(connection)
     agencies = RegisterRepository(connection).agencies()
     states = {str(agency["code"]): rules.agency_state(agency, as_of) for agency in agencies}
-    found = rules.sweep(repo.running_with_state(connection, now=now), states, as_of=as_of)
-    _apply(connection, found, now=now, actor=actor, details={"sweep": as_of.isoformat()})
     ineligible = {code: state.codes for code, state in states.items() if state.codes}
+    running = repo.running_with_state(connection, now=now, as_of=as_of, ineligible=ineligible)
+    found = rules.sweep(running, states, as_of=as_of)
+    _apply(connection, found, now=now, actor=actor, details={"sweep": as_of.isoformat()})
     return SweepResult(as_of, found, ineligible)
 
 

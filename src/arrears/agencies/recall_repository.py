@@ -48,28 +48,42 @@ def placement(connection: Connection, placement_id: int) -> dict[str, Any] | Non
     return dict(row) if row else None
 
 
-def _held(now: datetime, *, complaint: bool) -> Any:
-    """A hold in force at ``now`` on the placement's account (a complaint hold, or any other)."""
+def _held(now: datetime, *, complaint: bool | None = None) -> Any:
+    """A hold in force at ``now`` on the placement's account (a complaint hold, any other, or any)."""
     h, a = _HOLD, _ACCOUNT
+    kind = (
+        [] if complaint is None else [(h.c.kind == "complaint") if complaint else (h.c.kind != "complaint")]
+    )
     return exists().where(
         h.c.customer_id == a.c.customer_id,
         or_(h.c.account_id.is_(None), h.c.account_id == a.c.id),
         h.c.placed_at <= now,
         or_(h.c.lifted_at.is_(None), h.c.lifted_at > now),
         or_(h.c.expires_at.is_(None), h.c.expires_at > now),
-        (h.c.kind == "complaint") if complaint else (h.c.kind != "complaint"),
+        *kind,
     )
 
 
-def running_with_state(connection: Connection, *, now: datetime) -> list[Running]:
-    """Every placement not recalled yet, with its account's overdue amount and whether a hold (a
-    complaint first) is in force on it at ``now``: what the daily sweep judges. Locked."""
+def running_with_state(
+    connection: Connection, *, now: datetime, as_of: date, ineligible: Iterable[str] = ()
+) -> list[Running]:
+    """The placements not recalled yet that the day's sweep may recall, with their account's overdue
+    amount and whether a hold (a complaint first) is in force on it at ``now``: those whose period
+    ended before ``as_of``, with nothing overdue, with a hold, or of an ``ineligible`` agency (the
+    others have nothing to judge: not read). Locked."""
     p, a = _PLACEMENT, _ACCOUNT
+    codes = sorted(set(ineligible))
+    judged = or_(
+        p.c.ends_on < as_of,
+        a.c.overdue_fen <= 0,
+        _held(now),
+        *([p.c.agency_code.in_(codes)] if codes else []),
+    )
     query = (
         select(*_COLUMNS, a.c.overdue_fen, _held(now, complaint=True).label("complaint"),
                _held(now, complaint=False).label("held"))
         .join(a, a.c.id == p.c.account_id)
-        .where(p.c.recalled_on.is_(None))
+        .where(p.c.recalled_on.is_(None), judged)
         .order_by(p.c.id)
     )  # fmt: skip
     rows = connection.execute(query.with_for_update(of=p))
