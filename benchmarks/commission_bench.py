@@ -9,10 +9,11 @@ agencies by three monthly placement batches, a tenth of those placements recalle
 never placed), a delinquency snapshot of each placed account on its batch's run date, a schedule of
 four bands (age at placement x overdue amount) per agency, and ``--payments`` payments dated in the
 month on random accounts (loaded day by day, as the daily extracts append them), 0.5% of them reversed
-(whole or in part) later in the month. Rows are loaded with the raw driver (executemany on SQLite, COPY on PostgreSQL); the statements are then made the way
-the command makes them (``commission.prepare`` on a read connection, ``commission.record`` in an audit
-transaction), timed, and checked: the statements' collected money plus the payments attributed to no
-agency equals the month's payments, and each CSV's commission column sums to its statement's.
+(whole or in part) later in the month. Rows are loaded with the raw driver (executemany on SQLite,
+COPY on PostgreSQL); the statements are then made the way the command makes them
+(``commission.prepare`` on a read connection, ``commission.record`` in an audit transaction), timed,
+and checked: the statements' collected money plus the payments attributed to no agency equals the
+month's payments, and each CSV's commission column sums to its statement's.
 
 SQLite: a file in ``--work``. PostgreSQL: ``--database-url`` or ``ARREARS_TEST_DATABASE_URL``, on which a
 schema ``commission_bench`` is created and dropped at the end; ``--backends`` picks them.

@@ -53,8 +53,8 @@ PERMISSIONS: dict[str, str] = {
     "debt_sale:approve": "approve or reject a proposed debt sale, never one's own (four eyes; audited)",
     "commission:review": "see the agencies' monthly commission statements and download their files, make a "
     "month's statements and review a draft (audited)",
-    "commission:approve": "approve a reviewed commission statement, never one's own review, and set an agency's "
-    "commission schedule (audited)",
+    "commission:approve": "approve a reviewed commission statement, never one's own review, and set an "
+    "agency's commission schedule (audited)",
 }
 
 _COLLECTOR = {"queue:work", "account:read", "contact:log", "promise:take", "plan:propose", "sms:send",
