@@ -23,6 +23,7 @@ from arrears.arrangements import rules
 from arrears.arrangements.repository import PlanRepository
 from arrears.arrangements.rules import Balances, PlanTerms, Ruling, Schedule
 from arrears.audit.repository import AuditLog
+from arrears.debtsale.exclusion import refuse_sold
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.users.permissions import allowed
@@ -97,7 +98,9 @@ def preview_plan(
 
 
 def _refuse_under_hold(connection: Connection, account_id: int, today: date) -> None:
-    """Raises :class:`rules.HeldAccount` when a hold in force on the account stops plans."""
+    """Raises :class:`rules.HeldAccount` when a hold in force on the account stops plans, AccountSold when
+    it was sold (debt sale: the buyer agrees plans now)."""
+    refuse_sold(connection, account_id, what_en="a repayment plan", what_zh="协商还款计划")
     kinds = PlanRepository(connection).holds_in_force(account_id, kinds=rules.PLAN_BLOCKING_HOLDS, on=today)
     if (refused := rules.plan_blocked(kinds)) is not None:
         raise refused

@@ -15,6 +15,7 @@ from arrears.compliance.policy import Policy
 from arrears.contacts.dialling import aware
 from arrears.contacts.repository import ContactRepository
 from arrears.contacts.rules import blocking_holds
+from arrears.debtsale.exclusion import refuse_sold
 from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import check_text
 from arrears.models import REQUEST_KINDS
@@ -42,13 +43,15 @@ def request_case(
     now: datetime,
 ) -> dict[str, Any]:
     """Opens a visit or legal-review request on the account. Refused without a reason, when one of
-    the kind is open already, or under a hold that blocks contact; NotFound for a missing account."""
+    the kind is open already, on a sold account (AccountSold), or under a hold that blocks contact;
+    NotFound for a missing account."""
     _known(kind)
     aware(now, "now")
     if not check_text(reason, field="reason").strip():
         raise ArrearsError("a request needs a reason", "申请必须说明理由")
     repository = ContactRepository(connection)
     account = repository.account(account_id, lock=True)  # one request at a time per account
+    refuse_sold(connection, account_id, what_en=f"a {kind} request", what_zh=f"申请{_KIND_ZH[kind]}")
     if repository.open_request(account_id=account_id, kind=kind) is not None:
         raise ArrearsError(
             f"the account has an open {kind} request already", f"该账户已有未处理的{_KIND_ZH[kind]}申请"

@@ -3,7 +3,8 @@
 The case page shows :func:`call_check` before the collector dials; sending an SMS and scheduling a
 callback ask :func:`check_contact` too. The situation is built as the daily run builds it (the holds
 active at the moment, the contacts of the last days as the run counts them, the cardholders' time
-zone ``ARREARS_TIMEZONE``) and decided by the one rulebook, ``arrears.compliance``.
+zone ``ARREARS_TIMEZONE``) and decided by the one rulebook, ``arrears.compliance``. A sold
+account (debt sale) is blocked whatever the rulebook says (``DEBT-SOLD``): the buyer collects it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ from sqlalchemy import Connection
 from arrears.compliance.policy import Policy
 from arrears.contacts import rules
 from arrears.contacts.repository import ContactRepository
-from arrears.contacts.rules import ContactCheck, Point
+from arrears.contacts.rules import ContactCheck, Point, Reason
+from arrears.debtsale.exclusion import is_sold
 from arrears.kit.errors import ArrearsError
 from arrears.models.contact_event import Party
+
+SOLD = Reason(
+    "DEBT-SOLD",
+    "该账户已转让（债权转让），由受让方催收，银行不再联系",
+    "the account was sold (debt sale): the buyer collects it, the bank contacts no one about it",
+)
 
 
 def aware(moment: datetime, what: str = "the moment") -> datetime:
@@ -84,6 +92,9 @@ def check_contact(
     unreachable = rules.unreachable_since(contacts) if party != "debtor" else None
     data = rules.situation(row, channel=channel, at=at, party=party, purpose=purpose, unreachable=unreachable)
     check = rules.decide_contact(policy, data, point_id=point.id if point else None)
+    if is_sold(connection, account_id):  # the buyer collects it now: the bank contacts no one about it
+        return replace(check, allowed=False, reasons=(SOLD, *check.reasons), reason_zh=SOLD.zh,
+                       reason_en=SOLD.en, next_allowed_at=None)  # fmt: skip
     if check.next_allowed_at is None:
         return check
     # said in the cardholder's zone, where the hours apply, whatever zone ``at`` came in

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, exists, select
 
+from arrears.kit.errors import ArrearsError
 from arrears.kit.sql_lists import one_of
 from arrears.models import SoldAccount, table_of
 
@@ -38,3 +39,20 @@ def sold_of(connection: Connection, account_ids: Iterable[int]) -> frozenset[int
             select(s.c.account_id).where(one_of(connection, s.c.account_id, wanted))
         ).scalars()
     )
+
+
+class AccountSold(ArrearsError):
+    """The account was sold: the bank no longer collects it (no plan, request or legal case of its own)."""
+
+
+def is_sold(connection: Connection, account_id: int) -> bool:
+    return bool(connection.execute(select(exists().where(_SOLD.c.account_id == account_id))).scalar())
+
+
+def refuse_sold(connection: Connection, account_id: int, *, what_en: str, what_zh: str) -> None:
+    """AccountSold when the account was sold (``what``: what the bank would have started on it)."""
+    if is_sold(connection, account_id):
+        raise AccountSold(
+            f"DEBT-SOLD: the account was sold (debt sale): the buyer collects it, {what_en} is not made",
+            f"DEBT-SOLD：该账户已转让（债权转让），由受让方催收，不能{what_zh}",
+        )

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from arrears.audit.repository import AuditLog
 from arrears.contacts.holds import lift_hold, place_hold
+from arrears.debtsale.exclusion import refuse_sold
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import InvalidField, check_text
 from arrears.legal import case_rules as rules
@@ -80,12 +81,14 @@ def open_case(
     firm_team_id: int | None = None,
 ) -> int:
     """A new case at ``review`` on the account (its overdue amount as the claim), optionally assigned
-    to a law firm; CaseOpen when the account has an open case (two at once: the unique index decides)."""
+    to a law firm; CaseOpen when the account has an open case (two at once: the unique index decides);
+    AccountSold when it was sold (debt sale): the buyer's to pursue."""
     repository = CaseRepository(connection)
     account = repository.account(account_id)
     if account is None:
         raise NotFound(f"no account {account_id}", f"没有账户 {account_id}")
     _check_firm(repository, firm_team_id)
+    refuse_sold(connection, account_id, what_en="a legal case", what_zh="立案")
     if repository.open_case_of(account_id) is not None:
         raise _already_open(account["account_no"])
     values = {"account_id": account_id, "customer_id": account["customer_id"], "stage": "review",
