@@ -249,3 +249,17 @@ def test_a_managers_agencies_from_the_register_to_the_league_table(
     league = manager.locator("#league-table")
     expect(league.locator("tr", has_text=f"{words.agency} · ")).to_contain_text("¥1,334.57")
     accessible(manager)
+
+
+@pytest.mark.parametrize("words", [ZH, EN], ids=["zh", "en"])
+def test_the_managers_agency_pages_fit_a_phone(
+    book: Book, new_page: Callable[..., Page], words: Words
+) -> None:
+    manager = new_page(locale=words.locale, viewport=PHONE)
+    sign_in(manager, book.base, "manager1")
+    batch = f"/agencies/batches/{book.batch_id}"
+    pages = ("/dashboard", "/agencies", "/agencies/X", "/agencies/batches", batch, "/agencies/commissions",
+             "/agencies/league")  # fmt: skip
+    for path in pages:
+        opened(manager, book.base, words, path)
+        fits(manager)
