@@ -263,3 +263,15 @@ def test_the_managers_agency_pages_fit_a_phone(
     for path in pages:
         opened(manager, book.base, words, path)
         fits(manager)
+
+
+def test_the_admin_goes_from_an_agencys_users_to_its_register_entry(
+    book: Book, new_page: Callable[..., Page]
+) -> None:
+    admin = new_page()
+    sign_in(admin, book.base, "admin1")
+    admin.goto(f"{book.base}/admin/agencies")
+    expect(admin.locator("main a[href^='/agencies/']")).to_have_count(1)  # X only: no team names Y
+    admin.locator("main a[href='/agencies/X']").click()
+    expect(admin.locator("#agency-users")).to_contain_text("agency_user1")
+    accessible(admin)

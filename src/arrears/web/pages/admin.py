@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from arrears.agencies.register_repository import RegisterRepository
 from arrears.audit.repository import audit_transaction
 from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
@@ -320,4 +321,5 @@ def _set_lead(request: Request, session: sessions.Session, team_id: int, form: d
 def agencies_page(request: Request, session: Admin) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         agencies = AdminRepository(connection).agency_users()
-    return page(request, "admin_agencies.html", agencies=agencies)
+        registered = {str(one["code"]) for one in RegisterRepository(connection).agencies()}
+    return page(request, "admin_agencies.html", agencies=agencies, registered=registered)
