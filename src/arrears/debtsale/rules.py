@@ -19,6 +19,7 @@ from typing import Any, Final
 from arrears.compliance.entry_points import LOSS_DPD, SaleCandidate, Verdict, debt_sale
 from arrears.kit.errors import ArrearsError
 from arrears.kit.inputs import NUL, InvalidField, check_day, check_text, shown
+from arrears.kit.money import format_fen
 from arrears.messaging.letters.rules import as_text_cell
 
 # --- the pool -------------------------------------------------------------------------------------
@@ -262,8 +263,8 @@ def check_terms(terms: Terms, *, as_of: date, balance_fen: int, today: date) -> 
                            "受让方须自行催收，不得委外")  # fmt: skip
     if not 0 < terms.price_fen <= min(balance_fen, MAX_PRICE_FEN):
         raise InvalidField(
-            "price", f"the price must be above 0 and at most the pool's balance ({balance_fen:,} fen)",
-            f"价格须大于 0 且不超过资产包余额（{balance_fen:,} 分）",
+            "price", f"the price must be above 0 and at most the pool's balance (¥{format_fen(balance_fen)})",
+            f"价格须大于 0 且不超过资产包余额（¥{format_fen(balance_fen)}）",
         )  # fmt: skip
     day = check_day(terms.sold_on, field="sold_on")
     latest = min(today, as_of + timedelta(days=MAX_POOL_AGE_DAYS))
