@@ -252,6 +252,17 @@ def _text(value: str, field: str) -> str:
     return text
 
 
+def latest_sale_day(as_of: date, *, today: date) -> date:
+    """The last day a pool drawn on ``as_of`` may be sold on: today, or its MAX_POOL_AGE_DAYS-th day."""
+    return min(today, as_of + timedelta(days=MAX_POOL_AGE_DAYS))
+
+
+def offered_sale_day(as_of: date, *, today: date, business_day: date) -> date:
+    """The sale date a proposal's form offers: the business date, kept within the days the sale accepts
+    (from ``as_of`` to ``latest_sale_day``)."""
+    return max(as_of, min(business_day, latest_sale_day(as_of, today=today)))
+
+
 def check_terms(terms: Terms, *, as_of: date, balance_fen: int, today: date) -> Terms:
     """The terms checked against the pool (its as-of date and balance) and ``today``: every text given,
     the buyer collects itself (the entry point), a price above 0 and not above the pool's balance (more
@@ -267,7 +278,7 @@ def check_terms(terms: Terms, *, as_of: date, balance_fen: int, today: date) -> 
             f"价格须大于 0 且不超过资产包余额（¥{format_fen(balance_fen)}）",
         )  # fmt: skip
     day = check_day(terms.sold_on, field="sold_on")
-    latest = min(today, as_of + timedelta(days=MAX_POOL_AGE_DAYS))
+    latest = latest_sale_day(as_of, today=today)
     if not as_of <= day <= latest:
         raise InvalidField(
             "sold_on", f"the sale date must lie from the pool's as-of date ({as_of}) to {latest}",

@@ -1,5 +1,7 @@
-"""The sale's refusals name money in yuan, as the form asks for it (found walking the demo: a price above
-the pool's balance was refused with the balance in fen, "257,909,200 分")."""
+"""Found walking the demo: the sale's refusals name money in yuan, as the form asks for it (a price above
+the pool's balance was refused with the balance in fen, "257,909,200 分"); the sale date the proposal's
+form offers is one the sale accepts (it offered the calendar's today, refused beyond the pool's 90 days
+when the business date is behind)."""
 
 from __future__ import annotations
 
@@ -22,3 +24,25 @@ def test_a_price_above_the_balance_is_refused_with_the_balance_in_yuan() -> None
     assert refused.value.field == "price"
     assert "¥2,579,092.00" in refused.value.message("en") and "fen" not in refused.value.message("en")
     assert "¥2,579,092.00" in refused.value.message("zh_CN") and "分" not in refused.value.message("zh_CN")
+
+
+@pytest.mark.parametrize(
+    ("today", "business", "offered", "latest"),
+    [
+        (date(2026, 12, 6), AS_OF, AS_OF, date(2005, 12, 30)),  # the demo: pages on a day long past
+        (date(2026, 12, 6), date(2005, 10, 20), date(2005, 10, 20), date(2005, 12, 30)),
+        (date(2005, 10, 9), date(2005, 10, 9), date(2005, 10, 9), date(2005, 10, 9)),  # up to date
+        (date(2006, 3, 1), date(2006, 3, 1), date(2005, 12, 30), date(2005, 12, 30)),  # an old pool
+        (date(2005, 10, 9), date(2005, 9, 30), AS_OF, date(2005, 10, 9)),  # a run dated before the pool
+    ],
+)
+def test_the_sale_date_offered_is_one_the_sale_accepts(
+    today: date, business: date, offered: date, latest: date
+) -> None:
+    assert rules.latest_sale_day(AS_OF, today=today) == latest
+    day = rules.offered_sale_day(AS_OF, today=today, business_day=business)
+    assert day == offered
+    terms = rules.Terms(buyer_name="买方", buyer_licence="L-1", buyer_contact="400-000-0000",
+                        buyer_pay_to="账号 1", buyer_collects_itself=True, price_fen=100,
+                        sold_on=day)  # fmt: skip
+    assert rules.check_terms(terms, as_of=AS_OF, balance_fen=1_000, today=today).sold_on == day

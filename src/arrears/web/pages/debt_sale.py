@@ -76,8 +76,11 @@ async def draw_pool(request: Request, session: Manager) -> Response:
 def _pool_page(request: Request, pool_id: int, *, status_code: int = 200, **more: Any) -> HTMLResponse:
     with request.app.state.engine.connect() as connection:
         view = pools.pool_view(connection, pool_id)
-    return page(request, "debt_sale_pool.html", status_code=status_code, view=view,
-                day=work_day(request).today, **more)  # fmt: skip
+    business, as_of = work_day(request), view["pool"]["as_of_date"]
+    latest = rules.latest_sale_day(as_of, today=business.today)
+    offered = rules.offered_sale_day(as_of, today=business.today, business_day=business.date)
+    return page(request, "debt_sale_pool.html", status_code=status_code, view=view, latest=latest,
+                offered=offered, **more)  # fmt: skip
 
 
 @router.get("/debt-sale/pools/{pool_id:id}", response_class=HTMLResponse)
