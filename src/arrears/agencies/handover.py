@@ -27,6 +27,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +69,34 @@ def relative_path(batch_id: int, agency_code: str) -> str:
     return f"{folder(batch_id)}/{agency_code}.csv"
 
 
-def file_rows(
-    rows: Sequence[Mapping[str, Any]], *, phones: Mapping[int, Mapping[str, Any]], regions: Mapping[int, str]
-) -> list[list[str]]:
-    """The CSV rows (no header) of placements as :meth:`PlacementRepository.handover_rows` reads them."""
-    found = []
-    for row in rows:
-        customer = int(row["customer_id"])
-        phone = phones.get(customer)
-        tail = row["account_tail"] or ""
+def file_rows(rows: Sequence[Any]) -> list[list[str]]:
+    """The CSV rows (no header) of placements as :meth:`PlacementRepository.handover_rows` reads them (its
+    columns, in its order)."""
+    found, days = [], {}
+    for (
+        _,
+        ref,
+        placed,
+        ends,
+        tail,
+        name,
+        national_id,
+        region,
+        phone,
+        phone_id,
+        overdue,
+        balance,
+        dpd,
+        bucket,
+    ) in rows:
+        for day in (placed, ends):
+            if day not in days:
+                days[day] = day.isoformat()
         found.append([
-            f"P{row['placement_id']}", f"****{tail}" if tail else "",
-            as_text_cell(mask_name(row["name"] or "")), as_text_cell(row["national_id_masked"] or ""),
-            "" if phone is None else as_text_cell(phone["masked"]),
-            "" if phone is None else f"CP{phone['id']}",
-            as_text_cell(regions.get(customer, "")), row["bucket"], str(row["dpd"]), str(row["overdue_fen"]),
-            str(row["balance_fen"]), row["placed_on"].isoformat(), row["ends_on"].isoformat(),
+            f"P{ref}", f"****{tail}" if tail else "", as_text_cell(mask_name(name or "")),
+            as_text_cell(national_id or ""), "" if phone is None else as_text_cell(phone),
+            "" if phone is None else f"CP{phone_id}", as_text_cell(region or ""), bucket, str(dpd),
+            str(overdue), str(balance), days[placed], days[ends],
         ])  # fmt: skip
     return found
 
@@ -100,11 +114,8 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _content(repository: PlacementRepository, batch_id: int, agency_code: str) -> tuple[bytes, int]:
-    rows = repository.handover_rows(batch_id, agency_code)
-    customers = [int(row["customer_id"]) for row in rows]
-    lines = file_rows(rows, phones=repository.phones(customers), regions=repository.regions_of(customers))
-    return render(lines), len(lines)
+def _content(rows: Sequence[Any]) -> bytes:
+    return render(file_rows(rows))
 
 
 def _write(target: Path, content: bytes) -> None:
@@ -123,20 +134,19 @@ def _write(target: Path, content: bytes) -> None:
 
 
 def write_files(
-    connection: Connection, *, batch_id: int, agency_codes: Sequence[str], data_dir: Path, now: datetime
+    connection: Connection, *, batch_id: int, data_dir: Path, now: datetime
 ) -> list[dict[str, Any]]:
-    """The batch's files, one per agency of ``agency_codes`` (those that took accounts), written and
-    recorded. Whatever lay in the batch's folder before (a batch whose transaction did not commit) is
-    removed first."""
+    """The batch's files, one per agency that took accounts, written and recorded. Whatever lay in the
+    batch's folder before (a batch whose transaction did not commit) is removed first."""
     repository = PlacementRepository(connection)
     shutil.rmtree(data_dir / folder(batch_id), ignore_errors=True)
     written = []
-    for code in sorted(agency_codes):
-        content, count = _content(repository, batch_id, code)
-        path = relative_path(batch_id, code)
+    for code, placed in groupby(repository.handover_rows(batch_id), key=attrgetter("agency_code")):
+        rows = list(placed)
+        content, path = _content(rows), relative_path(batch_id, code)
         _write(data_dir / path, content)
         values = {"batch_id": batch_id, "agency_code": code, "path": path, "sha256": sha256(content),
-                  "rows": count, "created_at": now}  # fmt: skip
+                  "rows": len(rows), "created_at": now}  # fmt: skip
         written.append(values | {"id": repository.add_file(values)})
     return written
 
@@ -162,7 +172,8 @@ def read_back(
     found = state(data_dir, record)
     if found == OK:
         return ReadBack(path.read_bytes(), name, OK, int(record["rows"]))
-    content, count = _content(repository, batch_id, str(record["agency_code"]))
+    rows = repository.handover_rows(batch_id, str(record["agency_code"]))
+    content, count = _content(rows), len(rows)
     _write(path, content)
     digest = sha256(content)
     repository.rewrite_file(file_id, sha256=digest, rows=count)

@@ -64,7 +64,9 @@ def check_days(days: int) -> int:
 
 def _candidates(
     repository: PlacementRepository, run_date: date, placed_on: date
-) -> tuple[list[dict[str, Any]], Counter[str], int]:
+) -> tuple[list[Account], Counter[str], int]:
+    """The run's hand-overs that may be placed on ``placed_on``, those left out by reason, and how many
+    the run handed over."""
     handed = repository.handed_over(run_date)
     if not handed:
         raise NothingToPlace(f"the run of {run_date} handed no account over to agencies",
@@ -73,11 +75,10 @@ def _candidates(
     sold = repository.sold(run_date)
     skipped: Counter[str] = Counter()
     kept = []
-    for row in handed:
-        account = int(row["account_id"])
+    for account, _, overdue, bucket, region in handed:
         why = "sold" if account in sold else held_back.get(account)
         if why is None:
-            kept.append(row)
+            kept.append(Account(account, overdue, bucket, region))
         else:
             skipped[why] += 1
     if not kept:
@@ -134,10 +135,7 @@ def place(
                            f"委外日期 {placed_on} 早于批处理日期 {run_date}")  # fmt: skip
     repository = PlacementRepository(connection)
     takers, refused, figures = _takers(repository, placed_on)  # locks the register: one batch at a time
-    kept, skipped, handed = _candidates(repository, run_date, placed_on)
-    regions = repository.regions(run_date)
-    accounts = [Account(int(row["account_id"]), int(row["overdue_fen"]), str(row["bucket"]),
-                        regions.get(int(row["customer_id"]))) for row in kept]  # fmt: skip
+    accounts, skipped, handed = _candidates(repository, run_date, placed_on)
     started = time.perf_counter()
     allocation = allocate(accounts, takers)
     solved_ms = round((time.perf_counter() - started) * 1000)
@@ -145,15 +143,11 @@ def place(
     batch_id = repository.add_batch({"run_date": run_date, "placed_on": placed_on, "ends_on": ends_on,
                                      "status": PLACED if allocation.assigned else EMPTY, "summary": "{}",
                                      "created_by": actor_id, "created_at": now})  # fmt: skip
-    repository.add_placements([
-        {"account_id": account, "agency_code": code, "placed_on": placed_on, "ends_on": ends_on,
-         "created_at": now, "batch_id": batch_id}
-        for account, code in sorted(allocation.assigned.items())
-    ])  # fmt: skip
+    repository.add_placements(sorted(allocation.assigned.items()), batch_id=batch_id, placed_on=placed_on,
+                              ends_on=ends_on, now=now)  # fmt: skip
     counts = allocation.counts()
-    files = handover.write_files(connection, batch_id=batch_id, agency_codes=list(counts), data_dir=data_dir,
-                                 now=now)  # fmt: skip
-    overdue = {int(row["account_id"]): int(row["overdue_fen"]) for row in kept}
+    files = handover.write_files(connection, batch_id=batch_id, data_dir=data_dir, now=now)
+    overdue = {one.account_id: one.overdue_fen for one in accounts}
     summary = _summary(allocation, figures, refused, overdue=overdue, skipped=skipped, handed=handed,
                        period=(run_date, placed_on, ends_on, days), solved_ms=solved_ms)  # fmt: skip
     repository.set_summary(batch_id, json.dumps(summary, ensure_ascii=False, sort_keys=True))

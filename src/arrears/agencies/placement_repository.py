@@ -5,12 +5,22 @@ transaction. Nothing here logs."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from arrears.kit.errors import NotFound
 from arrears.models import (
@@ -27,6 +37,7 @@ from arrears.models import (
     SoldAccount,
     table_of,
 )
+from arrears.models.types import UTCDateTime
 
 HANDED_OVER = "agency_placement"  # the channel of the run's hand-over actions
 _ACTION, _ACCOUNT, _CUSTOMER = table_of(CollectionAction), table_of(CardAccount), table_of(Customer)
@@ -35,7 +46,27 @@ _AGENCY, _PLACEMENT = table_of(Agency), table_of(AgencyPlacement)
 _BATCH, _FILE, _SOLD = table_of(PlacementBatch), table_of(HandoverFile), table_of(SoldAccount)
 _REGION_KINDS = ("home_address", "work_address")  # where the holder's region is read from, in this order
 _CHUNK = 5_000
-_POINTS = select(_POINT.c.customer_id, _POINT.c.kind, _POINT.c.is_primary, _POINT.c.id, _POINT.c.district)
+_MOBILE = ("mobile",)
+
+
+def _best_point(customer: Any, kinds: tuple[str, ...], column: str) -> Any:
+    """``column`` of the customer's best contact point of ``kinds`` (a correlated subquery, one index
+    look-up per row): in the order of ``kinds``, the primary point first, then the oldest. Addresses
+    (``_REGION_KINDS``) count when they name a district; a mobile when neither opted out nor invalid."""
+    p = _POINT
+    order = case(*((p.c.kind == kind, number) for number, kind in enumerate(kinds)), else_=len(kinds))
+    usable = (
+        (p.c.district.is_not(None), p.c.district != "")
+        if kinds == _REGION_KINDS
+        else (p.c.opted_out.is_(False), p.c.invalid_at.is_(None))
+    )
+    return (
+        select(p.c[column])
+        .where(p.c.customer_id == customer, p.c.kind.in_(kinds), *usable)
+        .order_by(order, case((p.c.is_primary, 0), else_=1), p.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 class PlacementRepository:
@@ -53,55 +84,23 @@ class PlacementRepository:
             .subquery("handed")
         )
 
-    def handed_over(self, run_date: date) -> list[dict[str, Any]]:
+    def handed_over(self, run_date: date) -> list[Any]:
         """The accounts of the run's ``agency_placement`` actions, each once, in id order, with their
-        delinquency on the run date (its snapshot; the account's current figures when there is none)."""
+        delinquency on the run date (its snapshot; the account's current figures when there is none) and
+        the holder's region (``region``, None when no address names one)."""
         a, s, run = _ACCOUNT, _SNAPSHOT, self._run_accounts(run_date)
-        balance = a.c.principal_fen + a.c.interest_fen + a.c.fee_fen
         query = (
             select(
-                a.c.id.label("account_id"), a.c.customer_id, a.c.account_tail,
+                a.c.id.label("account_id"), a.c.customer_id,
                 func.coalesce(s.c.overdue_fen, a.c.overdue_fen).label("overdue_fen"),
-                func.coalesce(s.c.balance_fen, balance).label("balance_fen"),
-                func.coalesce(s.c.dpd, a.c.dpd).label("dpd"),
                 func.coalesce(s.c.bucket, a.c.bucket).label("bucket"),
+                _best_point(a.c.customer_id, _REGION_KINDS, "district").label("region"),
             )
             .join(run, run.c.account_id == a.c.id)
             .outerjoin(s, (s.c.account_id == a.c.id) & (s.c.as_of_date == run_date))
             .order_by(a.c.id)
         )  # fmt: skip
-        return [dict(row) for row in self._connection.execute(query).mappings()]
-
-    def regions(self, run_date: date) -> dict[int, str]:
-        """The region (district) of the holder of each account of the run's hand-overs (by customer)."""
-        x, p = _ACTION, _POINT
-        holders = (
-            select(x.c.customer_id)
-            .where(x.c.run_date == run_date, x.c.channel == HANDED_OVER)
-            .distinct()
-            .subquery("holders")
-        )
-        return self._regions(_POINTS.join(holders, holders.c.customer_id == p.c.customer_id))
-
-    def regions_of(self, customer_ids: Sequence[int]) -> dict[int, str]:
-        """The region (district) of each of these customers that has one."""
-        ordered, found = sorted(set(customer_ids)), dict[int, str]()
-        for start in range(0, len(ordered), _CHUNK):
-            found |= self._regions(_POINTS.where(_POINT.c.customer_id.in_(ordered[start : start + _CHUNK])))
-        return found
-
-    def _regions(self, query: Select[Any]) -> dict[int, str]:
-        """The home address's district, else the work address's; the primary point first, then the
-        oldest."""
-        p = _POINT
-        query = query.where(p.c.kind.in_(_REGION_KINDS), p.c.district.is_not(None), p.c.district != "")
-        best: dict[int, tuple[tuple[int, int, int], str]] = {}
-        for row in self._connection.execute(query):
-            rank = (_REGION_KINDS.index(row.kind), 0 if row.is_primary else 1, int(row.id))
-            held = best.get(int(row.customer_id))
-            if held is None or rank < held[0]:
-                best[int(row.customer_id)] = (rank, str(row.district))
-        return {customer: region for customer, (_, region) in best.items()}
+        return list(self._connection.execute(query).all())
 
     def not_placeable(self, run_date: date, *, day: date) -> dict[int, str]:
         """The run's accounts that may not be placed on ``day``: ``placed`` (a placement that has not
@@ -181,9 +180,43 @@ class PlacementRepository:
     def set_summary(self, batch_id: int, summary: str) -> None:
         self._connection.execute(update(_BATCH).where(_BATCH.c.id == batch_id).values(summary=summary))
 
-    def add_placements(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            self._connection.execute(insert(_PLACEMENT), list(rows[start : start + _CHUNK]))
+    def add_placements(
+        self,
+        pairs: Sequence[tuple[int, str]],
+        *,
+        batch_id: int,
+        placed_on: date,
+        ends_on: date,
+        now: datetime,
+    ) -> None:
+        """The batch's placements, one per (account, agency code), all with the same period: one
+        statement on PostgreSQL (the pairs as two arrays), a temporary table then one statement on
+        SQLite (the pairs written by the driver: no per-row conversion)."""
+        if not pairs:
+            return
+        target = "agency_placement (account_id, agency_code, placed_on, ends_on, created_at, batch_id)"
+        constants = {"placed_on": placed_on, "ends_on": ends_on, "now": now, "batch": batch_id}
+        typed = (bindparam("placed_on", type_=Date()), bindparam("ends_on", type_=Date()),
+                 bindparam("now", type_=UTCDateTime()), bindparam("batch", type_=Integer()))  # fmt: skip
+        if self._connection.dialect.name == "postgresql":
+            statement = text(
+                f"INSERT INTO {target} SELECT t.a, t.c, :placed_on, :ends_on, :now, :batch "
+                "FROM unnest(CAST(:accounts AS integer[]), CAST(:codes AS varchar[])) AS t(a, c)"
+            ).bindparams(*typed)
+            accounts, codes = [one for one, _ in pairs], [code for _, code in pairs]
+            self._connection.execute(statement, constants | {"accounts": accounts, "codes": codes})
+            return
+        self._connection.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS placement_pairs (account_id INTEGER, agency_code TEXT)"
+        )
+        self._connection.exec_driver_sql("DELETE FROM temp.placement_pairs")
+        self._connection.exec_driver_sql("INSERT INTO temp.placement_pairs VALUES (?, ?)", list(pairs))
+        statement = text(
+            f"INSERT INTO {target} SELECT account_id, agency_code, :placed_on, :ends_on, :now, :batch "
+            "FROM temp.placement_pairs ORDER BY rowid"
+        ).bindparams(*typed)
+        self._connection.execute(statement, constants)
+        self._connection.exec_driver_sql("DELETE FROM temp.placement_pairs")
 
     def add_file(self, values: dict[str, Any]) -> int:
         return int(
@@ -233,16 +266,23 @@ class PlacementRepository:
             for code, n, h in self._connection.execute(query)
         }
 
-    def handover_rows(self, batch_id: int, agency_code: str) -> list[dict[str, Any]]:
-        """What the agency's hand-over file holds, one row per placement of the batch (recalled since or
-        not), in placement order, with the account's figures on the batch's run date (its snapshot, else
-        the account's) and the holder's masked data."""
+    def handover_rows(self, batch_id: int, agency_code: str | None = None) -> list[Any]:
+        """What the hand-over files hold, one row per placement of the batch (recalled since or not) of
+        ``agency_code`` (None: every agency's, by agency), in placement order: the account's figures on
+        the batch's run date (its snapshot, else the account's), the holder's name and masked national
+        ID, region, and the mobile the agency dials through the bank's platform (masked, with its id)."""
         p, a, c, s, b = _PLACEMENT, _ACCOUNT, _CUSTOMER, _SNAPSHOT, _BATCH
+        mine = (p.c.batch_id == batch_id,) + (
+            () if agency_code is None else (p.c.agency_code == agency_code,)
+        )
         balance = a.c.principal_fen + a.c.interest_fen + a.c.fee_fen
         query = (
             select(
-                p.c.id.label("placement_id"), p.c.account_id, p.c.placed_on, p.c.ends_on, a.c.account_tail,
-                a.c.customer_id, c.c.name, c.c.national_id_masked,
+                p.c.agency_code, p.c.id.label("placement_id"), p.c.placed_on, p.c.ends_on, a.c.account_tail,
+                c.c.name, c.c.national_id_masked,
+                _best_point(a.c.customer_id, _REGION_KINDS, "district").label("region"),
+                _best_point(a.c.customer_id, _MOBILE, "value_masked").label("phone_masked"),
+                _best_point(a.c.customer_id, _MOBILE, "id").label("phone_id"),
                 func.coalesce(s.c.overdue_fen, a.c.overdue_fen).label("overdue_fen"),
                 func.coalesce(s.c.balance_fen, balance).label("balance_fen"),
                 func.coalesce(s.c.dpd, a.c.dpd).label("dpd"),
@@ -252,27 +292,7 @@ class PlacementRepository:
             .join(a, a.c.id == p.c.account_id)
             .join(c, c.c.id == a.c.customer_id)
             .outerjoin(s, (s.c.account_id == a.c.id) & (s.c.as_of_date == b.c.run_date))
-            .where(p.c.batch_id == batch_id, p.c.agency_code == agency_code)
-            .order_by(p.c.id)
+            .where(*mine)
+            .order_by(p.c.agency_code, p.c.id)
         )  # fmt: skip
-        return [dict(row) for row in self._connection.execute(query).mappings()]
-
-    def phones(self, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Each customer's mobile the agency dials through the bank's platform (by its reference): the
-        primary one, else the oldest, that is neither opted out nor invalid; masked."""
-        p = _POINT
-        found: dict[int, dict[str, Any]] = {}
-        ordered = sorted(set(customer_ids))
-        for start in range(0, len(ordered), _CHUNK):
-            query = (
-                select(p.c.customer_id, p.c.id, p.c.value_masked, p.c.is_primary)
-                .where(p.c.customer_id.in_(ordered[start : start + _CHUNK]), p.c.kind == "mobile",
-                       p.c.opted_out.is_(False), p.c.invalid_at.is_(None))
-            )  # fmt: skip
-            rows: dict[int, list[Any]] = defaultdict(list)
-            for row in self._connection.execute(query):
-                rows[int(row.customer_id)].append(row)
-            for customer, points in rows.items():
-                point = min(points, key=lambda one: (0 if one.is_primary else 1, int(one.id)))
-                found[customer] = {"id": int(point.id), "masked": str(point.value_masked)}
-        return found
+        return list(self._connection.execute(query).all())
