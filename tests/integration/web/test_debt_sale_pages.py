@@ -182,7 +182,11 @@ def test_the_cardholder_of_a_sold_account_is_told_whom_to_pay(
     posted = client.post(f"/my/account/{numbers[sold]}/pay", data={"choice": "custom", "amount": "10",
                                                                     "csrf_token": token})  # fmt: skip
     assert posted.status_code == 409
-    assert client.get(f"/my/account/{numbers[sold]}/offers").status_code == 404
-    assert client.get(f"/my/account/{numbers[sold]}/promise").status_code == 404
+    for path in ("offers", "promise", "callback"):  # no plan, promise or callback: whom to pay instead
+        answer = client.get(f"/my/account/{numbers[sold]}/{path}")
+        assert answer.status_code == 409 and BUYER["buyer_pay_to"] in answer.text, path
+    promise = {"amount": "10", "promised_date": RUN.isoformat(), "csrf_token": token}
+    promised = client.post(f"/my/account/{numbers[sold]}/promise", data=promise)
+    assert promised.status_code == 409 and BUYER["buyer_name"] in promised.text
     other, _ = _cardholder(site, engine, sale_book.customers[kept])  # an account not sold: as before
     assert other.get(f"/my/account/{numbers[kept]}/pay").status_code == 200

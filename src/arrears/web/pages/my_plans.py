@@ -27,6 +27,7 @@ from arrears.portal.accounts import AccountRow, owned_account
 from arrears.portal.deps import Cardholder, portal_error, portal_page, reading
 from arrears.portal.offer_rules import Choice, parse_window, window_label
 from arrears.web.deps import locale
+from arrears.web.labels import N_
 from arrears.web.pages.workspace import form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -47,8 +48,20 @@ def _owned(connection: Connection, session: Cardholder, account_no: str) -> Acco
     return None if sold_to(connection, account.id) is not None else account
 
 
-def _missing(request: Request) -> HTMLResponse:
-    return portal_error(request, 404, "Not found", "No such account.")
+def _missing(request: Request, session: Cardholder, account_no: str) -> HTMLResponse:
+    """The answer for an account ``_owned`` did not give: the cardholder's sold account says whom to pay
+    now (409, as paying it does); another's, or none, is not found."""
+    with reading(request) as connection:
+        try:
+            account = owned_account(connection, customer_id=session.customer_id, account_no=account_no)
+        except NotFound:
+            return portal_error(
+                request, 404, N_("Not found"), N_("No such account, or it is not yours to open.")
+            )
+        sold = sold_to(connection, account.id)
+    if sold is None:
+        return portal_error(request, 404, N_("Not found"), N_("No such account, or it is not yours to open."))
+    return portal_page(request, "my/sold.html", status_code=409, account=account, sold=sold)
 
 
 def _choice(form: dict[str, str]) -> Choice:
@@ -90,9 +103,13 @@ def offers_page(request: Request, account_no: str, session: Cardholder) -> HTMLR
     """The plans the cardholder may agree alone, and a form to ask a collector for anything else."""
     with reading(request) as connection:  # the account and its plan state on one connection
         account = _owned(connection, session, account_no)
-        if account is None:
-            return _missing(request)
-        state = offers.plan_state(connection, account_id=account.id, today=business_date(request))
+        state = (
+            None
+            if account is None
+            else offers.plan_state(connection, account_id=account.id, today=business_date(request))
+        )
+    if account is None:
+        return _missing(request, session, account_no)
     return _offers_page(request, account, state=state, done=request.query_params.get("done"))
 
 
@@ -109,7 +126,7 @@ def _offers_preview(
 ) -> HTMLResponse:
     account = _account(request, session, account_no)
     if account is None:
-        return _missing(request)
+        return _missing(request, session, account_no)
     choice = _choice(form)
     try:
         with reading(request) as connection:
@@ -134,7 +151,7 @@ def _offers_accept(
 ) -> Response:
     account = _account(request, session, account_no)
     if account is None:
-        return _missing(request)
+        return _missing(request, session, account_no)
     try:
         with audit_transaction(request.app.state.engine) as connection:
             accepted = offers.accept(
@@ -163,7 +180,7 @@ def _offers_request(
 ) -> Response:
     account = _account(request, session, account_no)
     if account is None:
-        return _missing(request)
+        return _missing(request, session, account_no)
     settings = request.app.state.settings
     try:
         with audit_transaction(request.app.state.engine) as connection:
@@ -210,7 +227,7 @@ def _promise_page(
 def promise_page(request: Request, account_no: str, session: Cardholder) -> HTMLResponse:
     account = _account(request, session, account_no)
     if account is None:
-        return _missing(request)
+        return _missing(request, session, account_no)
     return _promise_page(request, account, done=request.query_params.get("done"))
 
 
@@ -226,7 +243,7 @@ def _promise_make(
 ) -> Response:
     account = _account(request, session, account_no)
     if account is None:
-        return _missing(request)
+        return _missing(request, session, account_no)
     try:
         amount = parse_amount_fen(form.get("amount", "").strip() or "0", field="amount")
         promised = parse_day(form.get("promised_date", "").strip(), field="promised_date")
@@ -271,7 +288,7 @@ def _callback_page(
 def callback_page(request: Request, account_no: str, session: Cardholder) -> HTMLResponse:
     account = _account(request, session, account_no)
     if account is None:
-        return _missing(request)
+        return _missing(request, session, account_no)
     return _callback_page(request, account, done=request.query_params.get("done"))
 
 
@@ -287,7 +304,7 @@ def _callback_ask(
 ) -> Response:
     account = _account(request, session, account_no)
     if account is None:
-        return _missing(request)
+        return _missing(request, session, account_no)
     policy, settings = request.app.state.policy, request.app.state.settings
     try:
         day = parse_day(form.get("day", "").strip(), field="day")
