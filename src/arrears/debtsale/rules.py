@@ -295,13 +295,24 @@ def check_decider(*, proposed_by_id: int, decided_by_id: int) -> None:
                           "提议转让的人不能审批该转让，须由他人审批")  # fmt: skip
 
 
+EXCLUSION_WORDS: Final = {  # each exclusion's reason in words (English, Chinese) for a refusal
+    "not_eligible": ("not eligible for sale", "不符合转让条件"), "sold": ("sold before", "已转让"),
+    "legal_case": ("an open legal case", "有进行中的法律案件"), "hold": ("a hold", "停催"),
+}  # fmt: skip
+
+
 def refused_accounts(found: Sequence[tuple[str, str]], *, shown_at_most: int = 10) -> SaleRefused:
-    """The sale refused for its accounts that no longer qualify (account number, reason code)."""
-    listed = ", ".join(f"{number} ({reason})" for number, reason in found[:shown_at_most])
-    more = f" and {len(found) - shown_at_most:,} more" if len(found) > shown_at_most else ""
+    """The sale refused for its accounts that no longer qualify (account number, reason code): each one's
+    reason in words."""
+    shown = found[:shown_at_most]
+    words = {code: EXCLUSION_WORDS.get(code, (code, code)) for _, code in shown}
+    listed_en = ", ".join(f"{number} ({words[code][0]})" for number, code in shown)
+    listed_zh = "，".join(f"{number}（{words[code][1]}）" for number, code in shown)
+    left = len(found) - len(shown)
+    more_en, more_zh = (f" and {left:,} more", f"，另有 {left:,} 个") if left > 0 else ("", "")
     return SaleRefused(
-        f"{len(found):,} accounts of the pool may no longer be sold: {listed}{more}; draw a new pool",
-        f"资产包中有 {len(found):,} 个账户已不能转让：{listed}{more}；请重新生成资产包",
+        f"{len(found):,} accounts of the pool may no longer be sold: {listed_en}{more_en}; draw a new pool",
+        f"资产包中有 {len(found):,} 个账户已不能转让：{listed_zh}{more_zh}；请重新生成资产包",
     )
 
 

@@ -166,7 +166,7 @@ def test_four_eyes() -> None:
 
 def test_refused_accounts_are_named() -> None:
     found = rules.refused_accounts([(f"62{n:04}", "legal_case") for n in range(12)])
-    assert "12 accounts" in found.message_en and "620000 (legal_case)" in found.message_en
+    assert "12 accounts" in found.message_en and "620000 (an open legal case)" in found.message_en
     assert "and 2 more" in found.message_en
 
 

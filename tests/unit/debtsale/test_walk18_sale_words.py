@@ -46,3 +46,18 @@ def test_the_sale_date_offered_is_one_the_sale_accepts(
                         buyer_pay_to="账号 1", buyer_collects_itself=True, price_fen=100,
                         sold_on=day)  # fmt: skip
     assert rules.check_terms(terms, as_of=AS_OF, balance_fen=1_000, today=today).sold_on == day
+
+
+def test_a_sale_refused_for_its_accounts_says_why_in_words() -> None:
+    """Approving a pool whose accounts were sold, held or taken to court meanwhile names each one's reason
+    in the reader's language (it showed the codes: "A00000832 (sold)" on a Chinese page)."""
+    found = [("A001", "sold"), ("A002", "hold"), ("A003", "legal_case"), ("A004", "not_eligible")]
+    refused = rules.refused_accounts(found)
+    zh, en = refused.message("zh_CN"), refused.message("en")
+    assert "A001（已转让）" in zh and "A002（停催）" in zh and "A003（有进行中的法律案件）" in zh, zh
+    assert "A004（不符合转让条件）" in zh and "sold" not in zh and "hold" not in zh, zh
+    assert "A001 (sold before)" in en and "A002 (a hold)" in en and "A003 (an open legal case)" in en, en
+    assert "A004 (not eligible for sale)" in en and "legal_case" not in en, en
+    many = rules.refused_accounts([(f"A{n:03d}", "sold") for n in range(12)], shown_at_most=10)
+    assert "另有 2 个" in many.message("zh_CN") and "and more" not in many.message("zh_CN")
+    assert "and 2 more" in many.message("en")
