@@ -2,10 +2,10 @@
 for the module (found walking the demo): legal and the manager find the debt sale in the header; a price
 above the pool's balance is refused naming the balance in yuan (it said 257,909,200 分); the sale date
 offered by the form is one the sale accepts (it offered the calendar's today, refused beyond the pool's
-90 days when the business date is behind); a second manager approves; the cardholder of a sold account
-is told on /my whom to pay, without the bank's next due date or the minimum to bring the account up to
-date, and the promise, callback and offers pages say the same (they answered 404 "No such account." in
-English on a Chinese page); every page axe-clean."""
+90 days when the business date is behind); a second manager approves, the buyer's file said in rows; the
+cardholder of a sold account is told on /my whom to pay, without the bank's next due date or the minimum
+to bring the account up to date, and the promise, callback and offers pages say the same (they answered
+404 "No such account." in English on a Chinese page); every page axe-clean."""
 
 from __future__ import annotations
 
@@ -153,7 +153,10 @@ def test_a_pool_sold_and_its_cardholder_told_whom_to_pay(book: Book, new_page: C
     second.locator("#decision-form button[type=submit]").click()
     expect(second.locator("p.notice[role=status]")).to_contain_text("Sale approved")
     expect(second.locator("#sale-accounts")).to_contain_text(book.holder.account_no)
+    expect(second.locator("#sale-decision")).to_contain_text(f" · {LOSS} rows · SHA-256")  # not a bare 8
     accessible(second)
+    manager.reload()
+    expect(manager.locator("#sale-decision")).to_contain_text(f" · {LOSS} 行 · SHA-256")
 
     for english in (False, True):
         holder = new_page(locale="en" if english else "zh-CN")
