@@ -235,7 +235,8 @@ def test_a_file_that_fails_its_checksum_is_written_again(
         back = handover.read_back(connection, batch_id=report.batch_id, file_id=record["id"], data_dir=data,
                                   actor="manager1", now=NOW)  # fmt: skip
 
-    assert back.state == ("checksum_failed" if damage == "corrupt" else "missing") and back.content == original
+    assert back.state == ("checksum_failed" if damage == "corrupt" else "missing")
+    assert back.content == original
     assert path.read_bytes() == original and handover.state(data, record) == "ok"
     with audit_transaction(engine) as connection:
         again = handover.read_back(connection, batch_id=report.batch_id, file_id=record["id"], data_dir=data,
