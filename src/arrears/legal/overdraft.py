@@ -10,6 +10,7 @@ with a new pair of collections (after a payment). Nothing commits: the caller ow
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,7 +22,7 @@ from sqlalchemy import Connection
 from arrears.audit.repository import AuditLog
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.errors import ArrearsError
-from arrears.legal.overdraft_repository import OverdraftRepository
+from arrears.legal.overdraft_repository import OverdraftRepository, from_epoch_day
 from arrears.legal.overdraft_rules import (
     PENDING,
     REFER,
@@ -31,8 +32,10 @@ from arrears.legal.overdraft_rules import (
     Owed,
     Paid,
     Selection,
+    allowed_on_pair,
     computation,
     evidence_json,
+    latest_second_collection,
     pack_csv_rows,
     select,
 )
@@ -41,6 +44,7 @@ from arrears.messaging.letters.rules import as_text_cell
 from arrears.users.service import StaffUser
 
 SUBJECT = "card_account"
+SPAN = 20_000  # account ids checked at a time: what the check holds in memory is a range's
 RECENT_DAYS = 30
 RECENT_SHOWN = 50
 
@@ -121,34 +125,82 @@ def _decided_before(decided: list[dict[str, Any]], chosen: Selection) -> bool:
     )
 
 
+def _eligible(
+    repository: OverdraftRepository,
+    low: int,
+    high: int,
+    *,
+    as_of: date,
+    zone: ZoneInfo,
+    reversed_ids: list[int],
+) -> dict[int, tuple[dict[str, Any], Selection]]:
+    """The eligible accounts of ids ``low`` <= id < ``high`` with their selection. The pairs are
+    aggregated in SQL and decided by the rulebook's entry point (``allowed_on_pair``); the evidence of
+    the eligible alone is read, and :func:`select` makes their selection (the same as from
+    :func:`selections`)."""
+    # Only collections up to the latest second collection old enough on the day can make an eligible
+    # pair: the first and the second of one are both on or before it (``latest_second_collection``)
+    latest = _end_of(latest_second_collection(as_of), zone)
+    rows = repository.pairs(low, high, before=latest, as_of=as_of, zone=zone, reversed_ids=reversed_ids)
+    before = _end_of(as_of, zone)
+    allowed = {
+        int(row["id"]): row for row in rows
+        if allowed_on_pair(from_epoch_day(row["first_day"]), from_epoch_day(row["second_day"]),
+                           None if row["last_day"] is None else from_epoch_day(row["last_day"]),
+                           overdue_fen=int(row["overdue_fen"]), as_of=as_of)
+    }  # fmt: skip
+    if not allowed:
+        return {}
+    ids = sorted(allowed)
+    collections = repository.evidence(ids, before=before, zone=zone)
+    payments = repository.payments(ids, as_of=as_of, reversed_ids=reversed_ids)
+    found = {}
+    for account_id in ids:
+        account = allowed[account_id]
+        owed = Owed(int(account["overdue_fen"]), int(account["principal_fen"]), int(account["balance_fen"]))
+        paid = [Paid(on, fen) for on, fen in payments.get(account_id, [])]
+        chosen = select(collections[account_id], paid, owed=owed, as_of=as_of)
+        if chosen.eligible:
+            found[account_id] = (account, chosen)
+    return found
+
+
 def check(connection: Connection, *, as_of: date, zone: ZoneInfo, now: datetime) -> CheckResult:
-    """The check of ``as_of`` over the book (see the module's docstring)."""
+    """The check of ``as_of`` over the book (see the module's docstring), ``SPAN`` account ids at a time."""
     repository = OverdraftRepository(connection)
-    found = selections(connection, as_of=as_of, zone=zone)
-    eligible = {account_id: pair for account_id, pair in found.items() if pair[1].eligible}
-    decided = repository.decided(sorted(eligible))
-    day = repository.of_day(as_of)
-    added, refreshed, left_out = [], 0, 0
-    for account_id, (account, chosen) in eligible.items():
-        existing = day.get(account_id)
-        if existing is not None and existing["status"] != PENDING:
-            continue  # decided today: kept as decided
-        if _decided_before(decided.get(account_id, []), chosen):
-            left_out += 1
-            continue
-        values = _row(account, chosen, now=now)
-        if existing is None:
-            added.append(values | {"account_id": account_id, "check_date": as_of, "status": PENDING})
-        else:
-            repository.refresh(int(existing["id"]), values)
-            refreshed += 1
-    gone = [int(one["id"]) for account_id, one in day.items()
-            if one["status"] == PENDING and (account_id not in eligible or _decided_before(
-                decided.get(account_id, []), eligible[account_id][1]))]  # fmt: skip
-    removed = repository.remove_pending(gone)
-    repository.add(added)
-    total = len(repository.of_day(as_of))
-    return CheckResult(as_of, total, len(added), refreshed, removed, left_out)
+    repository.without_jit()
+    span = repository.id_span()
+    taken_back = repository.reversed_payments()  # (account id, payment id), in that order
+    added = refreshed = removed = left_out = 0
+    for low in range(span[0], span[1] + 1, SPAN) if span else ():
+        high = low + SPAN
+        reversed_ids = [
+            one for account, one in taken_back[bisect_left(taken_back, (low, 0)) :] if account < high
+        ]
+        eligible = _eligible(repository, low, high, as_of=as_of, zone=zone, reversed_ids=reversed_ids)
+        decided = repository.decided(sorted(eligible))
+        day = repository.of_day(as_of, low, high)
+        new, refresh = [], []
+        for account_id, (account, chosen) in eligible.items():
+            existing = day.get(account_id)
+            if existing is not None and existing["status"] != PENDING:
+                continue  # decided today: kept as decided
+            if _decided_before(decided.get(account_id, []), chosen):
+                left_out += 1
+                continue
+            values = _row(account, chosen, now=now)
+            if existing is None:
+                new.append(values | {"account_id": account_id, "check_date": as_of, "status": PENDING})
+            else:
+                refresh.append(values | {"candidate_id": int(existing["id"])})
+        repository.refresh_all(refresh)
+        gone = [int(one["id"]) for account_id, one in day.items()
+                if one["status"] == PENDING and (account_id not in eligible or _decided_before(
+                    decided.get(account_id, []), eligible[account_id][1]))]  # fmt: skip
+        removed += repository.remove_pending(gone)
+        repository.add(new)
+        added, refreshed = added + len(new), refreshed + len(refresh)
+    return CheckResult(as_of, repository.count_of_day(as_of), added, refreshed, removed, left_out)
 
 
 # --- what legal sees ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from arrears.compliance.entry_points import (
@@ -111,6 +111,32 @@ def select(
         en.append("nothing is overdue on the account")
     eligible_from = None if second is None else referral_eligible_from(second.on)
     return Selection(as_of, verdict, counted, first, second, eligible_from, last, owed, tuple(zh), tuple(en))
+
+
+def allowed_on_pair(
+    first: date, second: date, last_paid: date | None, *, overdue_fen: int, as_of: date
+) -> bool:
+    """Whether :func:`select` finds an account eligible, from the three days the check aggregates in SQL
+    instead of every collection: the first collection that counts (the earliest after the last
+    payment), the second (the earliest at least ``MIN_DAYS_BETWEEN_COLLECTIONS`` days after it) and the
+    last payment's day. That is the pair :func:`collection_pair` chooses among all the collections that
+    count, and the rulebook's entry point looks at nothing but the pair and the payments since; so it
+    decides here as it does in :func:`select`."""
+    paid_since = last_paid is not None and last_paid > second
+    verdict = malicious_overdraft_referral([first, second], today=as_of, paid_since=paid_since)
+    return verdict.allowed and overdue_fen > 0
+
+
+def latest_second_collection(as_of: date) -> date:
+    """The latest day a second collection can fall on for the entry point to find it old enough on
+    ``as_of`` (``referral_eligible_from`` never goes back as the second collection moves on, so every
+    later one is refused as too recent). The first and the second collection of an eligible pair are
+    both on or before it: the check reads the collections up to it alone, and the pair it aggregates
+    from them is the same, which :func:`allowed_on_pair` then decides."""
+    second = as_of
+    while referral_eligible_from(second) > as_of:
+        second -= timedelta(days=1)
+    return second
 
 
 @dataclass(frozen=True, slots=True)
