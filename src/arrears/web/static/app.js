@@ -26,3 +26,17 @@
     if (action) { event.preventDefault(); action(); }
   });
 })();
+
+// A table wider than the page (a phone) scrolls sideways in its box (.table-wrap): such a box takes the
+// keyboard's focus, so that it can be scrolled without a mouse (axe-core: scrollable-region-focusable).
+(function () {
+  "use strict";
+  function focusable() {
+    document.querySelectorAll(".table-wrap:not([tabindex])").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) { box.tabIndex = 0; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", focusable);
+  window.addEventListener("resize", focusable);
+  document.addEventListener("htmx:afterSettle", focusable);
+})();
