@@ -60,12 +60,14 @@ class Words:
     suspended: str
     active: str
     approved: str
+    promise_rate: str
 
 
 ZH = Words("zh-CN", "X", "已委外户数", "复核人", "质检人", "容量", "该机构已登记。", "已暂停", "生效中",
-           "已批准")  # fmt: skip
+           "已批准", "承诺履约率")  # fmt: skip
 EN = Words("en", "Y", "Accounts placed", "Reviewer", "Reviewed by", "Capacity",
-           "The agency is on the register.", "suspended", "active", "approved")  # fmt: skip
+           "The agency is on the register.", "suspended", "active", "approved",
+           "Promise kept rate")  # fmt: skip
 
 
 def entry(code: str, name: str) -> Entry:
@@ -178,6 +180,8 @@ def test_a_managers_agencies_from_the_register_to_the_league_table(
     takers = manager.locator("#batch-agencies")
     expect(takers.locator("th")).to_contain_text([words.placed])
     expect(takers).not_to_contain_text("设置时间")
+    for code in ("X", "Y"):  # new agencies: no recovery rate of theirs (they are credited one to share by)
+        expect(takers.locator("tr", has_text=f"{code} · ")).not_to_contain_text("100.0%")
     accessible(manager)
     with manager.expect_download() as download:
         manager.locator("#batch-files a").first.click()
@@ -247,6 +251,8 @@ def test_a_managers_agencies_from_the_register_to_the_league_table(
 
     opened(manager, base, words, "/agencies/league?month=2005-09")
     league = manager.locator("#league-table")
+    expect(manager.locator("main p.muted")).to_contain_text(words.promise_rate)  # the column's own name
+    expect(league.locator("th")).to_contain_text([words.promise_rate])
     expect(league.locator("tr", has_text=f"{words.agency} · ")).to_contain_text("¥1,334.57")
     accessible(manager)
 
@@ -263,6 +269,7 @@ def test_the_managers_agency_pages_fit_a_phone(
     for path in pages:
         opened(manager, book.base, words, path)
         fits(manager)
+        accessible(manager)
 
 
 def test_the_admin_goes_from_an_agencys_users_to_its_register_entry(
