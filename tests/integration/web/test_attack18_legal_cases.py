@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,7 @@ from test_legal_case_pages import law_firm, proceed, steps
 from test_legal_page import accounts, refer
 from web_support import Browser
 
+from arrears.config import get_settings
 from arrears.kit.clock import now
 from arrears.legal import cases
 from arrears.models import AppUser, AuditEvent, LegalCase, LegalCost, Payment, table_of
@@ -34,7 +36,8 @@ def signed_in(web: TestClient, username: str) -> Browser:
 
 
 def today() -> date:
-    return now().date()
+    """The pages' today: the day in the configured zone (not UTC's, which is a day behind in the evening)."""
+    return now().astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
 def at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
