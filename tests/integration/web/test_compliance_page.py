@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from web_support import Browser, signed_in_as
 from arrears.audit.repository import AuditLog, Pending, audit_transaction
 from arrears.audit.watch import ChainWatch
 from arrears.compliance.record import record_override
+from arrears.config import get_settings
 from arrears.contacts.holds import place_hold
 from arrears.models import AppUser, CardAccount, CollectionAction, Hold, table_of
 
@@ -127,7 +129,8 @@ def test_the_trail_is_searched_by_account_actor_action_and_dates(
     assert ids(compliance.client.get("/compliance?actor=collector1").text) == [5, 2]
     assert ids(compliance.client.get("/compliance?action=plan.proposed").text) == [5, 2]
     assert ids(compliance.client.get(f"/compliance?account={first}&action=plan.proposed").text) == [2]
-    today, long_ago = NOW.date(), (NOW - timedelta(days=40)).date()
+    zone = ZoneInfo(get_settings().timezone)  # the page's dates are days in the configured zone
+    today, long_ago = NOW.astimezone(zone).date(), (NOW - timedelta(days=40)).astimezone(zone).date()
     assert ids(compliance.client.get(f"/compliance?to={long_ago}").text) == [2]
     assert 2 not in ids(compliance.client.get(f"/compliance?from={long_ago + timedelta(days=1)}").text)
     assert ids(compliance.client.get(f"/compliance?from={long_ago}&to={long_ago}&actor=collector1").text) == [
