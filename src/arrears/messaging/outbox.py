@@ -56,6 +56,7 @@ class NewMessage:
     body: str | None = None
     target: str | None = None
     failed_reason: str | None = None
+    legal_case_id: int | None = None  # a legal case's document: its own litigation hold does not stop it
 
 
 _FIELDS = tuple(field.name for field in fields(NewMessage))

@@ -14,6 +14,7 @@ MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "expired
 INBOUND_KINDS = ("receipt", "reply", "bounce", "webhook")  # webhook: a signed call kept for its nonce
 TEMPLATE_STATUSES = ("draft", "approved", "rejected", "retired")
 _DUE = "status = 'queued'"
+_HAS_CASE = "legal_case_id IS NOT NULL"
 
 
 class OutboxMessage(Base):
@@ -31,6 +32,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_provider", "provider_id"),
         Index("ix_outbox_message_created", "created_at"),  # the outbox page's day
         Index("ix_outbox_message_finished", "status", "finished_at"),  # failures and expiries of a day
+        Index("ix_outbox_message_legal_case", "legal_case_id",  # a legal case's letters
+              postgresql_where=text(_HAS_CASE), sqlite_where=text(_HAS_CASE)),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -73,6 +76,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     blocked_rules: Mapped[str | None] = mapped_column(String(200))  # the rules that held it back last
     tracking_no: Mapped[str | None] = mapped_column(String(60))  # a letter's postal tracking number
+    # the legal case whose document this is (a lawyer's letter): that case's own litigation hold does not
+    # stop it, every other hold does (decision 0035); no FK, as action_id
+    legal_case_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class OutboxEvent(Base):
