@@ -184,7 +184,8 @@ def _people() -> None:
     )
     console.print(
         f"Legal proceeded on {len(legal.cases)} referrals of {run_date} (legal cases opened, the accounts "
-        "held); the first went to the law firm, whose lawyer1 recorded the lawyer's letter sent.",
+        "held); the first went to the law firm, whose lawyer1 issued its lawyer's letter from the template "
+        "(queued for the print house).",
         highlight=False,
     )
     console.print("Users, one per role: " + ", ".join(f"{name} ({role})" for name, role, _ in USERS))

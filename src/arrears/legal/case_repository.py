@@ -17,6 +17,7 @@ from arrears.models import (
     LegalCost,
     LegalDeadline,
     LegalStep,
+    OutboxMessage,
     Payment,
     Team,
     table_of,
@@ -25,6 +26,7 @@ from arrears.models import (
 _CASE, _STEP, _DEADLINE = table_of(LegalCase), table_of(LegalStep), table_of(LegalDeadline)
 _COST = table_of(LegalCost)
 _ACCOUNT, _PAYMENT, _TEAM, _USER = table_of(CardAccount), table_of(Payment), table_of(Team), table_of(AppUser)
+_MESSAGE = table_of(OutboxMessage)
 LISTED = 200
 
 
@@ -116,6 +118,14 @@ class CaseRepository:
             .order_by(p.c.paid_date, p.c.id)
         )
         return [int(fen) for fen in self._connection.execute(query).scalars()]
+
+    def letters(self, case_id: int) -> list[dict[str, Any]]:
+        """The case's letters in the outbox (its lawyer's letters), oldest first."""
+        m = _MESSAGE
+        columns = (m.c.id, m.c.idempotency_key, m.c.template, m.c.status, m.c.run_date, m.c.created_at,
+                   m.c.provider_id, m.c.tracking_no, m.c.sent_at, m.c.delivered_at, m.c.finished_at,
+                   m.c.last_error, m.c.blocked_rules, m.c.user_id)  # fmt: skip
+        return self._rows(select(*columns).where(m.c.legal_case_id == case_id).order_by(m.c.id))
 
     def team_kind(self, team_id: int) -> str | None:
         found = self._connection.execute(select(_TEAM.c.kind).where(_TEAM.c.id == team_id)).scalar()

@@ -56,6 +56,11 @@ MAX_DOCUMENT = 200  # characters of a document reference
 MAX_COST_FEN = 10**13  # 100 billion yuan: far beyond any fee, below any overflow
 
 
+def case_number(case_id: int) -> str:
+    """The number a legal case is known by (its page, its lawyer's letter): ``FW-000012`` (法务)."""
+    return f"FW-{case_id:06d}"
+
+
 class StepRefused(ArrearsError):
     """A step the case's stage does not allow (out of order, backwards, after closing)."""
 

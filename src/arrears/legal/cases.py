@@ -2,12 +2,13 @@
 and settles), assign it to a law firm, record its costs, and read its money, the deadlines due and a
 firm's monthly fee statement. Every change is audited (``legal_case.opened``, ``legal_case.step``,
 ``legal_case.assigned``, ``legal_case.cost``); nothing commits: the caller's transaction must be an
-audit transaction. An open case holds the account's ordinary treatments with a litigation hold."""
+audit transaction. An open case holds the account's ordinary treatments with a litigation hold; its
+own documents (its lawyer's letter, ``legal.lawyer_letter``) go out under it (decision 0035)."""
 
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from arrears.debtsale.exclusion import refuse_sold
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import InvalidField, check_text
 from arrears.legal import case_rules as rules
+from arrears.legal import lawyer_letter
 from arrears.legal.case_repository import CaseRepository
 from arrears.legal.case_rules import CaseMoney, Step, StepRefused
 from arrears.users.service import StaffUser
@@ -127,10 +129,17 @@ def record_step(
 ) -> Step:
     """Moves the case on by ``step`` (checked: ``case_rules.check_step``), settles the deadlines the
     move leaves behind and opens those it starts. StepRefused with the reason when the move is out of
-    order, or when a colleague's step moved the case meanwhile."""
+    order, or when a colleague's step moved the case meanwhile. A ``lawyer_letter`` step without a
+    document records the case's lawyer's letter: the live one, or one issued now from the template
+    (``legal.lawyer_letter``); a document typed names a letter sent outside Arrears."""
     repository = CaseRepository(connection)
     case = _case(repository, case_id, lock=True)
-    checked = rules.check_step(step, stage=case["stage"], last_step_on=case["last_step_on"], today=today)
+    issued = step.to == "lawyer_letter" and not (step.document or "").strip()
+    checked = rules.check_step(replace(step, document="-") if issued else step, stage=case["stage"],
+                               last_step_on=case["last_step_on"], today=today)  # fmt: skip
+    if issued:
+        document = lawyer_letter.document_for_step(connection, case, by=by, today=today, now=now)
+        checked = replace(checked, document=document)
     values: dict[str, Any] = {"stage": checked.to, "last_step_on": checked.on}
     if checked.to == "closed":
         values |= {"close_reason": checked.close_reason, "closed_at": now}
@@ -239,11 +248,13 @@ def case_list(
 
 
 def case_view(connection: Connection, case_id: int) -> dict[str, Any]:
-    """One case in full: the case and its account's number, its steps (with who recorded them), its
-    deadlines, its costs, its money, the stages it may move to and the law firms it may go to."""
+    """One case in full: the case, its number and its account's number, its steps (with who recorded
+    them), its deadlines, its costs, its money, its lawyer's letters (and whether one may be issued),
+    the stages it may move to and the law firms it may go to."""
     repository = CaseRepository(connection)
     case = _case(repository, case_id)
     steps, costs = repository.steps(case_id), repository.costs(case_id)
+    letters = lawyer_letter.letters(connection, case_id)
     names = repository.usernames([int(one["by_id"]) for one in steps + costs if one["by_id"] is not None])
     firms = repository.firms()
     return {
@@ -255,6 +266,10 @@ def case_view(connection: Connection, case_id: int) -> dict[str, Any]:
         "next_stages": rules.NEXT[case["stage"]],
         "firms": firms,
         "firm": next((firm for firm in firms if firm["id"] == case["firm_team_id"]), None),
+        "case_no": rules.case_number(case_id),
+        "letters": letters,
+        "may_issue": case["stage"] in lawyer_letter.ISSUING_STAGES
+        and not any(one["live"] for one in letters),
     }
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from arrears.debtsale.exclusion import sold_of
 from arrears.messaging import outbox_sql
-from arrears.messaging.rules import Holds, Pending, PointFacts
+from arrears.messaging.rules import Held, Holds, Pending, PointFacts
 from arrears.models import (
     ContactEvent,
     ContactPoint,
@@ -216,20 +216,23 @@ class OutboxRepository:
         by_account: dict[int, set[str]] = {}
         if not customers:
             return Holds()
-        query = select(h.c.customer_id, h.c.account_id, h.c.kind).where(
+        held: list[Held] = []
+        query = select(h.c.id, h.c.customer_id, h.c.account_id, h.c.kind).where(
             h.c.customer_id.in_(customers),
             h.c.placed_at <= now,
             or_(h.c.lifted_at.is_(None), h.c.lifted_at > now),
             or_(h.c.expires_at.is_(None), h.c.expires_at > now),
         )
-        for held in self._connection.execute(query):
-            if held.account_id is None:
-                by_customer.setdefault(held.customer_id, set()).add(held.kind)
+        for row in self._connection.execute(query):
+            held.append(Held(int(row.id), int(row.customer_id), row.account_id, row.kind))
+            if row.account_id is None:
+                by_customer.setdefault(row.customer_id, set()).add(row.kind)
             else:
-                by_account.setdefault(held.account_id, set()).add(held.kind)
+                by_account.setdefault(row.account_id, set()).add(row.kind)
         return Holds(
             {key: tuple(kinds) for key, kinds in by_customer.items()},
             {key: tuple(kinds) for key, kinds in by_account.items()},
+            tuple(held),
         )
 
     def _customer_numbers(self, messages: Sequence[Claimed]) -> dict[int, str]:

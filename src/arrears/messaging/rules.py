@@ -41,7 +41,9 @@ POINT_KINDS = {"sms": ("mobile",), "email": ("email",)}  # push goes to the cust
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """A claimed message as the re-check needs it."""
+    """A claimed message as the re-check needs it. ``own_hold_id``: the hold of the legal case whose
+    document the message is (a lawyer's letter): the case allows its own documents, so that one hold
+    is not counted (decision 0035); every other hold still is."""
 
     id: int
     channel: str
@@ -50,6 +52,7 @@ class Pending:
     account_id: int | None
     contact_point_id: int | None
     deadline_at: datetime
+    own_hold_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +68,40 @@ class PointFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Held:
+    """One active hold: on all of a customer's accounts (``account_id`` None) or on one account."""
+
+    id: int
+    customer_id: int
+    account_id: int | None
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class Holds:
-    """Active hold kinds: on all of a customer's accounts, and on one account."""
+    """Active hold kinds: on all of a customer's accounts, and on one account; ``held``, the holds
+    themselves (their ids), for a message that one of them allows (``Pending.own_hold_id``)."""
 
     by_customer: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     by_account: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    held: tuple[Held, ...] = ()
 
-    def of(self, *, customer_id: int | None, account_id: int | None) -> list[str]:
+    def of(self, *, customer_id: int | None, account_id: int | None, but: int | None = None) -> list[str]:
+        """The kinds held on the customer and the account; ``but``: leaving out the hold of that id
+        (a hold that its kind shares with another still counts through the other)."""
+        if but is not None and any(one.id == but for one in self.held):
+            kept = (one for one in self.held if one.id != but and _covers(one, customer_id, account_id))
+            return sorted({one.kind for one in kept})
         kinds = set(self.by_customer.get(customer_id, ())) if customer_id is not None else set()
         if account_id is not None:
             kinds |= set(self.by_account.get(account_id, ()))
         return sorted(kinds)
+
+
+def _covers(one: Held, customer_id: int | None, account_id: int | None) -> bool:
+    if one.account_id is None:
+        return customer_id is not None and one.customer_id == customer_id
+    return account_id is not None and one.account_id == account_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +250,7 @@ def _candidates(
     """The messages as the vectorised check's candidate actions (a contact to the debtor, to collect).
     Built column by column (constant columns as literals): a batch of 1,000 takes about a millisecond."""
     pointed = [points.get(m.contact_point_id) if m.contact_point_id is not None else None for m in messages]
-    held = [holds.of(customer_id=m.customer_id, account_id=m.account_id) for m in messages]
+    held = [holds.of(customer_id=m.customer_id, account_id=m.account_id, but=m.own_hold_id) for m in messages]
     strings = pl.List(pl.String)
     frame = pl.DataFrame(
         {

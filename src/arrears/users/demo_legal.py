@@ -1,7 +1,8 @@
 """The demo's legal morning: ``legal1`` decides to proceed on the two referrals of the day that have
 waited longest (each opens a legal case and holds the account's ordinary treatments), assigns the
-first to the demo's law firm, whose lawyer records the lawyer's letter sent; through the project's own
-services, as on the pages. A referral a hold stops is passed over."""
+first to the demo's law firm, whose lawyer records the lawyer's letter step, which issues the letter
+from the governed template (queued for the print house: ``arrears dispatch --channel letter``);
+through the project's own services, as on the pages. A referral a hold stops is passed over."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from arrears.users.service import StaffUser
 
 DECIDED = 2  # referrals legal proceeds on that morning
 AT = time(10, 0)
-LETTER = "金诚律函〔2005〕第001号"
 NOTE = "两次催收未果，余额较大，移交法律程序 / two demands unanswered, a large balance: to legal action"
 
 
@@ -40,7 +40,7 @@ def legal_morning(
     zone: ZoneInfo,
 ) -> LegalMorning:
     """Proceeds on ``DECIDED`` referrals of ``day``, assigns the first case to the firm and records its
-    lawyer's letter by the firm's lawyer."""
+    lawyer's letter by the firm's lawyer (the letter issued from the template)."""
     at = datetime.combine(day, AT, zone)
     done = LegalMorning()
     waiting = review.queue(connection, day=day, now=at, page=1, clear_text=False, cipher=None)["rows"]
@@ -57,7 +57,7 @@ def legal_morning(
     if done.cases:
         first = done.cases[0]
         cases.assign_firm(connection, case_id=first, firm_team_id=firm_team_id, by=officer, now=at)
-        cases.record_step(connection, case_id=first, step=Step("lawyer_letter", day, document=LETTER),
-                          by=lawyer, today=day, now=at + timedelta(hours=1))  # fmt: skip
+        cases.record_step(connection, case_id=first, step=Step("lawyer_letter", day), by=lawyer, today=day,
+                          now=at + timedelta(hours=1))  # fmt: skip
         done.letters = 1
     return done

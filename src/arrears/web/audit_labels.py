@@ -45,6 +45,7 @@ ACTION_LABELS: dict[str, str] = {
     "legal_case.assigned": N_("legal case: law firm assigned"),
     "legal_case.cost": N_("legal case: cost recorded"),
     "legal_case.evidence_pack": N_("legal case: evidence pack made (personal data in clear)"),
+    "legal_case.letter": N_("legal case: lawyer's letter issued"),
     # payments
     "payment.posted": N_("payment posted"),
     "payment.reversed": N_("payment reversed"),

@@ -134,6 +134,7 @@ LABELS = (
     N_("WeChat official-account notice: the account is overdue"),
     N_("demand letter (催收函) with the disclosures of CBRC 2011 Art. 69"),
     N_("final demand letter (最后催收通知函) before legal review, with the disclosures of CBRC 2011 Art. 69"),
+    N_("a legal case's lawyer's letter (律师函) in its law firm's name, with the Art. 69 disclosures"),
     # the shipped talk tracks' descriptions (contacts/talk_tracks.toml)
     N_("First contact: the cardholder has not been reached yet"),
     N_("Broken promise: a promise to pay was not kept"),

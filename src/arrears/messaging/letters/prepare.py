@@ -20,6 +20,7 @@ from arrears.config import Settings
 from arrears.kit.crypto import FieldCipher
 from arrears.kit.masking import mask_name
 from arrears.kit.money import format_fen
+from arrears.legal.case_rules import case_number as legal_case_number
 from arrears.messaging import rules as dispatch_rules
 from arrears.messaging.letters import rules
 from arrears.messaging.letters.layout import Bank, LetterInput
@@ -103,7 +104,14 @@ def recheck(
     }
     pending = [
         dispatch_rules.Pending(
-            m.id, m.channel, m.kind, m.customer_id, m.account_id, one.address.point.id, m.deadline_at
+            m.id,
+            m.channel,
+            m.kind,
+            m.customer_id,
+            m.account_id,
+            one.address.point.id,
+            m.deadline_at,
+            own_hold_id=one.row.case_hold_id,
         )
         for one, m in zip(chosen, messages, strict=True)
     ]
@@ -143,19 +151,20 @@ class Context:
     zone: ZoneInfo
     cases: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # response letters' cases
     sales: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # debt sale notices' sales
+    legal: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # lawyer's letters' legal cases
 
     @classmethod
     def of(
         cls, *, settings: Settings, run_date: date, cipher: FieldCipher, due_dates: Mapping[int, date],
         cases: Mapping[int, Mapping[str, Any]] | None = None,
         sales: Mapping[int, Mapping[str, Any]] | None = None,
+        legal: Mapping[int, Mapping[str, Any]] | None = None,
     ) -> Context:  # fmt: skip
         bank = Bank(settings.bank_name, settings.bank_address, settings.sms_hotline)
         deadline = rules.deadline(letter_date=run_date, days=settings.letter_deadline_days)
         zone = ZoneInfo(settings.timezone)
-        return cls(
-            run_date, bank, deadline, settings.pay_url, cipher, due_dates, zone, cases or {}, sales or {}
-        )
+        return cls(run_date, bank, deadline, settings.pay_url, cipher, due_dates, zone, cases or {},
+                   sales or {}, legal or {})  # fmt: skip
 
 
 def facts(row: LetterRow, *, name: str, address: str, pay_link: str, context: Context) -> MessageFacts:
@@ -171,7 +180,17 @@ def facts(row: LetterRow, *, name: str, address: str, pay_link: str, context: Co
         pay_link=pay_link, due_date=context.due_dates.get(row.message.account_id or 0),
         **_case_facts(context.cases.get(row.message.id), context, row.message.locale),
         **_sale_facts(context.sales.get(row.message.id)),
+        **_legal_facts(context.legal.get(row.message.id)),
     )  # fmt: skip
+
+
+def _legal_facts(case: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a lawyer's letter says of its legal case: the case's number, the law firm and the lawyer
+    (none for another letter; a case without a firm has no firm, and its letter does not fill)."""
+    if case is None:
+        return {}
+    return {"legal_case_no": legal_case_number(int(case["case_id"])), "firm_name": case["firm"],
+            "lawyer_name": case["lawyer"]}  # fmt: skip
 
 
 def _case_facts(case: Mapping[str, Any] | None, context: Context, locale: str) -> dict[str, Any]:

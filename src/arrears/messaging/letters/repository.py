@@ -19,17 +19,20 @@ from arrears.messaging.letters.rules import ADDRESS_KINDS, LETTER_ID_PREFIX, Add
 from arrears.messaging.letters.tracking_rules import TrackedLetter
 from arrears.messaging.repository import Claimed
 from arrears.models import (
+    AppUser,
     CardAccount,
     ContactPoint,
     Customer,
     DebtSale,
     DebtSalePoolAccount,
     DelinquencySnapshot,
+    LegalCase,
     OutboxEvent,
     OutboxMessage,
     ServiceCase,
     SoldAccount,
     Statement,
+    Team,
     table_of,
 )
 
@@ -38,6 +41,7 @@ _CUSTOMER, _POINT = table_of(Customer), table_of(ContactPoint)
 _STATEMENT, _SNAPSHOT = table_of(Statement), table_of(DelinquencySnapshot)
 _CASE = table_of(ServiceCase)
 _SOLD, _SALE, _MEMBER = table_of(SoldAccount), table_of(DebtSale), table_of(DebtSalePoolAccount)
+_LEGAL, _TEAM, _USER = table_of(LegalCase), table_of(Team), table_of(AppUser)
 CHUNK = 2_000
 RENDERED = ("sent", "delivered")
 
@@ -56,6 +60,8 @@ class LetterRow:
     fee_fen: int
     overdue_fen: int
     dpd: int
+    legal_case_id: int | None = None  # a legal case's document (a lawyer's letter)
+    case_hold_id: int | None = None  # that case's litigation hold, which does not stop it
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,7 @@ def _letter(row: Any) -> LetterRow:
         message=message, provider_id=row.provider_id, account_no=row.account_no, name=row.name,
         principal_fen=int(row.principal_fen or 0), interest_fen=int(row.interest_fen or 0),
         fee_fen=int(row.fee_fen or 0), overdue_fen=int(row.overdue_fen or 0), dpd=int(row.dpd or 0),
+        legal_case_id=row.legal_case_id, case_hold_id=row.case_hold_id,
     )  # fmt: skip
 
 
@@ -95,7 +102,7 @@ class LetterRepository:
         """The day's letter messages still queued (or, to reprint, those already rendered), in the
         order they are numbered; locked for the transaction on PostgreSQL, so that two renderings of
         one day never print a letter twice."""
-        m, a, c = _MESSAGE, _ACCOUNT, _CUSTOMER
+        m, a, c, lc = _MESSAGE, _ACCOUNT, _CUSTOMER, _LEGAL
         status = m.c.status.in_(RENDERED) if reprint else m.c.status == "queued"
         query = (
             select(
@@ -108,9 +115,11 @@ class LetterRepository:
                 a.c.dpd,
                 a.c.customer_id.label("account_customer_id"),
                 c.c.name,
+                lc.c.hold_id.label("case_hold_id"),
             )
             .outerjoin(a, a.c.id == m.c.account_id)
             .outerjoin(c, c.c.id == func.coalesce(m.c.customer_id, a.c.customer_id))
+            .outerjoin(lc, lc.c.id == m.c.legal_case_id)
             .where(m.c.channel == "letter", m.c.run_date == run_date, status)
             .order_by(m.c.provider_id if reprint else m.c.id, m.c.id)
             .with_for_update(of=m)
@@ -162,6 +171,24 @@ class LetterRepository:
             )
             for row in self._connection.execute(query):
                 found[int(row.notice_message_id)] = dict(row._mapping)
+        return found
+
+    def legal_letters(self, message_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The legal cases whose letters the messages are, by message id: the case's id, its law firm's
+        name (None: in-house) and the lawyer who issued the letter (the message's user)."""
+        m, lc, t, u = _MESSAGE, _LEGAL, _TEAM, _USER
+        columns = (m.c.id.label("message_id"), lc.c.id.label("case_id"), t.c.name.label("firm"),
+                   u.c.display_name.label("lawyer"))  # fmt: skip
+        found: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(message_ids))):
+            query = (
+                select(*columns)
+                .join(lc, lc.c.id == m.c.legal_case_id)
+                .outerjoin(t, t.c.id == lc.c.firm_team_id)
+                .outerjoin(u, u.c.id == m.c.user_id)
+                .where(m.c.id.in_(chunk))
+            )
+            found |= {int(row.message_id): dict(row._mapping) for row in self._connection.execute(query)}
         return found
 
     def due_dates(self, account_ids: Sequence[int], *, as_of: date) -> dict[int, date]:

@@ -101,6 +101,7 @@ def render_letters(
         due_dates=repository.due_dates(accounts, as_of=run_date),
         cases=repository.service_cases([one.row.message.id for one in chosen]),
         sales=repository.debt_sales([one.row.message.id for one in chosen]),
+        legal=repository.legal_letters([one.row.message.id for one in chosen if one.row.legal_case_id]),
     )  # fmt: skip
     with batch_output(out_dir=out_dir, run_date=run_date) as output:
         ready = prepare.numbered(

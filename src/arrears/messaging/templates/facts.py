@@ -62,6 +62,9 @@ class MessageFacts:
     buyer_pay_to: str | None = None
     sale_date: date | None = None
     transferred_fen: int | None = None
+    legal_case_no: str | None = None  # a lawyer's letter: its legal case, law firm and lawyer
+    firm_name: str | None = None
+    lawyer_name: str | None = None
 
 
 def day_text(value: date, locale: str) -> str:
@@ -93,7 +96,8 @@ _DATES: Final = (
 )
 _PLAIN: Final = ("account_tail", "hotline", "card_masked", "pay_link", "address", "code", "case_no",
                  "case_subject", "case_outcome", "case_decision", "case_remedies", "buyer_name",
-                 "buyer_licence", "buyer_contact", "buyer_pay_to")  # fmt: skip
+                 "buyer_licence", "buyer_contact", "buyer_pay_to", "legal_case_no", "firm_name",
+                 "lawyer_name")  # fmt: skip
 _NUMBERS: Final = ("dpd", "instalments", "valid_minutes")
 
 
@@ -144,4 +148,6 @@ def sample_facts(*, today: date, locale: str = "zh") -> MessageFacts:
         buyer_licence="91310000000000000X", buyer_contact="400-000-0001",
         buyer_pay_to="示例银行 6222 0000 0000 0001",
         sale_date=today, transferred_fen=1_234_500,
+        legal_case_no="FW-000007", firm_name="示例律师事务所" if locale == "zh" else "Example Law Firm",
+        lawyer_name="李律师" if locale == "zh" else "Li Ming",
     )  # fmt: skip

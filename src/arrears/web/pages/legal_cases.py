@@ -1,7 +1,8 @@
 """Legal cases (``legal:review``): ``/legal/cases``, the open cases with the deadlines due (past or
 within three days) and each case's next deadline; ``/legal/cases/{id}``, one case with its steps,
-deadlines, costs and money, and the forms for its next step, a cost and its law firm. Each change runs
-in one audited transaction; a refused one answers 422 (409 when the case moved meanwhile) with the
+deadlines, costs, money and lawyer's letters, and the forms for its next step, a cost, its law firm and
+its lawyer's letter (issued from the governed template, printed with the day's letters). Each change
+runs in one audited transaction; a refused one answers 422 (409 when the case moved meanwhile) with the
 reason in its form and what was typed."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from arrears.kit.clock import now
 from arrears.kit.errors import ArrearsError, NotFound
 from arrears.kit.inputs import parse_day, parse_id
 from arrears.kit.money import parse_amount_fen
-from arrears.legal import case_rules, cases, evidence
+from arrears.legal import case_rules, cases, evidence, lawyer_letter
 from arrears.legal.case_rules import Step
 from arrears.users.permissions import allowed
 from arrears.web import sessions
@@ -101,6 +102,8 @@ def _changed(
             if what == "step":
                 cases.record_step(connection, case_id=case_id, step=_step(form), by=session.user, today=today,
                                   now=moment)  # fmt: skip
+            elif what == "letter":
+                lawyer_letter.issue(connection, case_id=case_id, by=session.user, today=today, now=moment)
             elif what == "cost":
                 cases.add_cost(connection, case_id=case_id, kind=form.get("kind", ""),
                                amount_fen=parse_amount_fen(form.get("amount", ""), field="amount"),
@@ -149,6 +152,12 @@ def evidence_pack(request: Request, case_id: int, session: Revealer) -> Response
 @router.post("/legal/cases/{case_id:id}/steps")
 async def record_step(request: Request, case_id: int, session: Officer) -> Response:
     return await _post(request, session, case_id, "step")
+
+
+@router.post("/legal/cases/{case_id:id}/letter")
+async def issue_letter(request: Request, case_id: int, session: Officer) -> Response:
+    """Issues the case's lawyer's letter (queued for the print run of the business date)."""
+    return await _post(request, session, case_id, "letter")
 
 
 @router.post("/legal/cases/{case_id:id}/costs")
