@@ -101,6 +101,7 @@ def loop_day(accounts: pl.DataFrame, day: Day) -> int:
     for account in accounts.iter_rows(named=True):
         scored = day.model.score(pl.DataFrame([account]).with_columns(ID=pl.col("account_id")))
         p_default = float(scored["p_default"][0])
+        ability = int(scored["ability"][0])  # the score's ability component (the legal segment's)
         hold = bool(account["holds"])
         segment = None
         for one in strategy.segments:
@@ -112,6 +113,8 @@ def loop_day(accounts: pl.DataFrame, day: Day) -> int:
             if when.balance is not None:
                 ok = ok and (when.balance.min is None or account["balance_fen"] >= when.balance.min * 100)
                 ok = ok and (when.balance.max is None or account["balance_fen"] <= when.balance.max * 100)
+            if when.ability is not None:
+                ok = ok and _meets(ability, when.ability.min, when.ability.max)
             if when.hold is not None:
                 ok = ok and hold == when.hold
             if ok:

@@ -63,7 +63,7 @@ def test_a_day_over_a_synthetic_book_twice_gives_the_same_files(trained: tuple[C
                 name
             )
     report = json.loads(outputs[0]["report.json"])
-    assert report["accounts"] == 4_000 and report["strategy"] == {"name": "default", "version": 2}
+    assert report["accounts"] == 4_000 and report["strategy"] == {"name": "default", "version": 3}
     # e-mails and app notices of the early reminders, each e-mail to an account with an address
     book_rows = pl.read_parquet(book).select("account_id", "email_point")
     for stem in ("email_outbox", "push_outbox"):

@@ -113,7 +113,7 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
     assert "lawyer1 (lawyer)" in users and "Legal proceeded on 2 referrals" in " ".join(result.stdout.split())
     assert "Their password (random" in result.stdout
     said = " ".join(result.stdout.split())
-    assert "placement batch 1 of the run of 2005-10-01: 4 of 4 accounts placed" in said
+    assert "placement batch 1 of the run of 2005-10-01: 13 of 13 accounts placed" in said
     assert "agency C refused: the agency was not inspected in the last 365 days" in said
     queued = re.search(r"messages queued ([\d,]+) \(email ([\d,]+), letter 40, sms ([\d,]+)\)", said)
     assert queued, said
@@ -134,7 +134,10 @@ def test_the_demo_imports_summarises_trains_and_scores(cli: Cli) -> None:
         recorded = db.execute(
             "SELECT count(*), min(duration_seconds) FROM contact_event WHERE recording_ref LIKE '20051001/%'"
         ).fetchone()
-    assert recorded == (28, 25)
+        lawyer_letters = db.execute(  # the firm's letter, from the template, for the print house
+            "SELECT status FROM outbox_message WHERE template = 'lawyer_letter' AND legal_case_id IS NOT NULL"
+        ).fetchall()
+    assert recorded == (28, 25) and lawyer_letters == [("queued",)]
     _first_screens_have_work(cli, password.group(1))
 
 
@@ -156,12 +159,13 @@ def _first_screens_have_work(cli: Cli, password: str) -> None:
     assert figure(text["lead1"], "collector1") == 14  # each collector's calls on the floor
     assert "2005-10-01" in text["lead2"] and "pair-1" in text["lead2"]
     assert figure(text["manager1"], "接通率 · 本人联系率") > 0 and "28 通电话" in text["manager1"]
-    # the run's 25 reviews, two decided that morning: legal cases, the first with the law firm's letter
-    assert figure(text["legal1"], "等待中") == 23 and "采取法律行动" in text["legal1"]
+    # the run's 16 reviews (past 180 DPD, 10,000 yuan or more, able to pay), two decided that morning:
+    # legal cases, the first with the law firm's letter
+    assert figure(text["legal1"], "等待中") == 14 and "采取法律行动" in text["legal1"]
     assert "进行中的案件：1" in text["lawyer1"] and "律师函" in text["lawyer1"]
     assert "来电已记录" in text["compliance1"] or "客服案件已创建" in text["compliance1"]
     assert figure(text["service1"], "我的未结工单") == 1
     assert all(name in text["admin1"] for name in users)
-    # the batch placed the day's four hand-overs with A and B (C refused: its inspection lapsed); B, new
-    # like A and owed a share for its capacity, took the one in its northern towns that is worth least
-    assert figure(text["agency1"], "委外的账户共") == 3
+    # the batch placed the day's 13 hand-overs with A and B (C refused: its inspection lapsed); B, new
+    # like A and owed a share for its capacity, took three in its northern towns
+    assert figure(text["agency1"], "委外的账户共") == 10

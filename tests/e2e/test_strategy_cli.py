@@ -9,7 +9,7 @@ from test_cli import SMALL_UCI, Cli, write_uci
 
 def test_validate_the_default_and_refuse_a_bad_file(tmp_path: Path) -> None:
     cli = Cli(tmp_path / "data")
-    assert "default version 2: 10 segments, 11 arms" in cli.run("strategy", "validate", "default").stdout
+    assert "default version 3: 11 segments, 12 arms" in cli.run("strategy", "validate", "default").stdout
     bad = tmp_path / "plan.yaml"
     bad.write_text(
         "name: x\nversion: 1\nlabel: {zh: 甲, en: X}\neconomics: {}\ntreatments:\n"

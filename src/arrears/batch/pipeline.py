@@ -26,7 +26,7 @@ from arrears.batch.steps.score import score
 from arrears.compliance.policy import Policy
 from arrears.scoring.model import ScoringModel
 from arrears.strategy.schema import Strategy
-from arrears.strategy.segment import segment
+from arrears.strategy.segment import needed_columns, segment
 
 PREPARED_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String(),
@@ -83,11 +83,13 @@ def _laid_out(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
 
 def prepare(accounts: pl.DataFrame, day: Day) -> pl.DataFrame:
     """Score, segment, due actions, compliance and consolidation for a partition of whole customers."""
-    return prepare_scored(score(accounts, model=day.model), day)
+    ability = "ability" in needed_columns(day.strategy)  # the sub-score costs a little: only when used
+    return prepare_scored(score(accounts, model=day.model, ability=ability), day)
 
 
 def prepare_scored(scored: pl.DataFrame, day: Day) -> pl.DataFrame:
-    """``prepare`` for a partition already scored (p_default, score and risk_tier added)."""
+    """``prepare`` for a partition already scored (p_default, score and risk_tier added; ability when
+    the strategy's segments use it)."""
     segmented = segment(scored.with_columns(hold=pl.col("holds").list.len() > 0), strategy=day.strategy)
     due = due_actions(segmented, strategy=day.strategy, as_of=day.as_of)
     candidates, skipped = reachable(due, segmented)

@@ -40,7 +40,7 @@ def preview(
     strategy: str = STRATEGY,
     as_of: str | None = typer.Option(None, "--as-of", help="Book date (default: the latest snapshot)."),
     model: str | None = typer.Option(
-        None, "--model", help="A model directory or `active`, when the segments use the score or risk tier."
+        None, "--model", help="A model directory or `active` to score the book (else the last run's)."
     ),
     lang: str | None = typer.Option(None, "--lang", help="zh_CN or en (default: ARREARS_LOCALE, zh_CN)."),
 ) -> None:

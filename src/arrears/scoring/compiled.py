@@ -77,11 +77,22 @@ class CompiledModel:
 
     def raw(self, matrix: Floats) -> Floats:
         """The raw score alone: ``evaluate`` without the contributions."""
+        return self.raw_and_sum(matrix, ())[0]
+
+    def raw_and_sum(self, matrix: Floats, others: tuple[int, ...]) -> tuple[Floats, Floats]:
+        """The raw score and the sum of the contributions of the non-hub features ``others`` (indexes
+        into ``self.others``), added in increasing order from zero: :func:`summed` of ``evaluate``'s
+        contributions, to the last bit, without computing the others'."""
         hub_cell = self._hub_cells(matrix)
         raw = np.take(self.base_raw, hub_cell)
+        total = np.zeros(matrix.shape[0], dtype=np.float64)
+        wanted = frozenset(others)
         for j in range(len(self.others)):
-            raw += np.take(self.raw_tables[j], self._cells_of(matrix, j, hub_cell))
-        return raw
+            flat = self._cells_of(matrix, j, hub_cell)
+            raw += np.take(self.raw_tables[j], flat)
+            if j in wanted:
+                total += np.take(self.contribution_tables[j], flat)
+        return raw, total
 
     def save(self, path: Path) -> None:
         arrays: dict[str, Any] = {
@@ -110,6 +121,15 @@ class CompiledModel:
                 contribution_tables=tuple(data[f"contribution_{j}"] for j in range(others)),
                 bias=float(data["bias"][0]),
             )
+
+
+def summed(contributions: Floats, others: tuple[int, ...]) -> Floats:
+    """The sum of the columns ``others`` of ``contributions``, added in increasing order from zero (the
+    same bits whatever the rows, their number or the array's layout)."""
+    total = np.zeros(contributions.shape[0], dtype=np.float64)
+    for j in sorted(others):
+        total += contributions[:, j]
+    return total
 
 
 def _cells(thresholds: Floats, values: Floats) -> Ints:

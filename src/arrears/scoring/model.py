@@ -25,7 +25,7 @@ from arrears import __version__
 from arrears.kit.errors import ArrearsError
 from arrears.scoring.calibration import Calibrator
 from arrears.scoring.card import card_markdown
-from arrears.scoring.compiled import CompiledModel
+from arrears.scoring.compiled import CompiledModel, summed
 from arrears.scoring.drift import Reference, reference
 from arrears.scoring.features import ABILITY, BY_NAME, HUB, HUB_REASON, WILLINGNESS, feature_frame
 from arrears.scoring.train import TrainedModel
@@ -81,11 +81,22 @@ class ScoringModel:
         tier_index = np.searchsorted(-np.array(cuts), -score, side="left")
         return np.minimum(tier_index, len(cuts) - 1)
 
-    def grade(self, matrix: Floats) -> dict[str, Any]:
-        """p_default, score and tier alone: ``score_matrix`` without reasons and sub-scores."""
-        p = self.calibrator.apply(self.compiled.raw(matrix))
+    @property
+    def _factor(self) -> float:
+        return float(self.card["scale"]["points_to_double_odds"]) / math.log(2)
+
+    def _group(self, group: str) -> tuple[int, ...]:
+        """The non-hub features of ``group``, as indexes into the compiled model's ``others``."""
+        return tuple(j for j, name in enumerate(self.compiled.others) if BY_NAME[name].group == group)
+
+    def grade(self, matrix: Floats, *, ability: bool = False) -> dict[str, Any]:
+        """p_default, score and tier alone: ``score_matrix`` without reasons and sub-scores; with
+        ``ability``, the ability sub-score too (the same numbers as ``score_matrix``'s)."""
+        raw, ability_sum = self.compiled.raw_and_sum(matrix, self._group(ABILITY) if ability else ())
+        p = self.calibrator.apply(raw)
         score = np.rint(points(p, self.card["scale"]))
-        return {"p_default": p, "score": score, "tier": self._tiers(score)}
+        found = {"p_default": p, "score": score, "tier": self._tiers(score)}
+        return found | ({"ability": -self._factor * ability_sum} if ability else {})
 
     def score_matrix(self, matrix: Floats) -> dict[str, Any]:
         """p_default, score, tier, sub-scores and the grouped contributions of a feature matrix."""
@@ -93,10 +104,11 @@ class ScoringModel:
         grouped = np.column_stack([hub, contributions])  # the reasons' columns: the hub's first
         p = self.calibrator.apply(raw)
         score = np.rint(points(p, self.card["scale"]))  # whole points, as shown
-        factor = self.card["scale"]["points_to_double_odds"] / math.log(2)
+        factor = self._factor
         groups = np.array([BY_NAME[name].group for name in self.compiled.others])
         willingness = -factor * (contributions[:, groups == WILLINGNESS].sum(axis=1) + hub)
-        ability = -factor * contributions[:, groups == ABILITY].sum(axis=1)
+        # added in a fixed order: the same bits as ``grade``'s, which a strategy's segments may use
+        ability = -factor * summed(contributions, self._group(ABILITY))
         return {
             "raw": raw,
             "p_default": p,

@@ -41,7 +41,7 @@ def overlap(first: Segment, second: Segment) -> bool:
     a, b = first.when, second.when
     if not any(_meet(x, y) for x in dpd_spans(a) for y in dpd_spans(b)):
         return False
-    for name in ("balance", "score"):
+    for name in ("balance", "score", "ability"):
         if _meet(_span(getattr(a, name)), _span(getattr(b, name))) is None:
             return False
     for name in ("risk_tier", "product"):

@@ -48,8 +48,9 @@ def summary(segmented: pl.DataFrame, strategy: Strategy, *, locale: str = "zh_CN
 def preview_book(
     connection: Connection, strategy: Strategy, *, as_of: date | None, model_directory: Path | None
 ) -> tuple[date, pl.DataFrame]:
-    """The book on ``as_of`` (default: the latest delinquency snapshot), segmented. Scores come from
-    the model when the strategy's conditions use them."""
+    """The book on ``as_of`` (default: the latest delinquency snapshot), segmented. When the strategy's
+    conditions use the score (score, risk tier, ability), they come from the model given, else from the
+    latest daily run's stored scores (an account never scored meets no condition on them)."""
     day = as_of or BookRepository(connection).latest_snapshot_date()
     if day is None:
         raise NotFound("the store holds no delinquency snapshot: import an extract first", "库中没有逾期快照")
@@ -57,19 +58,18 @@ def preview_book(
     if accounts.is_empty():
         raise NotFound(f"no delinquency snapshot on {day}", f"{day} 没有逾期快照")
     needed = needed_columns(strategy)
-    if needed & {"score", "risk_tier"}:
-        accounts = accounts.join(_scores(connection, day, model_directory), on="account_no", how="left")
+    if needed & {"score", "risk_tier", "ability"}:
+        if model_directory is None:
+            stored = BookRepository(connection).stored_scores()
+            accounts = accounts.join(stored, on="account_id", how="left")
+        else:
+            accounts = accounts.join(_scores(connection, day, model_directory), on="account_no", how="left")
     return day, segment(accounts, strategy=strategy)
 
 
-def _scores(connection: Connection, day: date, model_directory: Path | None) -> pl.DataFrame:
+def _scores(connection: Connection, day: date, model_directory: Path) -> pl.DataFrame:
     from arrears.scoring.model import load_model
     from arrears.scoring.store import store_accounts
 
-    if model_directory is None:
-        raise NotFound(
-            "the strategy segments by score: give --model (a model directory or active)",
-            "该策略按评分分群：请指定 --model",
-        )
     scored = load_model(model_directory).score(store_accounts(connection, as_of=day))
-    return scored.select(pl.col("ID").alias("account_no"), "score", "risk_tier")
+    return scored.select(pl.col("ID").alias("account_no"), "score", "risk_tier", "ability")

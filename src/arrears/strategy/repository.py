@@ -12,6 +12,7 @@ from arrears.bulk import read_frame
 from arrears.contacts.hold_scope import unscoped
 from arrears.debtsale.exclusion import unsold
 from arrears.models import (
+    AccountScore,
     CardAccount,
     DelinquencySnapshot,
     Hold,
@@ -93,6 +94,18 @@ class BookRepository:
         promises = select(p.c.account_id).where(p.c.status == "broken", p.c.promised_date >= since)
         query = union(promises, instalments)
         return read_frame(self._connection, query, {"account_id": pl.Int64()})
+
+    def stored_scores(self) -> pl.DataFrame:
+        """Each account's latest score as the daily run kept it: score, risk_tier and ability."""
+        s = table_of(AccountScore)
+        query = select(s.c.account_id, s.c.score, s.c.risk_tier, s.c.ability)
+        schema = {
+            "account_id": pl.Int64(),
+            "score": pl.Int64(),
+            "risk_tier": pl.String(),
+            "ability": pl.Int64(),
+        }
+        return read_frame(self._connection, query, schema)
 
     def held(self, *, as_of: date) -> pl.DataFrame:
         """customer_id, account_id (null: every account of the customer) and kind of the holds active

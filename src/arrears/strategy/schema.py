@@ -107,6 +107,9 @@ class Conditions(_Strict):
     bucket: tuple[str, ...] | None = None
     balance: Range | None = None  # yuan
     score: Range | None = None  # 0-1000 points, higher is better
+    # the score's ability component: the capacity features' part of it (limit, balances, utilisation,
+    # profile), in points; 0 is the average cardholder, higher is more able to pay
+    ability: Range | None = None
     risk_tier: tuple[str, ...] | None = None
     product: tuple[str, ...] | None = None
     hold: bool | None = None  # an active hold on the account or its customer

@@ -2,8 +2,8 @@
 a Spark task.
 
 ``accounts`` columns: account_id, dpd, balance_fen; and, when the strategy's conditions use them,
-score, risk_tier, product, hold (bool), was_late_before (bool); promise_broken (bool) when a segment
-escalates on a broken promise.
+score, ability (the score's ability component), risk_tier, product, hold (bool), was_late_before
+(bool); promise_broken (bool) when a segment escalates on a broken promise.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ def condition(when: Conditions) -> pl.Expr:
     test = pl.any_horizontal(spans) if spans else pl.lit(False)
     if when.balance is not None:
         test = test & _within(pl.col("balance_fen"), when.balance, scale=100)
-    if when.score is not None:
-        test = test & _within(pl.col("score"), when.score)
+    for name in ("score", "ability"):
+        if (bounds := getattr(when, name)) is not None:
+            test = test & _within(pl.col(name), bounds)
     for name in ("risk_tier", "product"):
         if (allowed := getattr(when, name)) is not None:
             test = test & pl.col(name).cast(pl.String).is_in(list(allowed))

@@ -36,6 +36,7 @@ def frame(
         "dpd": [dpd],
         "balance_fen": [1_000_000],
         "hold": [False],
+        "ability": [0],  # the score's ability component: the average cardholder's
         "promise_broken": [broken],
         "p_default": [0.25],
         "recent_contacts": [contacts],

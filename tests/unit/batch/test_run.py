@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from arrears.batch.pipeline import Day, finish, prepare
+from arrears.batch.pipeline import Day, finish, prepare, prepare_scored
 from arrears.batch.steps.comply import situation_of
+from arrears.batch.steps.score import score
 from arrears.compliance import decide, parse_situation
 
 GOLDEN = [
@@ -16,7 +17,9 @@ GOLDEN = [
     ("G3", 45, 10_000, [], ["m1"], "m1", "e1", "letter"),  # calls and SMS to m1 opted out; the letter is not
     ("G4", 75, 8_000, [], [], "m1", "e1", "visit"),
     ("G5", 75, 8_000, ["dispute"], [], "m1", "e1", None),  # on hold: left alone
-    ("G6", 400, 10_000, [], [], "m1", "e1", "agency_placement"),
+    ("G6", 400, 9_000, [], [], "m1", "e1", "agency_placement"),  # past 180 DPD, under 10,000 yuan: an agency
+    ("G7", 400, 1_000_000, [], [], "m1", "e1", "legal_review"),  # 10,000 yuan or more, able to pay: legal
+    ("G15", 400, 1_000_000, [], [], "m1", "e1", "agency_placement"),  # the same, little ability: an agency
     ("G8", 4, 10_000, [], [], "m1", "e1", "email"),  # early, day 2: the e-mail
     ("G9", 4, 10_000, [], [], "m1", None, None),  # no e-mail address: skipped (no_email)
     ("G10", 5, 10_000, [], [], None, "e1", None),  # day 3's SMS without a phone: skipped (no_phone)
@@ -33,7 +36,9 @@ GOLDEN = [
         "email",
     ),  # no phone: the call and SMS are skipped, the e-mail goes
 ]
+ABILITY = {"G15": -3}  # the score's ability component (points); the others' is 0, the average
 FILES: dict[str | None, str | None] = {
+    "legal_review": "legal_tasks",
     "sms": "sms_outbox",
     "call": "call_queue",
     "letter": "letters",
@@ -58,7 +63,10 @@ def test_golden_accounts_of_the_default_strategy(book: pl.DataFrame, day: Day) -
         contact_point=pl.Series([g[5] for g in GOLDEN], dtype=pl.String),
         email_point=pl.Series([g[6] for g in GOLDEN], dtype=pl.String),
     )
-    outputs = finish(prepare(rows, day), day)
+    scored = score(rows, model=day.model, ability=True).with_columns(
+        ability=pl.Series([ABILITY.get(g[0], 0) for g in GOLDEN], dtype=pl.Int16)
+    )
+    outputs = finish(prepare_scored(scored, day), day)
     files: dict[str, str] = {}
     for stem, frame in outputs.frames.items():
         files |= dict.fromkeys(frame["account_id"], stem)

@@ -18,7 +18,8 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
 def test_scoring_with_reasons_adds_the_same_columns_as_scoring(book: pl.DataFrame, day: Day) -> None:
     scored, _ = score_with_reasons(book, model=day.model)
 
-    assert_frame_equal(scored, score(book, model=day.model))
+    assert_frame_equal(scored, score(book, model=day.model, ability=True))  # the same ability, to the point
+    assert "ability" not in score(book, model=day.model).columns  # only when a strategy segments by it
     # the prepared rows come from group-bys, in no set order
     assert_frame_equal(_sorted(prepare_scored(scored, day)), _sorted(prepare(book, day)))
 

@@ -29,36 +29,50 @@ def test_slots_are_fnv1a_of_salt_and_id() -> None:
 
 
 GOLDEN = [
-    # account_id, dpd, balance (yuan), hold, promise broken -> segment, treatment
-    (1, 0, 1000, False, False, None, None),
-    (2, 2, 1000, False, False, "grace", "leave"),
-    (3, 20, 1000, False, False, "late_m1", "phone_m1"),
-    (4, 20, 1000, False, True, "late_m1", "phone_m2"),
-    (5, 45, 300, False, False, "m2", "phone_m2"),
-    (6, 75, 4999.99, False, False, "m3_small", "phone_m3"),
-    (7, 75, 5000, False, False, "m3_m6_large", "field_visit"),
-    (8, 150, 800, False, False, "m4_m6_small", "agency"),
-    (9, 200, 800, False, False, "legal", "legal"),
-    (10, 400, 800, False, False, "long_overdue", "long_overdue"),
-    (11, 400, 800, True, False, "on_hold", "leave"),
+    # account_id, dpd, balance (yuan), ability (points), hold, promise broken -> segment, treatment
+    (1, 0, 1000, 0, False, False, None, None),
+    (2, 2, 1000, 0, False, False, "grace", "leave"),
+    (3, 20, 1000, 0, False, False, "late_m1", "phone_m1"),
+    (4, 20, 1000, 0, False, True, "late_m1", "phone_m2"),
+    (5, 45, 300, 0, False, False, "m2", "phone_m2"),
+    (6, 75, 4999.99, 0, False, False, "m3_small", "phone_m3"),
+    (7, 75, 5000, 0, False, False, "m3_m6_large", "field_visit"),
+    (8, 150, 800, 0, False, False, "m4_m6_small", "agency"),
+    # past 180 DPD: legal review for 10,000 yuan or more and an ability of 0 or more, else agencies
+    (9, 181, 10_000, 0, False, False, "legal", "legal"),
+    (10, 400, 250_000, 26, False, False, "legal", "legal"),
+    (11, 181, 9_999.99, 40, False, False, "m7_small", "agency"),
+    (12, 200, 800, 0, False, False, "m7_small", "agency"),
+    (13, 181, 10_000, -1, False, False, "m7_unable", "agency"),
+    (14, 400, 400_000, -16, False, False, "m7_unable", "agency"),
+    (15, 180, 50_000, 30, False, False, "m3_m6_large", "field_visit"),  # M6 still
+    (16, 400, 800, 0, True, False, "on_hold", "leave"),
+    (17, 200, 50_000, None, False, False, None, None),  # never scored: no condition on the ability holds
 ]
 
 
 def test_golden_accounts_of_the_default_strategy() -> None:
     accounts = pl.DataFrame(
-        [(a, d, round(b * 100), h, p) for a, d, b, h, p, _, _ in GOLDEN],
-        schema=["account_id", "dpd", "balance_fen", "hold", "promise_broken"],
+        [(a, d, round(b * 100), s, h, p) for a, d, b, s, h, p, _, _ in GOLDEN],
+        schema=["account_id", "dpd", "balance_fen", "ability", "hold", "promise_broken"],
         orient="row",
     )
     found = segment(accounts, strategy=DEFAULT)
-    assert found["segment"].to_list() == [row[5] for row in GOLDEN]
-    assert found["treatment"].to_list() == [row[6] for row in GOLDEN]
+    assert found["segment"].to_list() == [row[6] for row in GOLDEN]
+    assert found["treatment"].to_list() == [row[7] for row in GOLDEN]
     assert found.filter(pl.col("account_id") == 4)["escalated"].item() is True
 
 
 def test_arms_split_by_share_and_stay_put() -> None:
     accounts = pl.DataFrame(
-        {"account_id": range(20_000), "dpd": 10, "balance_fen": 1, "hold": False, "promise_broken": False}
+        {
+            "account_id": range(20_000),
+            "dpd": 10,
+            "balance_fen": 1,
+            "ability": 0,
+            "hold": False,
+            "promise_broken": False,
+        }
     )
     first = segment(accounts, strategy=DEFAULT)
     share = first.filter(pl.col("arm") == "call_early").height / first.height
@@ -69,5 +83,5 @@ def test_arms_split_by_share_and_stay_put() -> None:
 
 
 def test_a_missing_column_is_named() -> None:
-    with pytest.raises(SegmentationError, match="balance_fen, hold"):
+    with pytest.raises(SegmentationError, match="ability, balance_fen, hold"):
         segment(pl.DataFrame({"account_id": [1], "dpd": [3]}), strategy=DEFAULT)

@@ -6,6 +6,7 @@ import pytest
 
 from arrears.kit.errors import ConfigurationError
 from arrears.strategy.load import load_strategy, parse_strategy
+from arrears.strategy.schema import Range
 
 GOOD = """
 name: test
@@ -45,6 +46,21 @@ def test_the_default_strategy_is_valid_and_follows_common_practice() -> None:
     assert [arm.share for arm in segments["early"].arms] == [80, 20]
     channels = {step.channel for step in default.treatments[segments["legal"].treatment or ""].steps}
     assert "legal_review" in channels
+    legal = segments["legal"].when  # long overdue, a large balance, able to pay
+    assert legal.dpd is not None and (legal.dpd.min, legal.dpd.max) == (181, None)
+    assert legal.balance is not None and legal.balance.min == 10_000
+    assert legal.ability is not None and (legal.ability.min, legal.ability.max) == (0, None)
+    files_review = {
+        name
+        for name, one in default.treatments.items()
+        if any(s.channel == "legal_review" for s in one.steps)
+    }
+    reviewed = [
+        one.id
+        for one in default.segments
+        if ({arm.treatment for arm in one.arms_or_one()} | {one.on_broken_promise}) & files_review
+    ]
+    assert reviewed == ["legal"]  # nothing else files a legal review
 
 
 def test_a_valid_file_is_read_with_its_hash() -> None:
@@ -80,6 +96,28 @@ def test_unknown_treatments_buckets_and_bad_yaml_are_named() -> None:
     assert "unknown bucket M9" in refused(GOOD.replace("[M2, M3]", "[M2, M9]"))
     assert "not valid YAML" in refused("name: [unclosed")
     assert "a strategy file is a mapping" in refused("- a list")
+
+
+ABLE = (
+    GOOD.replace("when: {bucket: [M2, M3]}", "when: {bucket: [M2, M3], ability: {min: 0}}")
+    + """  - id: unable
+    label: {zh: 能力弱, en: Unable}
+    when: {bucket: [M2, M3], ability: {max: -1}}
+    treatment: sms
+"""
+)
+
+
+def test_the_ability_condition_splits_segments_and_is_checked() -> None:
+    loaded = parse_strategy(ABLE, "plan.yaml").strategy  # ability 0 or more, and below 0: no overlap
+    assert [one.when.ability for one in loaded.segments][1:] == [Range(min=0), Range(max=-1)]
+    overlapping = refused(ABLE.replace("ability: {max: -1}", "ability: {max: 0}"))
+    assert "segments overlap" in overlapping and "later and unable" in overlapping
+    assert "segments.1.when.ability: Value error, min is larger than max" in refused(
+        ABLE.replace("ability: {min: 0}", "ability: {min: 5, max: 1}")
+    )
+    assert "segments.1.when.ability.min" in refused(ABLE.replace("ability: {min: 0}", "ability: {min: much}"))
+    assert "segments.1.when.abilty" in refused(ABLE.replace("ability: {min: 0}", "abilty: {min: 0}"))
 
 
 def test_a_missing_file_is_named() -> None:

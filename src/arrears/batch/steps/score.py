@@ -1,8 +1,9 @@
 """Scoring step: the model's probability of default, score and risk tier for every account.
 
-``score`` is what file mode runs. Store mode runs ``score_with_reasons``: the same three columns from
-``ScoringModel.score_matrix`` (the same numbers: both add the same compiled tables in the same order),
-and from the same pass every account's sub-scores and top three reasons, which it keeps per account.
+``score`` is what file mode runs (with the ability sub-score when the strategy segments by it). Store
+mode runs ``score_with_reasons``: the same columns from ``ScoringModel.score_matrix`` (the same numbers:
+both add the same compiled tables in the same order), and from the same pass every account's sub-scores
+and top three reasons, which it keeps per account.
 """
 
 from __future__ import annotations
@@ -32,16 +33,21 @@ def _in_threads(
         return list(pool.map(lambda rows: evaluate(matrix[rows[0] : rows[1]]), pairwise(bounds)))
 
 
-def score(accounts: pl.DataFrame, *, model: ScoringModel) -> pl.DataFrame:
-    """Adds p_default, score and risk_tier (the accounts carry the model's input layout)."""
+def score(accounts: pl.DataFrame, *, model: ScoringModel, ability: bool = False) -> pl.DataFrame:
+    """Adds p_default, score and risk_tier (the accounts carry the model's input layout); with
+    ``ability`` (a strategy's segments use it), the ability sub-score as ``score_with_reasons`` gives it."""
     matrix = feature_frame(accounts, model.features).to_numpy(order="fortran")
-    parts = _in_threads(matrix, model.grade)
+    parts = _in_threads(matrix, lambda rows: model.grade(rows, ability=ability))
     tiers = np.array([str(cut["tier"]) for cut in model.card["tiers"]])
-    return accounts.with_columns(
+    scored = accounts.with_columns(
         p_default=pl.Series(np.concatenate([part["p_default"] for part in parts])),
         score=pl.Series(np.rint(np.concatenate([part["score"] for part in parts])).astype(np.int16)),
         risk_tier=pl.Series(tiers[np.concatenate([part["tier"] for part in parts])]),
     )
+    if not ability:
+        return scored
+    points = np.rint(np.concatenate([part["ability"] for part in parts])).astype(np.int16)
+    return scored.with_columns(ability=pl.Series(points))
 
 
 def score_with_reasons(accounts: pl.DataFrame, *, model: ScoringModel) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -54,7 +60,10 @@ def score_with_reasons(accounts: pl.DataFrame, *, model: ScoringModel) -> tuple[
     tiers = [str(cut["tier"]) for cut in model.card["tiers"]]
     scores = output_frame(accounts["account_id"], result, model.reason_codes(), tiers)
     scored = accounts.with_columns(
-        p_default=scores["p_default"], score=scores["score"], risk_tier=scores["risk_tier"].cast(pl.String)
+        p_default=scores["p_default"],
+        score=scores["score"],
+        risk_tier=scores["risk_tier"].cast(pl.String),
+        ability=scores["ability"],
     )
     return scored, scores.rename({"ID": "account_id"})
 
