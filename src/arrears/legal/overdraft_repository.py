@@ -45,14 +45,12 @@ from arrears.models import (
     Payment,
     table_of,
 )
+from arrears.models.contact_event import RIGHT_PARTY_CALL
+from arrears.models.outbox import DELIVERED_LETTER
 
 _ACCOUNT, _EVENT, _OUTBOX = table_of(CardAccount), table_of(ContactEvent), table_of(OutboxMessage)
 _PAYMENT, _CANDIDATE, _USER = table_of(Payment), table_of(OverdraftCandidate), table_of(AppUser)
 _CHUNK = 5_000
-# The effective collections, as the partial indexes of migration 0030 name them (written out, not bound:
-# SQLite uses a partial index only for a query whose WHERE repeats its terms)
-EFFECTIVE_CALL = "channel = 'call' AND party = 'debtor' AND conversation"
-DELIVERED_LETTER = "channel = 'letter' AND delivered_at IS NOT NULL"
 _EPOCH = date(1970, 1, 1)
 _FIRST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)  # the calendar's first day (kit.inputs)
 _JULIAN_EPOCH = 210_866_760_000  # 1970-01-01 as SQLite's Julian day, in seconds
@@ -247,10 +245,12 @@ class OverdraftRepository:
         payment received up to ``as_of``, before ``before``): the first (the earliest), the second (the
         earliest at least ``MIN_DAYS_BETWEEN_COLLECTIONS`` days after it), the last payment's day (days
         since 1970-01-01) and the account's amounts. ``reversed_ids``: the payments of the range a
-        reversal took back (:meth:`reversed_payments`)."""
+        reversal took back (:meth:`reversed_payments`). The collections are read through the partial
+        indexes of migration 0030, whose terms the queries repeat as written (SQLite uses a partial
+        index only for a WHERE that repeats its terms)."""
         e, o, p, a = _EVENT, _OUTBOX, _PAYMENT, _ACCOUNT
         calls = select(e.c.account_id.label("account_id"), self._local_day(e.c.at, zone, before).label("day"))
-        calls = calls.where(e.c.account_id >= low, e.c.account_id < high, text(EFFECTIVE_CALL),
+        calls = calls.where(e.c.account_id >= low, e.c.account_id < high, text(RIGHT_PARTY_CALL),
                             e.c.at < before)  # fmt: skip
         letters = select(o.c.account_id, self._local_day(o.c.delivered_at, zone, before)).where(
             o.c.account_id >= low, o.c.account_id < high, text(DELIVERED_LETTER),
@@ -302,7 +302,7 @@ class OverdraftRepository:
         found: dict[int, list[Collection]] = defaultdict(list)
         for chunk in _chunks(list(account_ids)):
             calls = select(e.c.account_id, e.c.id, self._local_day(e.c.at, zone, before).label("day")).where(
-                self._among(e.c.account_id, chunk), text(EFFECTIVE_CALL), e.c.at < before
+                self._among(e.c.account_id, chunk), text(RIGHT_PARTY_CALL), e.c.at < before
             )
             for account_id, call_id, on in self._connection.execute(calls).all():
                 found[account_id].append(Collection(from_epoch_day(on), CALL, f"#{call_id}"))

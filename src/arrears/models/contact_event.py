@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.db import Base
@@ -16,6 +16,8 @@ CallOutcome = Literal[
 DelinquencyReason = Literal[
     "forgot", "income_loss", "illness", "business_failure", "overspending", "dispute", "fraud_claim", "other"
 ]
+# a right-party call (the debtor reached): the malicious-overdraft check reads them by account
+RIGHT_PARTY_CALL = "channel = 'call' AND party = 'debtor' AND conversation"
 CONTACT_PARTIES: tuple[str, ...] = Party.__args__  # type: ignore[attr-defined]
 CALL_OUTCOMES: tuple[str, ...] = CallOutcome.__args__  # type: ignore[attr-defined]
 DELINQUENCY_REASONS: tuple[str, ...] = DelinquencyReason.__args__  # type: ignore[attr-defined]
@@ -30,7 +32,11 @@ class ContactEvent(Base):
         Index("ix_contact_event_customer_at", "customer_id", "at"),
         Index("ix_contact_event_at", "at"),  # the dashboard's windows
         Index("ix_contact_event_user_at", "user_id", "at"),  # a collector's day (the agenda, the floor)
-    )
+        # an account's right-party calls, with all the malicious-overdraft check reads (migration 0030)
+        Index("ix_contact_event_right_party_call", "account_id", "at", "channel", "party", "conversation",
+              postgresql_include=["id"], postgresql_where=text(RIGHT_PARTY_CALL),
+              sqlite_where=text(RIGHT_PARTY_CALL)),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"), index=True)

@@ -15,6 +15,8 @@ INBOUND_KINDS = ("receipt", "reply", "bounce", "webhook")  # webhook: a signed c
 TEMPLATE_STATUSES = ("draft", "approved", "rejected", "retired")
 _DUE = "status = 'queued'"
 _HAS_CASE = "legal_case_id IS NOT NULL"
+# a delivered letter: the malicious-overdraft check reads the demand letters among them by account
+DELIVERED_LETTER = "channel = 'letter' AND delivered_at IS NOT NULL"
 
 
 class OutboxMessage(Base):
@@ -34,6 +36,10 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_finished", "status", "finished_at"),  # failures and expiries of a day
         Index("ix_outbox_message_legal_case", "legal_case_id",  # a legal case's letters
               postgresql_where=text(_HAS_CASE), sqlite_where=text(_HAS_CASE)),
+        # an account's delivered letters, with all the malicious-overdraft check reads (migration 0030)
+        Index("ix_outbox_message_delivered_letter", "account_id", "delivered_at", "template", "channel",
+              "tracking_no", postgresql_include=["id"], postgresql_where=text(DELIVERED_LETTER),
+              sqlite_where=text(DELIVERED_LETTER)),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

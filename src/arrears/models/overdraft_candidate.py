@@ -21,8 +21,10 @@ class OverdraftCandidate(Base):
     __tablename__ = "overdraft_candidate"
     __table_args__ = (
         UniqueConstraint("account_id", "check_date", name="uq_overdraft_candidate_account_day"),
-        Index("ix_overdraft_candidate_day", "check_date", "status"),
-    )
+        # a check day's candidates by account (the check, a range at a time) and by status (the page)
+        Index("ix_overdraft_candidate_day_account", "check_date", "account_id", "status",
+              postgresql_include=["id"]),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("card_account.id", ondelete="CASCADE"))
