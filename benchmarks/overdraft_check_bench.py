@@ -23,9 +23,9 @@ script wrapping the repository's methods with timers, then running the command's
 whether both found the same candidates with the same evidence.
 
 SQLite: a file in ``--work`` (kept with ``--keep``; ``--reuse`` checks a kept book again without
-building it). PostgreSQL: ``--database-url`` or ``ARREARS_TEST_DATABASE_URL``, on which a database
-``arrears_overdraft_bench`` is created (and dropped at the end unless ``--keep``); ``--backends``
-picks them.
+building it; ``--build-only`` builds one). PostgreSQL: ``--database-url`` or ``ARREARS_TEST_DATABASE_URL``,
+on which a database ``arrears_overdraft_bench`` (``--pg-database``) is created (and dropped at the end
+unless ``--keep``). ``--backends`` picks them.
 """
 
 from __future__ import annotations
@@ -381,30 +381,31 @@ def child(arguments: list[str], *, phases_out: Path, modules: Path | None) -> No
 
     spent: dict[str, list[float]] = {}
 
-    def add(name: str, seconds: float, calls: int) -> None:
-        entry = spent.setdefault(name, [0.0, 0])
+    def add(name: str, seconds: float, cpu: float, calls: int) -> None:
+        entry = spent.setdefault(name, [0.0, 0, 0.0])
         entry[0] += seconds
         entry[1] += calls
+        entry[2] += cpu
 
     def drawn(name: str, rows: Iterator[Any]) -> Iterator[Any]:
         """A generator's rows, the time spent producing them counted to ``name``."""
         while True:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 row = next(rows)
             except StopIteration:
                 return
             finally:
-                add(name, time.perf_counter() - started, 0)
+                add(name, time.perf_counter() - started, time.process_time() - cpu, 0)
             yield row
 
     def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 result = function(*args, **kwargs)
             finally:
-                add(name, time.perf_counter() - started, 1)
+                add(name, time.perf_counter() - started, time.process_time() - cpu, 1)
             return drawn(name, result) if isinstance(result, Iterator) else result
 
         return wrapper
@@ -492,23 +493,25 @@ def show(label: str, found: dict[str, Any]) -> None:
               f"{found['error']}", flush=True)  # fmt: skip
         return
     spent = found["phases"]
-    check = spent.get("check", [0.0, 0])[0]
+    check, _, check_cpu = spent.get("check", [0.0, 0, 0.0])
     sql = sum(v[0] for k, v in spent.items() if k.startswith("sql "))
+    sql_cpu = sum(v[2] for k, v in spent.items() if k.startswith("sql "))
     print(f"  {label}: {found['seconds']:.1f} s wall ({found['cpu']:.1f} s CPU), peak RSS "
           f"{found['rss_mib']:,.0f} MiB, load average {load:.1f}")  # fmt: skip
-    print(f"    the check {check:.1f} s: SQL calls {sql:.1f} s, the rest {check - sql:.1f} s; start-up and "
-          f"migration check {found['seconds'] - check:.1f} s")  # fmt: skip
+    print(f"    the check {check:.1f} s ({check_cpu:.1f} s CPU): repository calls {sql:.1f} s "
+          f"({sql_cpu:.1f} s CPU), the rest {check - sql:.1f} s ({check_cpu - sql_cpu:.1f} s CPU); "
+          f"start-up and migration check {found['seconds'] - check:.1f} s")  # fmt: skip
     print(f"    {found['report']}")
-    for name, (seconds, calls) in sorted(spent.items(), key=lambda item: -item[1][0]):
+    for name, (seconds, calls, cpu) in sorted(spent.items(), key=lambda item: -item[1][0]):
         if name != "check" and seconds >= 0.05:
-            print(f"    {name:<28} {seconds:8.2f} s  ({calls:,} calls)")
+            print(f"    {name:<28} {seconds:8.2f} s ({cpu:7.2f} s CPU, {calls:,} calls)")
 
 
 # --- main ---------------------------------------------------------------------------------------------
 
 
-def _pg_url(base: str) -> str:
-    return make_url(base).set(database=BENCH_DB).render_as_string(hide_password=False)
+def _pg_url(base: str, name: str) -> str:
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def _pg_admin(url: str, statement: str) -> None:
@@ -535,6 +538,8 @@ def bench(url: str, work: Path, args: argparse.Namespace) -> None:
         indexes = counts.pop("index_seconds")
         print(f"  book built in {time.perf_counter() - started:.0f} s (indexes {indexes} s): "
               + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()), flush=True)  # fmt: skip
+    if args.build_only:
+        return
     clear(url)
     before = None
     if args.baseline:
@@ -566,9 +571,13 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--database-url", default=os.environ.get("ARREARS_TEST_DATABASE_URL"),
                         help="PostgreSQL server (the bench makes a database of its own there)")  # fmt: skip
+    parser.add_argument("--pg-database", default=BENCH_DB, help="the bench's database on that server")
     parser.add_argument("--work", type=Path, help="folder of the SQLite book (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the books")
     parser.add_argument("--reuse", action="store_true", help="check the kept books again without building")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the books (with --keep), check nothing"
+    )
     parser.add_argument("--baseline", help="also check with the overdraft modules of this git revision")
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parent.parent,
                         help="the git repository --baseline is read from (default: this one)")  # fmt: skip
@@ -599,15 +608,18 @@ def main() -> None:
             if not args.database_url:
                 print("postgresql: skipped (no --database-url or ARREARS_TEST_DATABASE_URL)")
                 return
-            url = _pg_url(args.database_url)
+            name = args.pg_database
+            if "bench" not in name or not name.replace("_", "").isalnum():
+                sys.exit(f"--pg-database {name!r}: only a database named *bench* is made and dropped")
+            url = _pg_url(args.database_url, name)
             if not args.reuse:
-                _pg_admin(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-                _pg_admin(url, f'CREATE DATABASE "{BENCH_DB}"')
+                _pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                _pg_admin(url, f'CREATE DATABASE "{name}"')
             try:
                 bench(url, work, args)
             finally:
                 if not args.keep:
-                    _pg_admin(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+                    _pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(f"(bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")
 
 
